@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * The lockfile `<name>.lock.json` (SPEC.md "Files the tool writes"): committed to git, one entry per shot.
+ * Money in integer cents. Paths are relative to the spec's folder so the file means the same in every clone.
+ */
+
+export const LOCK_VERSION = 1;
+
+export const LockOutputSchema = z.object({
+  url: z.string(),
+  path: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+});
+
+export const LockErrorSchema = z.object({
+  code: z.string(),
+  task_code: z.number().int().optional(),
+  message: z.string(),
+});
+
+export const TakeStatusSchema = z.enum(['submitting', 'submitted', 'processing', 'completed', 'failed', 'unknown']);
+
+/** One prediction of a shot: the current one, or an earlier take kept in `history`. */
+export const TakeSchema = z.object({
+  fingerprint: z.string(),
+  endpoint: z.string(),
+  model: z.string(),
+  take: z.number().int().min(1),
+  prediction_id: z.string().optional(),
+  status: TakeStatusSchema,
+  duration: z.number().int(),
+  cost_cents: z.number().int().nonnegative(),
+  /** The request as sent, local images by content (`sha256:…`), so a diff can say what changed. */
+  request: z.record(z.string(), z.unknown()),
+  submitted_at: z.string().optional(),
+  completed_at: z.string().optional(),
+  outputs: z.array(LockOutputSchema).default([]),
+  error: LockErrorSchema.optional(),
+});
+
+export const LockShotSchema = TakeSchema.extend({
+  history: z.array(TakeSchema).default([]),
+});
+
+export const LockUploadSchema = z.object({
+  url: z.string(),
+  endpoint: z.string(),
+  uploaded_at: z.string(),
+  bytes: z.number().int().nonnegative(),
+});
+
+export const LockfileSchema = z.object({
+  version: z.literal(LOCK_VERSION),
+  name: z.string(),
+  shots: z.record(z.string(), LockShotSchema).default({}),
+  /** Uploaded images by sha256: reused until they expire (uploads live 7 days on the server). */
+  uploads: z.record(z.string(), LockUploadSchema).default({}),
+});
+
+export type Lockfile = z.infer<typeof LockfileSchema>;
+export type LockShot = z.infer<typeof LockShotSchema>;
+export type LockTake = z.infer<typeof TakeSchema>;
+export type LockOutput = z.infer<typeof LockOutputSchema>;
+export type LockUpload = z.infer<typeof LockUploadSchema>;
+export type TakeStatus = z.infer<typeof TakeStatusSchema>;
+
+export function emptyLockfile(name: string): Lockfile {
+  return { version: LOCK_VERSION, name, shots: {}, uploads: {} };
+}

@@ -1,0 +1,75 @@
+import { RenderError } from '../errors.js';
+import { parseUsd } from '../models.js';
+import { compileGlobs } from '../util/glob.js';
+import { parseDuration } from '../util/duration.js';
+import type { OptionDef, OptionValues } from './command.js';
+
+/** The default remote; any WaveSpeed-compatible server can stand in through WAVESPEED_BASE_URL. */
+export const DEFAULT_BASE_URL = 'https://api.wavespeed.ai';
+
+/** Options shared by several commands, defined once. */
+export const COMMON = {
+  json: { type: 'boolean', description: 'print JSON on stdout instead of a table' },
+  'max-cost': { type: 'string', value: 'USD', description: 'cap what this run may spend, e.g. 25 or 12.50' },
+  mock: { type: 'boolean', description: 'use the embedded local WaveSpeed-compatible server (no real money)' },
+  only: { type: 'string', value: 'GLOB', multiple: true, description: 'only shots whose id matches, e.g. "city-*" (repeatable, comma-separated)' },
+  'poll-interval': { type: 'string', value: 'DURATION', description: 'first poll interval, e.g. 500ms, 5s, 2m (default 5s; 200ms on --mock)' },
+} satisfies Record<string, OptionDef>;
+
+/** Which endpoint a plan is for: `mock`, or the base URL's origin (the lockfile records it per shot). */
+export function endpointOf(values: OptionValues, env: Record<string, string | undefined>): string {
+  if (values.mock) return 'mock';
+  return normalizeBaseUrl(env.WAVESPEED_BASE_URL || DEFAULT_BASE_URL);
+}
+
+export function normalizeBaseUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new RenderError('USAGE', `WAVESPEED_BASE_URL is not a URL: ${JSON.stringify(text)}`, {
+      hint: `unset it to use ${DEFAULT_BASE_URL}, or set it to a WaveSpeed-compatible server such as http://127.0.0.1:8787`,
+    });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new RenderError('USAGE', `WAVESPEED_BASE_URL must be an http(s) URL, got ${url.protocol}`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+export function maxCostOf(values: OptionValues): number | undefined {
+  const text = values['max-cost'];
+  if (typeof text !== 'string') return undefined;
+  const cents = parseUsd(text.replace(/^\$/, ''));
+  if (cents === null) {
+    throw new RenderError('USAGE', `--max-cost must be an amount in US dollars like 25 or 12.50, got ${JSON.stringify(text)}`);
+  }
+  return cents;
+}
+
+export function selectOf(values: OptionValues): ((id: string) => boolean) | undefined {
+  const only = values.only;
+  if (only === undefined) return undefined;
+  const list = (Array.isArray(only) ? only : [only]).map(String);
+  return compileGlobs(list);
+}
+
+export function durationOption(values: OptionValues, name: string): number | undefined {
+  const text = values[name];
+  if (typeof text !== 'string') return undefined;
+  const ms = parseDuration(text);
+  if (ms === null || ms <= 0) {
+    throw new RenderError('USAGE', `--${name} must be a duration like 500ms, 5s or 2m, got ${JSON.stringify(text)}`);
+  }
+  return ms;
+}
+
+export function intOption(values: OptionValues, name: string, min: number, max: number): number | undefined {
+  const text = values[name];
+  if (typeof text !== 'string') return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new RenderError('USAGE', `--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}

@@ -1,0 +1,148 @@
+import path from 'node:path';
+import type { Issue } from '../errors.js';
+import type { VideoRequest } from '../models.js';
+import { issueAt } from '../spec/check.js';
+import { specInvalid, type LoadedSpec } from '../spec/load.js';
+import { BUILTIN_DEFAULTS, type PromptValue, type ShotDefaults, type ShotSpec, type Spec } from '../spec/schema.js';
+import { expandMatrix, matrixSize, type MatrixValue } from './matrix.js';
+import { checkShotRules, checkUniqueIds } from './rules.js';
+import { createTemplateEngine, TemplateError, type TemplateEngine } from './templates.js';
+import type { ExpandedShot, ImageRef } from './types.js';
+
+/**
+ * Expand a checked spec into its shots: the matrix product in the order written, `defaults` merged under
+ * each shot, every templated field rendered, then the cross-field rules. All problems are collected and
+ * thrown together as one SPEC_INVALID error.
+ */
+export function expandSpec(loaded: LoadedSpec, spec: Spec): ExpandedShot[] {
+  const issues: Issue[] = [];
+  const total = spec.shots.reduce((n, s) => n + matrixSize(s.matrix), 0);
+  if (spec.max_shots !== undefined && total > spec.max_shots) {
+    issues.push(issueAt(loaded, ['max_shots'], `the spec expands to ${total} shots, more than max_shots ${spec.max_shots}`));
+    throw specInvalid(loaded.shown, issues);
+  }
+  const engine = createTemplateEngine(spec.templates ? path.resolve(loaded.dir, spec.templates) : undefined);
+  const ctx: ExpandContext = { loaded, spec, engine, issues, known: new Set(Object.keys(spec.elements ?? {})) };
+
+  const shots: ExpandedShot[] = [];
+  spec.shots.forEach((shot, index) => {
+    const combos = expandMatrix(shot.matrix);
+    const before = shots.length;
+    for (const combo of combos) {
+      const expanded = expandShot(ctx, shot, index, combo);
+      if (expanded) shots.push(expanded);
+    }
+    const ids = new Set(shots.slice(before).map((s) => s.id));
+    if (combos.length > 1 && ids.size === 1 && shots.length - before === combos.length) {
+      shots.length = before; // one error for the shot, not one duplicate per combination
+      const example = `${shot.id}-{{${Object.keys(shot.matrix ?? {})[0]}}}`;
+      issues.push(issueAt(loaded, ['shots', index, 'id'], `a matrix shot's id must vary with the matrix (e.g. "${example}"), got "${[...ids][0]}" for all ${combos.length} combinations`));
+    }
+  });
+  issues.push(...checkUniqueIds(loaded, shots));
+  if (issues.length > 0) throw specInvalid(loaded.shown, issues);
+  return shots;
+}
+
+interface ExpandContext {
+  loaded: LoadedSpec;
+  spec: Spec;
+  engine: TemplateEngine;
+  issues: Issue[];
+  known: ReadonlySet<string>;
+}
+
+/** The shot's own fields over `defaults`; prompt and multi_prompt are one slot, so a shot's own wins whole. */
+function mergeDefaults(defaults: ShotDefaults, shot: ShotSpec): ShotSpec {
+  const base: ShotDefaults = { ...defaults };
+  if (shot.prompt !== undefined || shot.multi_prompt !== undefined) {
+    delete base.prompt;
+    delete base.multi_prompt;
+  }
+  // A multi-prompt shot's duration is its own or the sum of its parts, never a default.
+  if (shot.multi_prompt !== undefined || (shot.prompt === undefined && base.multi_prompt !== undefined)) delete base.duration;
+  return { ...base, ...shot };
+}
+
+function expandShot(ctx: ExpandContext, raw: ShotSpec, index: number, combo: Record<string, MatrixValue>): ExpandedShot | undefined {
+  const { spec, loaded, issues } = ctx;
+  const shot = mergeDefaults(spec.defaults ?? {}, raw);
+  const duration = shot.duration ?? sumDurations(shot) ?? BUILTIN_DEFAULTS.duration;
+  const shotVars = { ...shot, duration, take: shot.take ?? 1, matrix: undefined };
+  const context: Record<string, unknown> = { ...(spec.vars ?? {}), ...combo, shot: shotVars };
+  const elements = [...(shot.elements ?? [])];
+  const data = { elements, known: ctx.known };
+  const at = (field: PropertyKey[]) => ['shots', index, ...field];
+  let failed = false;
+
+  const render = (source: string, field: PropertyKey[], file?: string): string => {
+    try {
+      return ctx.engine.render(source, context, data);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      failed = true;
+      const where = file ? ` in ${path.relative(loaded.dir, file) || file}` : '';
+      issues.push(issueAt(loaded, at(field), `${err.message}${where}${matrixNote(combo)}`));
+      return '';
+    }
+  };
+  const renderPrompt = (value: PromptValue | undefined, field: string): string | undefined => {
+    if (value === undefined) return undefined;
+    if (typeof value === 'string') return render(value, [field]);
+    const file = path.resolve(loaded.dir, render(value.template, [field, 'template']));
+    try {
+      return render(ctx.engine.readTemplate(file), [field, 'template'], file);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      failed = true;
+      issues.push(issueAt(loaded, at([field, 'template']), err.message));
+      return undefined;
+    }
+  };
+
+  const id = render(raw.id, ['id']);
+  const request: VideoRequest = { duration };
+  const images: ImageRef[] = [];
+  for (const field of ['image', 'end_image'] as const) {
+    const value = shot[field];
+    if (value === undefined) continue;
+    const ref = render(value, [field]);
+    request[field] = ref;
+    images.push({ field, ref, local: isUrl(ref) ? undefined : path.resolve(loaded.dir, ref) });
+  }
+  const prompt = renderPrompt(shot.prompt, 'prompt');
+  if (prompt !== undefined) request.prompt = prompt;
+  if (shot.multi_prompt) {
+    request.multi_prompt = shot.multi_prompt.map((item, i) => ({
+      prompt: render(item.prompt, ['multi_prompt', i, 'prompt']),
+      duration: item.duration,
+    }));
+  }
+  const negative = renderPrompt(shot.negative_prompt, 'negative_prompt');
+  if (negative !== undefined) request.negative_prompt = negative;
+  request.cfg_scale = shot.cfg_scale ?? BUILTIN_DEFAULTS.cfg_scale;
+  request.sound = shot.sound ?? BUILTIN_DEFAULTS.sound;
+  request.shot_type = shot.shot_type ?? BUILTIN_DEFAULTS.shot_type;
+  if (elements.length > 0) {
+    request.element_list = elements.map((name) => ({ element_id: spec.elements?.[name]?.id ?? '' }));
+  }
+  if (failed) return undefined;
+
+  const expanded: ExpandedShot = { id, source: index, matrix: combo, take: raw.take ?? 1, request, images };
+  const ruleIssues = checkShotRules({ loaded, spec, shot, expanded, elements, note: matrixNote(combo) });
+  issues.push(...ruleIssues);
+  return ruleIssues.length > 0 ? undefined : expanded;
+}
+
+function sumDurations(shot: ShotSpec): number | undefined {
+  return shot.multi_prompt?.reduce((n, item) => n + item.duration, 0);
+}
+
+export function isUrl(ref: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref);
+}
+
+function matrixNote(combo: Record<string, MatrixValue>): string {
+  const entries = Object.entries(combo);
+  return entries.length ? ` (with ${entries.map(([k, v]) => `${k}=${String(v)}`).join(', ')})` : '';
+}

@@ -1,0 +1,23 @@
+import type { VideoRequest } from '../models.js';
+import { canonicalJson, sha256Hex } from '../util/canonical-json.js';
+import type { ExpandedShot, ImageInfo } from './types.js';
+
+/**
+ * The request with each local image replaced by `sha256:<hex>` of its bytes: what the shot renders, by
+ * content. Renaming or touching a file changes nothing; editing its pixels changes the fingerprint.
+ */
+export function contentRequest(shot: ExpandedShot, images: ReadonlyMap<string, ImageInfo>): VideoRequest {
+  const request: VideoRequest = { ...shot.request };
+  for (const img of shot.images) {
+    if (!img.local) continue;
+    const info = images.get(img.local);
+    if (!info) throw new Error(`internal: image ${img.local} was not inspected`);
+    request[img.field] = `sha256:${info.sha256}`;
+  }
+  return request;
+}
+
+/** sha256 of the canonical {model, request by content, take}: equal fingerprints render the same video. */
+export function fingerprintOf(model: string, request: VideoRequest, take: number): string {
+  return sha256Hex(canonicalJson({ model, request, take }));
+}

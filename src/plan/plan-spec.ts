@@ -1,0 +1,70 @@
+import { statSync } from 'node:fs';
+import type { Lockfile } from '../apply/lock-schema.js';
+import { lockfilePath, readLockfile } from '../apply/lockfile.js';
+import { checkSpec } from '../spec/check.js';
+import { loadSpec, type LoadedSpec } from '../spec/load.js';
+import type { Spec } from '../spec/schema.js';
+import { buildPlan, type Plan } from './build.js';
+import { expandSpec } from './expand.js';
+import { inspectImages } from './images.js';
+import type { ExpandedShot, ImageInfo } from './types.js';
+
+/** A spec read, checked, expanded and its images inspected: everything `validate` proves. */
+export interface ValidSpec {
+  loaded: LoadedSpec;
+  spec: Spec;
+  shots: ExpandedShot[];
+  images: Map<string, ImageInfo>;
+}
+
+/** Parse, check, expand and inspect images; throws one SPEC_INVALID error with every problem found. */
+export function validateSpec(file: string): ValidSpec {
+  const loaded = loadSpec(file);
+  const spec = checkSpec(loaded);
+  const shots = expandSpec(loaded, spec);
+  const images = inspectImages(loaded, shots);
+  return { loaded, spec, shots, images };
+}
+
+export interface PlanSpecOptions {
+  /** `mock` for the embedded server, else the base URL's origin. */
+  endpoint: string;
+  maxRunCents?: number;
+  select?: (id: string) => boolean;
+  now?: number;
+}
+
+export interface PlannedSpec extends ValidSpec {
+  plan: Plan;
+  lock: Lockfile;
+  lockFile: string;
+}
+
+/** validate + read the lockfile + build the plan. No network. */
+export function planSpec(file: string, options: PlanSpecOptions): PlannedSpec {
+  const valid = validateSpec(file);
+  const lockFile = lockfilePath(valid.loaded.file, valid.spec.name);
+  const lock = readLockfile(lockFile, valid.spec.name);
+  const plan = buildPlan({
+    specFile: valid.loaded.file,
+    spec: valid.spec,
+    shots: valid.shots,
+    images: valid.images,
+    lock,
+    endpoint: options.endpoint,
+    now: options.now ?? Date.now(),
+    fileSize,
+    maxRunCents: options.maxRunCents,
+    select: options.select,
+  });
+  return { ...valid, plan, lock, lockFile };
+}
+
+function fileSize(abs: string): number | undefined {
+  try {
+    const st = statSync(abs);
+    return st.isFile() ? st.size : undefined;
+  } catch {
+    return undefined;
+  }
+}

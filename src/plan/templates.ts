@@ -1,0 +1,121 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import { RenderError } from '../errors.js';
+
+/**
+ * Handlebars for spec fields and template files: no HTML escaping (`&`, `<` and quotes pass through to the
+ * prompt) and strict mode (an undefined variable is an error that names it). One isolated instance per spec,
+ * never the global one; each distinct source is compiled once and reused (LIBS.md §3).
+ */
+
+export interface TemplateData {
+  /** The shot's element names, in order; the `element` helper appends names it does not find. */
+  elements: string[];
+  /** Names defined in the spec's `elements` map. */
+  known: ReadonlySet<string>;
+}
+
+/** A failure inside a template, before it is given a place in the spec. */
+export class TemplateError extends Error {}
+
+type Compiled = (context: unknown, options: { data: TemplateData }) => string;
+
+export interface TemplateEngine {
+  render(source: string, context: Record<string, unknown>, data: TemplateData): string;
+  /** Read a `{ template: path }` file (cached), path already absolute. */
+  readTemplate(abs: string): string;
+  readonly partials: readonly string[];
+}
+
+export function createTemplateEngine(templatesDir?: string): TemplateEngine {
+  const hb = Handlebars.create();
+  hb.registerHelper('element', elementHelper);
+  const partials = templatesDir ? registerPartials(hb, templatesDir) : [];
+  const compiled = new Map<string, Compiled>();
+  const files = new Map<string, string>();
+
+  return {
+    partials,
+    render(source, context, data) {
+      let fn = compiled.get(source);
+      if (!fn) {
+        fn = hb.compile(source, { noEscape: true, strict: true }) as unknown as Compiled;
+        compiled.set(source, fn);
+      }
+      try {
+        return fn(context, { data });
+      } catch (err) {
+        throw new TemplateError(templateMessage(err, context));
+      }
+    },
+    readTemplate(abs) {
+      let src = files.get(abs);
+      if (src === undefined) {
+        src = readTemplateFile(abs);
+        files.set(abs, src);
+      }
+      return src;
+    },
+  };
+}
+
+function elementHelper(this: unknown, ...args: unknown[]): string {
+  const options = args.pop() as Handlebars.HelperOptions;
+  const name = args[0];
+  const data = options.data as TemplateData;
+  if (args.length !== 1 || typeof name !== 'string') {
+    throw new TemplateError(`{{element}} takes one element name, e.g. {{element 'mascot'}}`);
+  }
+  if (!data.known.has(name)) {
+    const known = [...data.known];
+    throw new TemplateError(
+      `{{element '${name}'}}: no element "${name}" is defined in elements${known.length ? ` (defined: ${known.join(', ')})` : ''}`,
+    );
+  }
+  let index = data.elements.indexOf(name);
+  if (index < 0) {
+    data.elements.push(name);
+    index = data.elements.length - 1;
+  }
+  return `<<<element_${index + 1}>>>`;
+}
+
+function registerPartials(hb: typeof Handlebars, dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((f) => f.endsWith('.hbs'));
+  } catch (err) {
+    throw new RenderError('FILE_NOT_FOUND', `templates folder not found: ${dir}`, {
+      hint: 'set `templates:` to a folder of *.hbs files, relative to the spec',
+      cause: err,
+    });
+  }
+  for (const f of names) hb.registerPartial(f.slice(0, -4), readTemplateFile(path.join(dir, f)));
+  return names.map((f) => f.slice(0, -4)).sort();
+}
+
+function readTemplateFile(abs: string): string {
+  try {
+    return readFileSync(abs, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new TemplateError(
+      code === 'ENOENT' ? `template file not found: ${abs}` : `cannot read template ${abs}: ${code ?? String(err)}`,
+    );
+  }
+}
+
+/** Handlebars' strict-mode text is `"x" not defined in [object Object] - 1:19`; say it for people. */
+function templateMessage(err: unknown, context: Record<string, unknown>): string {
+  if (err instanceof TemplateError) return err.message;
+  const text = err instanceof Error ? err.message : String(err);
+  const missing = /^"([^"]+)" not defined in .* - (\d+):(\d+)$/.exec(text);
+  if (missing) {
+    const available = Object.keys(context).filter((k) => k !== 'shot').sort();
+    return `template variable "${missing[1]}" is not defined (template line ${missing[2]}, column ${Number(missing[3]) + 1}; defined: ${available.join(', ') || 'none'}, shot.*)`;
+  }
+  const partial = /^The partial (.+) could not be found$/.exec(text);
+  if (partial) return `partial "${partial[1]}" not found (partials are the *.hbs files in the spec's templates folder)`;
+  return `template error: ${text.split('\n')[0]}`;
+}

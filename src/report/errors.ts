@@ -1,0 +1,37 @@
+import { formatIssue, RenderError } from '../errors.js';
+
+/** The cap on issues printed; the count of the rest is said, so a 10,000-error spec stays readable. */
+const MAX_ISSUES = 200;
+
+/**
+ * The one place errors become text. A RenderError prints its message, its located issues, then a hint
+ * saying what to do next; anything else is a bug and says so, without a stack unless RENDER_DEBUG is set.
+ */
+export function renderError(err: unknown, options: { debug?: boolean; secrets?: readonly string[] } = {}): string {
+  const lines: string[] = [];
+  if (err instanceof RenderError) {
+    lines.push(`error: ${err.message}`);
+    for (const issue of err.issues.slice(0, MAX_ISSUES)) lines.push(`  ${formatIssue(issue)}`);
+    if (err.issues.length > MAX_ISSUES) lines.push(`  ... and ${err.issues.length - MAX_ISSUES} more`);
+    if (err.hint) lines.push(`hint: ${err.hint}`);
+    if (options.debug && err.cause) lines.push(`cause: ${describeCause(err.cause)}`);
+  } else {
+    const message = err instanceof Error ? err.message : String(err);
+    lines.push(`error: internal error: ${message}`);
+    lines.push('hint: this is a bug in render; rerun with RENDER_DEBUG=1 and report the output');
+    if (options.debug && err instanceof Error && err.stack) lines.push(err.stack);
+  }
+  return redact(lines.join('\n'), options.secrets ?? []);
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}${cause.cause ? ` <- ${describeCause(cause.cause)}` : ''}`;
+  return String(cause);
+}
+
+/** Replace every secret in a text by `***`. Secrets shorter than 4 characters are left alone (too common). */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('***');
+  return out;
+}

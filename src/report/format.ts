@@ -1,0 +1,30 @@
+import { formatUsd } from '../models.js';
+
+export const usd = (cents: number): string => `$${formatUsd(cents)}`;
+
+/** Cents to a JSON number of dollars with two decimals (`294` → `2.94`), exact for any cent amount. */
+export const usdNumber = (cents: number): number => Number(formatUsd(cents));
+
+export function truncate(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= width ? flat : `${flat.slice(0, Math.max(0, width - 1))}…`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** Render rows as aligned columns; `align` 'r' right-aligns a column. */
+export function table(rows: string[][], align: ('l' | 'r')[] = []): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => {
+        const pad = ' '.repeat((widths[i] ?? 0) - [...cell].length);
+        return align[i] === 'r' ? pad + cell : i === row.length - 1 ? cell : cell + pad;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}

@@ -1,0 +1,91 @@
+import type { z } from 'zod';
+import type { Issue } from '../errors.js';
+import { formatFieldPath } from '../util/paths.js';
+import { specInvalid, type LoadedSpec } from './load.js';
+import { SpecSchema, type Spec } from './schema.js';
+
+/**
+ * Structure check of a loaded spec: zod with strict objects, every issue turned into a located, readable
+ * Issue. Returns the typed spec or throws one SPEC_INVALID error carrying all issues at once.
+ */
+export function checkSpec(loaded: LoadedSpec): Spec {
+  const result = SpecSchema.safeParse(loaded.data, { reportInput: true });
+  if (result.success) return result.data;
+  throw specInvalid(loaded.shown, result.error.issues.flatMap((i) => toIssues(loaded, i)));
+}
+
+/** Point an issue at a path in the spec: `file:line:col field.path: message`. */
+export function issueAt(loaded: LoadedSpec, p: readonly PropertyKey[], message: string): Issue {
+  const pos = loaded.locate(p);
+  return { file: loaded.shown, line: pos?.line, col: pos?.col, path: formatFieldPath(p) || undefined, message };
+}
+
+function toIssues(loaded: LoadedSpec, issue: z.core.$ZodIssue): Issue[] {
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeysAt(issue.path);
+    return issue.keys.map((key) =>
+      issueAt(loaded, [...issue.path, key], unknownKeyMessage(key, known)),
+    );
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return [issueAt(loaded, issue.path, `is required (${issue.message})`)];
+  }
+  return [issueAt(loaded, issue.path, withFound(issue.message, issue.input))];
+}
+
+function withFound(message: string, input: unknown): string {
+  if (/, got /.test(message)) return message;
+  return `${message}, got ${describeValue(input)}`;
+}
+
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `a list of ${v.length}`;
+  if (typeof v === 'object') return 'a map';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
+  return String(v);
+}
+
+function unknownKeyMessage(key: string, known: readonly string[]): string {
+  const near = closest(key, known);
+  const suggestion = near ? ` (did you mean "${near}"?)` : known.length ? ` (known keys: ${known.join(', ')})` : '';
+  return `unknown key "${key}"${suggestion}; unknown keys are refused because the server would ignore them and still bill`;
+}
+
+/** The keys the schema allows at a path, for did-you-mean suggestions. */
+function knownKeysAt(p: readonly PropertyKey[]): string[] {
+  const top = Object.keys(SpecSchema.shape);
+  if (p.length === 0) return top;
+  const [head, second, third] = p;
+  if (head === 'budget') return ['max_usd'];
+  if (head === 'elements') return ['id', 'description'];
+  if (head === 'defaults') return Object.keys(SpecSchema.shape.defaults.unwrap().shape);
+  if (head === 'shots' && typeof second === 'number') {
+    if (third === 'multi_prompt') return ['prompt', 'duration'];
+    if (third === 'prompt' || third === 'negative_prompt') return ['template'];
+    return Object.keys(SpecSchema.shape.shots.element.shape);
+  }
+  return [];
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}

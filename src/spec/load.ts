@@ -1,0 +1,110 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { RenderError, type Issue } from '../errors.js';
+import { displayPath } from '../util/paths.js';
+
+/** A spec file read from disk: its plain data plus what is needed to point errors at lines and columns. */
+export interface LoadedSpec {
+  /** Absolute path of the spec file. */
+  file: string;
+  /** The path as shown to the user (relative to the working directory when inside it). */
+  shown: string;
+  /** Folder that relative paths in the spec resolve against. */
+  dir: string;
+  data: unknown;
+  /** `line:col` of the node at a path, or of its nearest existing parent. */
+  locate(pathInSpec: readonly PropertyKey[]): { line: number; col: number } | undefined;
+}
+
+/** Big enough for 10,000-shot specs, small enough that a hostile file is refused before parsing. */
+const MAX_SPEC_BYTES = 16 * 1024 * 1024;
+
+export function loadSpec(file: string): LoadedSpec {
+  const abs = path.resolve(file);
+  const shown = displayPath(abs);
+  const source = readSpecSource(abs, shown);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(source, { lineCounter, prettyErrors: false });
+  const locate = makeLocator(doc, lineCounter);
+
+  const syntax = doc.errors.map((e): Issue => {
+    const [pos] = e.linePos ?? [];
+    return { file: shown, line: pos?.line, col: pos?.col, message: yamlMessage(e.code, e.message, source, pos) };
+  });
+  if (syntax.length > 0) throw specInvalid(shown, syntax);
+
+  let data: unknown;
+  try {
+    // Aliases are resolved here; an undefined alias or an alias bomb throws ReferenceError, not doc.errors.
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const bomb = /alias count/i.test(message);
+    throw specInvalid(shown, [
+      { file: shown, message: bomb ? 'too many YAML aliases (refused as a resource exhaustion attack)' : message },
+    ]);
+  }
+  if (data === null || data === undefined) {
+    throw specInvalid(shown, [{ file: shown, line: 1, col: 1, message: 'the spec is empty' }]);
+  }
+  return { file: abs, shown, dir: path.dirname(abs), data, locate };
+}
+
+function readSpecSource(abs: string, shown: string): string {
+  let size: number;
+  try {
+    const st = statSync(abs);
+    if (st.isDirectory()) {
+      throw new RenderError('FILE_UNREADABLE', `${shown} is a folder, not a spec file`, {
+        hint: 'pass the path of a .yaml spec, e.g. specs/spring-launch.yaml',
+      });
+    }
+    size = st.size;
+  } catch (err) {
+    if (err instanceof RenderError) throw err;
+    throw new RenderError('FILE_NOT_FOUND', `spec file not found: ${shown}`, {
+      hint: 'check the path; specs usually live in specs/*.yaml',
+      cause: err,
+    });
+  }
+  if (size > MAX_SPEC_BYTES) {
+    throw new RenderError('FILE_UNREADABLE', `${shown} is ${size} bytes, more than a spec may be (16 MiB)`);
+  }
+  try {
+    return readFileSync(abs, 'utf8');
+  } catch (err) {
+    throw new RenderError('FILE_UNREADABLE', `cannot read ${shown}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
+      cause: err,
+    });
+  }
+}
+
+function makeLocator(doc: Document, lc: LineCounter): LoadedSpec['locate'] {
+  return (pathInSpec) => {
+    for (const p = [...pathInSpec]; ; p.pop()) {
+      const node = p.length ? doc.getIn(p as unknown[], true) : doc.contents;
+      if (isNode(node) && node.range) return lc.linePos(node.range[0]);
+      if (p.length === 0) return undefined;
+    }
+  };
+}
+
+function yamlMessage(code: string, message: string, source: string, pos?: { line: number; col: number }): string {
+  // yaml's messages end with "at line L, column C" plus a source excerpt; we print the position ourselves.
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  if (code === 'DUPLICATE_KEY' && pos) {
+    const line = source.split('\n')[pos.line - 1] ?? '';
+    const key = /^\s*(?:-\s+)?([^:#]+?)\s*:/.exec(line.slice(pos.col - 1))?.[1] ?? line.trim();
+    return `duplicate key "${key}" (each key may appear once in a map)`;
+  }
+  return `YAML syntax error: ${first}`;
+}
+
+export function specInvalid(shown: string, issues: Issue[]): RenderError {
+  const n = issues.length;
+  return new RenderError('SPEC_INVALID', `${shown}: ${n} ${n === 1 ? 'error' : 'errors'}`, {
+    issues,
+    hint: 'fix the spec and run `render validate` again',
+  });
+}

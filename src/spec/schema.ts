@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { DEFAULT_MODEL, MODEL_IDS } from '../models.js';
+
+/**
+ * The spec format, version 1 (SPEC.md). Every object is strict: an unknown key is an error, because the
+ * server would silently ignore it and still bill. Messages say what is expected; the value found is added
+ * when issues are rendered (spec/check.ts), so they read `must be an integer from 3 to 15, got 16`.
+ */
+
+const intRange = (min: number, max: number) =>
+  z
+    .number({ error: `must be an integer from ${min} to ${max}` })
+    .int({ error: `must be an integer from ${min} to ${max}` })
+    .min(min, { error: `must be an integer from ${min} to ${max}` })
+    .max(max, { error: `must be an integer from ${min} to ${max}` });
+
+const text = (what: string) => z.string({ error: `must be ${what}` });
+const nonEmpty = (what: string) => text(what).min(1, { error: `must be ${what}, not empty` });
+
+export const TemplateRefSchema = z.strictObject({
+  template: nonEmpty('the path of a Handlebars template file'),
+});
+
+export const PromptSchema = z.union([text('a string or { template: path }'), TemplateRefSchema], {
+  error: 'must be a string or { template: path }',
+});
+
+export const MultiPromptItemSchema = z.strictObject({
+  prompt: nonEmpty('a prompt string'),
+  duration: intRange(1, 15),
+});
+
+/** The fields a shot may set, and `defaults` may set under every shot. */
+const shotFields = {
+  image: nonEmpty('a local path or an https URL'),
+  end_image: nonEmpty('a local path or an https URL'),
+  prompt: PromptSchema,
+  negative_prompt: PromptSchema,
+  duration: intRange(3, 15),
+  cfg_scale: z
+    .number({ error: 'must be a number from 0 to 1' })
+    .min(0, { error: 'must be a number from 0 to 1' })
+    .max(1, { error: 'must be a number from 0 to 1' }),
+  sound: z.boolean({ error: 'must be true or false' }),
+  shot_type: z.enum(['customize', 'intelligent'], { error: 'must be "customize" or "intelligent"' }),
+  multi_prompt: z
+    .array(MultiPromptItemSchema, { error: 'must be a list of { prompt, duration }' })
+    .min(1, { error: 'must have 1 to 6 items' })
+    .max(6, { error: 'must have 1 to 6 items' }),
+  elements: z
+    .array(nonEmpty('an element name'), { error: 'must be a list of element names' })
+    .max(3, { error: 'may name at most 3 elements' }),
+};
+
+export const DefaultsSchema = z.strictObject(shotFields).partial();
+
+const scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'must be a string, number or boolean' });
+
+export const MatrixSchema = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'matrix variable names are letters, digits and _' }),
+  z.array(scalar, { error: 'must be a list of values' }).min(1, { error: 'must list at least one value' }),
+  { error: 'must be a map of variable: [values]' },
+);
+
+export const ShotSchema = z.strictObject({
+  id: nonEmpty('a shot id'),
+  matrix: MatrixSchema.optional(),
+  ...DefaultsSchema.shape,
+  /** Not sent to the API: bump it to render the same inputs again (a new take); part of the fingerprint. */
+  take: z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' }).optional(),
+});
+
+export const ElementSchema = z.strictObject({
+  // Kling element ids are 15-digit integers: a YAML number that long can lose digits, so ids must be strings.
+  id: z
+    .string({ error: 'must be a quoted string of digits, e.g. "307212335131305" (a bare number can lose digits)' })
+    .regex(/^\d{1,32}$/, { error: 'must be a string of digits' }),
+  description: text('a string').optional(),
+});
+
+const varValue: z.ZodType<unknown> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(varValue), z.record(z.string(), varValue)]),
+);
+
+export const SpecSchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1, { error: 'must be 1 (the only spec format version)' }),
+  name: z
+    .string({ error: 'must be a name of a-z, 0-9 and -' })
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: 'must be a name of a-z, 0-9 and - (up to 64), starting with a letter or digit' }),
+  model: z.enum(MODEL_IDS, { error: `must be one of: ${MODEL_IDS.join(', ')}` }).default(DEFAULT_MODEL),
+  output: nonEmpty('a folder path').optional(),
+  templates: nonEmpty('a folder path').optional(),
+  budget: z.strictObject({
+    max_usd: z.number({ error: 'must be an amount in US dollars, e.g. 60 or 59.50' }).min(0, { error: 'must not be negative' }),
+  }, { error: 'must be a map with max_usd, e.g. budget: { max_usd: 60 }' }),
+  max_shots: z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' }).optional(),
+  concurrency: intRange(1, 500).optional(),
+  defaults: DefaultsSchema.optional(),
+  vars: z.record(z.string(), varValue, { error: 'must be a map of name: value' }).optional(),
+  elements: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), ElementSchema, { error: 'must be a map of name: { id, description }' }).optional(),
+  shots: z.array(ShotSchema, { error: 'must be a list of shots' }).min(1, { error: 'must list at least one shot' }),
+});
+
+export type Spec = z.infer<typeof SpecSchema>;
+export type SpecInput = z.input<typeof SpecSchema>;
+export type ShotSpec = z.infer<typeof ShotSchema>;
+export type ShotDefaults = z.infer<typeof DefaultsSchema>;
+export type PromptValue = z.infer<typeof PromptSchema>;
+export type MultiPromptItem = z.infer<typeof MultiPromptItemSchema>;
+
+/** Fields every shot gets when neither the shot nor `defaults` sets them (API.md defaults, sent explicitly). */
+export const BUILTIN_DEFAULTS = { duration: 5, cfg_scale: 0.5, sound: false, shot_type: 'customize' } as const;
+
+/** The JSON Schema editors use to complete and check specs (`render schema`). */
+export function specJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(SpecSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return {
+    ...schema,
+    $id: 'https://render.dev/schema/render-spec.schema.json',
+    title: 'render campaign spec (version 1)',
+  };
+}

@@ -1,0 +1,138 @@
+import { createRequire } from 'node:module';
+import { RenderError } from '../errors.js';
+import { downloadFile, type DownloadOptions, type DownloadResult } from './download.js';
+import {
+  getBalanceCents,
+  getPrediction,
+  listPredictions,
+  quotePriceCents,
+  submitPrediction,
+  type CallOptions,
+  type ListQuery,
+  type PredictionPage,
+  type PriceQuote,
+} from './endpoints.js';
+import { makeError, redactThrown } from './map-error.js';
+import { waitForPrediction, type WaitOptions } from './poll.js';
+import { createRedactor } from './redact.js';
+import { DEFAULT_RETRY_POLICY, defaultSleep, type RetryPolicy, type Sleep } from './retry.js';
+import type { Transport } from './transport.js';
+import { uploadFile, type UploadOptions, type UploadResult } from './upload.js';
+import type { Prediction } from './wire.js';
+
+export const DEFAULT_BASE_URL = 'https://api.wavespeed.ai';
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 15 * 60_000;
+
+export interface ClientOptions {
+  /** Default: env WAVESPEED_BASE_URL, else https://api.wavespeed.ai. */
+  baseUrl?: string;
+  /** Default: env WAVESPEED_API_KEY. Checked when a call needs it, so a client without a key can still download. */
+  apiKey?: string;
+  /** Deadline of one API request, body included. */
+  requestTimeoutMs?: number;
+  /** Deadline of one download attempt, body included. */
+  downloadTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Injected for tests (instant, recorded waits). Must reject when the signal aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  /** Clock for Retry-After dates and poll timeouts. */
+  now?: () => number;
+  clientName?: string;
+  clientVersion?: string;
+}
+
+export interface WaveSpeedClient {
+  readonly baseUrl: string;
+  submit(model: string, body: object, opts?: CallOptions): Promise<Prediction>;
+  getResult(id: string, opts?: CallOptions): Promise<Prediction>;
+  listPredictions(q: ListQuery, opts?: CallOptions): Promise<PredictionPage>;
+  upload(filePath: string, opts?: UploadOptions): Promise<UploadResult>;
+  download(url: string, destPath: string, opts?: DownloadOptions): Promise<DownloadResult>;
+  waitForResult(id: string, opts?: WaitOptions): Promise<Prediction>;
+  balanceCents(opts?: CallOptions): Promise<number>;
+  priceCents(model: string, inputs: object, opts?: CallOptions): Promise<PriceQuote>;
+  /** Replace the API key (and any Bearer token) in `text`: for anything the caller logs. */
+  redact(text: string): string;
+}
+
+function packageVersion(): string {
+  try {
+    // src/provider and dist/provider are both two levels below the package root.
+    const pkg = createRequire(import.meta.url)('../../package.json') as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function normalizeBaseUrl(raw: string, redact: (text: string) => string): string {
+  const shown = redact(raw);
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || shown !== raw) {
+    const why = shown !== raw ? 'contains the API key' : 'is not an http(s) URL';
+    throw new RenderError('USAGE', `WaveSpeed base URL "${shown}" ${why}`, { hint: 'check WAVESPEED_BASE_URL' });
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function buildTransport(options: ClientOptions): Transport {
+  const apiKey = (options.apiKey ?? process.env.WAVESPEED_API_KEY)?.trim() || undefined;
+  const redact = createRedactor([apiKey]);
+  const rawBase = options.baseUrl ?? (process.env.WAVESPEED_BASE_URL?.trim() || DEFAULT_BASE_URL);
+  return {
+    baseUrl: normalizeBaseUrl(rawBase, redact),
+    apiKey,
+    clientName: options.clientName ?? 'render',
+    clientVersion: options.clientVersion ?? packageVersion(),
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+    sleep: (options.sleep as Sleep | undefined) ?? defaultSleep,
+    random: options.random ?? Math.random,
+    now: options.now ?? Date.now,
+    redact,
+  };
+}
+
+export function createClient(options: ClientOptions = {}): WaveSpeedClient {
+  const t = buildTransport(options);
+  const downloadTimeoutMs = options.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
+
+  /** Every call: a key check for API calls, then a last redaction pass on whatever is thrown. */
+  async function guard<T>(op: string, needsKey: boolean, fn: () => Promise<T>): Promise<T> {
+    const ctx = { op, redact: t.redact };
+    try {
+      if (needsKey && !t.apiKey) {
+        throw makeError('AUTH', `${op}: no API key`, ctx, { hint: 'set WAVESPEED_API_KEY (keys: https://wavespeed.ai/accesskey)' });
+      }
+      return await fn();
+    } catch (err) {
+      throw redactThrown(err, ctx);
+    }
+  }
+
+  const getResult = (id: string, opts?: CallOptions) => guard('get result', true, () => getPrediction(t, id, opts));
+
+  return {
+    baseUrl: t.baseUrl,
+    submit: (model, body, opts) => guard('submit', true, () => submitPrediction(t, model, body, opts)),
+    getResult,
+    listPredictions: (q, opts) => guard('list predictions', true, () => listPredictions(t, q, opts)),
+    upload: (filePath, opts) => guard('upload', true, () => uploadFile(t, filePath, opts)),
+    download: (url, destPath, opts) =>
+      guard('download', false, () => downloadFile(t, url, destPath, { timeoutMs: downloadTimeoutMs, ...opts })),
+    waitForResult: (id, opts = {}) =>
+      guard('wait for result', true, () =>
+        waitForPrediction(id, opts, { getResult, sleep: t.sleep, random: t.random, now: t.now, ctx: { op: `wait for ${id}`, redact: t.redact } }),
+      ),
+    balanceCents: (opts) => guard('balance', true, () => getBalanceCents(t, opts)),
+    priceCents: (model, inputs, opts) => guard('price', true, () => quotePriceCents(t, model, inputs, opts)),
+    redact: t.redact,
+  };
+}

@@ -1,0 +1,83 @@
+import type { RenderError } from '../errors.js';
+import { makeError, type ErrorContext } from './map-error.js';
+import { abortedError, isRetryable, type Sleep } from './retry.js';
+import { isTerminal, type Prediction } from './wire.js';
+
+export interface PollPolicy {
+  /** Wait before the first poll, and the floor of every wait. */
+  initialMs: number;
+  /** Each wait is the previous one times this. */
+  factor: number;
+  /** Ceiling of every wait. */
+  maxMs: number;
+  /** 0..1: each wait is spread by ±jitter of itself (then kept within [initialMs, maxMs]). */
+  jitter: number;
+  /** Give up (TIMEOUT) after this long overall; no limit when absent. */
+  timeoutMs?: number;
+  /** Polls that fail in a row (after getResult's own retries) before the error is thrown. Default 3. */
+  maxPollErrors?: number;
+}
+
+/** API.md: poll a video task no more often than every 5 s, with a growing interval. */
+export const DEFAULT_POLL_POLICY: PollPolicy = { initialMs: 5_000, factor: 1.5, maxMs: 30_000, jitter: 0.1 };
+
+/** The wait before poll number `index` (0-based). */
+export function pollDelayMs(policy: PollPolicy, index: number, random: () => number): number {
+  const base = Math.min(policy.maxMs, policy.initialMs * Math.max(1, policy.factor) ** index);
+  const jitter = Math.min(1, Math.max(0, policy.jitter));
+  const spread = base * (1 + jitter * (2 * random() - 1));
+  return Math.round(Math.min(policy.maxMs, Math.max(policy.initialMs, spread)));
+}
+
+export interface WaitOptions {
+  policy?: Partial<PollPolicy>;
+  signal?: AbortSignal;
+  onPoll?: (p: Prediction) => void;
+  /** Poll once at once before the first wait (resuming a task that may be long finished). */
+  immediate?: boolean;
+}
+
+export interface WaitDeps {
+  getResult: (id: string, opts: { signal?: AbortSignal }) => Promise<Prediction>;
+  sleep: Sleep;
+  random: () => number;
+  now: () => number;
+  ctx: ErrorContext;
+}
+
+function timeoutError(id: string, ms: number, last: Prediction | undefined, ctx: ErrorContext): RenderError {
+  return makeError('TIMEOUT', `prediction ${id} not finished after ${Math.round(ms / 1000)} s (last status: ${last?.status ?? 'unknown'})`, ctx, {
+    hint: 'the task is still running and is paid for: wait for it again later by its id; do not submit it again',
+  });
+}
+
+/**
+ * Poll until the prediction reaches a terminal status and return it, whatever that status is: a failed task is
+ * data here (see failedPredictionError). Throws TIMEOUT (task still running), ABORTED, or a final client error.
+ */
+export async function waitForPrediction(id: string, opts: WaitOptions, deps: WaitDeps): Promise<Prediction> {
+  const policy: PollPolicy = { ...DEFAULT_POLL_POLICY, ...opts.policy };
+  const started = deps.now();
+  const deadline = policy.timeoutMs === undefined ? Infinity : started + policy.timeoutMs;
+  let last: Prediction | undefined;
+  let failures = 0;
+  for (let index = opts.immediate ? -1 : 0; ; index++) {
+    if (index >= 0) {
+      const remaining = deadline - deps.now();
+      if (remaining <= 0) throw timeoutError(id, deps.now() - started, last, deps.ctx);
+      const wait = Math.min(pollDelayMs(policy, index, deps.random), remaining);
+      await deps.sleep(wait, opts.signal).catch((err: unknown) => Promise.reject(abortedError(deps.ctx.op, opts.signal?.reason ?? err)));
+    }
+    if (opts.signal?.aborted) throw abortedError(deps.ctx.op, opts.signal.reason);
+    try {
+      last = await deps.getResult(id, { signal: opts.signal });
+      failures = 0;
+    } catch (err) {
+      // getResult already retried; a longer outage is ridden out here, a final answer (401, 404) is not.
+      if (!isRetryable(err) || ++failures >= (policy.maxPollErrors ?? 3)) throw err;
+      continue;
+    }
+    opts.onPoll?.(last);
+    if (isTerminal(last.status)) return last;
+  }
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Uploaded media, held in memory and served back at `download_url` (like WaveSpeed's CDN: no key needed).
+ * Two flows, as API.md: multipart `media/upload/binary`, and the SDKs' two-step ticket + PUT to a presigned URL.
+ */
+export interface MediaFile {
+  bytes: Buffer;
+  contentType: string;
+  filename: string;
+}
+
+/** A two-step upload waiting for its PUT. */
+export interface UploadTicket {
+  id: string;
+  filename: string;
+  size: number;
+  contentType: string | undefined;
+}
+
+const EXTENSION_TYPES: Readonly<Record<string, string>> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+};
+
+export function guessContentType(filename: string): string {
+  const ext = /\.([a-z0-9]+)$/i.exec(filename)?.[1]?.toLowerCase() ?? '';
+  return EXTENSION_TYPES[ext] ?? 'application/octet-stream';
+}
+
+/** The `type` of an upload response: `image`, `video`, `audio` or `file`. */
+export function mediaKind(contentType: string): string {
+  const top = contentType.split('/')[0] ?? '';
+  return ['image', 'video', 'audio'].includes(top) ? top : 'file';
+}
+
+export class MediaStore {
+  private readonly files = new Map<string, MediaFile>();
+  private readonly tickets = new Map<string, UploadTicket>();
+
+  constructor(private readonly baseUrl: string) {}
+
+  newId(): string {
+    return randomBytes(12).toString('hex');
+  }
+
+  downloadUrl(id: string, filename: string): string {
+    return `${this.baseUrl}/files/media/${id}/${encodeURIComponent(filename)}`;
+  }
+
+  save(id: string, file: MediaFile): void {
+    this.files.set(id, file);
+  }
+
+  get(id: string): MediaFile | undefined {
+    return this.files.get(id);
+  }
+
+  /** Opens a two-step upload; the token is the secret in the presigned PUT URL. */
+  openTicket(ticket: UploadTicket): string {
+    const token = randomBytes(18).toString('base64url');
+    this.tickets.set(token, ticket);
+    return token;
+  }
+
+  ticket(token: string): UploadTicket | undefined {
+    return this.tickets.get(token);
+  }
+
+  /** A PUT succeeded: the ticket is spent (one upload per presigned URL keeps the maps bounded). */
+  closeTicket(token: string): void {
+    this.tickets.delete(token);
+  }
+
+  /**
+   * Whether the task could fetch `url`: this server's own media and output URLs are looked up (a missing one is
+   * the realistic 1402); any other URL is assumed reachable, as nothing here can fetch the internet.
+   */
+  isFetchable(url: string, outputExists: (id: string) => boolean): boolean {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return false;
+    }
+    if (parsed.origin !== new URL(this.baseUrl).origin) return true;
+    const media = /^\/files\/media\/([^/]+)\//.exec(parsed.pathname);
+    if (media?.[1] !== undefined) return this.files.has(media[1]);
+    const output = /^\/files\/outputs\/([^/]+)\.mp4$/.exec(parsed.pathname);
+    if (output?.[1] !== undefined) return outputExists(output[1]);
+    return false;
+  }
+}

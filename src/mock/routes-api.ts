@@ -1,0 +1,122 @@
+import { MODELS, formatUsd } from '../models.js';
+import { wirePrediction, type MockContext, type RouteRequest } from './context.js';
+import { HttpError, envelope, readJsonObject, type Reply } from './http-io.js';
+import type { ListQuery } from './predictions.js';
+import { checkVideoInput } from './validate-input.js';
+
+/** Handlers for the prediction, balance and price routes (API.md "Endpoints"). */
+
+const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
+
+function findModel(id: string) {
+  const model = MODELS[id];
+  if (!model) throw new HttpError(404, `Model not found: ${id}`);
+  return model;
+}
+
+/** POST /api/v3/{model_id}: validate, charge, create; the prediction comes back `created`. */
+export async function handleSubmit(ctx: MockContext, r: RouteRequest): Promise<Reply> {
+  const modelId = r.params[0] ?? '';
+  const model = findModel(modelId);
+  const body = await readJsonObject(r.req);
+  const checked = checkVideoInput(model, body);
+  const cost = model.centsPerSecond * checked.durationSeconds;
+  if (!ctx.ledger.tryCharge(cost)) {
+    // [guess] The real status and text are undocumented (API.md); clients match "insufficient balance".
+    throw new HttpError(
+      400,
+      `Insufficient balance: this task costs $${formatUsd(cost)}, the balance is $${formatUsd(ctx.ledger.balanceCents)}. Please top up.`,
+    );
+  }
+  ctx.counters.recordSubmit(modelId, body, checked.ignoredKeys);
+  const p = ctx.store.create({
+    model: modelId,
+    input: body,
+    costCents: cost,
+    mediaUrls: checked.mediaUrls,
+    plannedFailCode: ctx.faults.planTask(),
+  });
+  if (r.faults.action === 'lostSubmit') {
+    ctx.faults.counts.lostSubmit++;
+    ctx.log(`fault lostSubmit: created and charged ${p.id}, dropping the response`);
+    return { kind: 'destroy' };
+  }
+  if (checked.syncMode) await ctx.store.whenSettled(p);
+  return envelope(wirePrediction(ctx.baseUrl, p));
+}
+
+/** GET /api/v3/predictions/{id}/result. */
+export function handleResult(ctx: MockContext, r: RouteRequest): Reply {
+  const id = r.params[0] ?? '';
+  const p = ctx.store.get(id);
+  if (!p) throw new HttpError(404, `Prediction not found: ${id}`);
+  ctx.counters.polls++;
+  return envelope(wirePrediction(ctx.baseUrl, p));
+}
+
+function intField(body: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+  const v = body[name] ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new HttpError(400, `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** [guess] Times as ISO 8601 strings (documented) or Unix epoch numbers (seconds, or ms when ≥ 1e12). */
+function timeField(body: Record<string, unknown>, name: string): number | undefined {
+  const v = body[name];
+  if (v === undefined || v === null || v === '') return undefined;
+  const ms = typeof v === 'number' ? (v < 1e12 ? v * 1000 : v) : typeof v === 'string' ? Date.parse(v) : NaN;
+  if (!Number.isFinite(ms)) throw new HttpError(400, `${name} must be an ISO 8601 time, got ${JSON.stringify(v)}`);
+  return ms;
+}
+
+function stringField(body: Record<string, unknown>, name: string): string | undefined {
+  const v = body[name];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') throw new HttpError(400, `${name} must be a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+export function parseListQuery(body: Record<string, unknown>, nowMs: number): ListQuery {
+  const after = timeField(body, 'created_after');
+  return {
+    page: intField(body, 'page', 1, 1, Number.MAX_SAFE_INTEGER),
+    pageSize: intField(body, 'page_size', 20, 1, 100),
+    model: stringField(body, 'model'),
+    status: stringField(body, 'status'),
+    // The real history only reaches back 7 days (API.md).
+    afterMs: Math.max(after ?? 0, nowMs - SEVEN_DAYS_MS),
+    beforeMs: timeField(body, 'created_before'),
+  };
+}
+
+/** POST /api/v3/predictions: history, newest first. Items carry `input` ([guess], see wirePrediction). */
+export async function handleList(ctx: MockContext, r: RouteRequest): Promise<Reply> {
+  const query = parseListQuery(await readJsonObject(r.req), Date.now());
+  const { total, items } = ctx.store.list(query);
+  ctx.counters.lists++;
+  return envelope({
+    page: query.page,
+    page_size: query.pageSize,
+    total,
+    items: items.map((p) => wirePrediction(ctx.baseUrl, p, true)),
+  });
+}
+
+/** GET /api/v3/balance → `data.balance` in USD. */
+export function handleBalance(ctx: MockContext): Reply {
+  return envelope({ balance: ctx.ledger.balanceCents / 100 });
+}
+
+/** POST /api/v3/model/price `{model_id, inputs}` → `data: {price, discounted_price}` in USD; free. */
+export async function handlePrice(ctx: MockContext, r: RouteRequest): Promise<Reply> {
+  const body = await readJsonObject(r.req);
+  if (typeof body.model_id !== 'string' || body.model_id === '') throw new HttpError(400, 'model_id is required');
+  const model = findModel(body.model_id);
+  const inputs = body.inputs ?? {};
+  if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) throw new HttpError(400, 'inputs must be an object');
+  const duration = intField(inputs as Record<string, unknown>, 'duration', 5, 3, 15);
+  const usd = (model.centsPerSecond * duration) / 100;
+  return envelope({ model_id: model.id, price: usd, discounted_price: usd });
+}

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './http-io.js';
+import type { FaultInjector } from './faults.js';
+import type { PredictionStore } from './predictions.js';
+import type { MockStats } from './types.js';
+
+/** The account's money, in integer cents: charged at submit, refunded when a task fails (API.md "money"). */
+export class Ledger {
+  chargesCents = 0;
+  refundsCents = 0;
+
+  constructor(public balanceCents: number) {}
+
+  /** Charges `cents` if the balance covers it; false (and nothing moves) otherwise. */
+  tryCharge(cents: number): boolean {
+    if (cents > this.balanceCents) return false;
+    this.balanceCents -= cents;
+    this.chargesCents += cents;
+    return true;
+  }
+
+  refund(cents: number): void {
+    this.balanceCents += cents;
+    this.refundsCents += cents;
+  }
+}
+
+/** Request counters. Bodies are kept as sha256 digests: 32 bytes each, whatever the prompt length. */
+export class MockCounters {
+  submissions = 0;
+  duplicateSubmissions = 0;
+  uploads = 0;
+  polls = 0;
+  lists = 0;
+  downloads = 0;
+  private readonly bodies = new Set<string>();
+  private readonly ignoredKeys = new Set<string>();
+
+  /** Counts an accepted submit; the model is part of the identity (same body, other model = other request). */
+  recordSubmit(model: string, body: Record<string, unknown>, ignoredKeys: string[]): void {
+    this.submissions++;
+    const digest = createHash('sha256').update(model).update('\n').update(canonicalJson(body)).digest('base64');
+    if (this.bodies.has(digest)) this.duplicateSubmissions++;
+    else this.bodies.add(digest);
+    for (const key of ignoredKeys) this.ignoredKeys.add(key);
+  }
+
+  snapshot(ledger: Ledger, store: PredictionStore, faults: FaultInjector): MockStats {
+    return {
+      submissions: this.submissions,
+      distinctBodies: this.bodies.size,
+      duplicateSubmissions: this.duplicateSubmissions,
+      chargesCents: ledger.chargesCents,
+      refundsCents: ledger.refundsCents,
+      balanceCents: ledger.balanceCents,
+      uploads: this.uploads,
+      polls: this.polls,
+      lists: this.lists,
+      downloads: this.downloads,
+      faults: { ...faults.counts },
+      ignoredKeys: [...this.ignoredKeys].sort(),
+      predictions: { ...store.counts },
+    };
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Public types of the WaveSpeed-compatible local server (DESIGN.md `mock/`). It stands in for api.wavespeed.ai in
+ * the demo, the tests, the benchmarks and the chaos test, so every fault a real network or API can produce is
+ * injectable, deterministically (seeded PRNG).
+ */
+
+/** Route families that faults can target. `download` is the file host (outputs and uploaded media). */
+export type FaultRoute = 'submit' | 'result' | 'list' | 'upload' | 'download' | 'balance' | 'price';
+
+export const FAULT_ROUTES: readonly FaultRoute[] = ['submit', 'result', 'list', 'upload', 'download', 'balance', 'price'];
+
+/** The kinds counted in `MockStats.faults`. */
+export type FaultKind = 'latency' | 'slow' | 'drop' | 'error' | 'rateLimit' | 'lostSubmit' | 'taskFail';
+
+export interface FaultOptions {
+  /** Added to every faultable request: a fixed delay, or uniform in [min, max]. */
+  latencyMs?: number | [number, number];
+  /** Probability of answering with one of `errorStatuses` instead of handling the request. */
+  errorRate?: number;
+  /** Statuses for `errorRate`, picked uniformly; default [500, 502, 503]. */
+  errorStatuses?: number[];
+  /** Probability of a 429. */
+  rateLimitRate?: number;
+  /** Retry-After on injected 429s, in whole seconds; default 1; 0 sends no header (the real API may not). */
+  retryAfterSeconds?: number;
+  /** Probability of destroying the socket without any response (the request is not handled). */
+  dropRate?: number;
+  /** Submit only: create the prediction and charge for it, then destroy the socket before answering. */
+  lostSubmitRate?: number;
+  /** Probability that a created task ends `failed` (and is refunded) instead of `completed`. Not route-scoped. */
+  taskFailRate?: number;
+  /** Task error codes for `taskFailRate`, picked uniformly; default [5000]. */
+  taskFailCodes?: number[];
+  /** Probability of an extra `slowMs` delay (a slow response, e.g. to trip a client's deadline). */
+  slowRate?: number;
+  /** Default 2000. */
+  slowMs?: number;
+  /** Which routes request-level faults apply to; default all. */
+  routes?: FaultRoute[];
+}
+
+export interface MockServerOptions {
+  /** 0 = any free port (default). */
+  port?: number;
+  /** Default 127.0.0.1: never all interfaces unless asked. */
+  host?: string;
+  /** The bearer key every /api/v3 route requires; default 'mock-key'. */
+  apiKey?: string;
+  /** Starting balance in USD; default 10000. Kept as integer cents inside. */
+  balanceUsd?: number;
+  /** A task becomes `processing` this long after it gets a slot (immediately at submit unless queued). Default 50. */
+  processingAfterMs?: number;
+  /** ...and terminal this long after it gets a slot (clamped to ≥ processingAfterMs). Default 300. */
+  completeAfterMs?: number;
+  /** Tasks over this many running ones queue (stay `created`), like an account tier. Default unlimited. */
+  maxConcurrentTasks?: number;
+  /** Failed tasks are refunded this long after they fail (the real API: within ~3 h). Default 0 = at once. */
+  refundAfterMs?: number;
+  /** Seed of the fault PRNG; same seed and same request order → same faults. Default 1. */
+  seed?: number;
+  faults?: FaultOptions;
+  /** The file every completed prediction's output serves; default fixtures/mock-output.mp4. */
+  outputFile?: string;
+  /** Largest accepted upload in bytes (413 above); default 64 MiB. */
+  maxUploadBytes?: number;
+  /** One line per request and per injected fault. Never receives the API key. */
+  log?: (line: string) => void;
+}
+
+export interface MockStats {
+  /** Accepted (charged) submits, lost ones included. */
+  submissions: number;
+  distinctBodies: number;
+  /** Accepted submits whose model + canonical body (keys sorted) had already been submitted: paying twice. */
+  duplicateSubmissions: number;
+  chargesCents: number;
+  refundsCents: number;
+  balanceCents: number;
+  /** Completed uploads (multipart, or the PUT of the two-step flow). */
+  uploads: number;
+  /** Handled requests by kind; requests answered by an injected fault are counted in `faults` only. */
+  polls: number;
+  lists: number;
+  downloads: number;
+  /** Injected faults by kind (FaultKind). */
+  faults: Record<string, number>;
+  /** Unknown body keys seen on submits, sorted (the real server ignores them and still bills). */
+  ignoredKeys: string[];
+  predictions: { completed: number; failed: number; inFlight: number };
+}
+
+export interface MockServer {
+  /** e.g. http://127.0.0.1:41234 (no trailing slash): the base URL for clients. */
+  url: string;
+  port: number;
+  apiKey: string;
+  stats(): MockStats;
+  /** Replaces the request and task faults from now on (validated; throws RenderError USAGE). */
+  setFaults(f: FaultOptions): void;
+  close(): Promise<void>;
+}

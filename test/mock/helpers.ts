@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { afterEach } from 'vitest';
+import { DEFAULT_OUTPUT_FILE, startMockServer, type MockServer, type MockServerOptions } from '../../src/mock/index.js';
+
+export const I2V = 'kwaivgi/kling-v3.0-4k/image-to-video';
+export const T2V = 'kwaivgi/kling-v3.0-4k/text-to-video';
+export const FIXTURE = readFileSync(DEFAULT_OUTPUT_FILE);
+
+export interface Envelope<T = Record<string, unknown>> {
+  code: number;
+  message: string;
+  data: T;
+}
+
+export interface WirePrediction {
+  id: string;
+  model: string;
+  status: string;
+  outputs: string[];
+  error: string;
+  error_code?: number;
+  created_at: string;
+  urls: { get: string };
+  input?: Record<string, unknown>;
+}
+
+const started: MockServer[] = [];
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((s) => s.close()));
+});
+
+/** A real server on 127.0.0.1 port 0, fast by default, closed after each test. */
+export async function startServer(options: MockServerOptions = {}): Promise<MockServer> {
+  const server = await startMockServer({ processingAfterMs: 5, completeAfterMs: 20, ...options });
+  started.push(server);
+  return server;
+}
+
+export function i2vBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { image: 'https://example.com/still.png', prompt: 'a cat on a windowsill', duration: 5, ...overrides };
+}
+
+/** A plain-fetch client for one server: authorised unless `key` is given. */
+export function client(server: MockServer, key: string | null = server.apiKey) {
+  const headers = (extra: Record<string, string> = {}): Record<string, string> =>
+    key === null ? extra : { authorization: `Bearer ${key}`, ...extra };
+  return {
+    get: (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers: headers() }),
+    post: (path: string, body: unknown, init: RequestInit = {}) =>
+      fetch(`${server.url}${path}`, {
+        ...init,
+        method: 'POST',
+        headers: headers({ 'content-type': 'application/json' }),
+        body: JSON.stringify(body),
+      }),
+    async json<T = Record<string, unknown>>(res: Promise<Response> | Response): Promise<{ status: number; body: Envelope<T> }> {
+      const r = await res;
+      return { status: r.status, body: (await r.json()) as Envelope<T> };
+    },
+  };
+}
+
+export async function submit(server: MockServer, body: Record<string, unknown> = i2vBody(), model = I2V): Promise<WirePrediction> {
+  const c = client(server);
+  const { status, body: env } = await c.json<WirePrediction>(c.post(`/api/v3/${model}`, body));
+  if (status !== 200) throw new Error(`submit failed: ${status} ${env.message}`);
+  return env.data;
+}
+
+/** Polls until the prediction is terminal (the mock's schedule is milliseconds, so a tight loop is fine). */
+export async function waitForEnd(server: MockServer, id: string, timeoutMs = 5_000): Promise<WirePrediction> {
+  const c = client(server);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { body } = await c.json<WirePrediction>(c.get(`/api/v3/predictions/${id}/result`));
+    if (body.data.status === 'completed' || body.data.status === 'failed') return body.data;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`prediction ${id} did not end within ${timeoutMs}ms`);
+}
+
+export async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

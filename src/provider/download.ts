@@ -65,8 +65,16 @@ async function streamBody(res: Response, handle: FileHandle, maxBytes: number, c
   return { sha256: hash.digest('hex'), bytes };
 }
 
+const DOWNLOAD_HINTS = {
+  NOT_FOUND: 'the output is gone (outputs are deleted 7 days after the task) or the URL is wrong',
+  AUTH: 'the output URL refused access; it may have expired (outputs are deleted after 7 days)',
+  FORBIDDEN: 'the output URL refused access; it may have expired (outputs are deleted after 7 days)',
+  INVALID_INPUT: 'the output URL was refused; check it, or poll the prediction again for a fresh URL',
+} as const;
+
 async function attemptToTemp(t: Transport, url: string, tmp: string, opts: DownloadOptions, ctx: ErrorContext) {
-  return attempt(t, { op: ctx.op, method: 'GET', url, signal: opts.signal, timeoutMs: opts.timeoutMs }, async (res) => {
+  const spec = { op: ctx.op, hints: ctx.hints, method: 'GET' as const, url, signal: opts.signal, timeoutMs: opts.timeoutMs };
+  return attempt(t, spec, async (res) => {
     const handle = await open(tmp, 'w').catch((err: unknown) => Promise.reject(fsError(err, 'cannot create temp file', ctx)));
     try {
       return await streamBody(res, handle, opts.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES, ctx);
@@ -89,7 +97,7 @@ async function syncDir(dir: string): Promise<void> {
  * already on disk survives a failed re-download. Retried like a GET (network errors, 429, 5xx).
  */
 export async function downloadFile(t: Transport, url: string, destPath: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
-  const ctx = contextFor(t, { op: `download ${describeUrl(url)}` });
+  const ctx = contextFor(t, { op: `download ${describeUrl(url)}`, hints: DOWNLOAD_HINTS });
   if (!/^https?:\/\//i.test(url)) throw makeError('BAD_RESPONSE', `${ctx.op}: not an http(s) URL`, ctx);
   const dir = dirname(destPath);
   await mkdir(dir, { recursive: true }).catch((err: unknown) => Promise.reject(fsError(err, `cannot create ${dir}`, ctx)));

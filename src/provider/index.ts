@@ -6,6 +6,6 @@ export { failedPredictionError, HINTS } from './map-error.js';
 export { usdToCentsExact } from './money.js';
 export { DEFAULT_POLL_POLICY, pollDelayMs, type PollPolicy, type WaitOptions } from './poll.js';
 export { createRedactor, redactText } from './redact.js';
-export { backoffDelayMs, DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy } from './retry.js';
+export { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryable, parseRetryAfter, type RetryPolicy } from './retry.js';
 export type { UploadOptions, UploadResult } from './upload.js';
 export { isTerminal, KNOWN_STATUSES, type KnownStatus, type Prediction, type PredictionStatus } from './wire.js';

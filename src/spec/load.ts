@@ -29,7 +29,8 @@ export function loadSpec(file: string): LoadedSpec {
   const locate = makeLocator(doc, lineCounter);
 
   const syntax = doc.errors.map((e): Issue => {
-    const [pos] = e.linePos ?? [];
+    // linePos is only filled in when prettyErrors is on; compute it from the offset ourselves.
+    const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
     return { file: shown, line: pos?.line, col: pos?.col, message: yamlMessage(e.code, e.message, source, pos) };
   });
   if (syntax.length > 0) throw specInvalid(shown, syntax);

@@ -21,7 +21,7 @@ export function expandSpec(loaded: LoadedSpec, spec: Spec): ExpandedShot[] {
     issues.push(issueAt(loaded, ['max_shots'], `the spec expands to ${total} shots, more than max_shots ${spec.max_shots}`));
     throw specInvalid(loaded.shown, issues);
   }
-  const engine = createTemplateEngine(spec.templates ? path.resolve(loaded.dir, spec.templates) : undefined);
+  const engine = openTemplates(loaded, spec);
   const ctx: ExpandContext = { loaded, spec, engine, issues, known: new Set(Object.keys(spec.elements ?? {})) };
 
   const shots: ExpandedShot[] = [];
@@ -42,6 +42,16 @@ export function expandSpec(loaded: LoadedSpec, spec: Spec): ExpandedShot[] {
   issues.push(...checkUniqueIds(loaded, shots));
   if (issues.length > 0) throw specInvalid(loaded.shown, issues);
   return shots;
+}
+
+/** The template engine with the spec's partials; a templates folder that cannot be read is an error at `templates`. */
+function openTemplates(loaded: LoadedSpec, spec: Spec): TemplateEngine {
+  try {
+    return createTemplateEngine(spec.templates ? path.resolve(loaded.dir, spec.templates) : undefined);
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err;
+    throw specInvalid(loaded.shown, [issueAt(loaded, ['templates'], err.message)]);
+  }
 }
 
 interface ExpandContext {

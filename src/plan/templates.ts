@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { RenderError } from '../errors.js';
+import { displayPath } from '../util/paths.js';
 
 /**
  * Handlebars for spec fields and template files: no HTML escaping (`&`, `<` and quotes pass through to the
@@ -86,10 +86,15 @@ function registerPartials(hb: typeof Handlebars, dir: string): string[] {
   try {
     names = readdirSync(dir).filter((f) => f.endsWith('.hbs'));
   } catch (err) {
-    throw new RenderError('FILE_NOT_FOUND', `templates folder not found: ${dir}`, {
-      hint: 'set `templates:` to a folder of *.hbs files, relative to the spec',
-      cause: err,
-    });
+    const code = (err as NodeJS.ErrnoException).code;
+    const shown = displayPath(dir);
+    throw new TemplateError(
+      code === 'ENOENT'
+        ? `folder not found: ${shown} (templates: names a folder of *.hbs partials, relative to the spec)`
+        : code === 'ENOTDIR'
+          ? `${shown} is a file, not a folder of *.hbs partials`
+          : `cannot read folder ${shown}: ${code ?? String(err)}`,
+    );
   }
   for (const f of names) hb.registerPartial(f.slice(0, -4), readTemplateFile(path.join(dir, f)));
   return names.map((f) => f.slice(0, -4)).sort();
@@ -100,8 +105,9 @@ function readTemplateFile(abs: string): string {
     return readFileSync(abs, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    const shown = displayPath(abs);
     throw new TemplateError(
-      code === 'ENOENT' ? `template file not found: ${abs}` : `cannot read template ${abs}: ${code ?? String(err)}`,
+      code === 'ENOENT' ? `template file not found: ${shown}` : `cannot read template ${shown}: ${code ?? String(err)}`,
     );
   }
 }

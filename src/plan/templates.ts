@@ -121,6 +121,13 @@ function templateMessage(err: unknown, context: Record<string, unknown>): string
     const available = Object.keys(context).filter((k) => k !== 'shot').sort();
     return `template variable "${missing[1]}" is not defined (template line ${missing[2]}, column ${Number(missing[3]) + 1}; defined: ${available.join(', ') || 'none'}, shot.*)`;
   }
+  // Parse errors are `Parse error on line N:\n<excerpt>\n---^\nExpecting ...`: keep the line, the text before
+  // the caret and the expectation, on one line.
+  const parse = /^Parse error on line (\d+):\n(.*)\n(-*)\^\n(.*)$/s.exec(text);
+  if (parse) {
+    const before = parse[2]!.slice(0, parse[3]!.length);
+    return `Handlebars syntax error (template line ${parse[1]}${before ? `, after "${before}"` : ', at the start'}): ${parse[4]}`;
+  }
   const partial = /^The partial (.+) could not be found$/.exec(text);
   if (partial) return `partial "${partial[1]}" not found (partials are the *.hbs files in the spec's templates folder)`;
   return `template error: ${text.split('\n')[0]}`;

@@ -110,7 +110,9 @@ function expandShot(ctx: ExpandContext, raw: ShotSpec, index: number, combo: Rec
     }
   };
 
+  // `shot.*` reads the shot's fields as rendered: {{shot.id}} in a prompt is `city-paris`, not `city-{{city}}`.
   const id = render(raw.id, ['id']);
+  shotVars.id = id;
   const request: VideoRequest = { duration };
   const images: ImageRef[] = [];
   for (const field of ['image', 'end_image'] as const) {
@@ -118,6 +120,7 @@ function expandShot(ctx: ExpandContext, raw: ShotSpec, index: number, combo: Rec
     if (value === undefined) continue;
     const ref = render(value, [field]);
     request[field] = ref;
+    shotVars[field] = ref;
     images.push({ field, ref, local: isUrl(ref) ? undefined : path.resolve(loaded.dir, ref) });
   }
   const prompt = renderPrompt(shot.prompt, 'prompt');

@@ -1,4 +1,17 @@
-/** The WaveSpeed-compatible local server: `startMockServer`, and the `render mock` flag table. */
+/**
+ * The WaveSpeed-compatible local server (`startMockServer`) and the `render mock` flag table.
+ *
+ * Routes (all /api/v3 ones need `Authorization: Bearer <apiKey>`; envelopes `{code, message, data}`):
+ *   POST /api/v3/{model_id}                  submit → prediction (`created`); charged at once
+ *   GET  /api/v3/predictions/{id}/result     poll
+ *   POST /api/v3/predictions                 list {page, page_size, model?, status?, created_after?, created_before?}
+ *   POST /api/v3/media/upload/binary         multipart `file` → {type, download_url, filename, size}
+ *   POST /api/v3/media/uploads               {filename, size, content_type?} → {upload: {method, url, headers}, download_url}
+ *   GET  /api/v3/balance                     → {balance} USD
+ *   POST /api/v3/model/price                 {model_id, inputs} → {price, discounted_price} USD
+ * File host, no key: PUT /upload/{token} (presigned), GET|HEAD /files/media/{id}/{name}, GET|HEAD /files/outputs/{id}.mp4.
+ * Test hooks, no key, never faulted: GET /__mock/stats (MockStats), GET|POST /__mock/faults (FaultOptions).
+ */
 export { startMockServer, resolveMockOptions, DEFAULT_OUTPUT_FILE, MOCK_DEFAULTS } from './server.js';
 export { MOCK_FLAGS, mockOptionsFromFlags, type MockFlag, type MockFlagName } from './flags.js';
 export { normalizeFaults } from './faults.js';

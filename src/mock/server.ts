@@ -100,7 +100,9 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const o = resolveMockOptions(options);
   const output = await readOutput(o.outputFile);
   const faults = new FaultInjector(o.seed, o.faults);
-  const server = createServer({ keepAliveTimeout: 5_000 });
+  // Idle keep-alive sockets outlive the clients' own idle timeouts (undici: 4-10 s), so the client side always closes
+  // first and a reused socket is never reset under it; close() cuts them all anyway.
+  const server = createServer({ keepAliveTimeout: 30_000 });
   const port = await listen(server, o.port, o.host);
   const baseUrl = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   const ledger = new Ledger(o.balanceCents);
@@ -113,7 +115,11 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const ctx: MockContext = { baseUrl, apiKey: o.apiKey, ledger, counters: new MockCounters(), store, media, faults, output, maxUploadBytes: o.maxUploadBytes, log: o.log, closed: false };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (options.log) logRequests(o.log, req, res);
-    void handleRequest(ctx, req, res);
+    handleRequest(ctx, req, res).catch((err: unknown) => {
+      // Never an unhandled rejection: that would kill the process the server runs in.
+      o.log(`mock: request failed: ${err instanceof Error ? err.message : String(err)}`);
+      res.destroy();
+    });
   });
   o.log(`mock: WaveSpeed-compatible server on ${baseUrl} (seed ${o.seed})`);
   return {

@@ -24,6 +24,17 @@ describe('mock server: auth and routes', () => {
     expect(stats).toMatchObject({ submissions: 0, balanceCents: 1_000_000 });
   });
 
+  it('logs one line per request and per fault, never the key', async () => {
+    const lines: string[] = [];
+    const server = await startServer({ apiKey: 'sk-secret-123', log: (l) => lines.push(l), faults: { errorRate: 1, routes: ['balance'] } });
+    await client(server).get('/api/v3/balance');
+    await submit(server);
+    await until(() => lines.some((l) => l.includes(`POST /api/v3/${I2V} 200`)));
+    expect(lines.some((l) => /^mock: GET \/api\/v3\/balance 5\d\d \d+ms$/.test(l))).toBe(true);
+    expect(lines).toContain('mock: fault error on balance');
+    expect(lines.join('\n')).not.toContain('sk-secret-123');
+  });
+
   it('answers 404 for an unknown model and 404 for an unknown prediction', async () => {
     const server = await startServer();
     const c = client(server);

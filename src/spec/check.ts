@@ -11,7 +11,17 @@ import { SpecSchema, type Spec } from './schema.js';
 export function checkSpec(loaded: LoadedSpec): Spec {
   const result = SpecSchema.safeParse(loaded.data, { reportInput: true });
   if (result.success) return result.data;
-  throw specInvalid(loaded.shown, result.error.issues.flatMap((i) => toIssues(loaded, i)));
+  throw specInvalid(loaded.shown, withoutFollowOns(result.error.issues).flatMap((i) => toIssues(loaded, i)));
+}
+
+/**
+ * zod 4 still runs an array's length checks on a value of the wrong type (`elements: abcd` gave "must be a list"
+ * and "may name at most 3 elements"): once a value has the wrong type, other complaints about it are noise.
+ */
+function withoutFollowOns(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const key = (i: z.core.$ZodIssue) => JSON.stringify(i.path.map(String));
+  const wrongType = new Set(issues.filter((i) => i.code === 'invalid_type').map(key));
+  return issues.filter((i) => i.code === 'invalid_type' || !wrongType.has(key(i)));
 }
 
 /** Point an issue at a path in the spec: `file:line:col field.path: message`. */

@@ -14,12 +14,16 @@ const intRange = (min: number, max: number) =>
     .min(min, { error: `must be an integer from ${min} to ${max}` })
     .max(max, { error: `must be an integer from ${min} to ${max}` });
 
+/** A message for a value of the wrong type only; other issues (unknown keys, a field's own checks) keep theirs. */
+const wrongType = (message: string, badKey?: string) => (issue: { code: string }) =>
+  issue.code === 'invalid_type' ? message : issue.code === 'invalid_key' ? badKey : undefined;
+
 const text = (what: string) => z.string({ error: `must be ${what}` });
 const nonEmpty = (what: string) => text(what).min(1, { error: `must be ${what}, not empty` });
 
 export const TemplateRefSchema = z.strictObject({
   template: nonEmpty('the path of a Handlebars template file'),
-});
+}, { error: wrongType('must be { template: path }') });
 
 export const PromptSchema = z.union([text('a string or { template: path }'), TemplateRefSchema], {
   error: 'must be a string or { template: path }',
@@ -28,7 +32,7 @@ export const PromptSchema = z.union([text('a string or { template: path }'), Tem
 export const MultiPromptItemSchema = z.strictObject({
   prompt: nonEmpty('a prompt string'),
   duration: intRange(1, 15),
-});
+}, { error: wrongType('must be a map { prompt, duration }') });
 
 /** The fields a shot may set, and `defaults` may set under every shot. */
 const shotFields = {
@@ -52,14 +56,14 @@ const shotFields = {
     .max(3, { error: 'may name at most 3 elements' }),
 };
 
-export const DefaultsSchema = z.strictObject(shotFields).partial();
+export const DefaultsSchema = z.strictObject(shotFields, { error: wrongType('must be a map of shot fields, e.g. duration: 5') }).partial();
 
 const scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'must be a string, number or boolean' });
 
 export const MatrixSchema = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'matrix variable names are letters, digits and _' }),
   z.array(scalar, { error: 'must be a list of values' }).min(1, { error: 'must list at least one value' }),
-  { error: 'must be a map of variable: [values]' },
+  { error: wrongType('must be a map of variable: [values]', 'matrix variable names are letters, digits and _') },
 );
 
 export const ShotSchema = z.strictObject({
@@ -68,7 +72,7 @@ export const ShotSchema = z.strictObject({
   ...DefaultsSchema.shape,
   /** Not sent to the API: bump it to render the same inputs again (a new take); part of the fingerprint. */
   take: z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' }).optional(),
-});
+}, { error: wrongType('must be a shot: a map with id, image, prompt, ...') });
 
 export const ElementSchema = z.strictObject({
   // Kling element ids are 15-digit integers: a YAML number that long can lose digits, so ids must be strings.
@@ -76,7 +80,7 @@ export const ElementSchema = z.strictObject({
     .string({ error: 'must be a quoted string of digits, e.g. "307212335131305" (a bare number can lose digits)' })
     .regex(/^\d{1,32}$/, { error: 'must be a string of digits' }),
   description: text('a string').optional(),
-});
+}, { error: wrongType('must be a map { id: "digits", description }') });
 
 const varValue: z.ZodType<unknown> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(varValue), z.record(z.string(), varValue)]),
@@ -98,9 +102,11 @@ export const SpecSchema = z.strictObject({
   concurrency: intRange(1, 500).optional(),
   defaults: DefaultsSchema.optional(),
   vars: z.record(z.string(), varValue, { error: 'must be a map of name: value' }).optional(),
-  elements: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), ElementSchema, { error: 'must be a map of name: { id, description }' }).optional(),
+  elements: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), ElementSchema, {
+    error: wrongType('must be a map of name: { id, description }', 'element names are letters, digits, _ and -'),
+  }).optional(),
   shots: z.array(ShotSchema, { error: 'must be a list of shots' }).min(1, { error: 'must list at least one shot' }),
-});
+}, { error: wrongType('a spec must be a map of fields: version, name, budget, shots, ...') });
 
 export type Spec = z.infer<typeof SpecSchema>;
 export type SpecInput = z.input<typeof SpecSchema>;

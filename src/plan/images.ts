@@ -55,7 +55,8 @@ export function inspectImage(file: string): ImageInfo | string {
     const st = fstatSync(fd);
     if (st.isDirectory()) return 'is a folder, not an image file';
     if (!st.isFile()) return 'is not a regular file';
-    if (st.size > IMAGE_LIMITS.maxBytes) return `is ${(st.size / 1048576).toFixed(1)} MB; images must be at most 10 MB`;
+    // Rounded up, so a file just over the limit never reads "10.0 MB".
+    if (st.size > IMAGE_LIMITS.maxBytes) return `is ${(Math.ceil(st.size / 10485.76) / 100).toFixed(2)} MB; images must be at most 10 MB`;
     if (st.size === 0) return 'is empty';
     const bytes = Buffer.allocUnsafe(st.size);
     let read = 0;

@@ -1,9 +1,10 @@
 import path from 'node:path';
-import type { Issue } from '../errors.js';
+import { isRenderError, type Issue } from '../errors.js';
 import type { VideoRequest } from '../models.js';
 import { issueAt } from '../spec/check.js';
 import { specInvalid, type LoadedSpec } from '../spec/load.js';
 import { BUILTIN_DEFAULTS, type PromptValue, type ShotDefaults, type ShotSpec, type Spec } from '../spec/schema.js';
+import { inspectImages } from './images.js';
 import { expandMatrix, matrixSize, type MatrixValue } from './matrix.js';
 import { checkShotRules, checkUniqueIds } from './rules.js';
 import { createTemplateEngine, TemplateError, type TemplateEngine } from './templates.js';
@@ -40,8 +41,19 @@ export function expandSpec(loaded: LoadedSpec, spec: Spec): ExpandedShot[] {
     }
   });
   issues.push(...checkUniqueIds(loaded, shots));
-  if (issues.length > 0) throw specInvalid(loaded.shown, issues);
+  // The images of the shots that did expand are checked too, so one run shows every problem of the spec.
+  if (issues.length > 0) throw specInvalid(loaded.shown, [...issues, ...imageIssues(loaded, shots)]);
   return shots;
+}
+
+function imageIssues(loaded: LoadedSpec, shots: readonly ExpandedShot[]): Issue[] {
+  try {
+    inspectImages(loaded, shots);
+    return [];
+  } catch (err) {
+    if (isRenderError(err, 'SPEC_INVALID')) return err.issues;
+    throw err;
+  }
 }
 
 /** The template engine with the spec's partials; a templates folder that cannot be read is an error at `templates`. */

@@ -34,8 +34,12 @@ export const TakeSchema = z.object({
   cost_cents: z.number().int().nonnegative(),
   /** The request as sent, local images by content (`sha256:…`), so a diff can say what changed. */
   request: z.record(z.string(), z.unknown()),
+  /** Upload URLs that stood for local images in the body sent (to recognise the prediction when listing). */
+  urls: z.record(z.string(), z.string()).optional(),
   submitted_at: z.string().optional(),
   completed_at: z.string().optional(),
+  /** Output URLs the server reported, kept until the files are downloaded and verified. */
+  remote_outputs: z.array(z.string()).optional(),
   outputs: z.array(LockOutputSchema).default([]),
   error: LockErrorSchema.optional(),
 });

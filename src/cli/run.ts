@@ -1,13 +1,16 @@
 import { RenderError } from '../errors.js';
 import { renderError } from '../report/errors.js';
 import { formatCommandHelp, parseCommandArgs, type CliIO, type Command } from './command.js';
+import { applyCommand } from './commands/apply.js';
+import { mockCommand } from './commands/mock.js';
 import { planCommand } from './commands/plan.js';
+import { statusCommand } from './commands/status.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { packageVersion } from './version.js';
 
-export const COMMANDS: readonly Command[] = [validateCommand, planCommand, schemaCommand];
+export const COMMANDS: readonly Command[] = [validateCommand, planCommand, applyCommand, statusCommand, mockCommand, schemaCommand];
 
 /** Parse argv, run one command, render any error in one place; returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {

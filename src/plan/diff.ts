@@ -54,6 +54,9 @@ export function decideAction(input: DiffInput): Decision {
       : { action: 'retry', reason: `failed: ${failureText(entry)}` };
   }
   if (input.outputsIntact(entry)) return { action: 'unchanged', reason: 'rendered, output intact' };
+  if (entry.error?.code === 'OUTPUT_GONE') {
+    return { action: 'replace', reason: 'the server deleted the output before it was downloaded: render again' };
+  }
   const age = entry.completed_at ? input.now - Date.parse(entry.completed_at) : Infinity;
   return age < SERVER_RETENTION_MS - 3600_000
     ? { action: 'resume', reason: 'output file missing or changed: download it again (no new charge)' }

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Lockfile } from '../apply/lock-schema.js';
-import { lockfilePath, readLockfile } from '../apply/lockfile.js';
+import { lockfilePath } from '../apply/lockfile.js';
+import { readCurrentLock } from '../apply/store.js';
 import { checkSpec } from '../spec/check.js';
 import { loadSpec, type LoadedSpec } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
@@ -44,7 +45,8 @@ export interface PlannedSpec extends ValidSpec {
 export function planSpec(file: string, options: PlanSpecOptions): PlannedSpec {
   const valid = validateSpec(file);
   const lockFile = lockfilePath(valid.loaded.file, valid.spec.name);
-  const lock = readLockfile(lockFile, valid.spec.name);
+  // An interrupted run's journal counts: what it recorded was paid for.
+  const lock = readCurrentLock(valid.loaded.file, valid.spec.name);
   const plan = buildPlan({
     specFile: valid.loaded.file,
     spec: valid.spec,

@@ -1,0 +1,85 @@
+import { RenderError } from '../errors.js';
+import type { PlannedSpec } from '../plan/plan-spec.js';
+import { planSpec } from '../plan/plan-spec.js';
+import type { PollPolicy, WaveSpeedClient } from '../provider/index.js';
+import { usd } from '../report/format.js';
+import type { ApplySummary, Emit } from './events.js';
+import { acquireProcessLock } from './process-lock.js';
+import { runApply } from './run.js';
+import { checkSavedPlan, type SavedPlan } from './saved-plan.js';
+import { LockStore, stateDir } from './store.js';
+
+export interface ApplySpecOptions {
+  /** The spec file, or a saved plan whose spec is applied exactly as saved. */
+  spec: string;
+  savedPlan?: SavedPlan;
+  endpoint: string;
+  client: WaveSpeedClient;
+  emit: Emit;
+  /** Shown the plan; resolves true to go on. Not called when nothing is to be done. */
+  confirm: (planned: PlannedSpec) => Promise<boolean>;
+  concurrency?: number;
+  maxRunCents?: number;
+  select?: (id: string) => boolean;
+  poll?: Partial<PollPolicy>;
+  settleAfterMs?: number;
+  stopSignal?: AbortSignal;
+  signal?: AbortSignal;
+  /** Check the account balance covers the plan before submitting (default true). */
+  checkBalance?: boolean;
+}
+
+export type ApplyOutcome =
+  | { kind: 'declined'; planned: PlannedSpec }
+  | { kind: 'applied'; planned: PlannedSpec; summary: ApplySummary };
+
+/**
+ * The whole of `render apply`: take the per-spec process lock, plan (against the lockfile and any journal
+ * of an interrupted run), refuse an over-budget or stale plan, confirm, then run. The lock is held from
+ * planning to the last record, so two applies can never plan the same money.
+ */
+export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
+  const planned0 = planSpec(o.spec, { endpoint: o.endpoint, maxRunCents: o.maxRunCents, select: o.select });
+  const release = acquireProcessLock(stateDir(planned0.loaded.file), planned0.spec.name);
+  try {
+    // Plan again under the lock: another run may have finished between the first read and the lock.
+    const planned = planSpec(o.spec, { endpoint: o.endpoint, maxRunCents: o.maxRunCents, select: o.select });
+    if (o.savedPlan) checkSavedPlan(o.savedPlan, planned.plan);
+    const { plan } = planned;
+    if (plan.totals.overBudgetCents > 0) {
+      throw new RenderError('OVER_BUDGET', `the plan is over budget by ${usd(plan.totals.overBudgetCents)}: nothing was submitted`, {
+        hint: 'raise budget.max_usd (or --max-cost), or render fewer shots with --only',
+      });
+    }
+    if (!(await o.confirm(planned))) return { kind: 'declined', planned };
+    if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents);
+    const store = new LockStore(planned.loaded.file, plan.name);
+    try {
+      const summary = await runApply({
+        plan, store, client: o.client, emit: o.emit, concurrency: o.concurrency ?? plan.concurrency,
+        poll: o.poll, settleAfterMs: o.settleAfterMs, stopSignal: o.stopSignal, signal: o.signal,
+      });
+      return { kind: 'applied', planned, summary };
+    } finally {
+      await store.close();
+    }
+  } finally {
+    release();
+  }
+}
+
+/** API.md: check the balance before a big apply. A server without the route is not a reason to stop. */
+async function checkBalance(client: WaveSpeedClient, needCents: number): Promise<void> {
+  let balance: number;
+  try {
+    balance = await client.balanceCents();
+  } catch (err) {
+    if (err instanceof RenderError && (err.code === 'AUTH' || err.code === 'FORBIDDEN')) throw err;
+    return;
+  }
+  if (balance < needCents) {
+    throw new RenderError('INSUFFICIENT_BALANCE', `the account balance ${usd(balance)} does not cover this apply's ${usd(needCents)}: nothing was submitted`, {
+      hint: 'top up your WaveSpeedAI balance, or apply fewer shots (--only GLOB, --max-cost USD)',
+    });
+  }
+}

@@ -1,0 +1,131 @@
+import { open, rename, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { isRenderError, RenderError } from '../errors.js';
+import { failedPredictionError, type Prediction } from '../provider/index.js';
+import type { PlannedShot } from '../plan/build.js';
+import { iso, type RunContext } from './context.js';
+import type { LockOutput, LockTake } from './lock-schema.js';
+import { fail, messageOf } from './submit.js';
+
+/**
+ * Follow a prediction to a final status, recording each change. Returns the completed prediction, or
+ * undefined when it failed (recorded; refunded by the server) or could not be followed (left as it is for
+ * the next apply to resume, never resubmitted).
+ */
+export async function followShot(ctx: RunContext, shot: PlannedShot, predictionId: string, resumed: boolean): Promise<Prediction | undefined> {
+  let last = '';
+  let prediction: Prediction;
+  try {
+    prediction = await ctx.client.waitForResult(predictionId, {
+      policy: ctx.poll,
+      signal: ctx.signal,
+      immediate: resumed,
+      onPoll: (p) => {
+        if (p.status === last) return;
+        last = p.status;
+        ctx.emit({ type: 'status', id: shot.id, predictionId, status: p.status });
+        if (p.status === 'processing') void ctx.store.record({ t: 'status', at: iso(ctx.now()), shot: shot.id, prediction_id: predictionId, status: 'processing' });
+      },
+    });
+  } catch (err) {
+    if (isRenderError(err, 'NOT_FOUND')) {
+      // The server no longer knows it (deleted after 7 days, or a mock server that restarted): it is gone.
+      await recordFailed(ctx, shot.id, predictionId, { code: 'NOT_FOUND', message: `prediction ${predictionId} no longer exists on the server` });
+    }
+    fail(ctx, shot.id, err, `could not follow prediction ${predictionId} (recorded; \`render apply\` again resumes it)`);
+    return undefined;
+  }
+  if (prediction.status === 'completed') {
+    await ctx.store.record({ t: 'status', at: iso(ctx.now()), shot: shot.id, prediction_id: predictionId, status: 'completed', outputs: prediction.outputs });
+    return prediction;
+  }
+  const err = failedPredictionError(prediction, ctx.client.redact);
+  await recordFailed(ctx, shot.id, predictionId, { code: err.code, task_code: prediction.taskCode, message: prediction.error ?? err.message });
+  if (prediction.taskCode === 1402) for (const img of shot.images) ctx.uploader.forget(img.sha256);
+  ctx.emit({ type: 'failed', id: shot.id, code: err.code, message: err.message, hint: err.hint });
+  return undefined;
+}
+
+async function recordFailed(ctx: RunContext, shot: string, predictionId: string, error: { code: string; task_code?: number; message: string }): Promise<void> {
+  await ctx.store.record({ t: 'status', at: iso(ctx.now()), shot, prediction_id: predictionId, status: 'failed', error });
+}
+
+/**
+ * Download every output of a completed take at once (the server deletes them after 7 days), verify each is
+ * an MP4, and only then put it in place; an earlier take's file with the same name is moved to `.takes/`
+ * first, never deleted (DESIGN.md rule 5).
+ */
+export async function downloadShot(ctx: RunContext, shotId: string, take: LockTake): Promise<boolean> {
+  const urls = take.remote_outputs ?? take.outputs.map((o) => o.url);
+  if (!take.prediction_id || urls.length === 0) {
+    ctx.emit({ type: 'failed', id: shotId, code: 'BAD_RESPONSE', message: 'the completed prediction has no output URL' });
+    return false;
+  }
+  const outputs: LockOutput[] = [];
+  try {
+    for (const [i, url] of urls.entries()) {
+      const dest = path.join(ctx.outputDir, i === 0 ? `${shotId}.mp4` : `${shotId}-${i + 1}.mp4`);
+      const rel = toRel(ctx, dest);
+      const partial = `${dest}.download`;
+      await mkdir(ctx.outputDir, { recursive: true });
+      const result = await ctx.client.download(url, partial, { signal: ctx.signal });
+      await verifyMp4(partial, result.bytes);
+      await moveEarlierTake(ctx, shotId, take.prediction_id, rel, dest);
+      await rename(partial, dest);
+      outputs.push({ url, path: rel, sha256: result.sha256, bytes: result.bytes });
+      ctx.emit({ type: 'downloaded', id: shotId, path: rel, bytes: result.bytes, sha256: result.sha256 });
+    }
+  } catch (err) {
+    if (isRenderError(err, 'NOT_FOUND')) {
+      await markOutputGone(ctx, shotId, take.prediction_id, messageOf(err));
+    }
+    fail(ctx, shotId, err, 'download failed (the prediction is paid and recorded; `render apply` again downloads it)');
+    return false;
+  }
+  await ctx.store.record({ t: 'output', at: iso(ctx.now()), shot: shotId, prediction_id: take.prediction_id, outputs });
+  return true;
+}
+
+async function markOutputGone(ctx: RunContext, shotId: string, predictionId: string, message: string): Promise<void> {
+  const shot = ctx.store.lock.shots[shotId];
+  if (shot?.prediction_id === predictionId) shot.error = { code: 'OUTPUT_GONE', message: `output deleted on the server before it was downloaded: ${message}` };
+  ctx.store.compact();
+}
+
+/** If an earlier take of this shot owns the file name, move its file aside and record where it went. */
+async function moveEarlierTake(ctx: RunContext, shotId: string, predictionId: string, rel: string, dest: string): Promise<void> {
+  const shot = ctx.store.lock.shots[shotId];
+  const owner = shot?.history.find((t) => t.prediction_id !== predictionId && t.outputs.some((o) => o.path === rel));
+  if (!owner?.prediction_id) return;
+  const aside = path.join(ctx.outputDir, '.takes', `${path.basename(dest, '.mp4')}.take-${owner.take}-${owner.prediction_id.slice(0, 12)}.mp4`);
+  await mkdir(path.dirname(aside), { recursive: true });
+  try {
+    await rename(dest, aside);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return; // the earlier file is already gone: nothing to keep
+  }
+  await ctx.store.record({ t: 'moved', at: iso(ctx.now()), shot: shotId, prediction_id: owner.prediction_id, from: rel, to: toRel(ctx, aside) });
+}
+
+async function verifyMp4(file: string, bytes: number): Promise<void> {
+  const fh = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(12);
+    await fh.read(head, 0, 12, 0);
+    if (bytes < 12 || head.toString('latin1', 4, 8) !== 'ftyp') {
+      throw new RenderError('DOWNLOAD_FAILED', `the downloaded output is not an MP4 video (${bytes} bytes)`, {
+        hint: 'the server sent something else; `render apply` again downloads it anew',
+      });
+    }
+  } catch (err) {
+    await rm(file, { force: true });
+    throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+function toRel(ctx: RunContext, abs: string): string {
+  return path.relative(ctx.specDir, abs).split(path.sep).join('/');
+}

@@ -1,0 +1,56 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { RenderError } from '../errors.js';
+
+interface Holder {
+  pid: number;
+  host: string;
+  started_at: string;
+}
+
+/**
+ * One `render apply` per spec at a time: `.render/<name>.pid`, created exclusively. A holder that is dead
+ * (same host, no such process) cannot keep it: its file is taken over. Returns a release function.
+ */
+export function acquireProcessLock(dir: string, name: string): () => void {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.pid`);
+  const me: Holder = { pid: process.pid, host: hostname(), started_at: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(file, JSON.stringify(me), { flag: 'wx', mode: 0o644 });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = readHolder(file);
+    if (holder && isAlive(holder)) {
+      throw new RenderError('LOCKED', `another render apply is running on this spec (pid ${holder.pid} on ${holder.host}, since ${holder.started_at})`, {
+        hint: 'wait for it to finish, or stop it (Ctrl-C); a run that died leaves no lock behind that blocks you',
+      });
+    }
+    rmSync(file, { force: true }); // stale: its process is gone
+  }
+  throw new RenderError('LOCKED', `could not take the process lock ${file}`, { hint: 'run again' });
+}
+
+function readHolder(file: string): Holder | undefined {
+  try {
+    const h = JSON.parse(readFileSync(file, 'utf8')) as Partial<Holder>;
+    return typeof h.pid === 'number' && typeof h.host === 'string' ? (h as Holder) : undefined;
+  } catch {
+    return undefined; // unreadable or torn: treated as stale
+  }
+}
+
+function isAlive(holder: Holder): boolean {
+  if (holder.host !== hostname()) return true; // another machine: we cannot tell, so we respect it
+  if (holder.pid === process.pid) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,72 @@
+import type { WaveSpeedClient } from '../provider/index.js';
+import type { PlannedShot } from '../plan/build.js';
+import type { LockStore } from './store.js';
+
+/** Uploaded media lives 7 days on the server (API.md); reuse an upload for at most 6, to be safe. */
+export const UPLOAD_REUSE_MS = 6 * 24 * 3600 * 1000;
+
+export interface UploadEvents {
+  onUpload?: (e: { path: string; sha256: string; state: 'uploaded' | 'reused'; url: string }) => void;
+}
+
+/**
+ * Each distinct local image is uploaded once, by content: two shots naming the same bytes share one upload,
+ * and an upload recorded in the lockfile is reused until it may have expired. Concurrent requests for the
+ * same image share one promise.
+ */
+export class Uploader {
+  private readonly pending = new Map<string, Promise<string>>();
+  /** Uploads the server could not fetch in this run (task code 1402): uploaded afresh for the next take. */
+  private readonly distrusted = new Set<string>();
+
+  constructor(
+    private readonly client: WaveSpeedClient,
+    private readonly store: LockStore,
+    private readonly endpoint: string,
+    private readonly now: () => number,
+    private readonly events: UploadEvents = {},
+  ) {}
+
+  /** The URL standing for a local image with this content. */
+  urlFor(image: { path: string; sha256: string }, signal?: AbortSignal): Promise<string> {
+    const known = this.store.lock.uploads[image.sha256];
+    const fresh = known && this.now() - Date.parse(known.uploaded_at) < UPLOAD_REUSE_MS;
+    if (known && fresh && known.endpoint === this.endpoint && !this.distrusted.has(image.sha256)) {
+      return Promise.resolve(known.url);
+    }
+    let p = this.pending.get(image.sha256);
+    if (!p) {
+      p = this.upload(image, signal).finally(() => this.pending.delete(image.sha256));
+      this.pending.set(image.sha256, p);
+    }
+    return p;
+  }
+
+  /** Forget an upload the server could not fetch (task code 1402), so the next take uploads afresh. */
+  forget(sha256: string): void {
+    this.distrusted.add(sha256);
+  }
+
+  private async upload(image: { path: string; sha256: string }, signal?: AbortSignal): Promise<string> {
+    const result = await this.client.upload(image.path, { signal });
+    this.distrusted.delete(image.sha256);
+    await this.store.record({
+      t: 'upload', at: new Date(this.now()).toISOString(), sha256: image.sha256, url: result.url,
+      endpoint: this.endpoint, bytes: result.size ?? 0,
+    });
+    this.events.onUpload?.({ path: image.path, sha256: image.sha256, state: 'uploaded', url: result.url });
+    return result.url;
+  }
+
+  /** The body to send: the plan's request with each local image replaced by its upload URL. */
+  async bodyFor(shot: PlannedShot, signal?: AbortSignal): Promise<{ body: Record<string, unknown>; urls: Record<string, string> }> {
+    const body: Record<string, unknown> = { ...shot.request };
+    const urls: Record<string, string> = {};
+    for (const img of shot.images) {
+      const url = await this.urlFor(img, signal);
+      body[img.field] = url;
+      urls[img.field] = url;
+    }
+    return { body, urls };
+  }
+}

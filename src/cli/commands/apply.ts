@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { applySpec } from '../../apply/apply-spec.js';
+import { looksLikeSavedPlan, readSavedPlan, type SavedPlan } from '../../apply/saved-plan.js';
+import { RenderError } from '../../errors.js';
+import { startMockServer, type MockServer } from '../../mock/index.js';
+import { createClient, type PollPolicy } from '../../provider/index.js';
+import { createReporter, reporterMode } from '../../report/apply-reporter.js';
+import { planToJson } from '../../report/plan-json.js';
+import { formatPlanTable } from '../../report/plan-table.js';
+import type { Command, CommandContext } from '../command.js';
+import { confirmSpend } from '../confirm.js';
+import { EXIT } from '../exit-codes.js';
+import { COMMON, durationOption, endpointOf, intOption, maxCostOf, selectOf } from '../options.js';
+
+/** On the embedded mock, polls are free and tasks take a fraction of a second: poll briskly. */
+const MOCK_POLL: Partial<PollPolicy> = { initialMs: 200, factor: 1.25, maxMs: 1000, jitter: 0.1 };
+
+export const applyCommand: Command = {
+  name: 'apply',
+  summary: 'Render what the plan says: upload, submit, poll, download, record; a rerun resumes',
+  usage: 'render apply SPEC|PLAN [--yes] [--concurrency N] [--only GLOB] [--mock] [--json] [--max-cost USD] [--poll-interval DURATION]',
+  description: `
+Plans (or takes a plan saved by \`render plan --out\`, refused if stale), shows it, asks before spending
+(--yes skips; without a terminal it refuses), then renders with at most --concurrency predictions in
+flight. Every prediction is recorded in <name>.lock.json beside the spec the moment it is known; outputs
+go to the spec's output folder. Killed or failed, run it again: what was paid is polled and downloaded,
+never paid again.
+
+Ctrl-C once: no new submits, in-flight shots finish and are recorded. Twice: exit at once (they resume).
+Exit codes: 0 all done, 1 some shots failed or the run was interrupted, 2 invalid spec, plan or usage,
+3 over budget (nothing submitted).`,
+  options: {
+    yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation' },
+    concurrency: { type: 'string', value: 'N', description: 'predictions in flight at once (default: the spec\'s concurrency, else 4)' },
+    only: COMMON.only,
+    mock: COMMON.mock,
+    json: { type: 'boolean', description: 'print NDJSON events on stdout (the plan first)' },
+    'max-cost': COMMON['max-cost'],
+    'poll-interval': COMMON['poll-interval'],
+    'settle-after': { type: 'string', value: 'DURATION', description: 'age before a lost submit missing from the list counts as never created (default 60s; 1s on --mock)' },
+  },
+  positionals: [1, 1],
+  run: runApplyCommand,
+};
+
+async function runApplyCommand({ io, values, positionals }: CommandContext): Promise<number> {
+  const target = positionals[0]!;
+  const saved = readSavedPlanIfAny(target);
+  if (saved && (values.only !== undefined || values['max-cost'] !== undefined)) {
+    throw new RenderError('USAGE', '--only and --max-cost belong to `render plan` when applying a saved plan', { hint: 'make the plan again with them' });
+  }
+  const mockMode = Boolean(values.mock) || saved?.endpoint === 'mock';
+  const endpoint = endpointOf({ ...values, mock: mockMode }, io.env);
+  const concurrency = intOption(values, 'concurrency', 1, 1000);
+  const firstPoll = durationOption(values, 'poll-interval');
+  const settleAfter = durationOption(values, 'settle-after');
+  if (!mockMode && !io.env.WAVESPEED_API_KEY) {
+    throw new RenderError('AUTH', 'WAVESPEED_API_KEY is not set', { hint: 'export WAVESPEED_API_KEY=... (or try the tool for free with --mock)' });
+  }
+  const mock: MockServer | undefined = mockMode ? await startMockServer() : undefined;
+  const client = mock ? createClient({ baseUrl: mock.url, apiKey: mock.apiKey }) : createClient({ apiKey: io.env.WAVESPEED_API_KEY, baseUrl: io.env.WAVESPEED_BASE_URL || undefined });
+  const reporter = createReporter(reporterMode(Boolean(values.json), io.stderr, io.env), io.stdout, io.stderr, client.redact);
+  const stop = new AbortController();
+  const hard = new AbortController();
+  let interrupts = 0;
+  const unhook = io.onInterrupt?.(() => {
+    interrupts++;
+    if (interrupts === 1) {
+      stop.abort();
+      reporter.note('stopping: no new submits; in-flight shots finish and are recorded (Ctrl-C again to exit now)');
+    } else hard.abort();
+  });
+  try {
+    const savedIds = saved ? new Set(saved.shots.map((s) => s.id)) : undefined;
+    const outcome = await applySpec({
+      spec: saved?.spec ?? target, savedPlan: saved, endpoint, client, emit: (e) => reporter.emit(e),
+      concurrency, maxRunCents: maxCostOf(values), select: savedIds ? (id) => savedIds.has(id) : selectOf(values),
+      poll: { ...(mockMode ? MOCK_POLL : {}), ...(firstPoll ? { initialMs: firstPoll } : {}) },
+      settleAfterMs: settleAfter ?? (mockMode ? 1000 : 60_000), stopSignal: stop.signal, signal: hard.signal,
+      confirm: async ({ plan }) => {
+        if (values.json) io.stdout.write(`${JSON.stringify({ type: 'plan', plan: planToJson(plan) })}\n`);
+        else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120)}\n\n`);
+        const work = plan.shots.filter((s) => s.action !== 'unchanged' && s.action !== 'blocked').length;
+        if (work === 0) {
+          reporter.note(`Nothing to do: every shot is rendered and intact ($0.00).`);
+          return false;
+        }
+        return confirmSpend(io, Boolean(values.yes), plan.totals.costCents, work);
+      },
+    });
+    if (outcome.kind === 'declined') return EXIT.ok;
+    const s = outcome.summary;
+    return s.failed.length > 0 || s.skipped.length > 0 || s.interrupted ? EXIT.failed : EXIT.ok;
+  } finally {
+    unhook?.();
+    reporter.close();
+    await mock?.close();
+  }
+}
+
+function readSavedPlanIfAny(target: string): SavedPlan | undefined {
+  let text: string;
+  try {
+    text = readFileSync(target, 'utf8');
+  } catch {
+    return undefined; // not readable here: loadSpec reports it properly
+  }
+  return looksLikeSavedPlan(text) ? readSavedPlan(target, text) : undefined;
+}

@@ -1,0 +1,117 @@
+import cliProgress from 'cli-progress';
+import type { ApplyEvent, ApplySummary } from '../apply/events.js';
+import type { OutputStream } from '../cli/command.js';
+import { ApplyProgress } from './apply-state.js';
+import { plural, usd } from './format.js';
+
+export interface Reporter {
+  emit(event: ApplyEvent): void;
+  /** A line for the user that is not an event (e.g. "stopping..."). */
+  note(text: string): void;
+  close(): void;
+}
+
+export type ReporterMode = 'json' | 'tty' | 'plain';
+
+/** NDJSON on stdout with --json; bars on a terminal (not in CI); one plain line per event otherwise. */
+export function reporterMode(json: boolean, stderr: OutputStream, env: Record<string, string | undefined>): ReporterMode {
+  if (json) return 'json';
+  return stderr.isTTY && !env.CI ? 'tty' : 'plain';
+}
+
+export function createReporter(mode: ReporterMode, stdout: OutputStream, stderr: OutputStream, redact: (t: string) => string): Reporter {
+  if (mode === 'json') {
+    return {
+      emit: (e) => stdout.write(`${redact(JSON.stringify({ ...e, at: new Date().toISOString() }))}\n`),
+      note: (text) => stderr.write(`${redact(text)}\n`),
+      close: () => undefined,
+    };
+  }
+  return mode === 'tty' ? barsReporter(stdout, stderr, redact) : lineReporter(stdout, stderr, redact);
+}
+
+function lineReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: string) => string): Reporter {
+  const progress = new ApplyProgress();
+  const say = (text: string) => stderr.write(`${redact(text)}\n`);
+  return {
+    emit(e) {
+      progress.update(e);
+      if (e.type === 'summary') return void stdout.write(`${redact(formatSummary(e.summary))}\n`);
+      const line = describeEvent(e, progress);
+      if (line) say(line);
+    },
+    note: say,
+    close: () => undefined,
+  };
+}
+
+function barsReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: string) => string): Reporter {
+  const progress = new ApplyProgress();
+  const bars = new cliProgress.MultiBar(
+    { stream: stderr as NodeJS.WritableStream, clearOnComplete: false, hideCursor: true, format: '{label} {bar} {value}/{total} {info}', barsize: 30 },
+    cliProgress.Presets.shades_classic,
+  );
+  const overall = bars.create(1, 0, { label: 'shots  ', info: '' });
+  const active = bars.create(1, 0, { label: 'active ', info: '' });
+  const refresh = () => {
+    overall.setTotal(Math.max(1, progress.total));
+    overall.update(progress.finished, { info: `spent ${usd(progress.spentCents)}  failed ${progress.count('failed')}` });
+    const busy = progress.count('queued') + progress.count('processing') + progress.count('downloading');
+    active.setTotal(Math.max(1, progress.total));
+    active.update(busy, { info: `uploads ${progress.uploads} · queued ${progress.count('queued')} · processing ${progress.count('processing')} · downloading ${progress.count('downloading')}` });
+  };
+  return {
+    emit(e) {
+      progress.update(e);
+      if (e.type === 'summary') {
+        refresh();
+        bars.stop();
+        return void stdout.write(`${redact(formatSummary(e.summary))}\n`);
+      }
+      if (e.type === 'failed' || e.type === 'stopping' || e.type === 'unknown' || e.type === 'settled') bars.log(`${redact(describeEvent(e, progress) ?? '')}\n`);
+      refresh();
+    },
+    note: (text) => bars.log(`${redact(text)}\n`),
+    close: () => bars.stop(),
+  };
+}
+
+export function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefined {
+  const at = () => `[${p.finished}/${p.total}]`;
+  switch (e.type) {
+    case 'start':
+      return `applying: ${plural(e.toSubmit, 'shot')} to submit (${usd(e.costCents)}), ${e.toResume} to resume, ${e.concurrency} in flight at most, on ${e.endpoint === 'mock' ? 'the local mock server' : e.endpoint}`;
+    case 'upload':
+      return `uploaded ${e.path}`;
+    case 'submitted':
+      return `submitted ${e.id} as ${e.predictionId} (${usd(e.costCents)})`;
+    case 'status':
+      return e.status === 'completed' ? `rendered ${e.id}` : undefined;
+    case 'unknown':
+      return `${e.id}: submit outcome unknown (${e.message}); settling by listing predictions before paying again`;
+    case 'settled':
+      return `${e.id}: ${e.message}`;
+    case 'downloaded':
+      return `downloaded ${e.path} (${(e.bytes / 1024).toFixed(1)} KB)`;
+    case 'done':
+      return `${at()} done ${e.id}`;
+    case 'failed':
+      return `${at()} FAILED ${e.id}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`;
+    case 'skipped':
+      return `${at()} skipped ${e.id}: ${e.reason}`;
+    case 'stopping':
+      return `${e.reason}; waiting for ${e.inFlight} in flight (Ctrl-C again to exit now: they resume next run)`;
+    default:
+      return undefined;
+  }
+}
+
+export function formatSummary(s: ApplySummary): string {
+  const lines = [
+    `${s.interrupted ? 'Interrupted' : 'Done'}: ${s.done} rendered, ${s.failed.length} failed, ${s.skipped.length} skipped in ${(s.elapsedMs / 1000).toFixed(1)} s; spent ${usd(s.spentCents)} this run, ${usd(s.totalSpentCents)} in all`,
+  ];
+  for (const f of s.failed.slice(0, 50)) lines.push(`  failed  ${f.id}: ${f.message}`);
+  for (const k of s.skipped.slice(0, 20)) lines.push(`  skipped ${k.id}: ${k.reason}`);
+  if (s.failed.length + s.skipped.length > 0) lines.push('Run `render apply` again to resume: nothing paid is paid again.');
+  return lines.join('\n');
+}

@@ -1,0 +1,52 @@
+import type { ApplyEvent } from '../apply/events.js';
+
+export type ShotPhase = 'waiting' | 'queued' | 'processing' | 'downloading' | 'done' | 'failed' | 'skipped';
+
+/** Counts of shots by phase, and money, folded from apply events: what progress displays show. */
+export class ApplyProgress {
+  total = 0;
+  spentCents = 0;
+  uploads = 0;
+  readonly phase = new Map<string, ShotPhase>();
+
+  update(e: ApplyEvent): void {
+    switch (e.type) {
+      case 'start':
+        this.total = e.toSubmit + e.toResume;
+        return;
+      case 'upload':
+        this.uploads++;
+        return;
+      case 'submitted':
+        this.spentCents += e.costCents;
+        this.phase.set(e.id, 'queued');
+        return;
+      case 'status':
+        this.phase.set(e.id, e.status === 'completed' ? 'downloading' : e.status === 'processing' ? 'processing' : 'queued');
+        return;
+      case 'downloaded':
+        return;
+      case 'done':
+        this.phase.set(e.id, 'done');
+        return;
+      case 'failed':
+        this.phase.set(e.id, 'failed');
+        return;
+      case 'skipped':
+        this.phase.set(e.id, 'skipped');
+        return;
+      default:
+        return;
+    }
+  }
+
+  count(p: ShotPhase): number {
+    let n = 0;
+    for (const v of this.phase.values()) if (v === p) n++;
+    return n;
+  }
+
+  get finished(): number {
+    return this.count('done') + this.count('failed') + this.count('skipped');
+  }
+}

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { RenderError, type Issue } from '../errors.js';
 import { displayPath } from '../util/paths.js';
 
@@ -42,8 +42,15 @@ export function loadSpec(file: string): LoadedSpec {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const bomb = /alias count/i.test(message);
+    const unresolved = /^Unresolved alias .*: (.+)$/.exec(message)?.[1];
+    const pos = firstAlias(doc, lineCounter, bomb ? undefined : unresolved);
     throw specInvalid(shown, [
-      { file: shown, message: bomb ? 'too many YAML aliases (refused as a resource exhaustion attack)' : message },
+      {
+        file: shown, line: pos?.line, col: pos?.col,
+        message: bomb
+          ? 'too many YAML aliases (refused as a resource exhaustion attack)'
+          : unresolved ? `YAML alias *${unresolved} has no anchor &${unresolved} before it` : message,
+      },
     ]);
   }
   if (data === null || data === undefined) {
@@ -79,6 +86,19 @@ function readSpecSource(abs: string, shown: string): string {
       cause: err,
     });
   }
+}
+
+/** Where the first alias (or the first alias named `name`) is: the place to point at when aliases fail. */
+function firstAlias(doc: Document, lc: LineCounter, name?: string): { line: number; col: number } | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      if (name !== undefined && node.source !== name) return undefined;
+      found = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return found === undefined ? undefined : lc.linePos(found);
 }
 
 function makeLocator(doc: Document, lc: LineCounter): LoadedSpec['locate'] {

@@ -9,6 +9,7 @@ export type ApplyEvent =
   | { type: 'status'; id: string; predictionId: string; status: string }
   | { type: 'unknown'; id: string; message: string }
   | { type: 'settled'; id: string; predictionId?: string; outcome: 'found' | 'none' | 'unknowable'; message: string }
+  /** `path` is absolute; reporters show it relative to the working directory. */
   | { type: 'downloaded'; id: string; path: string; bytes: number; sha256: string }
   | { type: 'done'; id: string }
   | { type: 'failed'; id: string; code: string; message: string; hint?: string }
@@ -26,6 +27,8 @@ export interface ApplySummary {
   totalSpentCents: number;
   elapsedMs: number;
   interrupted: boolean;
+  /** Durable-state I/O of the run: lockfile and journal bytes written (for the benchmark). */
+  io?: { lockfileBytes: number; lockfileWrites: number; journalBytes: number; journalRecords: number };
 }
 
 export type Emit = (event: ApplyEvent) => void;

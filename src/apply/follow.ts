@@ -73,7 +73,7 @@ export async function downloadShot(ctx: RunContext, shotId: string, take: LockTa
       await moveEarlierTake(ctx, shotId, take.prediction_id, rel, dest);
       await rename(partial, dest);
       outputs.push({ url, path: rel, sha256: result.sha256, bytes: result.bytes });
-      ctx.emit({ type: 'downloaded', id: shotId, path: rel, bytes: result.bytes, sha256: result.sha256 });
+      ctx.emit({ type: 'downloaded', id: shotId, path: dest, bytes: result.bytes, sha256: result.sha256 });
     }
   } catch (err) {
     if (isRenderError(err, 'NOT_FOUND')) {

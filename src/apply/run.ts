@@ -73,6 +73,8 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
   await Promise.all(ordered.map((shot) => renderShot(ctx, shot, inFlight)));
   o.stopSignal?.removeEventListener('abort', onStop);
 
+  await o.store.flush();
+  summary.io = o.store.stats();
   summary.spentCents = ctx.paid.cents;
   summary.totalSpentCents = spentCents(o.store.lock, o.plan.endpoint);
   summary.elapsedMs = Date.now() - started;

@@ -66,9 +66,14 @@ export class LockStore {
     this.journal.reset();
   }
 
-  async close(): Promise<void> {
+  /** Wait for pending records, then compact: the lockfile holds everything recorded so far. */
+  async flush(): Promise<void> {
     await this.journal.drain();
     this.compact();
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
     this.journal.close();
   }
 

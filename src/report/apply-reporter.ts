@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress';
 import type { ApplyEvent, ApplySummary } from '../apply/events.js';
 import type { OutputStream } from '../cli/command.js';
 import { ApplyProgress } from './apply-state.js';
+import { displayPath } from '../util/paths.js';
 import { plural, usd } from './format.js';
 
 export interface Reporter {
@@ -82,7 +83,7 @@ export function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefin
     case 'start':
       return `applying: ${plural(e.toSubmit, 'shot')} to submit (${usd(e.costCents)}), ${e.toResume} to resume, ${e.concurrency} in flight at most, on ${e.endpoint === 'mock' ? 'the local mock server' : e.endpoint}`;
     case 'upload':
-      return `uploaded ${e.path}`;
+      return `uploaded ${displayPath(e.path)}`;
     case 'submitted':
       return `submitted ${e.id} as ${e.predictionId} (${usd(e.costCents)})`;
     case 'status':
@@ -92,7 +93,7 @@ export function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefin
     case 'settled':
       return `${e.id}: ${e.message}`;
     case 'downloaded':
-      return `downloaded ${e.path} (${(e.bytes / 1024).toFixed(1)} KB)`;
+      return `downloaded ${displayPath(e.path)} (${(e.bytes / 1024).toFixed(1)} KB)`;
     case 'done':
       return `${at()} done ${e.id}`;
     case 'failed':

@@ -1,0 +1,85 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { RenderError } from '../../src/errors.js';
+import type { Prediction, WaveSpeedClient } from '../../src/provider/index.js';
+
+/** A 12-byte MP4 head: enough for apply's "is it an MP4" check. */
+export const MP4_BYTES = Buffer.concat([Buffer.from([0, 0, 0, 20]), Buffer.from('ftypisom'), Buffer.alloc(16, 7)]);
+
+export interface FakeServer {
+  client: WaveSpeedClient;
+  predictions: Map<string, Prediction>;
+  submits: { model: string; body: Record<string, unknown> }[];
+  lists: number;
+  /** Called with the body on each submit; may throw to simulate a refusal or a lost response. */
+  onSubmit?: (body: Record<string, unknown>, n: number) => 'ok' | 'lost' | RenderError;
+  /** Final status for a prediction (default completed). */
+  finalStatus?: (id: string) => { status: 'completed' | 'failed'; taskCode?: number; error?: string };
+  listShowsInput: boolean;
+}
+
+/** An in-memory WaveSpeed: predictions complete on their first poll; lost submits still create them. */
+export function createFakeServer(): FakeServer {
+  let n = 0;
+  const fake: FakeServer = {
+    predictions: new Map(),
+    submits: [],
+    lists: 0,
+    listShowsInput: true,
+    client: undefined as unknown as WaveSpeedClient,
+  };
+  const create = (model: string, body: Record<string, unknown>): Prediction => {
+    const p: Prediction = { id: `pred-${++n}`, model, status: 'created', outputs: [], input: body, createdAt: new Date().toISOString() };
+    fake.predictions.set(p.id, p);
+    return p;
+  };
+  fake.client = {
+    baseUrl: 'http://fake.test',
+    async submit(model, body) {
+      const b = body as Record<string, unknown>;
+      fake.submits.push({ model, body: b });
+      const verdict = fake.onSubmit?.(b, fake.submits.length) ?? 'ok';
+      if (verdict instanceof RenderError) throw verdict;
+      const p = create(model, b);
+      if (verdict === 'lost') throw new RenderError('UNKNOWN_OUTCOME', 'submit: connection dropped after sending');
+      return { ...p };
+    },
+    async getResult(id) {
+      const p = fake.predictions.get(id);
+      if (!p) throw new RenderError('NOT_FOUND', `no prediction ${id}`);
+      const final = fake.finalStatus?.(id) ?? { status: 'completed' };
+      Object.assign(p, final, final.status === 'completed' ? { outputs: [`http://fake.test/out/${id}.mp4`] } : {});
+      return { ...p };
+    },
+    async waitForResult(id, opts) {
+      const p = await this.getResult(id);
+      opts?.onPoll?.(p);
+      return p;
+    },
+    async listPredictions() {
+      fake.lists++;
+      const items = [...fake.predictions.values()].reverse().map((p) => (fake.listShowsInput ? { ...p } : { ...p, input: undefined }));
+      return { page: 1, total: items.length, items };
+    },
+    async upload(filePath) {
+      return { url: `http://fake.test/media/${path.basename(filePath)}`, size: 1 };
+    },
+    async download(_url, destPath) {
+      writeFileSync(destPath, MP4_BYTES);
+      return { path: destPath, sha256: 'x'.repeat(64).replace(/x/g, 'a'), bytes: MP4_BYTES.length };
+    },
+    async balanceCents() {
+      return 1_000_000;
+    },
+    async priceCents() {
+      return { priceCents: 0 };
+    },
+    redact: (t) => t,
+  };
+  return fake;
+}
+
+export function tmpDir(prefix = 'render-test-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}

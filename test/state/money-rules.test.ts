@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ApplyEvent } from '../../src/apply/events.js';
+import { readJournal } from '../../src/apply/journal.js';
+import { runApply } from '../../src/apply/run.js';
+import { journalPath, LockStore } from '../../src/apply/store.js';
+import { RenderError } from '../../src/errors.js';
+import { planSpec } from '../../src/plan/plan-spec.js';
+import { makeWorkspace, SPEC_HEAD, type Workspace } from '../helpers/workspace.js';
+import { createFakeServer, type FakeServer } from './fakes.js';
+
+/** A spec of `n` shots of 5 s ($2.10 each), distinct prompts, one image. */
+function specOf(ws: Workspace, n: number, budgetUsd = 100): string {
+  const shots = Array.from({ length: n }, (_, i) => `  - { id: s${i}, image: img/ok.png, prompt: "shot number ${i}" }`).join('\n');
+  return ws.spec(SPEC_HEAD.replace('max_usd: 100', `max_usd: ${budgetUsd}`) + `concurrency: 3\nshots:\n${shots}\n`);
+}
+
+async function apply(spec: string, fake: FakeServer, extra: Partial<Parameters<typeof runApply>[0]> = {}) {
+  const { plan } = planSpec(spec, { endpoint: 'http://fake.test', ...(extra.plan ? {} : {}) });
+  const store = new LockStore(spec, plan.name);
+  const events: ApplyEvent[] = [];
+  try {
+    const summary = await runApply({
+      plan, store, client: fake.client, emit: (e) => events.push(e), concurrency: 3,
+      settleAfterMs: 0, sleep: async () => undefined, ...extra,
+    });
+    return { summary, events, store };
+  } finally {
+    await store.close();
+  }
+}
+
+describe('money rule 2: write-ahead intent', () => {
+  it('the intent is durable on disk before the submit POST is sent', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 1);
+    const fake = createFakeServer();
+    let seenAtSubmit: string[] = [];
+    fake.onSubmit = () => {
+      seenAtSubmit = readJournal(journalPath(spec, 'test')).map((r) => r.t);
+      return 'ok';
+    };
+    await apply(spec, fake);
+    expect(seenAtSubmit).toContain('intent');
+  });
+
+  it('an intent without a prediction id is settled by listing, and never submitted again', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 2);
+    const fake = createFakeServer();
+    fake.onSubmit = (_b, n) => (n === 1 ? 'lost' : 'ok');
+    const { summary } = await apply(spec, fake);
+    expect(summary.done).toBe(2);
+    expect(fake.submits).toHaveLength(2); // the lost one was found by listing, not sent again
+    expect(fake.lists).toBeGreaterThan(0);
+    const lock = JSON.parse(readFileSync(ws.path('test.lock.json'), 'utf8'));
+    expect(Object.values(lock.shots).map((s: any) => s.status)).toEqual(['completed', 'completed']);
+  });
+});
+
+describe('money rule 3: a submit POST is never retried automatically', () => {
+  it('an unknown outcome whose prediction the list cannot show is left for the user, not paid again', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 1);
+    const fake = createFakeServer();
+    fake.listShowsInput = false;
+    fake.onSubmit = () => 'lost';
+    const { summary } = await apply(spec, fake);
+    expect(fake.submits).toHaveLength(1);
+    expect(summary.failed.map((f) => f.code)).toEqual(['UNKNOWN_OUTCOME']);
+    // The next plan resumes (settles) it at no new cost; it never proposes to pay for it again.
+    const { plan } = planSpec(spec, { endpoint: 'http://fake.test' });
+    expect(plan.shots[0]).toMatchObject({ action: 'resume', costCents: 0 });
+    expect(plan.totals.spentCents).toBe(210);
+  });
+
+  it('a lost submit proven never created (absent from a full list) is submitted once more', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 1);
+    const fake = createFakeServer();
+    fake.onSubmit = (_b, n) => {
+      if (n === 1) return new RenderError('UNKNOWN_OUTCOME', 'dropped before the server saw it');
+      return 'ok';
+    };
+    const { summary } = await apply(spec, fake);
+    expect(fake.submits).toHaveLength(2);
+    expect(summary.done).toBe(1);
+  });
+
+  it('a 429 on submit is a refusal: the same body is sent again after Retry-After', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 1);
+    const fake = createFakeServer();
+    const waits: number[] = [];
+    fake.onSubmit = (_b, n) => (n < 3 ? new RenderError('RATE_LIMITED', 'slow down', { retryAfterMs: 1500 }) : 'ok');
+    const { summary } = await apply(spec, fake, { sleep: async (ms) => void waits.push(ms) });
+    expect(summary.done).toBe(1);
+    expect(fake.submits).toHaveLength(3);
+    expect(waits).toEqual([1500, 1500]);
+    expect(fake.predictions.size).toBe(1);
+  });
+});
+
+describe('money rule 4: reserve before you spend', () => {
+  it('concurrent submits never pass the cap: $5 of budget left buys two $2.10 shots, not three', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 5);
+    const fake = createFakeServer();
+    const { plan } = planSpec(spec, { endpoint: 'http://fake.test' });
+    // The plan itself fits the $100 budget; a --max-cost of $5 caps this run at runtime.
+    plan.totals.maxRunCents = 500;
+    const store = new LockStore(spec, plan.name);
+    const summary = await runApply({ plan, store, client: fake.client, emit: () => undefined, concurrency: 5, sleep: async () => undefined });
+    await store.close();
+    expect(fake.submits).toHaveLength(2);
+    expect(summary.spentCents).toBe(420);
+    expect(summary.skipped).toHaveLength(3);
+  });
+
+  it('insufficient balance stops every further submit', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 6);
+    const fake = createFakeServer();
+    fake.onSubmit = (_b, n) => (n >= 2 ? new RenderError('INSUFFICIENT_BALANCE', 'Insufficient balance') : 'ok');
+    const { summary } = await apply(spec, fake, { concurrency: 1 });
+    expect(fake.submits).toHaveLength(2);
+    expect(summary.done).toBe(1);
+    expect(summary.skipped.length + summary.failed.length).toBe(5);
+  });
+});
+
+describe('money rule 7: Ctrl-C', () => {
+  it('the first stop lets in-flight shots finish and be recorded, and starts no new submit', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 6);
+    const fake = createFakeServer();
+    const stop = new AbortController();
+    fake.onSubmit = (_b, n) => {
+      if (n === 1) stop.abort();
+      return 'ok';
+    };
+    const { summary } = await apply(spec, fake, { concurrency: 1, stopSignal: stop.signal });
+    expect(fake.submits).toHaveLength(1);
+    expect(summary.done).toBe(1);
+    expect(summary.interrupted).toBe(true);
+    expect(summary.skipped).toHaveLength(5);
+  });
+});
+
+describe('failed predictions', () => {
+  it('a failure does not stop the others, and is recorded with its task code', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 3);
+    const fake = createFakeServer();
+    fake.finalStatus = (id) => (id === 'pred-2' ? { status: 'failed', taskCode: 5000, error: '5000: internal error' } : { status: 'completed' });
+    const { summary, store } = await apply(spec, fake, { concurrency: 1 });
+    expect(summary.done).toBe(2);
+    expect(summary.failed).toHaveLength(1);
+    const failed = Object.values(store.lock.shots).find((s) => s.status === 'failed');
+    expect(failed?.error).toMatchObject({ task_code: 5000 });
+    const { plan } = planSpec(spec, { endpoint: 'http://fake.test' });
+    expect(plan.shots.find((s) => s.action !== 'unchanged')).toMatchObject({ action: 'retry', costCents: 210 });
+    // Refunded: a failed take is not counted as spent.
+    expect(plan.totals.spentCents).toBe(420);
+  });
+});

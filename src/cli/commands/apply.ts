@@ -37,6 +37,7 @@ Exit codes: 0 all done, 1 some shots failed or the run was interrupted, 2 invali
     json: { type: 'boolean', description: 'print NDJSON events on stdout (the plan first)' },
     'max-cost': COMMON['max-cost'],
     'poll-interval': COMMON['poll-interval'],
+    'request-timeout': { type: 'string', value: 'DURATION', description: 'deadline of one API request (default 60s)' },
     'settle-after': { type: 'string', value: 'DURATION', description: 'age before a lost submit missing from the list counts as never created (default 60s; 1s on --mock)' },
   },
   positionals: [1, 1],
@@ -54,11 +55,14 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
   const concurrency = intOption(values, 'concurrency', 1, 1000);
   const firstPoll = durationOption(values, 'poll-interval');
   const settleAfter = durationOption(values, 'settle-after');
+  const requestTimeoutMs = durationOption(values, 'request-timeout');
   if (!mockMode && !io.env.WAVESPEED_API_KEY) {
     throw new RenderError('AUTH', 'WAVESPEED_API_KEY is not set', { hint: 'export WAVESPEED_API_KEY=... (or try the tool for free with --mock)' });
   }
   const mock: MockServer | undefined = mockMode ? await startMockServer() : undefined;
-  const client = mock ? createClient({ baseUrl: mock.url, apiKey: mock.apiKey }) : createClient({ apiKey: io.env.WAVESPEED_API_KEY, baseUrl: io.env.WAVESPEED_BASE_URL || undefined });
+  const client = mock
+    ? createClient({ baseUrl: mock.url, apiKey: mock.apiKey, requestTimeoutMs })
+    : createClient({ apiKey: io.env.WAVESPEED_API_KEY, baseUrl: io.env.WAVESPEED_BASE_URL || undefined, requestTimeoutMs });
   const reporter = createReporter(reporterMode(Boolean(values.json), io.stderr, io.env), io.stdout, io.stderr, client.redact);
   const stop = new AbortController();
   const hard = new AbortController();

@@ -51,8 +51,12 @@ export function formatTotals(plan: Plan): string[] {
   ];
   if (t.maxRunCents !== undefined) lines.push(`  --max-cost     ${usd(t.maxRunCents).padStart(12)}`);
   if (t.overBudgetCents > 0) {
+    // Name the cap that is passed: the spec's budget, or this run's --max-cost (or both).
+    const overBudget = t.afterApplyCents - t.budgetCents;
+    const overRun = t.maxRunCents === undefined ? 0 : t.costCents - t.maxRunCents;
+    const caps = [overBudget > 0 ? `BUDGET by ${usd(overBudget)}` : '', overRun > 0 ? `--max-cost by ${usd(overRun)}` : ''];
     lines.push('');
-    lines.push(`OVER BUDGET by ${usd(t.overBudgetCents)}: nothing will be submitted.`);
+    lines.push(`OVER ${caps.filter(Boolean).join(' and ')}: nothing will be submitted.`);
     lines.push(`  raise budget.max_usd in ${path.basename(plan.specFile)}, raise --max-cost, or render fewer shots (--only GLOB)`);
   }
   return lines;

@@ -1,6 +1,8 @@
 import { RenderError } from '../errors.js';
 import type { PlannedSpec } from '../plan/plan-spec.js';
 import { planSpec } from '../plan/plan-spec.js';
+import { checkSpec } from '../spec/check.js';
+import { loadSpec } from '../spec/load.js';
 import type { PollPolicy, WaveSpeedClient } from '../provider/index.js';
 import { usd } from '../report/format.js';
 import type { ApplySummary, Emit } from './events.js';
@@ -39,10 +41,12 @@ export type ApplyOutcome =
  * planning to the last record, so two applies can never plan the same money.
  */
 export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
-  const planned0 = planSpec(o.spec, { endpoint: o.endpoint, maxRunCents: o.maxRunCents, select: o.select });
-  const release = acquireProcessLock(stateDir(planned0.loaded.file), planned0.spec.name);
+  // The lock is per spec name, so read just enough to know it (a bad spec fails here, having written nothing);
+  // the plan is made under the lock, so no other run can change the lockfile between plan and apply.
+  const loaded = loadSpec(o.spec);
+  const { name } = checkSpec(loaded);
+  const release = acquireProcessLock(stateDir(loaded.file), name);
   try {
-    // Plan again under the lock: another run may have finished between the first read and the lock.
     const planned = planSpec(o.spec, { endpoint: o.endpoint, maxRunCents: o.maxRunCents, select: o.select });
     if (o.savedPlan) checkSavedPlan(o.savedPlan, planned.plan);
     const { plan } = planned;

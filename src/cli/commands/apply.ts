@@ -67,6 +67,7 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
   const stop = new AbortController();
   const hard = new AbortController();
   let interrupts = 0;
+  let declined = false;
   const unhook = io.onInterrupt?.(() => {
     interrupts++;
     if (interrupts === 1) {
@@ -89,10 +90,16 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
           reporter.note(`Nothing to do: every shot is rendered and intact ($0.00).`);
           return false;
         }
-        return confirmSpend(io, Boolean(values.yes), plan.totals.costCents, work);
+        const yes = await confirmSpend(io, Boolean(values.yes), plan.totals.costCents, work);
+        if (!yes) {
+          reporter.note('Cancelled: nothing was submitted.');
+          declined = true;
+        }
+        return yes;
       },
     });
-    if (outcome.kind === 'declined') return EXIT.ok;
+    // Nothing to do is success; a user who answered no to spending did not get what they ran.
+    if (outcome.kind === 'declined') return declined ? EXIT.failed : EXIT.ok;
     const s = outcome.summary;
     return s.failed.length > 0 || s.skipped.length > 0 || s.interrupted ? EXIT.failed : EXIT.ok;
   } finally {

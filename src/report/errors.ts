@@ -1,4 +1,5 @@
 import { formatIssue, RenderError } from '../errors.js';
+import { redactText } from '../provider/redact.js';
 
 /** The cap on issues printed; the count of the rest is said, so a 10,000-error spec stays readable. */
 const MAX_ISSUES = 200;
@@ -21,17 +22,10 @@ export function renderError(err: unknown, options: { debug?: boolean; secrets?: 
     lines.push('hint: this is a bug in render; rerun with RENDER_DEBUG=1 and report the output');
     if (options.debug && err instanceof Error && err.stack) lines.push(err.stack);
   }
-  return redact(lines.join('\n'), options.secrets ?? []);
+  return redactText(lines.join('\n'), options.secrets ?? []);
 }
 
 function describeCause(cause: unknown): string {
   if (cause instanceof Error) return `${cause.name}: ${cause.message}${cause.cause ? ` <- ${describeCause(cause.cause)}` : ''}`;
   return String(cause);
-}
-
-/** Replace every secret in a text by `***`. Secrets shorter than 4 characters are left alone (too common). */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('***');
-  return out;
 }

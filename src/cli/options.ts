@@ -1,11 +1,10 @@
 import { RenderError } from '../errors.js';
+import { DEFAULT_BASE_URL } from '../provider/index.js';
 import { parseUsd } from '../models.js';
 import { compileGlobs } from '../util/glob.js';
 import { parseDuration } from '../util/duration.js';
 import type { OptionDef, OptionValues } from './command.js';
 
-/** The default remote; any WaveSpeed-compatible server can stand in through WAVESPEED_BASE_URL. */
-export const DEFAULT_BASE_URL = 'https://api.wavespeed.ai';
 
 /** Options shared by several commands, defined once. */
 export const COMMON = {

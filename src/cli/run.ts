@@ -8,7 +8,7 @@ import { statusCommand } from './commands/status.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../util/version.js';
 
 export const COMMANDS: readonly Command[] = [validateCommand, planCommand, applyCommand, statusCommand, mockCommand, schemaCommand];
 

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { RenderError } from '../errors.js';
 import { downloadFile, type DownloadOptions, type DownloadResult } from './download.js';
 import {
@@ -18,6 +17,7 @@ import { createRedactor } from './redact.js';
 import { DEFAULT_RETRY_POLICY, defaultSleep, type RetryPolicy, type Sleep } from './retry.js';
 import type { Transport } from './transport.js';
 import { uploadFile, type UploadOptions, type UploadResult } from './upload.js';
+import { packageVersion } from '../util/version.js';
 import type { Prediction } from './wire.js';
 
 export const DEFAULT_BASE_URL = 'https://api.wavespeed.ai';
@@ -55,16 +55,6 @@ export interface WaveSpeedClient {
   priceCents(model: string, inputs: object, opts?: CallOptions): Promise<PriceQuote>;
   /** Replace the API key (and any Bearer token) in `text`: for anything the caller logs. */
   redact(text: string): string;
-}
-
-function packageVersion(): string {
-  try {
-    // src/provider and dist/provider are both two levels below the package root.
-    const pkg = createRequire(import.meta.url)('../../package.json') as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }
 
 function normalizeBaseUrl(raw: string, redact: (text: string) => string): string {

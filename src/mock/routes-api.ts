@@ -28,7 +28,6 @@ export async function handleSubmit(ctx: MockContext, r: RouteRequest): Promise<R
       `Insufficient balance: this task costs $${formatUsd(cost)}, the balance is $${formatUsd(ctx.ledger.balanceCents)}. Please top up.`,
     );
   }
-  ctx.counters.recordSubmit(modelId, body, checked.ignoredKeys);
   const p = ctx.store.create({
     model: modelId,
     input: body,
@@ -36,6 +35,7 @@ export async function handleSubmit(ctx: MockContext, r: RouteRequest): Promise<R
     mediaUrls: checked.mediaUrls,
     plannedFailCode: ctx.faults.planTask(),
   });
+  ctx.counters.recordSubmit(modelId, body, checked.ignoredKeys, p);
   if (r.faults.action === 'lostSubmit') {
     ctx.faults.counts.lostSubmit++;
     ctx.log(`fault lostSubmit: created and charged ${p.id}, dropping the response`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './http-io.js';
 import type { FaultInjector } from './faults.js';
-import type { PredictionStore } from './predictions.js';
+import type { Prediction, PredictionStore } from './predictions.js';
 import type { MockStats } from './types.js';
 
 /** The account's money, in integer cents: charged at submit, refunded when a task fails (API.md "money"). */
@@ -33,15 +33,23 @@ export class MockCounters {
   polls = 0;
   lists = 0;
   downloads = 0;
-  private readonly bodies = new Set<string>();
+  /** The predictions created for each body, by digest. */
+  private readonly bodies = new Map<string, Prediction[]>();
   private readonly ignoredKeys = new Set<string>();
 
-  /** Counts an accepted submit; the model is part of the identity (same body, other model = other request). */
-  recordSubmit(model: string, body: Record<string, unknown>, ignoredKeys: string[]): void {
+  /**
+   * Counts an accepted submit, once its prediction `p` exists; the model is part of the identity (same body, other
+   * model = other request). It pays twice when an earlier prediction of the same body stands (in flight or
+   * completed). One that failed was refunded, and a new prediction is the documented cure for a 5xxx failure
+   * (API.md), so resubmitting its body is not paying twice.
+   */
+  recordSubmit(model: string, body: Record<string, unknown>, ignoredKeys: string[], p: Prediction): void {
     this.submissions++;
     const digest = createHash('sha256').update(model).update('\n').update(canonicalJson(body)).digest('base64');
-    if (this.bodies.has(digest)) this.duplicateSubmissions++;
-    else this.bodies.add(digest);
+    const earlier = this.bodies.get(digest);
+    if (earlier?.some((e) => e !== p && e.status !== 'failed')) this.duplicateSubmissions++;
+    if (earlier) earlier.push(p);
+    else this.bodies.set(digest, [p]);
     for (const key of ignoredKeys) this.ignoredKeys.add(key);
   }
 

@@ -71,7 +71,10 @@ export interface MockStats {
   /** Accepted (charged) submits, lost ones included. */
   submissions: number;
   distinctBodies: number;
-  /** Accepted submits whose model + canonical body (keys sorted) had already been submitted: paying twice. */
+  /**
+   * Accepted submits whose model + canonical body (keys sorted) had already been submitted and whose earlier
+   * prediction had not failed: paying twice. A failed task is refunded, so resubmitting its body is not counted.
+   */
   duplicateSubmissions: number;
   chargesCents: number;
   refundsCents: number;

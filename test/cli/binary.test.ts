@@ -1,0 +1,104 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { copyExample } from '../helpers/workspace.js';
+
+/**
+ * The built binary, run as a user runs it: `node dist/cli/main.js ...` in a child process, real stdout,
+ * stderr and exit code. `npm test` builds first; running vitest alone builds only when dist/ is missing.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = path.join(ROOT, 'dist', 'cli', 'main.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the binary with no WaveSpeed settings from the environment of whoever runs the tests. */
+function run(args: string[], cwd = ROOT): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.WAVESPEED_API_KEY;
+  delete env.WAVESPEED_BASE_URL;
+  delete env.RENDER_DEBUG;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(() => {
+  if (!existsSync(BIN)) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+}, 120_000);
+
+describe('the render binary', () => {
+  it('plans the example campaign: the table on stdout, exit 0', async () => {
+    const ws = copyExample();
+    const { code, stdout, stderr } = await run(['plan', 'specs/spring-launch.yaml'], ws.dir);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout.split('\n')[0]).toBe('Plan for spring-launch (specs/spring-launch.yaml): kwaivgi/kling-v3.0-4k/image-to-video on https://api.wavespeed.ai');
+    expect(stdout).toContain('13 shots: 13 to create; 85 s of new video at $0.42/s');
+    expect(stdout).toContain('after apply          $35.70   of $60.00 budget ($24.30 left)');
+  });
+
+  it('prints a whole plan --json through a pipe before it exits', async () => {
+    const ws = copyExample();
+    const { code, stdout } = await run(['plan', 'specs/spring-launch.yaml', '--json'], ws.dir);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).totals).toMatchObject({ shots: 13, cost_usd: 35.7 });
+  });
+
+  it('--help lists the commands and the exit codes, exit 0', async () => {
+    const { code, stdout, stderr } = await run(['--help']);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain('Usage: render <command> [options]');
+    expect(stdout).toMatch(/^ {2}validate +Check a spec/m);
+    expect(stdout).toMatch(/^ {2}plan +Show what an apply would render/m);
+    expect(stdout).toContain('Exit codes: 0 ok, 1 a run failed, 2 invalid spec or usage, 3 over budget, 4 changes pending');
+  });
+
+  it('plan --help shows its own usage, exit 0', async () => {
+    const { code, stdout } = await run(['plan', '--help']);
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[0]).toMatch(/^Usage: render plan SPEC \[--json\]/);
+    expect(stdout).toContain('--detailed-exitcode');
+  });
+
+  it('--version prints the package version, exit 0', async () => {
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await run(['--version'])).toEqual({ code: 0, stdout: `render ${version}\n`, stderr: '' });
+  });
+
+  it('an unknown command: exit 2, says so on stderr, nothing on stdout', async () => {
+    const { code, stdout, stderr } = await run(['rendr', 'specs/spring-launch.yaml']);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toMatch(/^error: unknown command "rendr"\nhint: commands: validate, plan, .*schema.*; see `render --help`\n$/);
+  });
+
+  it('validate on a bad spec: exit 2, file:line:col on stderr, nothing on stdout', async () => {
+    const { code, stdout, stderr } = await run(['validate', 'test/fixtures/specs/invalid/duration-16.yaml']);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toContain('\n  test/fixtures/specs/invalid/duration-16.yaml:14:15 shots[2].duration: must be an integer from 3 to 15, got 16\n');
+  });
+
+  it('validate on a good spec: one line on stdout, exit 0', async () => {
+    const ws = copyExample();
+    expect(await run(['validate', 'specs/spring-launch.yaml'], ws.dir)).toEqual({
+      code: 0,
+      stdout: 'specs/spring-launch.yaml: valid: 13 shots, 85 s of video, $35.70 to render from scratch\n',
+      stderr: '',
+    });
+  });
+
+  it('a missing argument is a usage error: exit 2', async () => {
+    const { code, stdout, stderr } = await run(['plan']);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toMatch(/^error: plan: missing argument\n/);
+  });
+});

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { render } from '../helpers/cli.js';
+import { checkJsonSchema } from '../helpers/json-schema.js';
+
+/** `render schema` prints the JSON Schema editors use to complete and check specs. */
+
+const spec = (file: string) => parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+
+describe('render schema', async () => {
+  const { code, stdout, stderr } = await render(['schema']);
+  const schema = JSON.parse(stdout) as Record<string, unknown> & { properties: Record<string, unknown> };
+
+  it('prints one JSON object on stdout, exit 0', () => {
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(schema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', additionalProperties: false });
+  });
+
+  it('describes every top-level field of SPEC.md, shots among them, and requires version, name, budget, shots', () => {
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining([
+      'version', 'name', 'model', 'output', 'templates', 'budget', 'max_shots', 'concurrency', 'defaults', 'vars', 'elements', 'shots',
+    ]));
+    expect(schema.required).toEqual(expect.arrayContaining(['version', 'name', 'budget', 'shots']));
+  });
+
+  it.each(['specs/spring-launch.yaml', 'specs/teaser.yaml', 'test/fixtures/specs/templating.yaml', 'test/fixtures/specs/matrix.yaml'])(
+    'accepts %s',
+    (file) => {
+      expect(checkJsonSchema(schema, spec(file))).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['an unknown top-level key', 'test/fixtures/specs/invalid/unknown-key-top.yaml', '$.colour: not allowed'],
+    ['an unknown key in a shot', 'test/fixtures/specs/invalid/unknown-key-shot.yaml', '$.shots[0].durration: not allowed'],
+    ['a duration of 16', 'test/fixtures/specs/invalid/duration-16.yaml', '$.shots[2].duration: above 15'],
+    ['version 2', 'test/fixtures/specs/invalid/version-2.yaml', '$.version: expected 1'],
+    ['an element id as a bare number', 'test/fixtures/specs/invalid/element-id-number.yaml', '$.elements.mascot.id: expected string, got integer'],
+  ])('refuses %s', (_what, file, problem) => {
+    const problems = checkJsonSchema(schema, spec(file));
+    expect(problems).toContain(problem);
+  });
+});

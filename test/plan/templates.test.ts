@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { validateSpec } from '../../src/plan/plan-spec.js';
+import { createTemplateEngine, TemplateError } from '../../src/plan/templates.js';
+import type { ExpandedShot } from '../../src/plan/types.js';
+import { issueLines, render } from '../helpers/cli.js';
+import { makeWorkspace, SPEC_HEAD } from '../helpers/workspace.js';
+
+/** SPEC.md "Templated fields", shot by shot of test/fixtures/specs/templating.yaml. */
+
+const { shots } = validateSpec('test/fixtures/specs/templating.yaml');
+const shot = (id: string): ExpandedShot => {
+  const found = shots.find((s) => s.id === id);
+  if (!found) throw new Error(`no shot ${id} in ${shots.map((s) => s.id).join(', ')}`);
+  return found;
+};
+
+describe('templated fields', () => {
+  it('render with no HTML escaping: &, <, > and quotes pass through', () => {
+    expect(shot('no-escaping').request.prompt).toBe(`Tom & Jerry <"Runner"> 'One'`);
+  });
+
+  it('read vars, then the matrix values over them (id, image and prompt alike)', () => {
+    const s = shot('vars-paris');
+    expect(s.request.image).toBe('https://example.com/paris.png');
+    expect(s.request.prompt).toBe('paris in warm light');
+  });
+
+  it("read `shot` as the shot's own fields, rendered, with defaults merged and a var named shot hidden", () => {
+    expect(shot('shot-fields').request.prompt).toBe('7 s of shot-fields from https://example.com/frame.png, cfg 0.6, take 2');
+  });
+
+  it("{{element 'name'}} renders <<<element_N>>>, N its 1-based place in elements, adding it when missing", () => {
+    const s = shot('element-helper');
+    expect(s.request.prompt).toBe('<<<element_2>>> meets <<<element_1>>>, then <<<element_2>>> again');
+    expect(s.request.element_list).toEqual([{ element_id: '307212335131306' }, { element_id: '307212335131305' }]);
+  });
+
+  it('use the *.hbs files of the templates folder as partials, by file name', () => {
+    expect(shot('partial').request.prompt).toBe(`Tom & Jerry <"Runner"> 'One', nothing else`);
+  });
+
+  it('take a prompt from { template: path } (the path templated too), with partials, matrix values and shot', () => {
+    expect(shot('from-file-tokyo-dawn').request.prompt).toBe(`Tom & Jerry <"Runner"> 'One' in tokyo at dawn, one 4-second shot`);
+  });
+
+  it('include negative_prompt and every multi_prompt[].prompt; the helper works inside multi_prompt', () => {
+    const r = shot('multi-and-negative').request;
+    expect(r.negative_prompt).toBe('no Tom & Jerry logo');
+    expect(r.multi_prompt).toEqual([
+      { prompt: '<<<element_1>>> runs', duration: 3 },
+      { prompt: 'warm light close-up', duration: 4 },
+    ]);
+    expect(r.element_list).toEqual([{ element_id: '307212335131305' }]);
+    expect(r.duration).toBe(7);
+  });
+});
+
+describe('the template engine', () => {
+  const engine = createTemplateEngine();
+  const data = () => ({ elements: [] as string[], known: new Set(['mascot']) });
+  const fail = (source: string, context: Record<string, unknown> = {}): string => {
+    try {
+      engine.render(source, context, data());
+    } catch (err) {
+      expect(err).toBeInstanceOf(TemplateError);
+      return (err as Error).message;
+    }
+    throw new Error(`${source} rendered`);
+  };
+
+  it.each([
+    ['a missing variable', '{{brand}} shoe', { light: 'warm' }, 'template variable "brand" is not defined (template line 1, column 3; defined: light, shot.*)'],
+    ['a missing nested field', 'a {{brand.nme}}', { brand: { name: 'Aster' } }, 'template variable "nme" is not defined (template line 1, column 5; defined: brand, shot.*)'],
+    ['a missing variable on line 2', 'ok\n  {{colour}}', {}, 'template variable "colour" is not defined (template line 2, column 5; defined: none, shot.*)'],
+    ['an unknown element', "{{element 'fox'}}", {}, `{{element 'fox'}}: no element "fox" is defined in elements (defined: mascot)`],
+    ['the element helper without a name', '{{element}}', {}, `{{element}} takes one element name, e.g. {{element 'mascot'}}`],
+    ['a partial that does not exist', '{{> nope}}', {}, `partial "nope" not found (partials are the *.hbs files in the spec's templates folder)`],
+    ['a block never closed', '{{#each xs}}x', { xs: [] }, `Handlebars syntax error (template line 1, after "{{#each xs}}x"): Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', 'OPEN_ENDBLOCK', got 'EOF'`],
+  ])('fails on %s, naming it', (_what, source, context, message) => {
+    expect(fail(source, context)).toBe(message);
+  });
+
+  it('renders the same source with new values each time (compiled once, reused)', () => {
+    expect(engine.render('{{a}}-{{b}}', { a: 1, b: 'x' }, data())).toBe('1-x');
+    expect(engine.render('{{a}}-{{b}}', { a: 2, b: 'y' }, data())).toBe('2-y');
+  });
+});
+
+describe('a templates folder that cannot be read is an error at `templates:`, exit 2', () => {
+  it('a *.hbs entry that is a folder (cannot be read as a partial)', async () => {
+    const ws = makeWorkspace();
+    mkdirSync(ws.path('partials/broken.hbs'), { recursive: true });
+    ws.write('partials/fine.hbs', 'fine');
+    const spec = ws.spec(`${SPEC_HEAD}templates: partials\nshots:\n  - { id: a, image: img/ok.png, prompt: x }\n`);
+    const { code, stdout, stderr } = await render(['validate', spec]);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(issueLines(ws.strip(stderr))).toEqual([`spec.yaml:4:12 templates: cannot read template partials/broken.hbs: EISDIR`]);
+  });
+});

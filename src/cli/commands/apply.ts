@@ -4,7 +4,9 @@ import { looksLikeSavedPlan, readSavedPlan, type SavedPlan } from '../../apply/s
 import { RenderError } from '../../errors.js';
 import { startMockServer, type MockServer } from '../../mock/index.js';
 import { createClient, type PollPolicy } from '../../provider/index.js';
+import type { Plan } from '../../plan/build.js';
 import { createReporter, reporterMode } from '../../report/apply-reporter.js';
+import { plural } from '../../report/format.js';
 import { planToJson } from '../../report/plan-json.js';
 import { formatPlanTable } from '../../report/plan-table.js';
 import type { Command, CommandContext } from '../command.js';
@@ -87,7 +89,7 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
         else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120)}\n\n`);
         const work = plan.shots.filter((s) => s.action !== 'unchanged' && s.action !== 'blocked').length;
         if (work === 0) {
-          reporter.note(`Nothing to do: every shot is rendered and intact ($0.00).`);
+          reporter.note(nothingToDo(plan));
           return false;
         }
         const yes = await confirmSpend(io, Boolean(values.yes), plan.totals.costCents, work);
@@ -107,6 +109,14 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
     reporter.close();
     await mock?.close();
   }
+}
+
+/** Said when no shot needs work: blocked shots are not "rendered and intact", and must not be reported so. */
+function nothingToDo(plan: Plan): string {
+  const blocked = plan.shots.filter((s) => s.action === 'blocked').length;
+  if (blocked === 0) return 'Nothing to do: every shot is rendered and intact ($0.00).';
+  const intact = plan.shots.length - blocked;
+  return `Nothing to do ($0.00): ${plural(blocked, 'shot')} blocked (failed on their input: change them in the spec to render them again), ${intact} rendered and intact.`;
 }
 
 function readSavedPlanIfAny(target: string): SavedPlan | undefined {

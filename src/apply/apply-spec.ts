@@ -1,4 +1,5 @@
 import { RenderError } from '../errors.js';
+import type { PlanTotals } from '../plan/build.js';
 import type { PlannedSpec } from '../plan/plan-spec.js';
 import { planSpec } from '../plan/plan-spec.js';
 import { checkSpec } from '../spec/check.js';
@@ -50,11 +51,7 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
     const planned = planSpec(o.spec, { endpoint: o.endpoint, maxRunCents: o.maxRunCents, select: o.select });
     if (o.savedPlan) checkSavedPlan(o.savedPlan, planned.plan);
     const { plan } = planned;
-    if (plan.totals.overBudgetCents > 0) {
-      throw new RenderError('OVER_BUDGET', `the plan is over budget by ${usd(plan.totals.overBudgetCents)}: nothing was submitted`, {
-        hint: 'raise budget.max_usd (or --max-cost), or render fewer shots with --only',
-      });
-    }
+    if (plan.totals.overBudgetCents > 0) throw overBudgetError(plan.totals);
     if (!(await o.confirm(planned))) return { kind: 'declined', planned };
     if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents);
     const store = new LockStore(planned.loaded.file, plan.name);
@@ -70,6 +67,19 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
   } finally {
     release();
   }
+}
+
+/** Name the cap the plan passes, the spec's budget or this run's --max-cost, with the figures behind it. */
+function overBudgetError(t: PlanTotals): RenderError {
+  const overBudget = t.afterApplyCents - t.budgetCents;
+  const overRun = t.maxRunCents === undefined ? 0 : t.costCents - t.maxRunCents;
+  const caps: string[] = [];
+  if (overBudget > 0) caps.push(`over budget by ${usd(overBudget)} (${usd(t.spentCents)} spent before + ${usd(t.costCents)} this apply, budget ${usd(t.budgetCents)})`);
+  if (overRun > 0) caps.push(`over --max-cost by ${usd(overRun)} (${usd(t.costCents)} this apply, --max-cost ${usd(t.maxRunCents ?? 0)})`);
+  const raise = [overBudget > 0 ? 'budget.max_usd' : '', overRun > 0 ? '--max-cost' : ''].filter(Boolean).join(' and ');
+  return new RenderError('OVER_BUDGET', `the plan is ${caps.join(' and ')}: nothing was submitted`, {
+    hint: `raise ${raise}, or render fewer shots with --only`,
+  });
 }
 
 /** API.md: check the balance before a big apply. A server without the route is not a reason to stop. */

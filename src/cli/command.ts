@@ -61,7 +61,12 @@ export function parseCommandArgs(command: Command, args: string[]): { values: Op
     );
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
-    const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const raw = (err as Error).message;
+    // node:util parseArgs explains a value that starts with a dash in three lines; say it in one.
+    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(raw);
+    const message = ambiguous
+      ? `${ambiguous[1]} needs a value; for one that starts with "-", write ${ambiguous[1]}=VALUE`
+      : raw.replace(/\. To specify a positional argument.*$/s, '');
     throw new RenderError('USAGE', `${command.name}: ${message}`, { hint: `see \`render ${command.name} --help\`` });
   }
   const values = parsed.values as OptionValues;

@@ -42,7 +42,7 @@ export function checkShotRules(input: ShotRuleInput): Issue[] {
   if (request.multi_prompt) {
     const sum = request.multi_prompt.reduce((n, item) => n + item.duration, 0);
     if (sum !== request.duration) {
-      at(['multi_prompt'], `durations must add up to the shot's duration ${request.duration}, got ${request.multi_prompt.map((i) => i.duration).join(' + ')} = ${sum}`);
+      at(['multi_prompt'], `durations must add up to the shot's duration ${request.duration}, got ${request.multi_prompt.length > 1 ? `${request.multi_prompt.map((i) => i.duration).join(' + ')} = ` : ''}${sum}`);
     } else if (sum < 3 || sum > 15) {
       at(['multi_prompt'], `durations must add up to 3..15 seconds (the shot's duration), got ${sum}`);
     }

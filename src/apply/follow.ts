@@ -40,10 +40,19 @@ export async function followShot(ctx: RunContext, shot: PlannedShot, predictionI
     return prediction;
   }
   const err = failedPredictionError(prediction, ctx.client.redact);
+  // Forgotten before the failure is recorded: a crash in between re-polls the failure, never reuses the URL.
+  if (prediction.taskCode === 1402) await ctx.uploader.forget(uploadUrlsOf(ctx, shot, predictionId));
   await recordFailed(ctx, shot.id, predictionId, { code: err.code, task_code: prediction.taskCode, message: prediction.error ?? err.message });
-  if (prediction.taskCode === 1402) for (const img of shot.images) ctx.uploader.forget(img.sha256);
   ctx.emit({ type: 'failed', id: shot.id, code: err.code, message: err.message, hint: err.hint });
   return undefined;
+}
+
+/** The upload URLs a take sent (recorded with its intent); for a lockfile without them, the shot's current uploads. */
+function uploadUrlsOf(ctx: RunContext, shot: PlannedShot, predictionId: string): string[] {
+  const entry = ctx.store.lock.shots[shot.id];
+  const take = entry?.prediction_id === predictionId ? entry : entry?.history.find((t) => t.prediction_id === predictionId);
+  if (take?.urls) return Object.values(take.urls);
+  return shot.images.flatMap((img) => ctx.store.lock.uploads[img.sha256]?.url ?? []);
 }
 
 async function recordFailed(ctx: RunContext, shot: string, predictionId: string, error: { code: string; task_code?: number; message: string }): Promise<void> {

@@ -29,4 +29,6 @@ export type JournalRecord =
   /** An earlier take's file moved aside (`.takes/`) so the new take can take its name. */
   | { t: 'moved'; at: string; shot: string; prediction_id: string; from: string; to: string }
   /** A local image uploaded: reused by content until it expires. */
-  | { t: 'upload'; at: string; sha256: string; url: string; endpoint: string; bytes: number };
+  | { t: 'upload'; at: string; sha256: string; url: string; endpoint: string; bytes: number }
+  /** The server could not fetch this upload URL (task code 1402): it is never sent again; the image is uploaded afresh. */
+  | { t: 'unfetchable'; at: string; url: string };

@@ -11,6 +11,9 @@ export function applyRecord(lock: Lockfile, rec: JournalRecord): void {
     case 'upload':
       lock.uploads[rec.sha256] = { url: rec.url, endpoint: rec.endpoint, uploaded_at: rec.at, bytes: rec.bytes };
       return;
+    case 'unfetchable':
+      for (const [sha256, upload] of Object.entries(lock.uploads)) if (upload.url === rec.url) delete lock.uploads[sha256];
+      return;
     case 'intent':
       return recordIntent(lock, rec.shot, rec.take);
     case 'submitted': {

@@ -16,8 +16,6 @@ export interface UploadEvents {
  */
 export class Uploader {
   private readonly pending = new Map<string, Promise<string>>();
-  /** Uploads the server could not fetch in this run (task code 1402): uploaded afresh for the next take. */
-  private readonly distrusted = new Set<string>();
 
   constructor(
     private readonly client: WaveSpeedClient,
@@ -31,7 +29,7 @@ export class Uploader {
   urlFor(image: { path: string; sha256: string }, signal?: AbortSignal): Promise<string> {
     const known = this.store.lock.uploads[image.sha256];
     const fresh = known && this.now() - Date.parse(known.uploaded_at) < UPLOAD_REUSE_MS;
-    if (known && fresh && known.endpoint === this.endpoint && !this.distrusted.has(image.sha256)) {
+    if (known && fresh && known.endpoint === this.endpoint) {
       return Promise.resolve(known.url);
     }
     let p = this.pending.get(image.sha256);
@@ -42,14 +40,17 @@ export class Uploader {
     return p;
   }
 
-  /** Forget an upload the server could not fetch (task code 1402), so the next take uploads afresh. */
-  forget(sha256: string): void {
-    this.distrusted.add(sha256);
+  /**
+   * Forget upload URLs the server could not fetch (task code 1402), durably: the retry of a failed shot happens in a
+   * later apply, which must upload afresh rather than reuse the recorded URL and fail the same way every time.
+   */
+  async forget(urls: readonly string[]): Promise<void> {
+    const at = new Date(this.now()).toISOString();
+    await Promise.all(urls.map((url) => this.store.record({ t: 'unfetchable', at, url })));
   }
 
   private async upload(image: { path: string; sha256: string }, signal?: AbortSignal): Promise<string> {
     const result = await this.client.upload(image.path, { signal });
-    this.distrusted.delete(image.sha256);
     await this.store.record({
       t: 'upload', at: new Date(this.now()).toISOString(), sha256: image.sha256, url: result.url,
       endpoint: this.endpoint, bytes: result.size ?? 0,

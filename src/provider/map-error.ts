@@ -125,17 +125,23 @@ export function toSubmitError(err: unknown, ctx: ErrorContext): RenderError {
   });
 }
 
+const REFUNDED = '(failed tasks are refunded within about 3 hours)';
+
+function taskFailureHint(taskCode: number | undefined): string | undefined {
+  if (taskCode === undefined) return undefined;
+  // The one 1xxx code no spec change fixes: the server could not fetch an uploaded image; a new upload cures it.
+  if (taskCode === 1402) return `the server could not fetch an uploaded image (task code 1402); run apply again: it uploads the image afresh ${REFUNDED}`;
+  if (taskCode >= 1000 && taskCode < 2000) return `the input was rejected (task code 1xxx); fix it in the spec and run again ${REFUNDED}`;
+  if (taskCode >= 5000) return `the server failed this task (task code 5xxx); a new prediction may succeed ${REFUNDED}`;
+  return undefined;
+}
+
 /** A failed (or otherwise unsuccessful terminal) prediction as an error: MODERATION for task code 1200. */
 export function failedPredictionError(p: Prediction, redact: Redactor = (t) => t): RenderError {
   const ctx: ErrorContext = { op: `prediction ${p.id}`, redact };
   const code: ErrorCode = p.taskCode === 1200 ? 'MODERATION' : 'TASK_FAILED';
   const detail = p.error ? `: ${p.error}` : '';
-  const taskHint =
-    code === 'TASK_FAILED' && p.taskCode !== undefined && p.taskCode >= 1000 && p.taskCode < 2000
-      ? 'the input was rejected (task code 1xxx); fix it in the spec and run again (failed tasks are refunded within about 3 hours)'
-      : code === 'TASK_FAILED' && p.taskCode !== undefined && p.taskCode >= 5000
-        ? 'the server failed this task (task code 5xxx); a new prediction may succeed (failed tasks are refunded within about 3 hours)'
-        : undefined;
+  const taskHint = code === 'TASK_FAILED' ? taskFailureHint(p.taskCode) : undefined;
   return makeError(code, `prediction ${p.id} ${p.status}${p.taskCode === undefined ? '' : ` (task code ${p.taskCode})`}${detail}`, ctx, {
     taskCode: p.taskCode,
     remoteMessage: p.error,

@@ -109,7 +109,8 @@ describe('failed predictions as errors', () => {
   });
 
   test.each([
-    [1402, /fix it in the spec/],
+    [1401, /fix it in the spec/],
+    [1402, /run apply again: it uploads the image afresh/],
     [5003, /new prediction may succeed/],
     [undefined, /refunded/],
   ])('task code %s is TASK_FAILED with a matching hint', (taskCode, hint) => {

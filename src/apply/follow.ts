@@ -104,7 +104,9 @@ async function markOutputGone(ctx: RunContext, shotId: string, predictionId: str
 /** If an earlier take of this shot owns the file name, move its file aside and record where it went. */
 async function moveEarlierTake(ctx: RunContext, shotId: string, predictionId: string, rel: string, dest: string): Promise<void> {
   const shot = ctx.store.lock.shots[shotId];
-  const owner = shot?.history.find((t) => t.prediction_id !== predictionId && t.outputs.some((o) => o.path === rel));
+  // The latest take that claims the name owns the file: an older claim is stale (its file was gone when a later
+  // take took the name), and moving the file under the older take's name would mislabel whose video it is.
+  const owner = shot?.history.findLast((t) => t.prediction_id !== predictionId && t.outputs.some((o) => o.path === rel));
   if (!owner?.prediction_id) return;
   const aside = path.join(ctx.outputDir, '.takes', `${path.basename(dest, '.mp4')}.take-${owner.take}-${owner.prediction_id.slice(0, 12)}.mp4`);
   await mkdir(path.dirname(aside), { recursive: true });

@@ -1,4 +1,4 @@
-import { open, rename, mkdir, rm } from 'node:fs/promises';
+import { access, open, rename, mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isRenderError, RenderError } from '../errors.js';
 import { failedPredictionError, type Prediction } from '../provider/index.js';
@@ -114,9 +114,15 @@ async function moveEarlierTake(ctx: RunContext, shotId: string, predictionId: st
     await rename(dest, aside);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return; // the earlier file is already gone: nothing to keep
+    // Not at its name: gone, or already moved by a run killed before it could record the move (the aside
+    // name carries this take's prediction id, so a file there is this take's): record where it is.
+    if (!(await exists(aside))) return;
   }
   await ctx.store.record({ t: 'moved', at: iso(ctx.now()), shot: shotId, prediction_id: owner.prediction_id, from: rel, to: toRel(ctx, aside) });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(() => true, () => false);
 }
 
 async function verifyMp4(file: string, bytes: number): Promise<void> {

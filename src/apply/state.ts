@@ -4,7 +4,8 @@ import type { Lockfile, LockShot, LockTake } from './lock-schema.js';
 /**
  * The one reducer from journal records to lockfile state. A live run and a replay after a crash go through
  * it alike, so what is on disk always means the same thing. Records that no longer match (a stale id) are
- * ignored rather than trusted.
+ * ignored rather than trusted. Replaying a journal over a lockfile that already holds it (a kill between a
+ * compaction's lockfile write and its journal truncation) must change nothing: every record is idempotent.
  */
 export function applyRecord(lock: Lockfile, rec: JournalRecord): void {
   switch (rec.t) {
@@ -17,6 +18,7 @@ export function applyRecord(lock: Lockfile, rec: JournalRecord): void {
     case 'intent':
       return recordIntent(lock, rec.shot, rec.take);
     case 'submitted': {
+      if (takeById(lock.shots[rec.shot], rec.prediction_id)) return; // replayed: already recorded
       const take = pendingTake(lock.shots[rec.shot], rec.fingerprint);
       if (take) Object.assign(take, { prediction_id: rec.prediction_id, status: 'submitted' });
       return;
@@ -49,6 +51,8 @@ export function applyRecord(lock: Lockfile, rec: JournalRecord): void {
 
 function recordIntent(lock: Lockfile, shotId: string, fields: Omit<LockTake, 'prediction_id' | 'status' | 'outputs'>): void {
   const prev = lock.shots[shotId];
+  // Replayed over a lockfile that already holds it: nothing to do, or its take would be kept twice.
+  if (prev && [prev, ...prev.history].some((t) => t.submitted_at === fields.submitted_at && t.fingerprint === fields.fingerprint)) return;
   const take: LockTake = { ...fields, status: 'submitting', outputs: [] };
   if (!prev) {
     lock.shots[shotId] = { ...take, history: [] };

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { RenderError } from '../errors.js';
@@ -11,16 +11,23 @@ interface Holder {
 
 /**
  * One `render apply` per spec at a time: `.render/<name>.pid`, created exclusively. A holder that is dead
- * (same host, no such process) cannot keep it: its file is taken over. Returns a release function.
+ * (same host, no such process) cannot keep it: its file is taken over. Returns a release function, which also
+ * removes the folder if this call made it and nothing else was put in it: an apply refused before it ran
+ * (over budget, stale plan, no confirmation) leaves the spec's folder as it found it.
  */
 export function acquireProcessLock(dir: string, name: string): () => void {
+  const made = !existsSync(dir);
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.pid`);
   const me: Holder = { pid: process.pid, host: hostname(), started_at: new Date().toISOString() };
+  const release = () => {
+    rmSync(file, { force: true });
+    if (made) removeIfEmpty(dir);
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(file, JSON.stringify(me), { flag: 'wx', mode: 0o644 });
-      return () => rmSync(file, { force: true });
+      return release;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
@@ -33,6 +40,14 @@ export function acquireProcessLock(dir: string, name: string): () => void {
     rmSync(file, { force: true }); // stale: its process is gone
   }
   throw new RenderError('LOCKED', `could not take the process lock ${file}`, { hint: 'run again' });
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir); // fails, as it should, when a journal or another run's lock is in it
+  } catch {
+    // not empty, or already gone
+  }
 }
 
 function readHolder(file: string): Holder | undefined {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync } from 'node:fs';
 import { imageSize } from 'image-size';
 import type { Issue } from '../errors.js';
 import { issueAt } from '../spec/check.js';
@@ -40,14 +40,20 @@ export function inspectImages(loaded: LoadedSpec, shots: readonly ExpandedShot[]
   return infos;
 }
 
+/**
+ * Non-blocking, so that a named pipe given as an image is reported instead of hanging the process in open()
+ * (a blocked syscall cannot be interrupted, not even by Ctrl-C). No effect on regular files.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
 /** Inspect one image file: its facts, or a sentence saying what is wrong with it. */
 export function inspectImage(file: string): ImageInfo | string {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(file, OPEN_FLAGS);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return 'file not found';
+    if (code === 'ENOENT') return danglingLink(file) ?? 'file not found';
     if (code === 'EISDIR') return 'is a folder, not an image file';
     return `cannot be read (${code ?? String(err)})`;
   }
@@ -70,6 +76,16 @@ export function inspectImage(file: string): ImageInfo | string {
     return `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** `ls` shows a dangling link as a file: say what it points to, since "file not found" would puzzle. */
+function danglingLink(file: string): string | undefined {
+  try {
+    if (!lstatSync(file).isSymbolicLink()) return undefined;
+    return `is a symbolic link to ${readlinkSync(file)}, which does not exist`;
+  } catch {
+    return undefined;
   }
 }
 

@@ -22,6 +22,7 @@ export function expandSpec(loaded: LoadedSpec, spec: Spec): ExpandedShot[] {
     issues.push(issueAt(loaded, ['max_shots'], `the spec expands to ${total} shots, more than max_shots ${spec.max_shots}`));
     throw specInvalid(loaded.shown, issues);
   }
+  if (total > MAX_EXPANDED_SHOTS) throw specInvalid(loaded.shown, tooManyShots(loaded, spec, total));
   const engine = openTemplates(loaded, spec);
   const ctx: ExpandContext = { loaded, spec, engine, issues, known: new Set(Object.keys(spec.elements ?? {})) };
 
@@ -44,6 +45,20 @@ export function expandSpec(loaded: LoadedSpec, spec: Spec): ExpandedShot[] {
   // The images of the shots that did expand are checked too, so one run shows every problem of the spec.
   if (issues.length > 0) throw specInvalid(loaded.shown, [...issues, ...imageIssues(loaded, shots)]);
   return shots;
+}
+
+/**
+ * A hard cap on the expanded count, whatever max_shots says: a few short lists multiply into billions of
+ * combinations (100^4 = 10^8), which would exhaust memory (a crash, not an error) before anything is checked.
+ */
+export const MAX_EXPANDED_SHOTS = 100_000;
+
+function tooManyShots(loaded: LoadedSpec, spec: Spec, total: number): Issue[] {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const big = spec.shots.map((s, i) => [i, matrixSize(s.matrix)] as const).filter(([, size]) => size > 1);
+  const where = big.length > 0 ? big.reduce((a, b) => (b[1] > a[1] ? b : a)) : undefined;
+  const message = `expands to ${n(where?.[1] ?? total)} shots${where && where[1] !== total ? ` (${n(total)} in the whole spec)` : ''}; render takes at most ${n(MAX_EXPANDED_SHOTS)} per spec: split the campaign into several specs`;
+  return [issueAt(loaded, where ? ['shots', where[0], 'matrix'] : ['shots'], message)];
 }
 
 function imageIssues(loaded: LoadedSpec, shots: readonly ExpandedShot[]): Issue[] {

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { RenderError } from '../errors.js';
+import { RenderError, type Issue } from '../errors.js';
+import { jsonFieldIssues, jsonSyntaxError, positionAt } from '../spec/json-issues.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { displayPath } from '../util/paths.js';
 import { emptyLockfile, LOCK_VERSION, LockfileSchema, type Lockfile } from './lock-schema.js';
@@ -12,40 +13,51 @@ export function lockfilePath(specFile: string, name: string): string {
 
 /** Read a lockfile; a missing one is empty. The version is checked before anything else is trusted. */
 export function readLockfile(file: string, name: string): Lockfile {
+  const shown = displayPath(file);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyLockfile(name);
-    throw new RenderError('LOCKFILE_INVALID', `cannot read ${displayPath(file)}: ${(err as NodeJS.ErrnoException).code}`, { cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return emptyLockfile(name);
+    if (code === 'EISDIR') throw invalid(`${shown} is a folder, not a lockfile`, [], 'move the folder away: the lockfile is the file <name>.lock.json beside the spec');
+    throw new RenderError('LOCKFILE_INVALID', `cannot read ${shown}: ${code ?? String(err)}`, { cause: err });
   }
-  const shown = displayPath(file);
-  if (/^(<{7}|={7}|>{7})( |$)/m.test(text)) {
-    throw new RenderError('LOCKFILE_INVALID', `${shown} has git merge-conflict markers`, {
-      hint: 'resolve the conflict (keep both sides\' shots; for a shot in both, keep the newer take), then run `render status`',
-    });
+  // An editor's byte-order mark is not a reason to refuse a record of what was paid.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === '') {
+    throw invalid(`${shown} is empty`, [], `restore it from git (\`git checkout -- ${shown}\`); if git has no version of it, it recorded nothing: delete it`);
+  }
+  const marker = /^(<{7}|={7}|>{7})( |$)/m.exec(text);
+  if (marker) {
+    const at = positionAt(text, marker.index);
+    throw invalid(`${shown} has git merge-conflict markers`, [{ file: shown, ...at, message: `${marker[1]} (a conflict marker)` }],
+      'resolve the conflict (keep both sides\' shots; for a shot in both, keep the newer take), then run `render status`');
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new RenderError('LOCKFILE_INVALID', `${shown} is not valid JSON: ${(err as Error).message}`, {
-      hint: 'restore it from git (`git checkout -- ' + shown + '`); never delete it: it records what was paid for',
-    });
+    const { reason, issue } = jsonSyntaxError(shown, text, err);
+    throw invalid(`${shown} is not valid JSON: ${reason}`, issue ? [issue] : [],
+      `restore it from git (\`git checkout -- ${shown}\`); never delete it: it records what was paid for`);
   }
-  const version = (data as { version?: unknown } | null)?.version;
-  if (typeof version === 'number' && version > LOCK_VERSION) {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw invalid(`${shown} is not a valid render lockfile`, [{ file: shown, line: 1, col: 1, message: `expected an object with version, name and shots, got ${describeJson(data)}` }], RESTORE);
+  }
+  const version = (data as { version?: unknown }).version;
+  if (typeof version === 'number' && Number.isInteger(version) && version > LOCK_VERSION) {
     throw new RenderError('LOCKFILE_INVALID', `${shown} is lockfile version ${version}; this render reads version ${LOCK_VERSION}`, {
       hint: 'upgrade render to the version that wrote it',
     });
   }
+  if (version !== LOCK_VERSION) {
+    throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, [{ path: ['version'], message: `must be ${LOCK_VERSION}, got ${describeJson(version)}` }]), RESTORE);
+  }
   const parsed = LockfileSchema.safeParse(data);
   if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const where = first ? `${first.path.join('.')}: ${first.message}` : 'invalid';
-    throw new RenderError('LOCKFILE_INVALID', `${shown} is not a valid render lockfile (${where})`, {
-      hint: 'restore it from git; if it was edited by hand, undo the edit',
-    });
+    const problems = parsed.error.issues.slice(0, 50).map((i) => ({ path: i.path, message: i.message }));
+    throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, problems), RESTORE);
   }
   if (parsed.data.name !== name) {
     throw new RenderError('LOCKFILE_INVALID', `${shown} belongs to spec "${parsed.data.name}", not "${name}"`, {
@@ -53,6 +65,19 @@ export function readLockfile(file: string, name: string): Lockfile {
     });
   }
   return parsed.data;
+}
+
+const RESTORE = 'restore it from git; if it was edited by hand, undo the edit';
+
+function invalid(message: string, issues: Issue[], hint: string): RenderError {
+  return new RenderError('LOCKFILE_INVALID', message, { issues, hint });
+}
+
+function describeJson(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  const text = JSON.stringify(v);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
 /** Lockfile text: keys sorted at every depth, two-space indent, final newline (stable diffs in git). */

@@ -53,6 +53,9 @@ export function selectOf(values: OptionValues): ((id: string) => boolean) | unde
   return compileGlobs(list);
 }
 
+/** Past about 24.8 days a Node timer fires at once (clamped to 1 ms); a day is more than any wait render needs. */
+const MAX_DURATION_MS = 24 * 3_600_000;
+
 export function durationOption(values: OptionValues, name: string): number | undefined {
   const text = values[name];
   if (typeof text !== 'string') return undefined;
@@ -60,13 +63,15 @@ export function durationOption(values: OptionValues, name: string): number | und
   if (ms === null || ms <= 0) {
     throw new RenderError('USAGE', `--${name} must be a duration like 500ms, 5s or 2m, got ${JSON.stringify(text)}`);
   }
+  if (ms > MAX_DURATION_MS) throw new RenderError('USAGE', `--${name} must be at most 24h, got ${JSON.stringify(text)}`);
   return ms;
 }
 
 export function intOption(values: OptionValues, name: string, min: number, max: number): number | undefined {
   const text = values[name];
   if (typeof text !== 'string') return undefined;
-  const n = Number(text);
+  // Decimal digits only: Number() would also take "0x10", "1e3" and " 4 ".
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new RenderError('USAGE', `--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
   }

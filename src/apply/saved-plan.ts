@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { RenderError } from '../errors.js';
 import type { Plan } from '../plan/build.js';
 import { PLAN_FORMAT } from '../report/plan-json.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import { displayPath } from '../util/paths.js';
 
 /** What apply needs from a saved plan (`render plan --out`): where the spec is, and what was shown. */
@@ -9,7 +10,8 @@ export interface SavedPlan {
   file: string;
   spec: string;
   endpoint: string;
-  shots: { id: string; action: string; fingerprint: string; cost_cents: number }[];
+  /** `request` is the body shown for review (local paths standing for uploads). */
+  shots: { id: string; action: string; fingerprint: string; cost_cents: number; request: Record<string, unknown> }[];
   costCents: number;
 }
 
@@ -29,7 +31,8 @@ export function readSavedPlan(file: string, text: string): SavedPlan {
   const shots = data.shots;
   const totals = data.totals as Record<string, unknown> | undefined;
   const ok = data.format === PLAN_FORMAT && typeof data.spec === 'string' && typeof data.endpoint === 'string' && Array.isArray(shots)
-    && shots.every((s) => s && typeof s.id === 'string' && typeof s.action === 'string' && typeof s.fingerprint === 'string' && Number.isInteger(s.cost_cents))
+    && shots.every((s) => s && typeof s.id === 'string' && typeof s.action === 'string' && typeof s.fingerprint === 'string' && Number.isInteger(s.cost_cents)
+      && s.request !== null && typeof s.request === 'object' && !Array.isArray(s.request))
     && Number.isInteger(totals?.cost_cents);
   if (!ok) {
     throw new RenderError('PLAN_INVALID', `${shown} is not a render plan (format ${PLAN_FORMAT})`, { hint: 'make one with `render plan SPEC --out PLAN`' });
@@ -57,6 +60,8 @@ export function checkSavedPlan(saved: SavedPlan, current: Plan): void {
     else if (c.fingerprint !== s.fingerprint) problems.push(`${s.id}: its inputs changed`);
     else if (c.action !== s.action) problems.push(`${s.id}: was "${s.action}", is now "${c.action}" (the lockfile changed)`);
     else if (c.costCents !== s.cost_cents) problems.push(`${s.id}: cost differs from the saved plan`);
+    // The fingerprint is not derived from the file's `request`: an edited request would be shown, not rendered.
+    else if (canonicalJson(c.request) !== canonicalJson(s.request)) problems.push(`${s.id}: its request differs from the saved plan`);
   }
   for (const c of current.shots) if (!before.has(c.id)) problems.push(`${c.id}: new in the spec since the plan was saved`);
   if (problems.length === 0 && saved.costCents !== current.totals.costCents) problems.push('the total cost differs from the saved plan');

@@ -11,6 +11,7 @@ import { acquireProcessLock } from './process-lock.js';
 import { runApply } from './run.js';
 import { checkSavedPlan, type SavedPlan } from './saved-plan.js';
 import { LockStore, stateDir } from './store.js';
+import { sweepLeftovers } from './sweep.js';
 
 export interface ApplySpecOptions {
   /** The spec file, or a saved plan whose spec is applied exactly as saved. */
@@ -26,6 +27,8 @@ export interface ApplySpecOptions {
   select?: (id: string) => boolean;
   poll?: Partial<PollPolicy>;
   settleAfterMs?: number;
+  /** The client's per-request deadline: a lost submit of an earlier run may have been given up this late. */
+  requestTimeoutMs?: number;
   stopSignal?: AbortSignal;
   signal?: AbortSignal;
   /** Check the account balance covers the plan before submitting (default true). */
@@ -54,11 +57,12 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
     if (plan.totals.overBudgetCents > 0) throw overBudgetError(plan.totals);
     if (!(await o.confirm(planned))) return { kind: 'declined', planned };
     if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents);
+    sweepLeftovers(plan.outputDir, planned.loaded.dir, plan.name);
     const store = new LockStore(planned.loaded.file, plan.name);
     try {
       const summary = await runApply({
         plan, store, client: o.client, emit: o.emit, concurrency: o.concurrency ?? plan.concurrency,
-        poll: o.poll, settleAfterMs: o.settleAfterMs, stopSignal: o.stopSignal, signal: o.signal,
+        poll: o.poll, settleAfterMs: o.settleAfterMs, requestTimeoutMs: o.requestTimeoutMs, stopSignal: o.stopSignal, signal: o.signal,
       });
       return { kind: 'applied', planned, summary };
     } finally {

@@ -17,8 +17,10 @@ export interface RunContext {
   specDir: string;
   outputDir: string;
   poll: Partial<PollPolicy>;
-  /** How old a lost submit must be before "not in the list" is trusted to mean "never created". */
+  /** How long after a submit request was given up "not in the list" is trusted to mean "never created". */
   settleAfterMs: number;
+  /** The client's per-request deadline. */
+  requestTimeoutMs: number;
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Set once no new submit may start (first Ctrl-C, no balance, bad key). */

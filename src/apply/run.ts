@@ -18,8 +18,10 @@ export interface RunApplyOptions {
   emit: Emit;
   concurrency: number;
   poll?: Partial<PollPolicy>;
-  /** Trust "not in the list" for a lost submit only once it is this old (default 60 s). */
+  /** Trust "not in the list" for a lost submit only this long after its request was given up (default 60 s). */
   settleAfterMs?: number;
+  /** The client's per-request deadline (default 60 s): an earlier run's lost submit was given up by intent + this. */
+  requestTimeoutMs?: number;
   /** First Ctrl-C: no new submits, in-flight work finishes and is recorded. */
   stopSignal?: AbortSignal;
   /** Hard stop: polls and downloads are abandoned too (all already recorded; a rerun resumes). */
@@ -52,7 +54,7 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
     client: o.client, store: o.store, budget: new BudgetGuard(Math.max(0, limit)), emit,
     uploader: new Uploader(o.client, o.store, o.plan.endpoint, now, { onUpload: (u) => emit({ type: 'upload', ...u }) }),
     endpoint: o.plan.endpoint, model: o.plan.model, specDir: path.dirname(o.plan.specFile), outputDir: o.plan.outputDir,
-    poll: o.poll ?? {}, settleAfterMs: o.settleAfterMs ?? 60_000, now, sleep: o.sleep ?? abortableSleep,
+    poll: o.poll ?? {}, settleAfterMs: o.settleAfterMs ?? 60_000, requestTimeoutMs: o.requestTimeoutMs ?? 60_000, now, sleep: o.sleep ?? abortableSleep,
     stop: {}, signal: o.signal, downloads: pLimit(o.downloadConcurrency ?? 8), paid: { cents: 0 },
   };
   const onStop = () => {
@@ -108,7 +110,8 @@ async function resumeId(ctx: RunContext, shot: PlannedShot): Promise<string | un
   ctx.budget.adopt(entry.cost_cents);
   const body = { ...entry.request, ...(entry.urls ?? {}) };
   const since = Date.parse(entry.submitted_at ?? new Date(0).toISOString());
-  const settled = await settleLost(ctx, shot.id, entry.fingerprint, entry.cost_cents, body, since);
+  // The killed run may have waited on that request for a whole deadline before giving up on it.
+  const settled = await settleLost(ctx, shot.id, entry.fingerprint, entry.cost_cents, body, since, since + ctx.requestTimeoutMs);
   if (settled !== 'resubmit') return settled;
   if (entry.fingerprint !== shot.fingerprint) return undefined; // inputs changed since: the next apply renders them
   return submitShot(ctx, shot.costCents === 0 ? { ...shot, costCents: entry.cost_cents } : shot);

@@ -69,7 +69,7 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<string | 
       if (isRenderError(err, 'UNKNOWN_OUTCOME')) {
         await ctx.store.record({ t: 'unknown', at: iso(ctx.now()), shot: shot.id, fingerprint: shot.fingerprint, message: err.message });
         ctx.emit({ type: 'unknown', id: shot.id, message: err.message });
-        return settleLost(ctx, shot.id, shot.fingerprint, shot.costCents, prepared.body, at);
+        return settleLost(ctx, shot.id, shot.fingerprint, shot.costCents, prepared.body, at, ctx.now());
       }
       await ctx.store.record({ t: 'refused', at: iso(ctx.now()), shot: shot.id, fingerprint: shot.fingerprint, code: codeOf(err), message: messageOf(err) });
       ctx.budget.release(shot.costCents);
@@ -88,9 +88,11 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<string | 
  * the money reserved and leave the shot for the user (the next apply tries again).
  */
 export async function settleLost(
-  ctx: RunContext, shotId: string, fingerprint: string, costCents: number, body: Record<string, unknown>, since: number,
+  ctx: RunContext, shotId: string, fingerprint: string, costCents: number, body: Record<string, unknown>, since: number, givenUpAt: number,
 ): Promise<string | 'resubmit' | undefined> {
-  const wait = since + ctx.settleAfterMs - ctx.now();
+  // A server can still create the prediction after the client gave up on the request: the clock that counts
+  // is the give-up time, not the intent's.
+  const wait = givenUpAt + ctx.settleAfterMs - ctx.now();
   if (wait > 0) await ctx.sleep(wait, ctx.signal);
   let result;
   try {

@@ -12,6 +12,7 @@ export interface FakeServer {
   predictions: Map<string, Prediction>;
   submits: { model: string; body: Record<string, unknown> }[];
   lists: number;
+  uploads: number;
   /** Called with the body on each submit; may throw to simulate a refusal or a lost response. */
   onSubmit?: (body: Record<string, unknown>, n: number) => 'ok' | 'lost' | RenderError;
   /** Final status for a prediction (default completed). */
@@ -26,6 +27,7 @@ export function createFakeServer(): FakeServer {
     predictions: new Map(),
     submits: [],
     lists: 0,
+    uploads: 0,
     listShowsInput: true,
     client: undefined as unknown as WaveSpeedClient,
   };
@@ -63,7 +65,8 @@ export function createFakeServer(): FakeServer {
       return { page: 1, total: items.length, items };
     },
     async upload(filePath) {
-      return { url: `http://fake.test/media/${path.basename(filePath)}`, size: 1 };
+      fake.uploads++;
+      return { url: `http://fake.test/media/${fake.uploads}/${path.basename(filePath)}`, size: 1 };
     },
     async download(_url, destPath) {
       writeFileSync(destPath, MP4_BYTES);

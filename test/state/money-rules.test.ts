@@ -164,3 +164,34 @@ describe('failed predictions', () => {
     expect(plan.totals.spentCents).toBe(420);
   });
 });
+
+describe('settling a lost submit waits from when the request was given up', () => {
+  it('a server may still create the prediction after the client timed out: the wait counts from the give-up', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 1);
+    const fake = createFakeServer();
+    let clock = Date.parse('2026-11-24T10:00:00Z');
+    const waits: number[] = [];
+    fake.onSubmit = () => {
+      clock += 5000; // the request hung for 5 s before the client gave up
+      return 'lost';
+    };
+    await apply(spec, fake, { now: () => clock, settleAfterMs: 2000, sleep: async (ms) => void waits.push(ms) });
+    expect(waits).toEqual([2000]);
+  });
+});
+
+describe('a 1402 (the server could not fetch an uploaded image)', () => {
+  it('makes the next apply upload the image afresh instead of sending the dead URL again', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 1);
+    const fake = createFakeServer();
+    fake.finalStatus = (id) => (id === 'pred-1' ? { status: 'failed', taskCode: 1402, error: '1402: media URL not fetchable' } : { status: 'completed' });
+    await apply(spec, fake);
+    expect(fake.uploads).toBe(1);
+    const { summary } = await apply(spec, fake);
+    expect(summary.done).toBe(1);
+    expect(fake.uploads).toBe(2);
+    expect(fake.submits[1]?.body.image).not.toBe(fake.submits[0]?.body.image);
+  });
+});

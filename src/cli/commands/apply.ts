@@ -40,7 +40,7 @@ Exit codes: 0 all done, 1 some shots failed or the run was interrupted, 2 invali
     'max-cost': COMMON['max-cost'],
     'poll-interval': COMMON['poll-interval'],
     'request-timeout': { type: 'string', value: 'DURATION', description: 'deadline of one API request (default 60s)' },
-    'settle-after': { type: 'string', value: 'DURATION', description: 'age before a lost submit missing from the list counts as never created (default 60s; 1s on --mock)' },
+    'settle-after': { type: 'string', value: 'DURATION', description: 'wait after a submit is given up before "not in the list" means never created (default 60s; 1s on --mock)' },
   },
   positionals: [1, 1],
   run: runApplyCommand,
@@ -83,7 +83,7 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
       spec: saved?.spec ?? target, savedPlan: saved, endpoint, client, emit: (e) => reporter.emit(e),
       concurrency, maxRunCents: maxCostOf(values), select: savedIds ? (id) => savedIds.has(id) : selectOf(values),
       poll: { ...(mockMode ? MOCK_POLL : {}), ...(firstPoll ? { initialMs: firstPoll } : {}) },
-      settleAfterMs: settleAfter ?? (mockMode ? 1000 : 60_000), stopSignal: stop.signal, signal: hard.signal,
+      settleAfterMs: settleAfter ?? (mockMode ? 1000 : 60_000), requestTimeoutMs, stopSignal: stop.signal, signal: hard.signal,
       confirm: async ({ plan }) => {
         if (values.json) io.stdout.write(`${JSON.stringify({ type: 'plan', plan: planToJson(plan) })}\n`);
         else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120)}\n\n`);

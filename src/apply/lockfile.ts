@@ -113,7 +113,12 @@ export function writeFileAtomic(file: string, text: string): void {
     throw err;
   }
   closeSync(fd);
-  renameSync(tmp, file);
+  try {
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true }); // e.g. the target is a folder: leave nothing behind
+    throw err;
+  }
   try {
     const dir = openSync(path.dirname(file), 'r');
     fsyncSync(dir);

@@ -1,4 +1,8 @@
-import { writeFileAtomic } from '../../apply/lockfile.js';
+import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { lockfilePath, writeFileAtomic } from '../../apply/lockfile.js';
+import { looksLikeSavedPlan } from '../../apply/saved-plan.js';
+import { RenderError } from '../../errors.js';
 import { planSpec } from '../../plan/plan-spec.js';
 import { planToJson } from '../../report/plan-json.js';
 import { formatPlanTable } from '../../report/plan-table.js';
@@ -37,7 +41,7 @@ Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
     });
     const json = planToJson(plan);
     if (typeof values.out === 'string') {
-      writeFileAtomic(values.out, `${JSON.stringify(json, null, 2)}\n`);
+      savePlan(values.out, `${JSON.stringify(json, null, 2)}\n`, [plan.specFile, lockfilePath(plan.specFile, plan.name)]);
       io.stderr.write(`plan saved to ${displayPath(values.out)}; apply it with: render apply ${values.out}\n`);
     }
     if (values.json) io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
@@ -47,3 +51,61 @@ Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
     return values['detailed-exitcode'] && changes ? EXIT.changesPending : EXIT.ok;
   },
 };
+
+/**
+ * `--out` writes a file the user named: never over a folder, the spec, its lockfile (the record of what was
+ * paid) or any other file that is not a saved plan, and never leaving a temp file behind when it fails.
+ */
+function savePlan(out: string, text: string, protectedFiles: readonly string[]): void {
+  const target = path.resolve(out);
+  const shown = displayPath(target);
+  let existing: ReturnType<typeof statSync> | undefined;
+  try {
+    existing = statSync(target);
+  } catch {
+    // a new file
+  }
+  if (existing?.isDirectory()) {
+    throw new RenderError('USAGE', `--out ${shown} is a folder`, { hint: `name a file for the plan, e.g. ${path.join(shown, 'plan.json')}` });
+  }
+  if (existing) {
+    const real = realpathSync(target);
+    const hit = protectedFiles.find((f) => sameFile(f, real));
+    const what = hit === undefined ? undefined : hit === protectedFiles[0] ? 'the spec itself' : 'the lockfile, the record of what was paid for';
+    const other = !existing.isFile() ? 'it is not a regular file' : !looksLikeSavedPlan(head(target)) ? 'it is not a saved plan' : undefined;
+    if (what || other) {
+      throw new RenderError('USAGE', `refusing to write the plan over ${shown} (${what ?? other})`, {
+        hint: 'name another file for --out, e.g. plan.json',
+      });
+    }
+  }
+  try {
+    writeFileAtomic(target, text);
+  } catch (err) {
+    throw new RenderError('USAGE', `cannot write the plan to ${shown}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+}
+
+/** The first bytes of a file, enough to tell a saved plan (JSON) from anything else. */
+function head(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return ''; // unreadable: not a plan we may replace
+  }
+  try {
+    const buf = Buffer.alloc(256);
+    return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function sameFile(a: string, realB: string): boolean {
+  try {
+    return realpathSync(a) === realB;
+  } catch {
+    return false;
+  }
+}

@@ -29,6 +29,8 @@ export interface RunContext {
   signal?: AbortSignal;
   /** The limiter for downloads; the in-flight limiter lives in run.ts. */
   downloads: LimitFunction;
+  /** Lost submits are settled one at a time (list, then record the adopted id), so no id is adopted twice. */
+  settling: LimitFunction;
   /** Cents accepted by the server in this run. */
   paid: { cents: number };
 }

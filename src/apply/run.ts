@@ -55,7 +55,7 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
     uploader: new Uploader(o.client, o.store, o.plan.endpoint, now, { onUpload: (u) => emit({ type: 'upload', ...u }) }),
     endpoint: o.plan.endpoint, model: o.plan.model, specDir: path.dirname(o.plan.specFile), outputDir: o.plan.outputDir,
     poll: o.poll ?? {}, settleAfterMs: o.settleAfterMs ?? 60_000, requestTimeoutMs: o.requestTimeoutMs ?? 60_000, now, sleep: o.sleep ?? abortableSleep,
-    stop: {}, signal: o.signal, downloads: pLimit(o.downloadConcurrency ?? 8), paid: { cents: 0 },
+    stop: {}, signal: o.signal, downloads: pLimit(o.downloadConcurrency ?? 8), settling: pLimit(1), paid: { cents: 0 },
   };
   const onStop = () => {
     ctx.stop.reason ??= 'interrupted: no new submits';

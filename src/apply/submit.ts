@@ -94,15 +94,21 @@ export async function settleLost(
   // is the give-up time, not the intent's.
   const wait = givenUpAt + ctx.settleAfterMs - ctx.now();
   if (wait > 0) await ctx.sleep(wait, ctx.signal);
-  let result;
-  try {
-    result = await settleIntent(ctx.client, { model: ctx.model, body, since, now: ctx.now(), claimed: claimedIds(ctx), signal: ctx.signal });
-  } catch (err) {
-    fail(ctx, shotId, err, 'could not list predictions to settle a lost submit; `render apply` again settles it');
-    return undefined;
-  }
+  // One settlement at a time, from listing to recording the adopted id: lost submits of identical bodies (the
+  // same shot rendered as several variants) would otherwise all adopt the first match and orphan the rest.
+  const result = await ctx.settling(async () => {
+    let r;
+    try {
+      r = await settleIntent(ctx.client, { model: ctx.model, body, since, now: ctx.now(), claimed: claimedIds(ctx), signal: ctx.signal });
+    } catch (err) {
+      fail(ctx, shotId, err, 'could not list predictions to settle a lost submit; `render apply` again settles it');
+      return undefined;
+    }
+    if (r.kind === 'found') await ctx.store.record({ t: 'submitted', at: iso(ctx.now()), shot: shotId, fingerprint, prediction_id: r.prediction.id });
+    return r;
+  });
+  if (!result) return undefined;
   if (result.kind === 'found') {
-    await ctx.store.record({ t: 'submitted', at: iso(ctx.now()), shot: shotId, fingerprint, prediction_id: result.prediction.id });
     ctx.emit({ type: 'settled', id: shotId, predictionId: result.prediction.id, outcome: 'found', message: 'the lost submit was created: following it' });
     return result.prediction.id;
   }

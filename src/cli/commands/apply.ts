@@ -58,9 +58,6 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
   const firstPoll = durationOption(values, 'poll-interval');
   const settleAfter = durationOption(values, 'settle-after');
   const requestTimeoutMs = durationOption(values, 'request-timeout');
-  if (!mockMode && !io.env.WAVESPEED_API_KEY) {
-    throw new RenderError('AUTH', 'WAVESPEED_API_KEY is not set', { hint: 'export WAVESPEED_API_KEY=... (or try the tool for free with --mock)' });
-  }
   const mock: MockServer | undefined = mockMode ? await startMockServer() : undefined;
   const client = mock
     ? createClient({ baseUrl: mock.url, apiKey: mock.apiKey, requestTimeoutMs })
@@ -91,6 +88,11 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
         if (work === 0) {
           reporter.note(nothingToDo(plan));
           return false;
+        }
+        // Checked here, not first: an invalid spec is reported as such (exit 2) with or without a key, and a
+        // plan with nothing to do needs none.
+        if (!mockMode && !io.env.WAVESPEED_API_KEY) {
+          throw new RenderError('AUTH', 'WAVESPEED_API_KEY is not set', { hint: 'export WAVESPEED_API_KEY=... (or try the tool for free with --mock)' });
         }
         const yes = await confirmSpend(io, Boolean(values.yes), plan.totals.costCents, work);
         if (!yes) {

@@ -107,7 +107,11 @@ function readTemplateFile(abs: string): string {
     const code = (err as NodeJS.ErrnoException).code;
     const shown = displayPath(abs);
     throw new TemplateError(
-      code === 'ENOENT' ? `template file not found: ${shown}` : `cannot read template ${shown}: ${code ?? String(err)}`,
+      code === 'ENOENT'
+        ? `template file not found: ${shown}`
+        : code === 'EISDIR'
+          ? `${shown} is a folder, not a template file`
+          : `cannot read template ${shown}: ${code ?? String(err)}`,
     );
   }
 }
@@ -127,6 +131,9 @@ function templateMessage(err: unknown, context: Record<string, unknown>): string
   if (parse) {
     const before = parse[2]!.slice(0, parse[3]!.length);
     return `Handlebars syntax error (template line ${parse[1]}${before ? `, after "${before}"` : ', at the start'}): ${parse[4]}`;
+  }
+  if (err instanceof RangeError && /call stack/i.test(text)) {
+    return 'templates nest too deep (a partial that includes itself, directly or through others?)';
   }
   const partial = /^The partial (.+) could not be found$/.exec(text);
   if (partial) return `partial "${partial[1]}" not found (partials are the *.hbs files in the spec's templates folder)`;

@@ -1,0 +1,83 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  apply, ensureBuilt, expectExit, expectVerifiedOutputs, FAST, makeProject, mockServer, render, spawnRender,
+} from './helpers.js';
+
+beforeAll(ensureBuilt, 180_000);
+
+describe('confirmation', () => {
+  it('without --yes and without a terminal: exit 2 after showing the plan, nothing uploaded or submitted', async () => {
+    const server = await mockServer();
+    const p = makeProject({ shots: 3 });
+    const r = await render(['apply', p.spec, '--poll-interval', '50ms'], { cwd: p.dir, server });
+    expectExit(r, 2);
+    expect(r.stdout).toMatch(/^3 shots: 3 to create; 9 s of new video at \$0\.42\/s$/m);
+    expect(r.stderr).toBe(
+      'error: refusing to apply without confirmation: there is no terminal to ask on\n' +
+        'hint: review the plan above, then run again with --yes\n',
+    );
+    expect(server.stats()).toMatchObject({ submissions: 0, uploads: 0 });
+    expect(existsSync(p.lockFile)).toBe(false);
+    expect(existsSync(p.pidFile)).toBe(false);
+  });
+});
+
+describe('one apply per spec at a time', () => {
+  it('a second apply while one runs is refused with a clear message; the first finishes untouched', async () => {
+    const server = await mockServer({ completeAfterMs: 1500 });
+    const p = makeProject({ shots: 3, concurrency: 3 });
+    const first = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
+    await first.waitForStderr(/^submitted /);
+
+    const second = await apply(p, server);
+    expectExit(second, 1);
+    const pid = first.child.pid!;
+    expect(second.stderr).toMatch(
+      new RegExp(`^error: another render apply is running on this spec \\(pid ${pid} on ${hostname()}, since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\)\\nhint: wait for it to finish, or stop it \\(Ctrl-C\\)`),
+    );
+    expect(second.stdout).toBe('');
+    // Reading is never locked out.
+    const status = await render(['status', p.spec, '--json'], { cwd: p.dir });
+    expectExit(status, 0);
+    expectExit(await render(['plan', p.spec], { cwd: p.dir, server }), 0);
+
+    const r = await first.done;
+    expectExit(r, 0);
+    expect(server.stats()).toMatchObject({ submissions: 3, duplicateSubmissions: 0 });
+    expectVerifiedOutputs(p);
+    expect(existsSync(p.pidFile)).toBe(false);
+  });
+
+  it('a lock left by a SIGKILLed run does not block the next run', async () => {
+    const server = await mockServer({ completeAfterMs: 800 });
+    const p = makeProject({ shots: 3 });
+    const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
+    await run.waitForStderr(/^submitted /);
+    const killed = await run.kill();
+    expect(killed.signal).toBe('SIGKILL');
+    const holder = JSON.parse(readFileSync(p.pidFile, 'utf8')) as { pid: number; host: string };
+    expect(holder).toMatchObject({ pid: run.child.pid, host: hostname() });
+
+    const r = await apply(p, server);
+    expectExit(r, 0);
+    expect(r.stderr).not.toContain('another render apply');
+    expectVerifiedOutputs(p);
+    expect(server.stats()).toMatchObject({ submissions: 3, duplicateSubmissions: 0 });
+    expect(existsSync(p.pidFile)).toBe(false);
+  });
+
+  it('a torn or empty lock file (a kill while it was written) does not block either', async () => {
+    const server = await mockServer();
+    const p = makeProject({ shots: 2 });
+    mkdirSync(p.abs('.render'), { recursive: true });
+    for (const text of ['', '{"pid": 12']) {
+      writeFileSync(p.pidFile, text);
+      const r = await apply(p, server);
+      expectExit(r, 0);
+      expect(existsSync(p.pidFile)).toBe(false);
+    }
+    expect(server.stats()).toMatchObject({ submissions: 2, duplicateSubmissions: 0 });
+  });
+});

@@ -1,0 +1,233 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { serializeLockfile } from '../../src/apply/lockfile.js';
+import { readCurrentLock } from '../../src/apply/store.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  apply, ensureBuilt, expectExit, expectVerifiedOutputs, FAST, keptCents, linesOf, makeProject, mockServer, planJson, readLock,
+  render, sha256File, spawnRender, type Project, type RunResult, type Running,
+  sleep,
+} from './helpers.js';
+import type { MockServer } from '../../src/mock/index.js';
+
+beforeAll(ensureBuilt, 180_000);
+
+/** mulberry32: a seeded schedule, so a failing kill pattern can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+
+type KillPoint = { name: string; when: (run: Running) => Promise<void> };
+
+/** What must hold after any SIGKILL: the lockfile is valid, and it never counts less than the server kept. */
+async function checkAfterKill(p: Project, server: MockServer, killed: RunResult, point: string): Promise<void> {
+  expect(killed.signal, `${point}: the run was killed, not finished\n${killed.stderr}`).toBe('SIGKILL');
+  readLock(p, true);
+  const { code, plan } = await planJson(p, server);
+  expect(code, `${point}: plan after the kill`).toBe(0);
+  // Rule 4 across a crash: the lockfile (with the journal replayed) counts every cent the server kept, and
+  // more only for intents the server never saw; so the budget guard can never be fooled by a kill.
+  expect(plan.totals.spent_cents, `${point}: spent per lockfile vs kept by the server`).toBeGreaterThanOrEqual(keptCents(server));
+  for (const s of plan.shots) expect(['create', 'resume', 'unchanged'], `${point}: ${s.id} ${s.reason}`).toContain(s.action);
+}
+
+async function applyUntilDone(p: Project, server: MockServer, maxRuns = 4): Promise<RunResult[]> {
+  const runs: RunResult[] = [];
+  for (let i = 0; i < maxRuns; i++) {
+    const r = await apply(p, server);
+    runs.push(r);
+    if (r.code === 0) return runs;
+    // A run after a kill may fail a shot only in ways a rerun cures; it must never be refused outright.
+    expect(r.code, r.stderr).toBe(1);
+  }
+  throw new Error(`not done after ${maxRuns} runs:\n${runs.map((r) => r.stderr).join('\n----\n')}`);
+}
+
+describe('SIGKILL at any moment, then apply again', () => {
+  it('pays once per shot and ends with every output verified, whatever point the runs were killed at', async () => {
+    // Submits answer late half the time (created and charged first), so kills land between the charge and the
+    // recorded id: those intents must be settled by listing, never paid again.
+    const server = await mockServer({
+      completeAfterMs: 500, processingAfterMs: 50, seed: 7,
+      faults: { routes: ['submit'], latencyMs: [10, 60], slowRate: 0.5, slowMs: 250 },
+    });
+    // The budget is exactly the plan: an intent counted twice, or a kill that fooled the guard, would stop a run.
+    const p = makeProject({ shots: 14, concurrency: 3, budgetUsd: 17.64 });
+    const random = rng(20240607);
+    const points: KillPoint[] = [
+      { name: 'right after the first submit is recorded', when: (r) => r.waitForStderr(/^submitted /) },
+      { name: 'after a shot rendered, before its download', when: (r) => r.waitForStderr(/^rendered /) },
+      { name: 'after two more shots are done', when: (r) => r.waitForStderr(/^\[\d+\/\d+\] done /, 2) },
+      ...[0, 1, 2, 3].map((i): KillPoint => {
+        const ms = 350 + Math.floor(random() * 900);
+        return { name: `random #${i + 1}: ${ms} ms after start`, when: () => sleep(ms) };
+      }),
+    ];
+
+    const killedAt: string[] = [];
+    for (const point of points) {
+      const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
+      const outcome = await Promise.race([point.when(run).then(() => 'reached' as const), run.done.then(() => 'finished' as const)]);
+      if (outcome === 'finished') break; // everything done before this point: nothing left to kill
+      const killed = await run.kill();
+      if (killed.signal !== 'SIGKILL') break; // it finished in the same moment
+      killedAt.push(point.name);
+      // The dead run's process lock is left behind...
+      expect(existsSync(p.pidFile)).toBe(true);
+      await checkAfterKill(p, server, killed, point.name);
+    }
+    // ...and never blocks the next run.
+    expect(killedAt.length, `kill points reached: ${killedAt.join('; ')}`).toBeGreaterThanOrEqual(4);
+    const runs = await applyUntilDone(p, server);
+    for (const r of runs) expect(r.stderr).not.toMatch(/another render apply is running/);
+
+    const stats = server.stats();
+    expect(stats.duplicateSubmissions).toBe(0);
+    expect(stats.submissions).toBe(14);
+    expect(stats.predictions).toEqual({ completed: 14, failed: 0, inFlight: 0 });
+    const lock = expectVerifiedOutputs(p);
+    // One take per shot: the settled intents adopted their predictions rather than adding takes.
+    for (const id of p.ids()) expect(lock.shots[id]!.history, id).toEqual([]);
+    expect(new Set(p.ids().map((id) => lock.shots[id]!.prediction_id)).size).toBe(14);
+    expect(keptCents(server)).toBe(14 * 126);
+
+    const again = await apply(p, server);
+    expectExit(again, 0);
+    expect(again.stderr).toContain('Nothing to do');
+    expect(server.stats().submissions).toBe(14);
+  }, 120_000);
+
+  it('a kill while submits are held by the server is settled by listing: the charged ones are adopted', async () => {
+    // Every submit is created and charged, then answered only after 1.5 s: kill while all are pending.
+    const server = await mockServer({ completeAfterMs: 200, faults: { routes: ['submit'], slowRate: 1, slowMs: 1500 } });
+    const p = makeProject({ shots: 6, concurrency: 6 });
+    const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
+    // Wait until the server has charged all six, none answered yet.
+    for (let i = 0; i < 100 && server.stats().submissions < 6; i++) await sleep(50);
+    expect(server.stats().submissions).toBe(6);
+    const killed = await run.kill();
+    expect(linesOf(killed.stderr, /^submitted /)).toEqual([]);
+    await checkAfterKill(p, server, killed, 'all six submits pending');
+    const { plan } = await planJson(p, server);
+    for (const s of plan.shots) {
+      expect(s).toMatchObject({ action: 'resume', cost_cents: 0 });
+      expect(s.reason).toBe('submit outcome unknown: settle by listing predictions before paying again');
+    }
+
+    server.setFaults({});
+    const r = await apply(p, server);
+    expectExit(r, 0);
+    expect(linesOf(r.stderr, /: the lost submit was created: following it$/)).toHaveLength(6);
+    expect(linesOf(r.stderr, /^submitted /)).toEqual([]);
+    expect(server.stats()).toMatchObject({ submissions: 6, duplicateSubmissions: 0 });
+    expectVerifiedOutputs(p);
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('once: no new submits; what is in flight finishes and is recorded (exit 1); twice: exit at once; a rerun completes', async () => {
+    const server = await mockServer({ completeAfterMs: 700 });
+    const p = makeProject({ shots: 8, concurrency: 2 });
+    const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
+    await run.waitForStderr(/^submitted /);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expectExit(r, 1);
+    expect(r.stderr).toContain('stopping: no new submits; in-flight shots finish and are recorded (Ctrl-C again to exit now)');
+    const submitted = linesOf(r.stderr, /^submitted /).map((l) => l.split(' ')[1]!);
+    expect(submitted.length).toBeGreaterThanOrEqual(1);
+    expect(submitted.length).toBeLessThanOrEqual(2);
+    expect(server.stats().submissions).toBe(submitted.length);
+    // Everything paid for is rendered and downloaded; the rest was skipped, not started.
+    expectVerifiedOutputs(p, submitted);
+    const skipped = linesOf(r.stderr, / skipped shot-\d\d: interrupted: no new submits$/);
+    expect(skipped).toHaveLength(8 - submitted.length);
+    expect(r.stdout).toMatch(new RegExp(`^Interrupted: ${submitted.length} rendered, 0 failed, ${8 - submitted.length} skipped`, 'm'));
+    expect(Object.keys(readLock(p).shots).sort()).toEqual([...submitted].sort());
+
+    // Twice: the second Ctrl-C exits at once (130); what was submitted is durable and resumes.
+    const hurried = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
+    await hurried.waitForStderr(/^submitted /);
+    hurried.child.kill('SIGINT');
+    await hurried.waitForStderr(/^stopping: /);
+    hurried.child.kill('SIGINT');
+    const h = await hurried.done;
+    expect(h.code, h.stderr).toBe(130);
+    readLock(p);
+
+    const last = await apply(p, server);
+    expectExit(last, 0);
+    expectVerifiedOutputs(p);
+    expect(server.stats()).toMatchObject({ submissions: 8, duplicateSubmissions: 0 });
+  });
+});
+
+describe('kill points inside one step, recreated on disk', () => {
+  it('killed between compaction writing the lockfile and emptying the journal: nothing is counted twice', async () => {
+    const server = await mockServer({ completeAfterMs: 500 });
+    const p = makeProject({ shots: 6, concurrency: 3 });
+    const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
+    await run.waitForStderr(/^\[\d\/6\] done /, 2);
+    await run.kill();
+    // The run's records are in the journal. A compaction that got as far as renaming the new lockfile into place
+    // (journal replayed into it) but was killed before truncating the journal leaves both on disk.
+    const journal = readFileSync(p.journal, 'utf8');
+    expect(journal).toContain('"t":"submitted"');
+    writeFileSync(p.lockFile, serializeLockfile(readCurrentLock(p.spec, p.name)));
+    expect(readFileSync(p.journal, 'utf8')).toBe(journal);
+
+    const replayed = readCurrentLock(p.spec, p.name);
+    for (const [id, shot] of Object.entries(replayed.shots)) expect(shot.history, id).toEqual([]);
+    const { plan } = await planJson(p, server);
+    expect(plan.totals.spent_cents).toBe(Object.keys(replayed.shots).length * 126);
+
+    const r = await apply(p, server);
+    expectExit(r, 0);
+    const lock = expectVerifiedOutputs(p);
+    for (const id of p.ids()) expect(lock.shots[id]!.history, id).toEqual([]);
+    expect(server.stats()).toMatchObject({ submissions: 6, duplicateSubmissions: 0 });
+    const { plan: after } = await planJson(p, server);
+    expect(after.totals.spent_cents).toBe(keptCents(server));
+  });
+
+  it('killed after an earlier take was moved to .takes/ but before the move was recorded: the next run records it', async () => {
+    const server = await mockServer();
+    const p = makeProject({ shots: 2 });
+    expectExit(await apply(p, server), 0);
+    const a = readLock(p).shots['shot-01']!;
+    p.shots[0]!.prompt = 'the first shot, reshot';
+    p.writeSpec();
+    expectExit(await apply(p, server), 0);
+    const lock = readLock(p);
+    const b = lock.shots['shot-01']!;
+    const aside = `renders/e2e/.takes/shot-01.take-1-${a.prediction_id!.slice(0, 12)}.mp4`;
+    expect(b.history[0]!.outputs[0]!.path).toBe(aside);
+
+    // What such a kill leaves: A's file already at `aside`, the journal without the move (A still claims the
+    // name) and without B's download (B completed, its file not in place yet).
+    b.history[0]!.outputs[0]!.path = a.outputs[0]!.path;
+    b.remote_outputs = b.outputs.map((o) => o.url);
+    b.outputs = [];
+    writeFileSync(p.lockFile, serializeLockfile(lock));
+    rmSync(p.output('shot-01'));
+
+    const { plan } = await planJson(p, server);
+    expect(plan.shots.find((s) => s.id === 'shot-01')).toMatchObject({ action: 'resume', cost_cents: 0 });
+    const r = await apply(p, server);
+    expectExit(r, 0);
+    expect(server.stats()).toMatchObject({ submissions: 3, duplicateSubmissions: 0 });
+    const after = expectVerifiedOutputs(p);
+    // A's file is recorded where it is, and no longer claims the name B's file now has.
+    expect(after.shots['shot-01']!.history[0]!.outputs).toEqual([{ ...a.outputs[0]!, path: aside }]);
+    expect(sha256File(p.abs(aside))).toBe(a.outputs[0]!.sha256);
+    const status = await render(['status', p.spec], { cwd: p.dir });
+    expect(status.stdout).toMatch(/^\s+shot-01\s+completed\s+intact\s/m);
+  });
+});

@@ -1,0 +1,199 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { MockServer } from '../../src/mock/index.js';
+import {
+  actions, apply, ensureBuilt, expectExit, expectVerifiedOutputs, FAST, keptCents, linesOf, makeProject, mockServer, planJson,
+  readLock, shotOf, spawnRender, type Project, type RunResult,
+  sleep,
+} from './helpers.js';
+
+beforeAll(ensureBuilt, 180_000);
+
+
+/** Poll the in-process server until `done` holds (the child runs meanwhile). */
+async function until(server: MockServer, done: (s: ReturnType<MockServer['stats']>) => boolean): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (done(server.stats())) return;
+    await sleep(5);
+  }
+  throw new Error(`server never reached the state: ${JSON.stringify(server.stats())}`);
+}
+
+/** Apply until exit 0; every run before must fail (exit 1) only for reasons the test allows. */
+async function applyUntilDone(p: Project, server: MockServer, allowed: RegExp, maxRuns = 6): Promise<RunResult[]> {
+  const runs: RunResult[] = [];
+  for (let i = 0; i < maxRuns; i++) {
+    const r = await apply(p, server);
+    runs.push(r);
+    if (r.code === 0) return runs;
+    expect(r.code, r.stderr).toBe(1);
+    for (const line of linesOf(r.stderr, / FAILED /)) expect(line).toMatch(allowed);
+  }
+  throw new Error(`not done after ${maxRuns} runs:\n${runs.map((r) => r.stderr).join('\n----\n')}`);
+}
+
+describe('a submit whose response is lost', () => {
+  it('is settled by listing: the created prediction is adopted, never submitted twice', async () => {
+    const server = await mockServer({ faults: { routes: ['submit'], lostSubmitRate: 1 } });
+    const p = makeProject({ shots: 6, concurrency: 2 });
+    const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
+    // The first submits are created and charged, and their answers lost; then the network heals.
+    await until(server, (s) => s.faults.lostSubmit! >= 2);
+    server.setFaults({});
+    const r = await run.done;
+    expectExit(r, 0);
+
+    const lost = server.stats().faults.lostSubmit!;
+    expect(linesOf(r.stderr, /: submit outcome unknown \(.*\); settling by listing predictions before paying again$/)).toHaveLength(lost);
+    expect(linesOf(r.stderr, /: the lost submit was created: following it$/)).toHaveLength(lost);
+    expect(linesOf(r.stderr, /^submitted /)).toHaveLength(6 - lost);
+    expect(server.stats()).toMatchObject({ submissions: 6, duplicateSubmissions: 0, distinctBodies: 6 });
+    expect(server.stats().lists).toBeGreaterThanOrEqual(1);
+    const lock = expectVerifiedOutputs(p);
+    for (const id of p.ids()) expect(lock.shots[id]!.history).toEqual([]);
+  });
+
+  it('when the list cannot be read either, the shot waits for the next apply, which settles it without paying again', async () => {
+    const server = await mockServer({ faults: { routes: ['submit'], lostSubmitRate: 1 } });
+    const p = makeProject({ shots: 4, concurrency: 1 });
+    const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
+    await until(server, (s) => s.faults.lostSubmit === 1);
+    // Submits work again, but listing (needed to settle the lost one) is down for the rest of the run.
+    server.setFaults({ routes: ['list'], errorRate: 1, errorStatuses: [503] });
+    const first = await run.done;
+    expectExit(first, 1);
+    const [failed] = linesOf(first.stderr, / FAILED /);
+    expect(failed).toMatch(/^\[\d\/4\] FAILED shot-01: could not list predictions to settle a lost submit; `render apply` again settles it: /);
+    expect(first.stdout).toMatch(/^Done: 3 rendered, 1 failed, 0 skipped/m);
+    expect(first.stdout).toContain('  failed  shot-01: could not list predictions');
+    expect(readLock(p).shots['shot-01']).toMatchObject({ status: 'unknown' });
+    expect(readLock(p).shots['shot-01']!.prediction_id).toBeUndefined();
+
+    const { plan } = await planJson(p, server);
+    expect(shotOf(plan, 'shot-01')).toMatchObject({ action: 'resume', cost_cents: 0, reason: 'submit outcome unknown: settle by listing predictions before paying again' });
+    expect(plan.totals.to_submit).toBe(0);
+
+    server.setFaults({});
+    const second = await apply(p, server);
+    expectExit(second, 0);
+    expect(second.stderr).toContain('shot-01: the lost submit was created: following it');
+    expect(linesOf(second.stderr, /^submitted /)).toEqual([]);
+    expect(server.stats()).toMatchObject({ submissions: 4, duplicateSubmissions: 0 });
+    expectVerifiedOutputs(p);
+  });
+});
+
+describe('lost submits of identical requests', () => {
+  it('three shots with the same body, all answers lost: each adopts its own prediction, none is left orphaned', async () => {
+    // Render the same prompt three times to pick the best: three shots, three identical request bodies.
+    const server = await mockServer({ completeAfterMs: 300, faults: { routes: ['submit'], lostSubmitRate: 1 } });
+    const p = makeProject({ shots: 3, concurrency: 3 });
+    for (const shot of p.shots) Object.assign(shot, { prompt: 'the sneaker on a pedestal, slow orbit', image: 'assets/hero.png' });
+    p.shots.forEach((shot, i) => (shot.id = `variant-${i + 1}`));
+    p.writeSpec();
+    const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
+    await until(server, (s) => s.faults.lostSubmit === 3);
+    server.setFaults({});
+    const r = await run.done;
+    expectExit(r, 0);
+    expect(linesOf(r.stderr, /: the lost submit was created: following it$/)).toHaveLength(3);
+    expect(server.stats()).toMatchObject({ submissions: 3, distinctBodies: 1 });
+    const lock = expectVerifiedOutputs(p);
+    const ids = p.ids().map((id) => lock.shots[id]!.prediction_id);
+    // Three paid predictions, three shots: each prediction adopted by exactly one shot.
+    expect(new Set(ids).size).toBe(3);
+  });
+});
+
+describe('429 storms', () => {
+  // Without Retry-After a refused submit backs off 2 s, 4 s, ... (the real API's pace): too slow for a test,
+  // so the header-less storm is on polls, which back off from 500 ms.
+  it.each([
+    { rate: 0.5, retryAfterSeconds: 1, routes: ['submit', 'result'] as const },
+    { rate: 0.7, retryAfterSeconds: 1, routes: ['submit'] as const },
+    { rate: 0.8, retryAfterSeconds: 0, routes: ['result'] as const },
+  ])('rate $rate, Retry-After $retryAfterSeconds s on $routes: completes, nothing paid twice', async ({ rate, retryAfterSeconds, routes }) => {
+    const server = await mockServer({ seed: 11, faults: { routes: [...routes], rateLimitRate: rate, retryAfterSeconds } });
+    const p = makeProject({ shots: 5, concurrency: 5 });
+    // A shot may give up on a storm that lasts too long: then the next apply resumes it, still paying once.
+    await applyUntilDone(p, server, /(submit refused|could not follow prediction).*rate limit|429|RATE_LIMITED/i);
+    const stats = server.stats();
+    expect(stats.faults.rateLimit).toBeGreaterThan(5);
+    expect(stats).toMatchObject({ submissions: 5, duplicateSubmissions: 0 });
+    expect(keptCents(server)).toBe(5 * 126);
+    expectVerifiedOutputs(p);
+  }, 90_000);
+});
+
+describe('failed tasks', () => {
+  it('a server failure (5000) fails the run (exit 1), is refunded, and the next plan retries it', async () => {
+    const server = await mockServer({ faults: { taskFailRate: 1, taskFailCodes: [5000] } });
+    const p = makeProject({ shots: 4 });
+    const r = await apply(p, server);
+    expectExit(r, 1);
+    expect(r.stdout).toMatch(/^Done: 0 rendered, 4 failed, 0 skipped/m);
+    for (const id of p.ids()) {
+      expect(r.stdout).toMatch(new RegExp(`^  failed  ${id}: prediction [0-9a-f]{32} failed \\(task code 5000\\): 5000: internal server error$`, 'm'));
+    }
+    expect(r.stdout).toContain('Run `render apply` again to resume: nothing paid is paid again.');
+    const lock = readLock(p);
+    for (const id of p.ids()) {
+      expect(lock.shots[id]).toMatchObject({ status: 'failed', error: { code: 'TASK_FAILED', task_code: 5000 } });
+      expect(lock.shots[id]!.outputs).toEqual([]);
+    }
+    expect(keptCents(server)).toBe(0);
+
+    const { code, plan } = await planJson(p, server);
+    expect(code).toBe(0);
+    for (const s of plan.shots) expect(s).toMatchObject({ action: 'retry', cost_cents: 126, reason: 'failed: 5000 internal server error' });
+    // Failed takes were refunded: they do not count as spent.
+    expect(plan.totals).toMatchObject({ spent_cents: 0, cost_cents: 4 * 126 });
+
+    server.setFaults({});
+    const retry = await apply(p, server);
+    expectExit(retry, 0);
+    const after = expectVerifiedOutputs(p);
+    for (const id of p.ids()) {
+      // The failed take is kept in history; the retry is take 1 again (same inputs), a new prediction.
+      expect(after.shots[id]!.history).toEqual([expect.objectContaining({ status: 'failed', prediction_id: lock.shots[id]!.prediction_id })]);
+      expect(after.shots[id]!.prediction_id).not.toBe(lock.shots[id]!.prediction_id);
+    }
+    // The same bodies went out again, which is no double payment: the failed ones were refunded.
+    expect(server.stats()).toMatchObject({ submissions: 8, distinctBodies: 4, duplicateSubmissions: 0 });
+    expect(keptCents(server)).toBe(4 * 126);
+  });
+
+  it('a moderation failure (1200) is blocked: the next apply does not resubmit it until the shot changes', async () => {
+    const server = await mockServer({ faults: { taskFailRate: 1, taskFailCodes: [1200] } });
+    const p = makeProject({ shots: 3 });
+    const r = await apply(p, server);
+    expectExit(r, 1);
+    expect(r.stdout).toMatch(/^Done: 0 rendered, 3 failed, 0 skipped/m);
+    expect(linesOf(r.stdout, /^  failed  shot-0\d: prediction [0-9a-f]{32} failed \(task code 1200\): 1200: content moderation/)).toHaveLength(3);
+
+    const { plan } = await planJson(p, server);
+    for (const s of plan.shots) {
+      expect(s.action).toBe('blocked');
+      expect(s.cost_cents).toBe(0);
+      expect(s.reason).toBe('failed: 1200 content moderation: the input or output was flagged; the same inputs would fail again: change the shot to retry it');
+    }
+    expect(plan.totals.to_submit).toBe(0);
+
+    server.setFaults({});
+    const again = await apply(p, server);
+    expectExit(again, 0);
+    expect(server.stats().submissions).toBe(3);
+    expect(again.stderr).toContain('Nothing to do ($0.00): 3 shots blocked (failed on their input: change them in the spec to render them again), 0 rendered and intact.');
+    expect(again.stderr).not.toContain('every shot is rendered');
+
+    // Changing the prompt of one blocked shot makes it renderable again; the others stay blocked.
+    p.shots[1]!.prompt = 'take 2, reworded: the sneaker on a pedestal in soft light';
+    p.writeSpec();
+    const { plan: edited } = await planJson(p, server);
+    expect(actions(edited)).toEqual({ 'shot-01': 'blocked', 'shot-02': 'retry', 'shot-03': 'blocked' });
+    expect(shotOf(edited, 'shot-02').reason).toBe('failed before (1200 content moderation: the input or output was flagged); prompt changed');
+    const third = await apply(p, server);
+    expectExit(third, 0);
+    expect(server.stats()).toMatchObject({ submissions: 4, duplicateSubmissions: 0 });
+    expectVerifiedOutputs(p, ['shot-02']);
+  });
+});

@@ -36,6 +36,15 @@ async function checkAfterKill(p: Project, server: MockServer, killed: RunResult,
   // more only for intents the server never saw; so the budget guard can never be fooled by a kill.
   expect(plan.totals.spent_cents, `${point}: spent per lockfile vs kept by the server`).toBeGreaterThanOrEqual(keptCents(server));
   for (const s of plan.shots) expect(['create', 'resume', 'unchanged'], `${point}: ${s.id} ${s.reason}`).toContain(s.action);
+  // status reads the same state (lockfile with the journal replayed) and agrees with the plan.
+  const status = await render(['status', p.spec, '--json'], { cwd: p.dir });
+  expect(status.code, `${point}: status after the kill\n${status.stderr}`).toBe(0);
+  const shots = (JSON.parse(status.stdout) as { shots: { id: string; status: string }[] }).shots;
+  for (const s of plan.shots) {
+    const st = shots.find((x) => x.id === s.id)!.status;
+    if (s.action === 'create') expect(st, `${point}: ${s.id}`).toBe('not_rendered');
+    else expect(['submitting', 'unknown', 'submitted', 'processing', 'completed'], `${point}: ${s.id}`).toContain(st);
+  }
 }
 
 async function applyUntilDone(p: Project, server: MockServer, maxRuns = 4): Promise<RunResult[]> {

@@ -52,7 +52,7 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
     readTemplate(abs) {
       let src = files.get(abs);
       if (src === undefined) {
-        src = readTemplateFile(abs);
+        src = readTemplateFile(abs, true);
         files.set(abs, src);
       }
       return src;
@@ -100,7 +100,8 @@ function registerPartials(hb: typeof Handlebars, dir: string): string[] {
   return names.map((f) => f.slice(0, -4)).sort();
 }
 
-function readTemplateFile(abs: string): string {
+/** `named`: the path was written in the spec (`{ template: path }`), so a folder there is named as such. */
+function readTemplateFile(abs: string, named = false): string {
   try {
     return readFileSync(abs, 'utf8');
   } catch (err) {
@@ -109,7 +110,7 @@ function readTemplateFile(abs: string): string {
     throw new TemplateError(
       code === 'ENOENT'
         ? `template file not found: ${shown}`
-        : code === 'EISDIR'
+        : code === 'EISDIR' && named
           ? `${shown} is a folder, not a template file`
           : `cannot read template ${shown}: ${code ?? String(err)}`,
     );

@@ -21,6 +21,8 @@ export interface ApplySpecOptions {
   client: WaveSpeedClient;
   emit: Emit;
   /** Shown the plan; resolves true to go on. Not called when nothing is to be done. */
+  /** Shown the plan before anything else is decided (an over-budget plan is shown, then refused). */
+  show?: (planned: PlannedSpec) => void;
   confirm: (planned: PlannedSpec) => Promise<boolean>;
   concurrency?: number;
   maxRunCents?: number;
@@ -54,6 +56,7 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
     const planned = planSpec(o.spec, { endpoint: o.endpoint, maxRunCents: o.maxRunCents, select: o.select });
     if (o.savedPlan) checkSavedPlan(o.savedPlan, planned.plan);
     const { plan } = planned;
+    o.show?.(planned);
     if (plan.totals.overBudgetCents > 0) throw overBudgetError(plan.totals);
     if (!(await o.confirm(planned))) return { kind: 'declined', planned };
     if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { RenderError } from '../errors.js';
@@ -24,22 +24,36 @@ export function acquireProcessLock(dir: string, name: string): () => void {
     rmSync(file, { force: true });
     if (made) removeIfEmpty(dir);
   };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(file, JSON.stringify(me), { flag: 'wx', mode: 0o644 });
-      return release;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  // Written whole to a private file, then hard-linked into place: link() fails if the lock exists, and a
+  // reader never sees a lock file without its holder (an empty one would look stale and be taken over).
+  const mine = `${file}.${process.pid}.tmp`;
+  writeFileSync(mine, JSON.stringify(me), { mode: 0o644 });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (tryLink(mine, file)) return release;
+      const holder = readHolder(file);
+      if (holder && isAlive(holder)) {
+        if (made) removeIfEmpty(dir);
+        throw new RenderError('LOCKED', `another render apply is running on this spec (pid ${holder.pid} on ${holder.host}, since ${holder.started_at})`, {
+          hint: 'wait for it to finish, or stop it (Ctrl-C); a run that died leaves no lock behind that blocks you',
+        });
+      }
+      rmSync(file, { force: true }); // stale: its process is gone
     }
-    const holder = readHolder(file);
-    if (holder && isAlive(holder)) {
-      throw new RenderError('LOCKED', `another render apply is running on this spec (pid ${holder.pid} on ${holder.host}, since ${holder.started_at})`, {
-        hint: 'wait for it to finish, or stop it (Ctrl-C); a run that died leaves no lock behind that blocks you',
-      });
-    }
-    rmSync(file, { force: true }); // stale: its process is gone
+  } finally {
+    rmSync(mine, { force: true });
   }
   throw new RenderError('LOCKED', `could not take the process lock ${file}`, { hint: 'run again' });
+}
+
+function tryLink(from: string, to: string): boolean {
+  try {
+    linkSync(from, to);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
 }
 
 function removeIfEmpty(dir: string): void {

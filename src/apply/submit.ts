@@ -1,4 +1,5 @@
 import { isRenderError, RenderError } from '../errors.js';
+import { backoffDelayMs } from '../provider/index.js';
 import type { PlannedShot } from '../plan/build.js';
 import type { RunContext } from './context.js';
 import { iso } from './context.js';
@@ -6,6 +7,7 @@ import { settleIntent } from './settle.js';
 
 /** How often one shot's submit is sent again after a 429 (a refusal: nothing was created or charged). */
 const MAX_RATE_LIMITED = 6;
+const SUBMIT_BACKOFF = { maxAttempts: MAX_RATE_LIMITED, baseDelayMs: 1000, maxDelayMs: 30_000, jitter: 1 };
 /** How often a lost submit proven never created is sent again in one run. */
 const MAX_LOST_RESUBMITS = 2;
 
@@ -63,7 +65,8 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<string | 
     } catch (err) {
       if (isRenderError(err, 'RATE_LIMITED') && attempt < MAX_RATE_LIMITED && !ctx.stop.reason) {
         // A 429 is a refusal: nothing exists, so sending the same body again cannot pay twice.
-        await ctx.sleep(err.retryAfterMs ?? Math.min(30_000, 1000 * 2 ** attempt), ctx.signal);
+        // Without Retry-After, exponential backoff with full jitter, so refused submits do not retry in lockstep.
+        await ctx.sleep(err.retryAfterMs ?? backoffDelayMs(SUBMIT_BACKOFF, attempt, Math.random), ctx.signal);
         continue;
       }
       if (isRenderError(err, 'UNKNOWN_OUTCOME')) {

@@ -81,9 +81,11 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
       concurrency, maxRunCents: maxCostOf(values), select: savedIds ? (id) => savedIds.has(id) : selectOf(values),
       poll: { ...(mockMode ? MOCK_POLL : {}), ...(firstPoll ? { initialMs: firstPoll } : {}) },
       settleAfterMs: settleAfter ?? (mockMode ? 1000 : 60_000), requestTimeoutMs, stopSignal: stop.signal, signal: hard.signal,
-      confirm: async ({ plan }) => {
+      show: ({ plan }) => {
         if (values.json) io.stdout.write(`${JSON.stringify({ type: 'plan', plan: planToJson(plan) })}\n`);
         else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120)}\n\n`);
+      },
+      confirm: async ({ plan }) => {
         const work = plan.shots.filter((s) => s.action !== 'unchanged' && s.action !== 'blocked').length;
         if (work === 0) {
           reporter.note(nothingToDo(plan));

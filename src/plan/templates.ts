@@ -31,6 +31,11 @@ export interface TemplateEngine {
 export function createTemplateEngine(templatesDir?: string): TemplateEngine {
   const hb = Handlebars.create();
   hb.registerHelper('element', elementHelper);
+  // Handlebars' built-in {{log}} writes to the console: text meant for a prompt would land on stdout (and
+  // break `plan --json`) while rendering nothing. In a prompt it can only be a mistake.
+  hb.registerHelper('log', () => {
+    throw new TemplateError('{{log}} prints to the terminal instead of the prompt; remove it');
+  });
   const partials = templatesDir ? registerPartials(hb, templatesDir) : [];
   const compiled = new Map<string, Compiled>();
   const files = new Map<string, string>();

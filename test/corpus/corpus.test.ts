@@ -31,6 +31,12 @@ beforeAll(async () => {
   vi.spyOn(process, 'emitWarning').mockImplementation((w: string | Error) => {
     warnings.push(typeof w === 'string' ? w : w.message);
   });
+  // Output must go through the CLI's streams: anything on the console would bypass them (and corrupt --json).
+  for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      warnings.push(`console.${method}: ${args.map(String).join(' ')}`);
+    });
+  }
 });
 afterAll(async () => {
   vi.restoreAllMocks();
@@ -80,7 +86,7 @@ describe('the bad-input corpus', () => {
       expect(stderr, shown).not.toMatch(/^\s*at \S/m);
       expect(stderr, shown).not.toMatch(/internal error|TypeError|ReferenceError|RangeError|\[object Object\]|undefined:/);
       expect(`${stdout}${stderr}`).not.toContain(SENTINEL_KEY);
-      expect(warnings, 'process warnings').toEqual([]);
+      expect(warnings, 'process warnings and console output').toEqual([]);
       // 3. no network: nothing reached the tripwire, nothing went out anywhere
       expect(wire.requests, 'requests to the loopback API').toEqual([]);
       expect(wire.outgoing, 'outgoing connections').toEqual([]);

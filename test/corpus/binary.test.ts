@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyCase, loadCases, matches, platformHas, snapshot, unblockFifos, type CorpusCase } from './harness.js';
+import { startTripwire, type Tripwire } from './tripwire.js';
+
+/**
+ * The built binary on a sample of the corpus (the first case of each category), run as a user would: from
+ * the case's folder, through dist/cli/main.js, with its own signal handlers and process exit. Skipped when
+ * dist/ is missing or older than src/ (`npm test` builds first).
+ */
+
+const CLI = path.resolve('dist/cli/main.js');
+const SENTINEL_KEY = 'corpus-sentinel-key-must-never-be-used';
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+const built = existsSync(CLI) && statSync(CLI).mtimeMs >= newestMtime(path.resolve('src')) - 1;
+const SAMPLE: CorpusCase[] = [];
+for (const c of loadCases()) {
+  const runnable = !c.expect.needs?.some((n) => !platformHas(n)) && !c.expect.setup && !c.expect.env;
+  if (runnable && !SAMPLE.some((s) => s.category === c.category)) SAMPLE.push(c);
+}
+
+let wire: Tripwire;
+beforeAll(async () => {
+  wire = await startTripwire();
+});
+afterAll(async () => {
+  await wire.close();
+});
+
+function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const env = { PATH: process.env.PATH, WAVESPEED_API_KEY: SENTINEL_KEY, WAVESPEED_BASE_URL: wire.url };
+    execFile(process.execPath, [CLI, ...args], { cwd, env, timeout: 20_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe.skipIf(!built)('the built binary on the corpus', () => {
+  it.each(SAMPLE.map((c) => [`${c.category}/${c.name}`, c] as const))('%s', async (_, c) => {
+    const dir = copyCase(c);
+    const stop = unblockFifos(dir, c.expect.make ?? {});
+    try {
+      const before = snapshot(dir);
+      wire.reset();
+      // ./x is already the file x: the binary runs in the case's folder.
+      const r = await run(c.expect.args, dir);
+      const shown = `exit ${r.code}\n--- stderr\n${r.stderr}--- stdout\n${r.stdout}`;
+      expect(r.code, shown).toBe(c.expect.exit);
+      for (const p of c.expect.stderr) expect(matches(r.stderr, p), `stderr lacks ${JSON.stringify(p)}\n${shown}`).toBe(true);
+      expect(r.stderr, shown).not.toMatch(/^\s*at \S|internal error|Warning:/m);
+      expect(wire.requests).toEqual([]);
+      expect(snapshot(dir)).toEqual(before);
+    } finally {
+      stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,6 +1,8 @@
 import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, write } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { RenderError } from '../errors.js';
+import { displayPath } from '../util/paths.js';
 import type { JournalRecord } from './journal-records.js';
 
 /**
@@ -82,17 +84,25 @@ export function readJournal(file: string): JournalRecord[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return [];
+    throw new RenderError('LOCKFILE_INVALID', `cannot read the journal ${displayPath(file)} (${code ?? String(err)})`, {
+      hint: 'it is working state of an interrupted apply in .render/; move it aside only if no apply is running',
+      cause: err,
+    });
   }
   const records: JournalRecord[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
-      records.push(JSON.parse(line) as JournalRecord);
+      const rec = JSON.parse(line) as unknown;
+      // Only records of a known kind are trusted; anything else (a torn last line, a hand edit) is ignored.
+      if (rec && typeof rec === 'object' && RECORD_KINDS.has((rec as { t?: unknown }).t as string)) records.push(rec as JournalRecord);
     } catch {
-      // only the last line can be torn; anything unparsable is ignored rather than trusted
+      // a torn last line (a kill in mid-write): its step was never trusted
     }
   }
   return records;
 }
+
+const RECORD_KINDS: ReadonlySet<string> = new Set(['intent', 'submitted', 'unknown', 'refused', 'status', 'output', 'moved', 'upload', 'unfetchable']);

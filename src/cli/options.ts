@@ -77,3 +77,11 @@ export function intOption(values: OptionValues, name: string, min: number, max: 
   }
   return n;
 }
+
+/** `--only` that matches no shot is almost always a typo: say so rather than plan nothing. */
+export function checkSelection(values: OptionValues, selected: number, ids: readonly string[]): void {
+  if (values.only === undefined || selected > 0) return;
+  const only = (Array.isArray(values.only) ? values.only : [values.only]).map(String).join(', ');
+  const sample = ids.slice(0, 8).join(', ') + (ids.length > 8 ? ', ...' : '');
+  throw new RenderError('USAGE', `--only ${only} matches no shot of the spec`, { hint: `shot ids: ${sample || 'none'}` });
+}

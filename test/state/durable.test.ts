@@ -163,3 +163,16 @@ describe('the process lock', () => {
     expect(existsSync(path.join(dir, 't.pid'))).toBe(false);
   });
 });
+
+describe('a damaged journal', () => {
+  it('records of no known kind (null, a number, a hand edit) are ignored, not trusted', () => {
+    const file = path.join(tmpDir(), 'j.ndjson');
+    writeFileSync(file, `null\n42\n{"t":"bogus"}\n${JSON.stringify({ t: 'intent', at: AT, shot: 'a', take: take('f') })}\n`);
+    expect(readJournal(file).map((r) => r.t)).toEqual(['intent']);
+  });
+
+  it('a folder where the journal belongs is a clear error, not a crash', () => {
+    const dir = tmpDir();
+    expect(() => readJournal(dir)).toThrow(/cannot read the journal .* \(EISDIR\)/);
+  });
+});

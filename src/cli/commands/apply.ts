@@ -12,7 +12,7 @@ import { formatPlanTable } from '../../report/plan-table.js';
 import type { Command, CommandContext } from '../command.js';
 import { confirmSpend } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
-import { COMMON, durationOption, endpointOf, intOption, maxCostOf, selectOf } from '../options.js';
+import { checkSelection, COMMON, durationOption, endpointOf, intOption, maxCostOf, selectOf } from '../options.js';
 
 /** On the embedded mock, polls are free and tasks take a fraction of a second: poll briskly. */
 const MOCK_POLL: Partial<PollPolicy> = { initialMs: 200, factor: 1.25, maxMs: 1000, jitter: 0.1 };
@@ -81,7 +81,8 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
       concurrency, maxRunCents: maxCostOf(values), select: savedIds ? (id) => savedIds.has(id) : selectOf(values),
       poll: { ...(mockMode ? MOCK_POLL : {}), ...(firstPoll ? { initialMs: firstPoll } : {}) },
       settleAfterMs: settleAfter ?? (mockMode ? 1000 : 60_000), requestTimeoutMs, stopSignal: stop.signal, signal: hard.signal,
-      show: ({ plan }) => {
+      show: ({ plan, shots }) => {
+        checkSelection(values, plan.shots.length, shots.map((s) => s.id));
         if (values.json) io.stdout.write(`${JSON.stringify({ type: 'plan', plan: planToJson(plan) })}\n`);
         else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120)}\n\n`);
       },

@@ -9,7 +9,7 @@ import { formatPlanTable } from '../../report/plan-table.js';
 import { displayPath } from '../../util/paths.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { COMMON, endpointOf, maxCostOf, selectOf } from '../options.js';
+import { checkSelection, COMMON, endpointOf, maxCostOf, selectOf } from '../options.js';
 
 export const planCommand: Command = {
   name: 'plan',
@@ -34,11 +34,12 @@ Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
   },
   positionals: [1, 1],
   async run({ io, values, positionals }) {
-    const { plan } = planSpec(positionals[0]!, {
+    const { plan, shots } = planSpec(positionals[0]!, {
       endpoint: endpointOf(values, io.env),
       maxRunCents: maxCostOf(values),
       select: selectOf(values),
     });
+    checkSelection(values, plan.shots.length, shots.map((s) => s.id));
     const json = planToJson(plan);
     if (typeof values.out === 'string') {
       savePlan(values.out, `${JSON.stringify(json, null, 2)}\n`, [plan.specFile, lockfilePath(plan.specFile, plan.name)]);

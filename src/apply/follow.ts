@@ -24,7 +24,7 @@ export async function followShot(ctx: RunContext, shot: PlannedShot, predictionI
         if (p.status === last) return;
         last = p.status;
         ctx.emit({ type: 'status', id: shot.id, predictionId, status: p.status });
-        if (p.status === 'processing') void ctx.store.record({ t: 'status', at: iso(ctx.now()), shot: shot.id, prediction_id: predictionId, status: 'processing' });
+        if (p.status === 'processing') ctx.store.note({ t: 'status', at: iso(ctx.now()), shot: shot.id, prediction_id: predictionId, status: 'processing' });
       },
     });
   } catch (err) {
@@ -36,7 +36,7 @@ export async function followShot(ctx: RunContext, shot: PlannedShot, predictionI
     return undefined;
   }
   if (prediction.status === 'completed') {
-    await ctx.store.record({ t: 'status', at: iso(ctx.now()), shot: shot.id, prediction_id: predictionId, status: 'completed', outputs: prediction.outputs });
+    ctx.store.note({ t: 'status', at: iso(ctx.now()), shot: shot.id, prediction_id: predictionId, status: 'completed', outputs: prediction.outputs });
     return prediction;
   }
   const err = failedPredictionError(prediction, ctx.client.redact);
@@ -76,7 +76,6 @@ export async function downloadShot(ctx: RunContext, shotId: string, take: LockTa
       const dest = path.join(ctx.outputDir, i === 0 ? `${shotId}.mp4` : `${shotId}-${i + 1}.mp4`);
       const rel = toRel(ctx, dest);
       const partial = `${dest}.download`;
-      await mkdir(ctx.outputDir, { recursive: true });
       const result = await ctx.client.download(url, partial, { signal: ctx.signal });
       await verifyMp4(partial, result.bytes);
       await moveEarlierTake(ctx, shotId, take.prediction_id, rel, dest);

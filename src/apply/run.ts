@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import pLimit from 'p-limit';
 import path from 'node:path';
 import type { Plan, PlannedShot } from '../plan/build.js';
@@ -69,6 +70,7 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
     type: 'start', shots: o.plan.shots.length, toSubmit: t.toSubmit, toResume: work.length - t.toSubmit,
     costCents: t.costCents, concurrency: o.concurrency, endpoint: o.plan.endpoint,
   });
+  if (work.length > 0) mkdirSync(o.plan.outputDir, { recursive: true }); // once, not per download
   const inFlight = pLimit(o.concurrency);
   // Resumes first: they are paid for already and free a slot soonest.
   const ordered = [...work.filter((s) => s.action === 'resume'), ...work.filter((s) => s.action !== 'resume')];

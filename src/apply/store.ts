@@ -38,6 +38,8 @@ export class LockStore {
   readonly lockFile: string;
   private readonly journal: Journal;
   private readonly figures: StoreFigures = { lockfileBytes: 0, lockfileWrites: 0, journalBytes: 0, journalRecords: 0 };
+  private compactEvery = 256;
+  private writeError: Error | undefined;
 
   constructor(specFile: string, name: string) {
     this.lockFile = lockfilePath(specFile, name);
@@ -49,11 +51,24 @@ export class LockStore {
 
   /** Apply a change in memory, then make it durable; resolves once it is on disk. */
   async record(rec: JournalRecord): Promise<void> {
+    if (this.writeError) throw this.writeError;
     applyRecord(this.lock, rec);
     this.figures.journalRecords++;
     await this.journal.append(rec);
     // Compacting every max(256, 2 × shots) records keeps total lockfile bytes O(records), never O(n²).
-    if (this.journal.records >= Math.max(256, 2 * Object.keys(this.lock.shots).length)) this.compact();
+    if (this.journal.records >= this.compactEvery) this.compact();
+  }
+
+  /**
+   * Record a change whose durability nothing waits on: the prediction id after a submit (a kill before it is
+   * on disk only means the next run settles the intent by listing) and status changes (the next run polls
+   * again). Keeps fsyncs off the path from one render to the next. A write failure surfaces at the next
+   * `record` or at `flush`.
+   */
+  note(rec: JournalRecord): void {
+    this.record(rec).catch((err: unknown) => {
+      this.writeError ??= err instanceof Error ? err : new Error(String(err));
+    });
   }
 
   /** Write the lockfile atomically (if its bytes changed) and empty the journal. */
@@ -64,17 +79,22 @@ export class LockStore {
       this.figures.lockfileWrites++;
     }
     this.journal.reset();
+    this.compactEvery = Math.max(256, 2 * Object.keys(this.lock.shots).length);
   }
 
   /** Wait for pending records, then compact: the lockfile holds everything recorded so far. */
   async flush(): Promise<void> {
     await this.journal.drain();
+    if (this.writeError) throw this.writeError;
     this.compact();
   }
 
   async close(): Promise<void> {
-    await this.flush();
-    this.journal.close();
+    try {
+      await this.flush();
+    } finally {
+      this.journal.close();
+    }
   }
 
   stats(): StoreFigures {

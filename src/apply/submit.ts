@@ -58,7 +58,8 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<string | 
   for (let attempt = 1; ; attempt++) {
     try {
       const prediction = await ctx.client.submit(ctx.model, prepared.body, { signal: ctx.signal });
-      await ctx.store.record({ t: 'submitted', at: iso(ctx.now()), shot: shot.id, fingerprint: shot.fingerprint, prediction_id: prediction.id });
+      // In memory at once; on disk with the next batch. Polling need not wait for it (see LockStore.note).
+      ctx.store.note({ t: 'submitted', at: iso(ctx.now()), shot: shot.id, fingerprint: shot.fingerprint, prediction_id: prediction.id });
       ctx.paid.cents += shot.costCents;
       ctx.emit({ type: 'submitted', id: shot.id, predictionId: prediction.id, costCents: shot.costCents });
       return prediction.id;

@@ -85,3 +85,14 @@ export function checkSelection(values: OptionValues, selected: number, ids: read
   const sample = ids.slice(0, 8).join(', ') + (ids.length > 8 ? ', ...' : '');
   throw new RenderError('USAGE', `--only ${only} matches no shot of the spec`, { hint: `shot ids: ${sample || 'none'}` });
 }
+
+/** A decimal number option within [min, max], e.g. `--poll-growth 1.5`. */
+export function numberOption(values: OptionValues, name: string, min: number, max: number): number | undefined {
+  const text = values[name];
+  if (typeof text !== 'string') return undefined;
+  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new RenderError('USAGE', `--${name} must be a number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { applySpec } from '../../apply/apply-spec.js';
 import { looksLikeSavedPlan, readSavedPlan, type SavedPlan } from '../../apply/saved-plan.js';
@@ -12,7 +13,7 @@ import { formatPlanTable } from '../../report/plan-table.js';
 import type { Command, CommandContext } from '../command.js';
 import { confirmSpend } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
-import { checkSelection, COMMON, durationOption, endpointOf, intOption, maxCostOf, selectOf } from '../options.js';
+import { checkSelection, COMMON, durationOption, endpointOf, intOption, maxCostOf, numberOption, selectOf } from '../options.js';
 
 /** On the embedded mock, polls are free and tasks take a fraction of a second: poll briskly. */
 const MOCK_POLL: Partial<PollPolicy> = { initialMs: 200, factor: 1.25, maxMs: 1000, jitter: 0.1 };
@@ -39,6 +40,7 @@ Exit codes: 0 all done, 1 some shots failed or the run was interrupted, 2 invali
     json: { type: 'boolean', description: 'print NDJSON events on stdout (the plan first)' },
     'max-cost': COMMON['max-cost'],
     'poll-interval': COMMON['poll-interval'],
+    'poll-growth': { type: 'string', value: 'FACTOR', description: 'each poll interval is the last times this, 1 to 4 (default 1.5; 1.25 on --mock)' },
     'request-timeout': { type: 'string', value: 'DURATION', description: 'deadline of one API request (default 60s)' },
     'settle-after': { type: 'string', value: 'DURATION', description: 'wait after a submit is given up before "not in the list" means never created (default 60s; 1s on --mock)' },
   },
@@ -56,6 +58,7 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
   const endpoint = endpointOf({ ...values, mock: mockMode }, io.env);
   const concurrency = intOption(values, 'concurrency', 1, 1000);
   const firstPoll = durationOption(values, 'poll-interval');
+  const growth = numberOption(values, 'poll-growth', 1, 4);
   const settleAfter = durationOption(values, 'settle-after');
   const requestTimeoutMs = durationOption(values, 'request-timeout');
   const mock: MockServer | undefined = mockMode ? await startMockServer() : undefined;
@@ -65,6 +68,8 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
   const reporter = createReporter(reporterMode(Boolean(values.json), io.stderr, io.env), io.stdout, io.stderr, client.redact);
   const stop = new AbortController();
   const hard = new AbortController();
+  // Every request in flight listens on these (AbortSignal.any): hundreds at once is normal, not a leak.
+  setMaxListeners(0, stop.signal, hard.signal);
   let interrupts = 0;
   let declined = false;
   const unhook = io.onInterrupt?.(() => {
@@ -79,7 +84,7 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
     const outcome = await applySpec({
       spec: saved?.spec ?? target, savedPlan: saved, endpoint, client, emit: (e) => reporter.emit(e),
       concurrency, maxRunCents: maxCostOf(values), select: savedIds ? (id) => savedIds.has(id) : selectOf(values),
-      poll: { ...(mockMode ? MOCK_POLL : {}), ...(firstPoll ? { initialMs: firstPoll } : {}) },
+      poll: { ...(mockMode ? MOCK_POLL : {}), ...(firstPoll ? { initialMs: firstPoll } : {}), ...(growth ? { factor: growth } : {}) },
       settleAfterMs: settleAfter ?? (mockMode ? 1000 : 60_000), requestTimeoutMs, stopSignal: stop.signal, signal: hard.signal,
       show: ({ plan, shots }) => {
         checkSelection(values, plan.shots.length, shots.map((s) => s.id));

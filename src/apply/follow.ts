@@ -1,4 +1,4 @@
-import { access, open, rename, mkdir, rm } from 'node:fs/promises';
+import { access, mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { isRenderError, RenderError } from '../errors.js';
 import { failedPredictionError, type Prediction } from '../provider/index.js';
@@ -75,11 +75,10 @@ export async function downloadShot(ctx: RunContext, shotId: string, take: LockTa
     for (const [i, url] of urls.entries()) {
       const dest = path.join(ctx.outputDir, i === 0 ? `${shotId}.mp4` : `${shotId}-${i + 1}.mp4`);
       const rel = toRel(ctx, dest);
-      const partial = `${dest}.download`;
-      const result = await ctx.client.download(url, partial, { signal: ctx.signal });
-      await verifyMp4(partial, result.bytes);
+      // An earlier take that owns the name is moved aside (and recorded) first: never overwritten.
       await moveEarlierTake(ctx, shotId, take.prediction_id, rel, dest);
-      await rename(partial, dest);
+      // Checked before it is renamed into place: a file that is not an MP4 never takes the output's name.
+      const result = await ctx.client.download(url, dest, { signal: ctx.signal, check: checkMp4 });
       outputs.push({ url, path: rel, sha256: result.sha256, bytes: result.bytes });
       ctx.emit({ type: 'downloaded', id: shotId, path: dest, bytes: result.bytes, sha256: result.sha256 });
     }
@@ -124,21 +123,12 @@ async function exists(file: string): Promise<boolean> {
   return access(file).then(() => true, () => false);
 }
 
-async function verifyMp4(file: string, bytes: number): Promise<void> {
-  const fh = await open(file, 'r');
-  try {
-    const head = Buffer.alloc(12);
-    await fh.read(head, 0, 12, 0);
-    if (bytes < 12 || head.toString('latin1', 4, 8) !== 'ftyp') {
-      throw new RenderError('DOWNLOAD_FAILED', `the downloaded output is not an MP4 video (${bytes} bytes)`, {
-        hint: 'the server sent something else; `render apply` again downloads it anew',
-      });
-    }
-  } catch (err) {
-    await rm(file, { force: true });
-    throw err;
-  } finally {
-    await fh.close();
+/** An MP4 (ISO BMFF) file has `ftyp` at bytes 4..8. */
+function checkMp4(head: Buffer, bytes: number): void {
+  if (bytes < 12 || head.toString('latin1', 4, 8) !== 'ftyp') {
+    throw new RenderError('DOWNLOAD_FAILED', `the downloaded output is not an MP4 video (${bytes} bytes)`, {
+      hint: 'the server sent something else; `render apply` again downloads it anew',
+    });
   }
 }
 

@@ -12,6 +12,11 @@ export interface DownloadOptions {
   maxBytes?: number;
   /** Deadline for one attempt, body included (default: the client's download timeout). */
   timeoutMs?: number;
+  /**
+   * Called with the first bytes (up to 16) and the size once the body is on disk, before it is renamed into
+   * place; throw to refuse it (e.g. not an MP4). A refused file never reaches `destPath`, and is not retried.
+   */
+  check?: (head: Buffer, bytes: number) => void;
 }
 
 export interface DownloadResult {
@@ -45,6 +50,7 @@ async function streamBody(res: Response, handle: FileHandle, maxBytes: number, c
   }
   const hash = createHash('sha256');
   let bytes = 0;
+  const head: Buffer[] = [];
   if (res.body) {
     // Errors thrown by the body itself (a dropped connection, our deadline) surface raw and are mapped to
     // NETWORK/TIMEOUT by attempt(), so they are retried; file-system errors are final.
@@ -53,6 +59,7 @@ async function streamBody(res: Response, handle: FileHandle, maxBytes: number, c
       if (bytes > maxBytes) {
         throw makeError('DOWNLOAD_FAILED', `${ctx.op}: more than the ${maxBytes} bytes allowed`, ctx);
       }
+      if (bytes - chunk.byteLength < HEAD_BYTES) head.push(Buffer.from(chunk.subarray(0, HEAD_BYTES)));
       hash.update(chunk);
       await handle.write(chunk).catch((err: unknown) => Promise.reject(fsError(err, 'write failed', ctx)));
     }
@@ -62,8 +69,10 @@ async function streamBody(res: Response, handle: FileHandle, maxBytes: number, c
     throw makeError('NETWORK', `${ctx.op}: got ${bytes} of ${declared} bytes`, ctx);
   }
   await handle.sync().catch((err: unknown) => Promise.reject(fsError(err, 'fsync failed', ctx)));
-  return { sha256: hash.digest('hex'), bytes };
+  return { sha256: hash.digest('hex'), bytes, head: Buffer.concat(head).subarray(0, HEAD_BYTES) };
 }
+
+const HEAD_BYTES = 16;
 
 const DOWNLOAD_HINTS = {
   NOT_FOUND: 'the output is gone (outputs are deleted 7 days after the task) or the URL is wrong',
@@ -102,6 +111,7 @@ export async function downloadFile(t: Transport, url: string, destPath: string, 
   const dir = dirname(destPath);
   await mkdir(dir, { recursive: true }).catch((err: unknown) => Promise.reject(fsError(err, `cannot create ${dir}`, ctx)));
   const tmp = join(dir, `.${basename(destPath)}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
+  let placed = false;
   try {
     const result = await withRetry(ctx.op, () => attemptToTemp(t, url, tmp, opts, ctx), {
       policy: t.retry,
@@ -109,10 +119,12 @@ export async function downloadFile(t: Transport, url: string, destPath: string, 
       random: t.random,
       signal: opts.signal,
     });
+    opts.check?.(result.head, result.bytes);
     await rename(tmp, destPath).catch((err: unknown) => Promise.reject(fsError(err, `cannot move into ${destPath}`, ctx)));
+    placed = true;
     await syncDir(dir);
-    return { path: destPath, ...result };
+    return { path: destPath, sha256: result.sha256, bytes: result.bytes };
   } finally {
-    await rm(tmp, { force: true }).catch(() => undefined);
+    if (!placed) await rm(tmp, { force: true }).catch(() => undefined);
   }
 }

@@ -18,6 +18,8 @@ export interface FakeServer {
   /** Final status for a prediction (default completed). */
   finalStatus?: (id: string) => { status: 'completed' | 'failed'; taskCode?: number; error?: string };
   listShowsInput: boolean;
+  /** Bytes every download serves (default a valid MP4 head). */
+  outputBytes: Buffer;
 }
 
 /** An in-memory WaveSpeed: predictions complete on their first poll; lost submits still create them. */
@@ -29,6 +31,7 @@ export function createFakeServer(): FakeServer {
     lists: 0,
     uploads: 0,
     listShowsInput: true,
+    outputBytes: MP4_BYTES,
     client: undefined as unknown as WaveSpeedClient,
   };
   const create = (model: string, body: Record<string, unknown>): Prediction => {
@@ -68,9 +71,11 @@ export function createFakeServer(): FakeServer {
       fake.uploads++;
       return { url: `http://fake.test/media/${fake.uploads}/${path.basename(filePath)}`, size: 1 };
     },
-    async download(_url, destPath) {
-      writeFileSync(destPath, MP4_BYTES);
-      return { path: destPath, sha256: 'x'.repeat(64).replace(/x/g, 'a'), bytes: MP4_BYTES.length };
+    async download(_url, destPath, opts) {
+      const bytes = fake.outputBytes;
+      opts?.check?.(bytes.subarray(0, 16), bytes.length); // like the real client: refused before it is placed
+      writeFileSync(destPath, bytes);
+      return { path: destPath, sha256: 'a'.repeat(64), bytes: bytes.length };
     },
     async balanceCents() {
       return 1_000_000;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ApplyEvent } from '../../src/apply/events.js';
 import { readJournal } from '../../src/apply/journal.js';
@@ -193,5 +193,20 @@ describe('a 1402 (the server could not fetch an uploaded image)', () => {
     expect(summary.done).toBe(1);
     expect(fake.uploads).toBe(2);
     expect(fake.submits[1]?.body.image).not.toBe(fake.submits[0]?.body.image);
+  });
+});
+
+describe('money rule 5: a downloaded output is verified before it takes its name', () => {
+  it('a body that is not an MP4 never reaches the output path; the paid prediction stays recorded for a re-download', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 1);
+    const fake = createFakeServer();
+    fake.outputBytes = Buffer.from('<html>502 Bad Gateway</html>');
+    const { summary, store } = await apply(spec, fake);
+    expect(summary.failed.map((f) => f.code)).toEqual(['DOWNLOAD_FAILED']);
+    expect(existsSync(ws.path('renders/test/s0.mp4'))).toBe(false);
+    expect(store.lock.shots.s0).toMatchObject({ status: 'completed', prediction_id: 'pred-1', outputs: [] });
+    const { plan } = planSpec(spec, { endpoint: 'http://fake.test' });
+    expect(plan.shots[0]).toMatchObject({ action: 'resume', costCents: 0 });
   });
 });

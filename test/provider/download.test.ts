@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { RenderError } from '../../src/errors.js';
 import { BASE, CDN, KEY, makeClient, rejectionOf, useNock } from './helpers.js';
 
 useNock();
@@ -37,6 +38,25 @@ describe('download', () => {
     expect(result).toEqual({ path: dest, sha256: sha256(VIDEO), bytes: VIDEO.length });
     expect(sha256(await readFile(dest))).toBe(sha256(VIDEO));
     expect(await readdir(join(dir, 'nested'))).toEqual(['shot-01.mp4']);
+  });
+
+  test('check() sees the first bytes and the size before the rename; refusing keeps the old file and leaves no temp', async () => {
+    const { client } = makeClient();
+    const dest = join(dir, 'shot.mp4');
+    await writeFile(dest, 'the paid output from last time');
+    nock(CDN).get('/v.mp4').reply(200, VIDEO);
+    const seen: [string, number][] = [];
+    const err = await rejectionOf(client.download(`${CDN}/v.mp4`, dest, {
+      check: (head, bytes) => {
+        seen.push([head.toString('hex'), bytes]);
+        throw new RenderError('DOWNLOAD_FAILED', 'not an MP4');
+      },
+    }));
+    expect(err.code).toBe('DOWNLOAD_FAILED');
+    expect(err.message).toMatch(/not an MP4/);
+    expect(seen).toEqual([[VIDEO.subarray(0, 16).toString('hex'), VIDEO.length]]);
+    expect(await readFile(dest, 'utf8')).toBe('the paid output from last time');
+    expect(await readdir(dir)).toEqual(['shot.mp4']);
   });
 
   test('never sends the API key to another host', async () => {

@@ -10,7 +10,7 @@ export interface PollPolicy {
   factor: number;
   /** Ceiling of every wait. */
   maxMs: number;
-  /** 0..1: each wait is spread by ±jitter of itself (then kept within [initialMs, maxMs]). */
+  /** 0..1: each wait after the first is spread by ±jitter of itself (then kept within [initialMs, maxMs]). */
   jitter: number;
   /** Give up (TIMEOUT) after this long overall; no limit when absent. */
   timeoutMs?: number;
@@ -24,6 +24,9 @@ export const DEFAULT_POLL_POLICY: PollPolicy = { initialMs: 5_000, factor: 1.5, 
 /** The wait before poll number `index` (0-based). */
 export function pollDelayMs(policy: PollPolicy, index: number, random: () => number): number {
   const base = Math.min(policy.maxMs, policy.initialMs * Math.max(1, policy.factor) ** index);
+  // The first wait is exact: predictions are submitted one by one, so first polls are already spread out,
+  // and a wait longer than asked only delays seeing a finished render. Later polls are jittered.
+  if (index === 0) return Math.round(base);
   const jitter = Math.min(1, Math.max(0, policy.jitter));
   const spread = base * (1 + jitter * (2 * random() - 1));
   return Math.round(Math.min(policy.maxMs, Math.max(policy.initialMs, spread)));

@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import type { ApplyEvent, ApplySummary } from '../apply/events.js';
 import type { OutputStream } from '../cli/command.js';
 import { ApplyProgress } from './apply-state.js';
@@ -46,7 +46,11 @@ function lineReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: st
   };
 }
 
+/** Loaded only when bars are drawn: most runs (CI, pipes, --json) never need it. */
+const loadCliProgress = (): typeof import('cli-progress') => createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
+
 function barsReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: string) => string): Reporter {
+  const cliProgress = loadCliProgress();
   const progress = new ApplyProgress();
   const bars = new cliProgress.MultiBar(
     { stream: stderr as NodeJS.WritableStream, clearOnComplete: false, hideCursor: true, format: '{label} {bar} {value}/{total} {info}', barsize: 30 },

@@ -105,10 +105,11 @@ describe('waitForResult', () => {
 });
 
 describe('pollDelayMs', () => {
-  test('jitter spreads around the interval but never below the floor or above the cap', () => {
+  test('jitter spreads around the interval but never below the floor or above the cap; the first wait is exact', () => {
     const policy = { ...DEFAULT_POLL_POLICY, jitter: 0.2 };
     expect(pollDelayMs(policy, 0, () => 0)).toBe(5_000);
-    expect(pollDelayMs(policy, 0, () => 1)).toBe(6_000);
+    expect(pollDelayMs(policy, 0, () => 1)).toBe(5_000);
+    expect(pollDelayMs(policy, 1, () => 1)).toBe(9_000);
     expect(pollDelayMs(policy, 2, () => 0)).toBe(9_000);
     expect(pollDelayMs(policy, 2, () => 1)).toBe(13_500);
     expect(pollDelayMs(policy, 50, () => 1)).toBe(30_000);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { applySpec } from '../../apply/apply-spec.js';
 import { looksLikeSavedPlan, readSavedPlan, type SavedPlan } from '../../apply/saved-plan.js';
 import { RenderError } from '../../errors.js';
-import { startMockServer, type MockServer } from '../../mock/index.js';
+import type { MockServer } from '../../mock/index.js';
 import { createClient, type PollPolicy } from '../../provider/index.js';
 import type { Plan } from '../../plan/build.js';
 import { createReporter, reporterMode } from '../../report/apply-reporter.js';
@@ -61,7 +61,8 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
   const growth = numberOption(values, 'poll-growth', 1, 4);
   const settleAfter = durationOption(values, 'settle-after');
   const requestTimeoutMs = durationOption(values, 'request-timeout');
-  const mock: MockServer | undefined = mockMode ? await startMockServer() : undefined;
+  // The embedded server is loaded only for --mock.
+  const mock: MockServer | undefined = mockMode ? await (await import('../../mock/index.js')).startMockServer() : undefined;
   const client = mock
     ? createClient({ baseUrl: mock.url, apiKey: mock.apiKey, requestTimeoutMs })
     : createClient({ apiKey: io.env.WAVESPEED_API_KEY, baseUrl: io.env.WAVESPEED_BASE_URL || undefined, requestTimeoutMs });

@@ -26,7 +26,7 @@
  *                                    the machine only ever adds time), every run is shown
  *   BENCH_APPLY_CONCURRENCY=100      --concurrency
  *   BENCH_APPLY_RENDER_MS=1000       the mock's completeAfterMs
- *   BENCH_APPLY_POLL_MS=<ms>         --poll-interval (default: render time + 5 %, see pollIntervalMs below)
+ *   BENCH_APPLY_POLL_MS=<ms>         --poll-interval (default: render time + 2 %, see pollIntervalMs below)
  *   BENCH_APPLY_KEEP=1               keep the temporary folders (their paths are printed)
  *   BENCH_APPLY_CPU_PROF=1           run the child with --cpu-prof (profiles land in the kept folder)
  *   BENCH_APPLY_PRELOAD=file.mjs      one more --import for the child (diagnostics: timers, fs wrappers)
@@ -65,13 +65,15 @@ const SCENES = ['beach', 'city', 'desert', 'forest', 'harbor', 'market', 'meadow
 const MOODS = ['calm', 'bright', 'moody', 'playful', 'dramatic'];
 
 /**
- * The poll interval. Without --mock, apply polls with the default growth (×1.5 per poll, ±10 % jitter, never
- * below the interval): a first poll shortly after the render finishes catches nearly every shot with one poll,
- * while a short interval overshoots (250 ms → polls at 0.25, 0.63, 1.19 s; 200 ms → 0.2, 0.5, 0.95, 1.63 s) and
- * costs more requests. 5 % over the render time leaves room for the server's timers and the round trip.
+ * The poll interval. Without --mock, apply polls with the default growth (×1.5 per poll; the first wait is exact,
+ * later ones get ±10 % jitter, never below the interval): a first poll shortly after the render finishes catches
+ * nearly every shot with one poll, while a short interval overshoots (250 ms → polls at 0.25, 0.63, 1.19 s;
+ * 200 ms → 0.2, 0.5, 0.95, 1.63 s) and costs more requests. 2 % over the render time leaves room for the
+ * server's timers and the round trip (the "poll" column shows whether any first poll came too early: it would
+ * read more than one poll per shot).
  */
 function pollIntervalMs(renderMs) {
-  return Math.ceil(renderMs * 1.05);
+  return Math.ceil(renderMs * 1.02);
 }
 
 function intEnv(name, fallback) {

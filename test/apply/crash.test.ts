@@ -7,22 +7,9 @@ import {
   render, sha256File, spawnRender, type Project, type RunResult, type Running,
   sleep,
 } from './helpers.js';
-import type { MockServer } from '../../src/mock/index.js';
+import { createRng, type MockServer } from '../../src/mock/index.js';
 
 beforeAll(ensureBuilt, 180_000);
-
-/** mulberry32: a seeded schedule, so a failing kill pattern can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 
 type KillPoint = { name: string; when: (run: Running) => Promise<void> };
 
@@ -69,7 +56,7 @@ describe('SIGKILL at any moment, then apply again', () => {
     });
     // The budget is exactly the plan: an intent counted twice, or a kill that fooled the guard, would stop a run.
     const p = makeProject({ shots: 14, concurrency: 3, budgetUsd: 17.64 });
-    const random = rng(20240607);
+    const random = createRng(20240607); // seeded, so a failing kill pattern can be replayed
     const points: KillPoint[] = [
       { name: 'right after the first submit is recorded', when: (r) => r.waitForStderr(/^submitted /) },
       { name: 'after a shot rendered, before its download', when: (r) => r.waitForStderr(/^rendered /) },

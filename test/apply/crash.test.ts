@@ -3,7 +3,7 @@ import { serializeLockfile } from '../../src/apply/lockfile.js';
 import { readCurrentLock } from '../../src/apply/store.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  apply, ensureBuilt, expectExit, expectVerifiedOutputs, FAST, keptCents, linesOf, makeProject, mockServer, planJson, readLock,
+  applyUntilDone, apply, ensureBuilt, expectExit, expectVerifiedOutputs, FAST, keptCents, linesOf, makeProject, mockServer, planJson, readLock,
   render, sha256File, spawnRender, type Project, type RunResult, type Running,
   sleep,
 } from './helpers.js';
@@ -32,18 +32,6 @@ async function checkAfterKill(p: Project, server: MockServer, killed: RunResult,
     if (s.action === 'create') expect(st, `${point}: ${s.id}`).toBe('not_rendered');
     else expect(['submitting', 'unknown', 'submitted', 'processing', 'completed'], `${point}: ${s.id}`).toContain(st);
   }
-}
-
-async function applyUntilDone(p: Project, server: MockServer, maxRuns = 4): Promise<RunResult[]> {
-  const runs: RunResult[] = [];
-  for (let i = 0; i < maxRuns; i++) {
-    const r = await apply(p, server);
-    runs.push(r);
-    if (r.code === 0) return runs;
-    // A run after a kill may fail a shot only in ways a rerun cures; it must never be refused outright.
-    expect(r.code, r.stderr).toBe(1);
-  }
-  throw new Error(`not done after ${maxRuns} runs:\n${runs.map((r) => r.stderr).join('\n----\n')}`);
 }
 
 describe('SIGKILL at any moment, then apply again', () => {

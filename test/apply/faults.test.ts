@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MockServer } from '../../src/mock/index.js';
 import {
-  actions, apply, ensureBuilt, expectExit, expectVerifiedOutputs, FAST, keptCents, linesOf, makeProject, mockServer, planJson,
+  applyUntilDone, actions, apply, ensureBuilt, expectExit, expectVerifiedOutputs, FAST, keptCents, linesOf, makeProject, mockServer, planJson,
   readLock, shotOf, spawnRender, type Project, type RunResult,
   sleep,
 } from './helpers.js';
@@ -16,19 +16,6 @@ async function until(server: MockServer, done: (s: ReturnType<MockServer['stats'
     await sleep(5);
   }
   throw new Error(`server never reached the state: ${JSON.stringify(server.stats())}`);
-}
-
-/** Apply until exit 0; every run before must fail (exit 1) only for reasons the test allows. */
-async function applyUntilDone(p: Project, server: MockServer, allowed: RegExp, maxRuns = 6): Promise<RunResult[]> {
-  const runs: RunResult[] = [];
-  for (let i = 0; i < maxRuns; i++) {
-    const r = await apply(p, server);
-    runs.push(r);
-    if (r.code === 0) return runs;
-    expect(r.code, r.stderr).toBe(1);
-    for (const line of linesOf(r.stderr, / FAILED /)) expect(line).toMatch(allowed);
-  }
-  throw new Error(`not done after ${maxRuns} runs:\n${runs.map((r) => r.stderr).join('\n----\n')}`);
 }
 
 describe('a submit whose response is lost', () => {
@@ -115,7 +102,7 @@ describe('429 storms', () => {
     const server = await mockServer({ seed: 11, faults: { routes: [...routes], rateLimitRate: rate, retryAfterSeconds } });
     const p = makeProject({ shots: 5, concurrency: 5 });
     // A shot may give up on a storm that lasts too long: then the next apply resumes it, still paying once.
-    await applyUntilDone(p, server, /(submit refused|could not follow prediction).*rate limit|429|RATE_LIMITED/i);
+    await applyUntilDone(p, server, { maxRuns: 6, allowed: /(submit refused|could not follow prediction).*rate limit|429|RATE_LIMITED/i });
     const stats = server.stats();
     expect(stats.faults.rateLimit).toBeGreaterThan(5);
     expect(stats).toMatchObject({ submissions: 5, duplicateSubmissions: 0 });

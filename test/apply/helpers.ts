@@ -412,3 +412,20 @@ export function outputFiles(p: Project): string[] {
   if (!existsSync(p.outputDir)) return [];
   return readdirSync(p.outputDir).filter((f) => f.endsWith('.mp4')).sort();
 }
+
+/**
+ * Apply until it exits 0. Every run before must exit 1 (a shot failed in a way a rerun cures), never be refused
+ * outright; with `allowed`, each of its FAILED lines must match it.
+ */
+export async function applyUntilDone(p: Project, server: MockServer, o: { maxRuns?: number; allowed?: RegExp } = {}): Promise<RunResult[]> {
+  const runs: RunResult[] = [];
+  const maxRuns = o.maxRuns ?? 4;
+  for (let i = 0; i < maxRuns; i++) {
+    const r = await apply(p, server);
+    runs.push(r);
+    if (r.code === 0) return runs;
+    expect(r.code, r.stderr).toBe(1);
+    if (o.allowed) for (const line of linesOf(r.stderr, / FAILED /)) expect(line).toMatch(o.allowed);
+  }
+  throw new Error(`not done after ${maxRuns} runs:\n${runs.map((r) => r.stderr).join('\n----\n')}`);
+}

@@ -183,8 +183,8 @@ shots:
 /** What a finished apply leaves: every shot completed in the lockfile, its output file on disk. */
 async function writeRendered(specFile) {
   const { planSpec } = await dist('plan/plan-spec.js');
-  const { serializeLockfile, lockfilePath } = await dist('apply/lockfile.js');
-  const { emptyLockfile } = await dist('apply/lock-schema.js');
+  const { serializeLockfile, lockfilePath } = await dist('lock/file.js');
+  const { emptyLockfile } = await dist('lock/schema.js');
   const { plan, spec } = planSpec(specFile, { endpoint: ENDPOINT });
   const lock = emptyLockfile(spec.name);
   const dir = path.dirname(specFile);

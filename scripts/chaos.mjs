@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readCurrentLock } from '../dist/apply/store.js';
+import { readCurrentLock } from '../dist/lock/store.js';
 import { normalizeBaseUrl } from '../dist/cli/options.js';
 import { spentCents } from '../dist/plan/build.js';
 import { createRng, startMockServer } from '../dist/mock/index.js';

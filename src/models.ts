@@ -1,7 +1,6 @@
 /**
  * The one price table (API.md "Price"). Money is integer cents everywhere: $0.42/s is 42 cents per second, so
- * a 7 s shot is exactly 294 cents. Prices change: `render plan --check-price` (with a key) compares this table
- * against the server's /api/v3/model/price.
+ * a 7 s shot is exactly 294 cents (the money helpers are in money.ts).
  */
 
 export const DEFAULT_MODEL = 'kwaivgi/kling-v3.0-4k/image-to-video';
@@ -55,24 +54,4 @@ export function costCents(model: string, durationSeconds: number): number {
   const info = MODELS[model];
   if (!info) throw new Error(`no price for model ${model}`);
   return info.centsPerSecond * durationSeconds;
-}
-
-/** Cents to a `12.34` string; never through floating-point dollars arithmetic. */
-export function formatUsd(cents: number): string {
-  const sign = cents < 0 ? '-' : '';
-  const abs = Math.abs(cents);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
-}
-
-/** A user-typed dollar amount (`60`, `59.5`, `0.42`) to integer cents, exactly; null when it is not one. */
-export function parseUsd(text: string): number | null {
-  const m = /^\s*(\d+)(?:\.(\d{1,2}))?\s*$/.exec(text);
-  if (!m) return null;
-  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
-}
-
-/** A dollar amount from YAML/JSON (a number) to integer cents; null when it has sub-cent precision. */
-export function usdToCents(usd: number): number | null {
-  if (!Number.isFinite(usd) || usd < 0) return null;
-  return parseUsd(String(usd));
 }

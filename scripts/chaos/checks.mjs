@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { readLockfile, lockfilePath, writeLockfile } from '../../dist/apply/lockfile.js';
-import { journalPath, readCurrentLock } from '../../dist/apply/store.js';
+import { readLockfile, lockfilePath, writeLockfile } from '../../dist/lock/file.js';
+import { journalPath, readCurrentLock } from '../../dist/lock/store.js';
 import { spentCents } from '../../dist/plan/build.js';
 import { planSpec } from '../../dist/plan/plan-spec.js';
 

@@ -1,16 +1,13 @@
 import { RenderError } from '../errors.js';
 import type { PlanTotals } from '../plan/build.js';
-import type { PlannedSpec } from '../plan/plan-spec.js';
-import { planSpec } from '../plan/plan-spec.js';
-import { checkSpec } from '../spec/check.js';
-import { loadSpec } from '../spec/load.js';
+import { planValidSpec, validateSpec, type PlannedSpec } from '../plan/plan-spec.js';
 import type { PollPolicy, WaveSpeedClient } from '../provider/index.js';
-import { usd } from '../report/format.js';
+import { usd } from '../money.js';
 import type { ApplySummary, Emit } from './events.js';
-import { acquireProcessLock } from './process-lock.js';
+import { acquireProcessLock } from '../lock/process-lock.js';
 import { runApply } from './run.js';
-import { checkSavedPlan, type SavedPlan } from './saved-plan.js';
-import { LockStore, stateDir } from './store.js';
+import { checkSavedPlan, type SavedPlan } from '../plan/saved-plan.js';
+import { LockStore, stateDir } from '../lock/store.js';
 import { sweepLeftovers } from './sweep.js';
 
 export interface ApplySpecOptions {
@@ -47,13 +44,12 @@ export type ApplyOutcome =
  * planning to the last record, so two applies can never plan the same money.
  */
 export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
-  // The lock is per spec name, so read just enough to know it (a bad spec fails here, having written nothing);
+  // The lock is per spec name, so the spec is validated first (a bad spec fails here, having written nothing);
   // the plan is made under the lock, so no other run can change the lockfile between plan and apply.
-  const loaded = loadSpec(o.spec);
-  const { name } = checkSpec(loaded);
-  const release = acquireProcessLock(stateDir(loaded.file), name);
+  const valid = validateSpec(o.spec);
+  const release = acquireProcessLock(stateDir(valid.loaded.file), valid.spec.name);
   try {
-    const planned = planSpec(o.spec, { endpoint: o.endpoint, maxRunCents: o.maxRunCents, select: o.select });
+    const planned = planValidSpec(valid, { endpoint: o.endpoint, maxRunCents: o.maxRunCents, select: o.select });
     if (o.savedPlan) checkSavedPlan(o.savedPlan, planned.plan);
     const { plan } = planned;
     o.show?.(planned);
@@ -78,8 +74,8 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
 
 /** Name the cap the plan passes, the spec's budget or this run's --max-cost, with the figures behind it. */
 function overBudgetError(t: PlanTotals): RenderError {
-  const overBudget = t.afterApplyCents - t.budgetCents;
-  const overRun = t.maxRunCents === undefined ? 0 : t.costCents - t.maxRunCents;
+  const overBudget = t.overSpecBudgetCents;
+  const overRun = t.overMaxCostCents;
   const caps: string[] = [];
   if (overBudget > 0) caps.push(`over budget by ${usd(overBudget)} (${usd(t.spentCents)} spent before + ${usd(t.costCents)} this apply, budget ${usd(t.budgetCents)})`);
   if (overRun > 0) caps.push(`over --max-cost by ${usd(overRun)} (${usd(t.costCents)} this apply, --max-cost ${usd(t.maxRunCents ?? 0)})`);

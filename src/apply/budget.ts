@@ -1,5 +1,5 @@
 import { RenderError } from '../errors.js';
-import { usd } from '../report/format.js';
+import { usd } from '../money.js';
 
 /**
  * The runtime guard (DESIGN.md rule 4): money already spent, plus money in flight, plus the submit about to

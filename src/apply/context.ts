@@ -2,7 +2,7 @@ import type { LimitFunction } from 'p-limit';
 import type { PollPolicy, WaveSpeedClient } from '../provider/index.js';
 import type { BudgetGuard } from './budget.js';
 import type { Emit } from './events.js';
-import type { LockStore } from './store.js';
+import type { LockStore } from '../lock/store.js';
 import type { Uploader } from './uploads.js';
 
 /** What every step of an apply shares: the injected client and clock, the durable store, the guards. */

@@ -14,7 +14,6 @@ export type ApplyEvent =
   | { type: 'done'; id: string }
   | { type: 'failed'; id: string; code: string; message: string; hint?: string }
   | { type: 'skipped'; id: string; reason: string }
-  | { type: 'stopping'; reason: string; inFlight: number }
   | { type: 'summary'; summary: ApplySummary };
 
 export interface ApplySummary {

@@ -4,7 +4,8 @@ import { isRenderError, RenderError } from '../errors.js';
 import { failedPredictionError, type Prediction } from '../provider/index.js';
 import type { PlannedShot } from '../plan/build.js';
 import { iso, type RunContext } from './context.js';
-import type { LockOutput, LockTake } from './lock-schema.js';
+import type { LockOutput, LockTake } from '../lock/schema.js';
+import { takeById } from '../lock/takes.js';
 import { fail, messageOf } from './submit.js';
 
 /**
@@ -49,8 +50,7 @@ export async function followShot(ctx: RunContext, shot: PlannedShot, predictionI
 
 /** The upload URLs a take sent (recorded with its intent); for a lockfile without them, the shot's current uploads. */
 function uploadUrlsOf(ctx: RunContext, shot: PlannedShot, predictionId: string): string[] {
-  const entry = ctx.store.lock.shots[shot.id];
-  const take = entry?.prediction_id === predictionId ? entry : entry?.history.find((t) => t.prediction_id === predictionId);
+  const take = takeById(ctx.store.lock.shots[shot.id], predictionId);
   if (take?.urls) return Object.values(take.urls);
   return shot.images.flatMap((img) => ctx.store.lock.uploads[img.sha256]?.url ?? []);
 }
@@ -93,10 +93,9 @@ export async function downloadShot(ctx: RunContext, shotId: string, take: LockTa
   return true;
 }
 
-async function markOutputGone(ctx: RunContext, shotId: string, predictionId: string, message: string): Promise<void> {
-  const shot = ctx.store.lock.shots[shotId];
-  if (shot?.prediction_id === predictionId) shot.error = { code: 'OUTPUT_GONE', message: `output deleted on the server before it was downloaded: ${message}` };
-  ctx.store.compact();
+function markOutputGone(ctx: RunContext, shot: string, predictionId: string, message: string): Promise<void> {
+  const at = iso(ctx.now());
+  return ctx.store.record({ t: 'gone', at, shot, prediction_id: predictionId, message: `output deleted on the server before it was downloaded: ${message}` });
 }
 
 /** If an earlier take of this shot owns the file name, move its file aside and record where it went. */

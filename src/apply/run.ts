@@ -2,15 +2,16 @@ import { mkdirSync } from 'node:fs';
 import pLimit from 'p-limit';
 import path from 'node:path';
 import type { Plan, PlannedShot } from '../plan/build.js';
-import { spentCents } from '../plan/build.js';
+import { spentCents } from '../lock/takes.js';
 import type { PollPolicy, WaveSpeedClient } from '../provider/index.js';
 import { BudgetGuard } from './budget.js';
 import type { RunContext } from './context.js';
 import type { ApplySummary, Emit } from './events.js';
 import { downloadShot, followShot } from './follow.js';
-import type { LockStore } from './store.js';
+import type { LockStore } from '../lock/store.js';
 import { fail, settleLost, submitShot } from './submit.js';
 import { Uploader } from './uploads.js';
+import { sleep } from '../util/sleep.js';
 
 export interface RunApplyOptions {
   plan: Plan;
@@ -55,7 +56,7 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
     client: o.client, store: o.store, budget: new BudgetGuard(Math.max(0, limit)), emit,
     uploader: new Uploader(o.client, o.store, o.plan.endpoint, now, { onUpload: (u) => emit({ type: 'upload', ...u }) }),
     endpoint: o.plan.endpoint, model: o.plan.model, specDir: path.dirname(o.plan.specFile), outputDir: o.plan.outputDir,
-    poll: o.poll ?? {}, settleAfterMs: o.settleAfterMs ?? 60_000, requestTimeoutMs: o.requestTimeoutMs ?? 60_000, now, sleep: o.sleep ?? abortableSleep,
+    poll: o.poll ?? {}, settleAfterMs: o.settleAfterMs ?? 60_000, requestTimeoutMs: o.requestTimeoutMs ?? 60_000, now, sleep: o.sleep ?? sleep,
     stop: {}, signal: o.signal, downloads: pLimit(o.downloadConcurrency ?? 8), settling: pLimit(1), paid: { cents: 0 },
   };
   const onStop = () => {
@@ -117,19 +118,4 @@ async function resumeId(ctx: RunContext, shot: PlannedShot): Promise<string | un
   if (settled !== 'resubmit') return settled;
   if (entry.fingerprint !== shot.fingerprint) return undefined; // inputs changed since: the next apply renders them
   return submitShot(ctx, shot.costCents === 0 ? { ...shot, costCents: entry.cost_cents } : shot);
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -3,6 +3,7 @@ import { backoffDelayMs } from '../provider/index.js';
 import type { PlannedShot } from '../plan/build.js';
 import type { RunContext } from './context.js';
 import { iso } from './context.js';
+import { claimedPredictionIds } from '../lock/takes.js';
 import { settleIntent } from './settle.js';
 
 /** How often one shot's submit is sent again after a 429 (a refusal: nothing was created or charged). */
@@ -103,7 +104,7 @@ export async function settleLost(
   const result = await ctx.settling(async () => {
     let r;
     try {
-      r = await settleIntent(ctx.client, { model: ctx.model, body, since, now: ctx.now(), claimed: claimedIds(ctx), signal: ctx.signal });
+      r = await settleIntent(ctx.client, { model: ctx.model, body, since, now: ctx.now(), claimed: claimedPredictionIds(ctx.store.lock), signal: ctx.signal });
     } catch (err) {
       fail(ctx, shotId, err, 'could not list predictions to settle a lost submit; `render apply` again settles it');
       return undefined;
@@ -129,14 +130,6 @@ export async function settleLost(
     hint: 'check the WaveSpeed dashboard; `render apply` again retries the settlement',
   });
   return undefined;
-}
-
-function claimedIds(ctx: RunContext): Set<string> {
-  const ids = new Set<string>();
-  for (const shot of Object.values(ctx.store.lock.shots)) {
-    for (const take of [shot, ...shot.history]) if (take.prediction_id) ids.add(take.prediction_id);
-  }
-  return ids;
 }
 
 export function fail(ctx: RunContext, id: string, err: unknown, what: string): void {

@@ -1,12 +1,12 @@
 import type { WaveSpeedClient } from '../provider/index.js';
 import type { PlannedShot } from '../plan/build.js';
-import type { LockStore } from './store.js';
+import type { LockStore } from '../lock/store.js';
 
 /** Uploaded media lives 7 days on the server (API.md); reuse an upload for at most 6, to be safe. */
 export const UPLOAD_REUSE_MS = 6 * 24 * 3600 * 1000;
 
 export interface UploadEvents {
-  onUpload?: (e: { path: string; sha256: string; state: 'uploaded' | 'reused'; url: string }) => void;
+  onUpload?: (e: { path: string; sha256: string; url: string }) => void;
 }
 
 /**
@@ -55,7 +55,7 @@ export class Uploader {
       t: 'upload', at: new Date(this.now()).toISOString(), sha256: image.sha256, url: result.url,
       endpoint: this.endpoint, bytes: result.size ?? 0,
     });
-    this.events.onUpload?.({ path: image.path, sha256: image.sha256, state: 'uploaded', url: result.url });
+    this.events.onUpload?.({ path: image.path, sha256: image.sha256, url: result.url });
     return result.url;
   }
 

@@ -1,11 +1,6 @@
 import { parseArgs } from 'node:util';
 import { RenderError } from '../errors.js';
-
-export interface OutputStream {
-  write(text: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
+import type { OutputStream } from '../report/output.js';
 
 /** Everything a command touches outside itself, injected so commands run in-process in tests. */
 export interface CliIO {

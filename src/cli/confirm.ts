@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { RenderError } from '../errors.js';
-import { usd } from '../report/format.js';
+import { usd } from '../money.js';
 import type { CliIO } from './command.js';
 
 /**

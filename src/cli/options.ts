@@ -1,6 +1,6 @@
 import { RenderError } from '../errors.js';
-import { DEFAULT_BASE_URL } from '../provider/index.js';
-import { parseUsd } from '../models.js';
+import { DEFAULT_BASE_URL, MOCK_ENDPOINT, normalizeBaseUrl } from '../endpoint.js';
+import { parseUsd } from '../money.js';
 import { compileGlobs } from '../util/glob.js';
 import { parseDuration } from '../util/duration.js';
 import type { OptionDef, OptionValues } from './command.js';
@@ -17,24 +17,10 @@ export const COMMON = {
 
 /** Which endpoint a plan is for: `mock`, or the base URL's origin (the lockfile records it per shot). */
 export function endpointOf(values: OptionValues, env: Record<string, string | undefined>): string {
-  if (values.mock) return 'mock';
-  return normalizeBaseUrl(env.WAVESPEED_BASE_URL || DEFAULT_BASE_URL);
+  if (values.mock) return MOCK_ENDPOINT;
+  return normalizeBaseUrl(env.WAVESPEED_BASE_URL || DEFAULT_BASE_URL, [env.WAVESPEED_API_KEY]);
 }
 
-export function normalizeBaseUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new RenderError('USAGE', `WAVESPEED_BASE_URL is not a URL: ${JSON.stringify(text)}`, {
-      hint: `unset it to use ${DEFAULT_BASE_URL}, or set it to a WaveSpeed-compatible server such as http://127.0.0.1:8787`,
-    });
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new RenderError('USAGE', `WAVESPEED_BASE_URL must be an http(s) URL, got ${url.protocol}`);
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
 
 export function maxCostOf(values: OptionValues): number | undefined {
   const text = values['max-cost'];

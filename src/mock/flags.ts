@@ -1,5 +1,5 @@
 import { RenderError } from '../errors.js';
-import { parseUsd } from '../models.js';
+import { parseUsd } from '../money.js';
 import { parseDuration } from '../util/duration.js';
 import { normalizeFaults } from './faults.js';
 import { resolveMockOptions } from './server.js';

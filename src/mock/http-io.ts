@@ -87,15 +87,3 @@ export async function readJsonObject(req: IncomingMessage): Promise<Record<strin
   }
   return value as Record<string, unknown>;
 }
-
-/** JSON with object keys sorted at every level: two bodies that differ only in key order are the same request. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}

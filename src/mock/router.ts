@@ -5,6 +5,7 @@ import { NO_FAULTS, type RequestFaults } from './faults.js';
 import { HttpError, errorReply, readJsonObject, writeReply, type Reply } from './http-io.js';
 import { handleBalance, handleList, handlePrice, handleResult, handleSubmit } from './routes-api.js';
 import { handleBinaryUpload, handleUploadPut, handleUploadTicket, serveMedia, serveOutput } from './routes-media.js';
+import { sleepUnref } from '../util/sleep.js';
 
 /** Test hooks, outside /api/v3: no key, never faulted. */
 function handleStats(ctx: MockContext): Reply {
@@ -69,11 +70,6 @@ function isAuthorized(ctx: MockContext, req: IncomingMessage): boolean {
   return m?.[1]?.trim() === ctx.apiKey;
 }
 
-function sleep(ms: number): Promise<void> {
-  // unref: a pending delay never keeps the process alive once the server is closed.
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve();
-}
-
 /** Answers for the injected request faults that replace handling; null = handle the request. */
 function injectedReply(ctx: MockContext, faults: RequestFaults): Reply | null {
   switch (faults.action) {
@@ -114,10 +110,10 @@ export async function handleRequest(ctx: MockContext, req: IncomingMessage, res:
   }
   const faults = found.route.name === null ? NO_FAULTS : ctx.faults.planRequest(found.route.name);
   if (faults.action !== 'none') ctx.log(`mock: fault ${faults.action} on ${found.route.name}`);
-  await sleep(faults.latencyMs);
+  await sleepUnref(faults.latencyMs);
   if (ctx.closed) return writeReply(res, { kind: 'destroy' });
   const r: RouteRequest = { req, url, params: found.params, faults };
   const reply = injectedReply(ctx, faults) ?? (await runHandler(ctx, r, found.route));
-  if (reply.kind !== 'destroy') await sleep(faults.slowMs);
+  if (reply.kind !== 'destroy') await sleepUnref(faults.slowMs);
   writeReply(res, reply);
 }

@@ -1,4 +1,5 @@
-import { MODELS, formatUsd } from '../models.js';
+import { MODELS } from '../models.js';
+import { formatUsd } from '../money.js';
 import { wirePrediction, type MockContext, type RouteRequest } from './context.js';
 import { HttpError, envelope, readJsonObject, type Reply } from './http-io.js';
 import type { ListQuery } from './predictions.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './http-io.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import type { FaultInjector } from './faults.js';
 import type { Prediction, PredictionStore } from './predictions.js';
 import type { MockStats } from './types.js';

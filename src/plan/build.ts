@@ -1,6 +1,8 @@
 import path from 'node:path';
-import type { Lockfile, LockTake } from '../apply/lock-schema.js';
-import { costCents, usdToCents, type VideoRequest } from '../models.js';
+import type { Lockfile, LockTake } from '../lock/schema.js';
+import { spentCents } from '../lock/takes.js';
+import { costCents, type VideoRequest } from '../models.js';
+import { usdToCents } from '../money.js';
 import type { Spec } from '../spec/schema.js';
 import { decideAction, SUBMITTING, type Action } from './diff.js';
 import { contentRequest, fingerprintOf } from './fingerprint.js';
@@ -34,6 +36,9 @@ export interface PlanTotals {
   afterApplyCents: number;
   /** How far `afterApplyCents` passes the budget (or the cost passes --max-cost); 0 when within. */
   overBudgetCents: number;
+  /** The two caps apart: how far past budget.max_usd, and how far past --max-cost (0 when within each). */
+  overSpecBudgetCents: number;
+  overMaxCostCents: number;
   maxRunCents?: number;
 }
 
@@ -105,27 +110,18 @@ export function buildPlan(input: BuildPlanInput): Plan {
 function totalsOf(shots: PlannedShot[], spent: number, budget: number, maxRun?: number): PlanTotals {
   const cost = shots.reduce((n, s) => n + s.costCents, 0);
   const after = spent + cost;
-  const over = Math.max(after - budget, maxRun === undefined ? 0 : cost - maxRun, 0);
+  const overSpecBudget = Math.max(0, after - budget);
+  const overMaxCost = maxRun === undefined ? 0 : Math.max(0, cost - maxRun);
   return {
     shots: shots.length,
     toSubmit: shots.filter((s) => SUBMITTING.has(s.action)).length,
     costCents: cost, spentCents: spent, budgetCents: budget, afterApplyCents: after,
-    overBudgetCents: over, maxRunCents: maxRun,
+    overBudgetCents: Math.max(overSpecBudget, overMaxCost), overSpecBudgetCents: overSpecBudget, overMaxCostCents: overMaxCost,
+    maxRunCents: maxRun,
   };
 }
 
 export function budgetCentsOf(spec: Spec): number {
   // Sub-cent budgets round down: the cap is never looser than written.
   return usdToCents(spec.budget.max_usd) ?? Math.floor(spec.budget.max_usd * 100);
-}
-
-/** Everything this spec has paid on an endpoint: every take not refunded (a failed task is refunded). */
-export function spentCents(lock: Lockfile, endpoint: string): number {
-  let total = 0;
-  for (const shot of Object.values(lock.shots)) {
-    for (const take of [shot, ...shot.history]) {
-      if (take.endpoint === endpoint && take.status !== 'failed') total += take.cost_cents;
-    }
-  }
-  return total;
 }

@@ -1,7 +1,9 @@
-import type { LockShot, LockTake } from '../apply/lock-schema.js';
+import type { LockShot, LockTake } from '../lock/schema.js';
 import type { VideoRequest } from '../models.js';
+import { describeEndpoint } from '../endpoint.js';
 
-export type Action = 'create' | 'unchanged' | 'replace' | 'resume' | 'retry' | 'blocked';
+export const ACTIONS = ['create', 'unchanged', 'replace', 'resume', 'retry', 'blocked'] as const;
+export type Action = (typeof ACTIONS)[number];
 
 /** Actions that submit a new prediction (and so cost money). */
 export const SUBMITTING: ReadonlySet<Action> = new Set(['create', 'replace', 'retry']);
@@ -37,8 +39,7 @@ export function decideAction(input: DiffInput): Decision {
   const { entry, endpoint, fingerprint } = input;
   if (!entry) return { action: 'create', reason: 'never rendered' };
   if (entry.endpoint !== endpoint) {
-    const where = entry.endpoint === 'mock' ? 'the local mock server' : entry.endpoint;
-    return { action: 'create', reason: `rendered only on ${where}, never on ${endpoint === 'mock' ? 'the mock server' : endpoint}` };
+    return { action: 'create', reason: `rendered only on ${describeEndpoint(entry.endpoint)}, never on ${describeEndpoint(endpoint)}` };
   }
   const inFlight = entry.status !== 'completed' && entry.status !== 'failed';
   if (inFlight) return resumeDecision(entry, entry.fingerprint !== fingerprint);

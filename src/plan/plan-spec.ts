@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
-import type { Lockfile } from '../apply/lock-schema.js';
-import { lockfilePath } from '../apply/lockfile.js';
-import { readCurrentLock } from '../apply/store.js';
+import type { Lockfile } from '../lock/schema.js';
+import { lockfilePath } from '../lock/file.js';
+import { readCurrentLock } from '../lock/store.js';
 import { checkSpec } from '../spec/check.js';
 import { loadSpec, type LoadedSpec } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
@@ -43,7 +43,11 @@ export interface PlannedSpec extends ValidSpec {
 
 /** validate + read the lockfile + build the plan. No network. */
 export function planSpec(file: string, options: PlanSpecOptions): PlannedSpec {
-  const valid = validateSpec(file);
+  return planValidSpec(validateSpec(file), options);
+}
+
+/** Read the lockfile (with any interrupted run's journal) and build the plan of a validated spec. */
+export function planValidSpec(valid: ValidSpec, options: PlanSpecOptions): PlannedSpec {
   const lockFile = lockfilePath(valid.loaded.file, valid.spec.name);
   // An interrupted run's journal counts: what it recorded was paid for.
   const lock = readCurrentLock(valid.loaded.file, valid.spec.name);

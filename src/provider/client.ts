@@ -1,4 +1,4 @@
-import { RenderError } from '../errors.js';
+import { DEFAULT_BASE_URL, normalizeBaseUrl } from '../endpoint.js';
 import { downloadFile, type DownloadOptions, type DownloadResult } from './download.js';
 import {
   getBalanceCents,
@@ -13,14 +13,14 @@ import {
 } from './endpoints.js';
 import { makeError, redactThrown } from './map-error.js';
 import { waitForPrediction, type WaitOptions } from './poll.js';
-import { createRedactor } from './redact.js';
-import { DEFAULT_RETRY_POLICY, defaultSleep, type RetryPolicy, type Sleep } from './retry.js';
+import { createRedactor } from '../util/redact.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { sleep, type Sleep } from '../util/sleep.js';
 import type { Transport } from './transport.js';
 import { uploadFile, type UploadOptions, type UploadResult } from './upload.js';
 import { packageVersion } from '../util/version.js';
 import type { Prediction } from './wire.js';
 
-export const DEFAULT_BASE_URL = 'https://api.wavespeed.ai';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 15 * 60_000;
 
@@ -35,7 +35,7 @@ export interface ClientOptions {
   downloadTimeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   /** Injected for tests (instant, recorded waits). Must reject when the signal aborts. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep?: Sleep;
   random?: () => number;
   /** Clock for Retry-After dates and poll timeouts. */
   now?: () => number;
@@ -57,33 +57,18 @@ export interface WaveSpeedClient {
   redact(text: string): string;
 }
 
-function normalizeBaseUrl(raw: string, redact: (text: string) => string): string {
-  const shown = redact(raw);
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    // reported below
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || shown !== raw) {
-    const why = shown !== raw ? 'contains the API key' : 'is not an http(s) URL';
-    throw new RenderError('USAGE', `WaveSpeed base URL "${shown}" ${why}`, { hint: 'check WAVESPEED_BASE_URL' });
-  }
-  return url.href.replace(/\/+$/, '');
-}
-
 function buildTransport(options: ClientOptions): Transport {
   const apiKey = (options.apiKey ?? process.env.WAVESPEED_API_KEY)?.trim() || undefined;
   const redact = createRedactor([apiKey]);
   const rawBase = options.baseUrl ?? (process.env.WAVESPEED_BASE_URL?.trim() || DEFAULT_BASE_URL);
   return {
-    baseUrl: normalizeBaseUrl(rawBase, redact),
+    baseUrl: normalizeBaseUrl(rawBase, [apiKey]),
     apiKey,
     clientName: options.clientName ?? 'render',
     clientVersion: options.clientVersion ?? packageVersion(),
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
-    sleep: (options.sleep as Sleep | undefined) ?? defaultSleep,
+    sleep: options.sleep ?? sleep,
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
     redact,

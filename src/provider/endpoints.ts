@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { makeError, toSubmitError, type ErrorContext } from './map-error.js';
-import { usdToCentsExact } from './money.js';
+import { usdToCentsExact } from '../money.js';
 import { abortedError } from './retry.js';
 import { contextFor, requestOnce, requestWithRetry, type Transport } from './transport.js';
 import {

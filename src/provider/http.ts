@@ -24,9 +24,3 @@ export function httpFetch(url: string | URL, init: HttpInit = {}): Promise<Respo
   // The cast: @types/node 20 types `dispatcher` with undici-types 6; an undici 7 Agent works at run time.
   return fetch(url, { dispatcher: defaultAgent(), ...init } as unknown as RequestInit);
 }
-
-export async function closeDefaultAgent(): Promise<void> {
-  const agent = sharedAgent;
-  sharedAgent = undefined;
-  await agent?.close();
-}

@@ -1,5 +1,5 @@
 import { RenderError, type ErrorCode, type RenderErrorOptions } from '../errors.js';
-import { sanitizeCause, type Redactor } from './redact.js';
+import { sanitizeCause, type Redactor } from '../util/redact.js';
 import type { Prediction } from './wire.js';
 
 /** Every error says what to do next (DESIGN.md conventions: vitest-style messages ending with an action). */

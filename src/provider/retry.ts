@@ -1,5 +1,5 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { RenderError, type ErrorCode } from '../errors.js';
+import type { Sleep } from '../util/sleep.js';
 
 /**
  * Retries live in our own code, not in the undici dispatcher, so that nock tests exercise them (LIBS.md §1) and
@@ -17,9 +17,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30_000, jitter: 1 };
 
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-export const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal });
+export type { Sleep } from '../util/sleep.js';
 
 /** Failures that another identical request may cure. Everything else (4xx, bad shapes) is final. */
 export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NETWORK', 'TIMEOUT', 'SERVER', 'RATE_LIMITED']);

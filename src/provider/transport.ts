@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../errors.js';
 import { httpFetch } from './http.js';
 import { errorFromFetchFailure, errorFromStatus, makeError, type ErrorContext } from './map-error.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../util/redact.js';
 import { abortedError, parseRetryAfter, withRetry, type RetryPolicy, type Sleep } from './retry.js';
 import { EnvelopeSchema } from './wire.js';
 

@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
 import type { ApplyEvent, ApplySummary } from '../apply/events.js';
-import type { OutputStream } from '../cli/command.js';
+import type { OutputStream } from './output.js';
 import { ApplyProgress } from './apply-state.js';
 import { displayPath } from '../util/paths.js';
-import { plural, usd } from './format.js';
+import { usd } from '../money.js';
+import { plural } from './format.js';
+import { describeEndpoint } from '../endpoint.js';
 
 export interface Reporter {
   emit(event: ApplyEvent): void;
@@ -73,7 +75,7 @@ function barsReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: st
         bars.stop();
         return void stdout.write(`${redact(formatSummary(e.summary))}\n`);
       }
-      if (e.type === 'failed' || e.type === 'stopping' || e.type === 'unknown' || e.type === 'settled') bars.log(`${redact(describeEvent(e, progress) ?? '')}\n`);
+      if (e.type === 'failed' || e.type === 'unknown' || e.type === 'settled') bars.log(`${redact(describeEvent(e, progress) ?? '')}\n`);
       refresh();
     },
     note: (text) => bars.log(`${redact(text)}\n`),
@@ -85,7 +87,7 @@ export function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefin
   const at = () => `[${p.finished}/${p.total}]`;
   switch (e.type) {
     case 'start':
-      return `applying: ${plural(e.toSubmit, 'shot')} to submit (${usd(e.costCents)}), ${e.toResume} to resume, ${e.concurrency} in flight at most, on ${e.endpoint === 'mock' ? 'the local mock server' : e.endpoint}`;
+      return `applying: ${plural(e.toSubmit, 'shot')} to submit (${usd(e.costCents)}), ${e.toResume} to resume, ${e.concurrency} in flight at most, on ${describeEndpoint(e.endpoint)}`;
     case 'upload':
       return `uploaded ${displayPath(e.path)}`;
     case 'submitted':
@@ -104,8 +106,6 @@ export function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefin
       return `${at()} FAILED ${e.id}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`;
     case 'skipped':
       return `${at()} skipped ${e.id}: ${e.reason}`;
-    case 'stopping':
-      return `${e.reason}; waiting for ${e.inFlight} in flight (Ctrl-C again to exit now: they resume next run)`;
     default:
       return undefined;
   }

@@ -1,5 +1,5 @@
 import { formatIssue, RenderError } from '../errors.js';
-import { redactText } from '../provider/redact.js';
+import { redactText } from '../util/redact.js';
 
 /** The cap on issues printed; the count of the rest is said, so a 10,000-error spec stays readable. */
 const MAX_ISSUES = 200;

@@ -1,10 +1,3 @@
-import { formatUsd } from '../models.js';
-
-export const usd = (cents: number): string => `$${formatUsd(cents)}`;
-
-/** Cents to a JSON number of dollars with two decimals (`294` → `2.94`), exact for any cent amount. */
-export const usdNumber = (cents: number): number => Number(formatUsd(cents));
-
 export function truncate(text: string, width: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= width ? flat : `${flat.slice(0, Math.max(0, width - 1))}…`;

@@ -3,15 +3,16 @@ import { MODELS } from '../models.js';
 import type { Plan, PlannedShot } from '../plan/build.js';
 import type { Action } from '../plan/diff.js';
 import { displayPath } from '../util/paths.js';
-import { plural, table, truncate, usd } from './format.js';
+import { usd } from '../money.js';
+import { plural, table, truncate } from './format.js';
+import { describeEndpoint } from '../endpoint.js';
 
 const SYMBOL: Record<Action, string> = { create: '+', replace: '~', retry: '↻', resume: '>', unchanged: '=', blocked: '!' };
 
 /** The plan as a producer would show it to a client: one row per shot, then totals and the budget line. */
 export function formatPlanTable(plan: Plan, width = 120): string {
   const lines: string[] = [];
-  const endpoint = plan.endpoint === 'mock' ? 'the local mock server' : plan.endpoint;
-  lines.push(`Plan for ${plan.name} (${displayPath(plan.specFile)}): ${plan.model} on ${endpoint}`);
+  lines.push(`Plan for ${plan.name} (${displayPath(plan.specFile)}): ${plan.model} on ${describeEndpoint(plan.endpoint)}`);
   lines.push('');
   const rows = [['', 'SHOT', 'ACTION', 'DUR', 'COST', 'PROMPT / REASON']];
   const fixed = Math.max(...plan.shots.map((s) => s.id.length), 4) + 36;
@@ -52,9 +53,7 @@ export function formatTotals(plan: Plan): string[] {
   if (t.maxRunCents !== undefined) lines.push(`  --max-cost     ${usd(t.maxRunCents).padStart(12)}`);
   if (t.overBudgetCents > 0) {
     // Name the cap that is passed: the spec's budget, or this run's --max-cost (or both).
-    const overBudget = t.afterApplyCents - t.budgetCents;
-    const overRun = t.maxRunCents === undefined ? 0 : t.costCents - t.maxRunCents;
-    const caps = [overBudget > 0 ? `BUDGET by ${usd(overBudget)}` : '', overRun > 0 ? `--max-cost by ${usd(overRun)}` : ''];
+    const caps = [t.overSpecBudgetCents > 0 ? `BUDGET by ${usd(t.overSpecBudgetCents)}` : '', t.overMaxCostCents > 0 ? `--max-cost by ${usd(t.overMaxCostCents)}` : ''];
     lines.push('');
     lines.push(`OVER ${caps.filter(Boolean).join(' and ')}: nothing will be submitted.`);
     lines.push(`  raise budget.max_usd in ${path.basename(plan.specFile)}, raise --max-cost, or render fewer shots (--only GLOB)`);

@@ -1,6 +1,8 @@
-import type { StatusReport } from '../apply/status.js';
+import type { StatusReport } from '../plan/status.js';
 import { displayPath } from '../util/paths.js';
-import { table, usd } from './format.js';
+import { usd } from '../money.js';
+import { table } from './format.js';
+import { describeEndpoint } from '../endpoint.js';
 
 export function formatStatus(r: StatusReport): string {
   const rows = [['SHOT', 'STATE', 'OUTPUT', 'COST', 'ENDPOINT', 'PREDICTION', 'NOTE']];
@@ -9,9 +11,9 @@ export function formatStatus(r: StatusReport): string {
     const state = !e ? 'not rendered' : e.status === 'submitting' || e.status === 'unknown' ? 'submit unknown' : e.status;
     const note = [!s.inSpec ? 'not in the spec any more' : '', e?.error ? `${e.error.task_code ?? e.error.code}: ${e.error.message}` : '', e && e.history.length ? `${e.history.length} earlier take(s)` : '']
       .filter(Boolean).join('; ');
-    rows.push([s.id, state, s.output === 'none' ? '—' : s.output, e ? usd(e.cost_cents) : '—', e ? (e.endpoint === 'mock' ? 'mock' : e.endpoint) : '—', e?.prediction_id ?? '—', note]);
+    rows.push([s.id, state, s.output === 'none' ? '—' : s.output, e ? usd(e.cost_cents) : '—', e ? e.endpoint : '—', e?.prediction_id ?? '—', note]);
   }
-  const spent = Object.entries(r.spentByEndpoint).map(([ep, c]) => `${usd(c)} on ${ep === 'mock' ? 'the mock server' : ep}`);
+  const spent = Object.entries(r.spentByEndpoint).map(([ep, c]) => `${usd(c)} on ${describeEndpoint(ep)}`);
   return [
     `Status of ${r.name} (${displayPath(r.specFile)})`,
     '',

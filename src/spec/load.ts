@@ -1,8 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isNode, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { RenderError, type Issue } from '../errors.js';
 import { displayPath } from '../util/paths.js';
+import { documentLocator } from './positions.js';
 
 /** A spec file read from disk: its plain data plus what is needed to point errors at lines and columns. */
 export interface LoadedSpec {
@@ -28,7 +29,7 @@ export function loadSpec(file: string): LoadedSpec {
   // logLevel 'error': the library's own warnings (a list used as a key...) must not print on stderr; the
   // problems they point at are reported as spec errors.
   const doc = parseDocument(source, { lineCounter, prettyErrors: false, logLevel: 'error' });
-  const locate = makeLocator(doc, lineCounter);
+  const locate = documentLocator(doc, lineCounter);
 
   const syntax = doc.errors.map((e): Issue => {
     // linePos is only filled in when prettyErrors is on; compute it from the offset ourselves.
@@ -140,16 +141,6 @@ function firstAlias(doc: Document, lc: LineCounter, name?: string): { line: numb
     },
   });
   return found === undefined ? undefined : lc.linePos(found);
-}
-
-function makeLocator(doc: Document, lc: LineCounter): LoadedSpec['locate'] {
-  return (pathInSpec) => {
-    for (const p = [...pathInSpec]; ; p.pop()) {
-      const node = p.length ? doc.getIn(p as unknown[], true) : doc.contents;
-      if (isNode(node) && node.range) return lc.linePos(node.range[0]);
-      if (p.length === 0) return undefined;
-    }
-  };
 }
 
 function yamlMessage(code: string, message: string, source: string, pos?: { line: number; col: number }): string {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { serializeLockfile } from '../../src/apply/lockfile.js';
-import { readCurrentLock } from '../../src/apply/store.js';
+import { serializeLockfile } from '../../src/lock/file.js';
+import { readCurrentLock } from '../../src/lock/store.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   applyUntilDone, apply, ensureBuilt, expectExit, expectVerifiedOutputs, FAST, keptCents, linesOf, makeProject, mockServer, planJson, readLock,

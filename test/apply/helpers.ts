@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, onTestFinished } from 'vitest';
-import { LockfileSchema, type Lockfile, type LockShot } from '../../src/apply/lock-schema.js';
+import { LockfileSchema, type Lockfile, type LockShot } from '../../src/lock/schema.js';
 import { startMockServer, type MockServer, type MockServerOptions } from '../../src/mock/index.js';
 
 /**

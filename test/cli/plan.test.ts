@@ -1,8 +1,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emptyLockfile, type Lockfile } from '../../src/apply/lock-schema.js';
-import { serializeLockfile } from '../../src/apply/lockfile.js';
+import { emptyLockfile, type Lockfile } from '../../src/lock/schema.js';
+import { serializeLockfile } from '../../src/lock/file.js';
 import { planSpec } from '../../src/plan/plan-spec.js';
 import { render } from '../helpers/cli.js';
 import { lockShot, REAL } from '../helpers/lock.js';
@@ -97,8 +97,8 @@ describe('render plan after an apply', () => {
     const { stdout } = await render(['plan', file, '--json', '--mock']);
     const json = JSON.parse(stdout);
     expect(json.shots.map((s: Record<string, unknown>) => s.reason)).toEqual([
-      'rendered only on https://api.wavespeed.ai, never on the mock server',
-      'rendered only on https://api.wavespeed.ai, never on the mock server',
+      'rendered only on https://api.wavespeed.ai, never on the local mock server',
+      'rendered only on https://api.wavespeed.ai, never on the local mock server',
     ]);
     expect(json.totals).toMatchObject({ to_submit: 2, spent_usd: 0 });
   });

@@ -1,4 +1,4 @@
-import { LockShotSchema, type LockShot } from '../../src/apply/lock-schema.js';
+import { LockShotSchema, type LockShot } from '../../src/lock/schema.js';
 
 export const MODEL = 'kwaivgi/kling-v3.0-4k/image-to-video';
 export const REAL = 'https://api.wavespeed.ai';

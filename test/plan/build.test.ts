@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emptyLockfile, type Lockfile } from '../../src/apply/lock-schema.js';
-import { buildPlan, spentCents, type BuildPlanInput } from '../../src/plan/build.js';
+import { emptyLockfile, type Lockfile } from '../../src/lock/schema.js';
+import { spentCents } from '../../src/lock/takes.js';
+import { buildPlan, type BuildPlanInput } from '../../src/plan/build.js';
 import { validateSpec } from '../../src/plan/plan-spec.js';
 import { lockShot, NOW, REAL } from '../helpers/lock.js';
 import { makeWorkspace, SPEC_HEAD } from '../helpers/workspace.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LockShot } from '../../src/apply/lock-schema.js';
+import type { LockShot } from '../../src/lock/schema.js';
 import type { VideoRequest } from '../../src/models.js';
 import { decideAction, SUBMITTING, type Action } from '../../src/plan/diff.js';
 import { fingerprintOf } from '../../src/plan/fingerprint.js';
@@ -36,7 +36,7 @@ interface Case {
 const CASES: [name: string, action: Action, reason: string, c: Case][] = [
   ['no lockfile entry', 'create', 'never rendered', { entry: undefined }],
   ['rendered only on the mock', 'create', 'rendered only on the local mock server, never on https://api.wavespeed.ai', { entry: renderedWith(REQUEST, { endpoint: 'mock' }) }],
-  ['rendered only on the real API, planning for the mock', 'create', 'rendered only on https://api.wavespeed.ai, never on the mock server', { entry: renderedWith(REQUEST), endpoint: 'mock' }],
+  ['rendered only on the real API, planning for the mock', 'create', 'rendered only on https://api.wavespeed.ai, never on the local mock server', { entry: renderedWith(REQUEST), endpoint: 'mock' }],
 
   ['completed, same inputs, output intact', 'unchanged', 'rendered, output intact', { entry: renderedWith(REQUEST) }],
 

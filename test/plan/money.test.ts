@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { costCents, formatUsd, MODEL_IDS, parseUsd, usdToCents } from '../../src/models.js';
+import { costCents, MODEL_IDS } from '../../src/models.js';
+import { formatUsd, parseUsd, usdToCents } from '../../src/money.js';
 import { planSpec } from '../../src/plan/plan-spec.js';
 import { render } from '../helpers/cli.js';
 import { makeWorkspace, SPEC_HEAD } from '../helpers/workspace.js';

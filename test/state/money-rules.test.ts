@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ApplyEvent } from '../../src/apply/events.js';
-import { readJournal } from '../../src/apply/journal.js';
+import { readJournal } from '../../src/lock/journal.js';
 import { runApply } from '../../src/apply/run.js';
-import { journalPath, LockStore } from '../../src/apply/store.js';
+import { journalPath, LockStore } from '../../src/lock/store.js';
 import { RenderError } from '../../src/errors.js';
 import { planSpec } from '../../src/plan/plan-spec.js';
 import { makeWorkspace, SPEC_HEAD, type Workspace } from '../helpers/workspace.js';

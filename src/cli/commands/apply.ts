@@ -1,19 +1,19 @@
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { applySpec } from '../../apply/apply-spec.js';
-import { looksLikeSavedPlan, readSavedPlan, type SavedPlan } from '../../apply/saved-plan.js';
+import { looksLikeSavedPlan, planToJson, readSavedPlan, type SavedPlan } from '../../plan/saved-plan.js';
 import { RenderError } from '../../errors.js';
 import type { MockServer } from '../../mock/index.js';
 import { createClient, type PollPolicy } from '../../provider/index.js';
 import type { Plan } from '../../plan/build.js';
 import { createReporter, reporterMode } from '../../report/apply-reporter.js';
 import { plural } from '../../report/format.js';
-import { planToJson } from '../../report/plan-json.js';
 import { formatPlanTable } from '../../report/plan-table.js';
 import type { Command, CommandContext } from '../command.js';
 import { confirmSpend } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
 import { checkSelection, COMMON, durationOption, endpointOf, intOption, maxCostOf, numberOption, selectOf } from '../options.js';
+import { MOCK_ENDPOINT } from '../../endpoint.js';
 
 /** On the embedded mock, polls are free and tasks take a fraction of a second: poll briskly. */
 const MOCK_POLL: Partial<PollPolicy> = { initialMs: 200, factor: 1.25, maxMs: 1000, jitter: 0.1 };
@@ -54,7 +54,7 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
   if (saved && (values.only !== undefined || values['max-cost'] !== undefined)) {
     throw new RenderError('USAGE', '--only and --max-cost belong to `render plan` when applying a saved plan', { hint: 'make the plan again with them' });
   }
-  const mockMode = Boolean(values.mock) || saved?.endpoint === 'mock';
+  const mockMode = Boolean(values.mock) || saved?.endpoint === MOCK_ENDPOINT;
   const endpoint = endpointOf({ ...values, mock: mockMode }, io.env);
   const concurrency = intOption(values, 'concurrency', 1, 1000);
   const firstPoll = durationOption(values, 'poll-interval');

@@ -1,10 +1,10 @@
 import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { lockfilePath, writeFileAtomic } from '../../apply/lockfile.js';
-import { looksLikeSavedPlan } from '../../apply/saved-plan.js';
+import { lockfilePath } from '../../lock/file.js';
+import { writeFileAtomic } from '../../util/atomic-file.js';
+import { looksLikeSavedPlan, planToJson } from '../../plan/saved-plan.js';
 import { RenderError } from '../../errors.js';
 import { planSpec } from '../../plan/plan-spec.js';
-import { planToJson } from '../../report/plan-json.js';
 import { formatPlanTable } from '../../report/plan-table.js';
 import { displayPath } from '../../util/paths.js';
 import type { Command } from '../command.js';

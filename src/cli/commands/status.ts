@@ -1,4 +1,4 @@
-import { shotStatus } from '../../apply/status.js';
+import { shotStatus } from '../../plan/status.js';
 import { formatStatus, statusToJson } from '../../report/status.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';

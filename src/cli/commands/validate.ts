@@ -1,6 +1,7 @@
 import { MODELS } from '../../models.js';
 import { validateSpec } from '../../plan/plan-spec.js';
-import { plural, usd } from '../../report/format.js';
+import { usd } from '../../money.js';
+import { plural } from '../../report/format.js';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 

@@ -1,4 +1,36 @@
 /**
+ * Money, in one place. Every amount inside render is integer cents (docs/ARCHITECTURE.md "Money rules"): never
+ * floating-point dollars. This file turns dollars as users type them, as YAML and JSON carry them and as the API
+ * sends them into cents, exactly, and cents back into the text and JSON numbers we print.
+ */
+
+/** Cents to a `12.34` string; never through floating-point dollars arithmetic. */
+export function formatUsd(cents: number): string {
+  const sign = cents < 0 ? '-' : '';
+  const abs = Math.abs(cents);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** Cents to `$12.34`. */
+export const usd = (cents: number): string => `$${formatUsd(cents)}`;
+
+/** Cents to a JSON number of dollars with two decimals (`294` → `2.94`), exact for any cent amount. */
+export const usdNumber = (cents: number): number => Number(formatUsd(cents));
+
+/** A user-typed dollar amount (`60`, `59.5`, `0.42`) to integer cents, exactly; null when it is not one. */
+export function parseUsd(text: string): number | null {
+  const m = /^\s*(\d+)(?:\.(\d{1,2}))?\s*$/.exec(text);
+  if (!m) return null;
+  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+}
+
+/** A dollar amount from YAML/JSON (a number) to integer cents; null when it has sub-cent precision. */
+export function usdToCents(usd: number): number | null {
+  if (!Number.isFinite(usd) || usd < 0) return null;
+  return parseUsd(String(usd));
+}
+
+/*
  * USD amounts from the API (balance, price quotes) to integer cents, without float arithmetic: the number is read
  * through its decimal text, so 0.425 is 42.5 cents exactly (0.425 * 100 is 42.49999...). The API sends numbers;
  * a numeric string is accepted too, since nothing documents the type strictly [guess].

@@ -1,4 +1,4 @@
-import type { LockOutput, LockTake } from './lock-schema.js';
+import type { LockOutput, LockTake } from './schema.js';
 
 /**
  * The write-ahead journal's records (`.render/<name>.journal.ndjson`). Each is appended and fsynced before
@@ -26,6 +26,8 @@ export type JournalRecord =
     }
   /** Outputs downloaded, verified and in place. */
   | { t: 'output'; at: string; shot: string; prediction_id: string; outputs: LockOutput[] }
+  /** The server deleted a completed take's output before it was downloaded (404): rendering it again is a choice. */
+  | { t: 'gone'; at: string; shot: string; prediction_id: string; message: string }
   /** An earlier take's file moved aside (`.takes/`) so the new take can take its name. */
   | { t: 'moved'; at: string; shot: string; prediction_id: string; from: string; to: string }
   /** A local image uploaded: reused by content until it expires. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { RenderError } from '../errors.js';
 import { displayPath } from '../util/paths.js';
-import type { JournalRecord } from './journal-records.js';
+import type { JournalRecord } from './records.js';
 
 /**
  * Append-only NDJSON journal with group commit: records appended in the same moment share one write and
@@ -105,4 +105,4 @@ export function readJournal(file: string): JournalRecord[] {
   return records;
 }
 
-const RECORD_KINDS: ReadonlySet<string> = new Set(['intent', 'submitted', 'unknown', 'refused', 'status', 'output', 'moved', 'upload', 'unfetchable']);
+const RECORD_KINDS: ReadonlySet<string> = new Set(['intent', 'submitted', 'unknown', 'refused', 'status', 'output', 'gone', 'moved', 'upload', 'unfetchable']);

@@ -1,10 +1,11 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { RenderError, type Issue } from '../errors.js';
-import { jsonFieldIssues, jsonSyntaxError, positionAt } from '../spec/json-issues.js';
+import { jsonFieldIssues, jsonSyntaxError, positionAt } from '../spec/positions.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { displayPath } from '../util/paths.js';
-import { emptyLockfile, LOCK_VERSION, LockfileSchema, type Lockfile } from './lock-schema.js';
+import { emptyLockfile, LOCK_VERSION, LockfileSchema, type Lockfile } from './schema.js';
 
 /** `<name>.lock.json` beside the spec. */
 export function lockfilePath(specFile: string, name: string): string {
@@ -98,32 +99,4 @@ export function writeLockfile(file: string, lock: Lockfile): number {
   }
   writeFileAtomic(file, text);
   return Buffer.byteLength(text);
-}
-
-export function writeFileAtomic(file: string, text: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  const fd = openSync(tmp, 'w', 0o644);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  try {
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true }); // e.g. the target is a folder: leave nothing behind
-    throw err;
-  }
-  try {
-    const dir = openSync(path.dirname(file), 'r');
-    fsyncSync(dir);
-    closeSync(dir);
-  } catch {
-    // not every platform can fsync a folder; the rename is still atomic
-  }
 }

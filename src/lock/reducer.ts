@@ -1,5 +1,6 @@
-import type { JournalRecord } from './journal-records.js';
-import type { Lockfile, LockShot, LockTake } from './lock-schema.js';
+import type { JournalRecord } from './records.js';
+import type { Lockfile, LockShot, LockTake } from './schema.js';
+import { takeById } from './takes.js';
 
 /**
  * The one reducer from journal records to lockfile state. A live run and a replay after a crash go through
@@ -39,6 +40,11 @@ export function applyRecord(lock: Lockfile, rec: JournalRecord): void {
         delete take.remote_outputs;
         delete take.error;
       }
+      return;
+    }
+    case 'gone': {
+      const take = takeById(lock.shots[rec.shot], rec.prediction_id);
+      if (take) take.error = { code: 'OUTPUT_GONE', message: rec.message };
       return;
     }
     case 'moved': {
@@ -94,10 +100,4 @@ function recordStatus(lock: Lockfile, rec: Extract<JournalRecord, { t: 'status' 
 function pendingTake(shot: LockShot | undefined, fingerprint: string): LockShot | undefined {
   if (!shot || shot.fingerprint !== fingerprint || shot.prediction_id !== undefined) return undefined;
   return shot.status === 'submitting' || shot.status === 'unknown' ? shot : undefined;
-}
-
-function takeById(shot: LockShot | undefined, id: string): LockTake | undefined {
-  if (!shot) return undefined;
-  if (shot.prediction_id === id) return shot;
-  return shot.history.find((t) => t.prediction_id === id);
 }

@@ -1,4 +1,4 @@
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { Issue } from '../errors.js';
 import { formatFieldPath } from '../util/paths.js';
 
@@ -42,11 +42,8 @@ export function jsonSyntaxError(file: string, text: string, err: unknown): { rea
   return { reason, issue: { file, ...pos, message: excerpt ? `here: ${excerpt}` : 'here (the end of the file)' } };
 }
 
-/** Where a field of a parsed JSON text is (or its nearest existing parent): for schema errors. */
-export function jsonLocator(text: string): (path: readonly PropertyKey[]) => Position | undefined {
-  const lineCounter = new LineCounter();
-  // JSON is YAML 1.2 flow syntax; the parser is only asked where nodes are, never what they mean.
-  const doc = parseDocument(text, { lineCounter, logLevel: 'silent', uniqueKeys: false });
+/** Where the node at a path of a parsed YAML (or JSON) document starts, or its nearest existing parent's. */
+export function documentLocator(doc: Document, lineCounter: LineCounter): (path: readonly PropertyKey[]) => Position | undefined {
   return (p) => {
     for (const path = p.map((k) => (typeof k === 'symbol' ? String(k) : k)); ; path.pop()) {
       const node = path.length ? doc.getIn(path, true) : doc.contents;
@@ -54,6 +51,13 @@ export function jsonLocator(text: string): (path: readonly PropertyKey[]) => Pos
       if (path.length === 0) return undefined;
     }
   };
+}
+
+/** Where a field of a parsed JSON text is (or its nearest existing parent): for schema errors. */
+export function jsonLocator(text: string): (path: readonly PropertyKey[]) => Position | undefined {
+  const lineCounter = new LineCounter();
+  // JSON is YAML 1.2 flow syntax; the parser is only asked where nodes are, never what they mean.
+  return documentLocator(parseDocument(text, { lineCounter, logLevel: 'silent', uniqueKeys: false }), lineCounter);
 }
 
 /** Issues for fields of a JSON file: `file:line:col field.path: message`. */

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { validateSpec } from '../plan/plan-spec.js';
-import type { LockShot } from './lock-schema.js';
-import { readCurrentLock } from './store.js';
+import type { LockShot } from '../lock/schema.js';
+import { readCurrentLock } from '../lock/store.js';
+import { spentByEndpoint } from '../lock/takes.js';
+import { validateSpec } from './plan-spec.js';
 
 export type OutputState = 'intact' | 'missing' | 'changed' | 'none';
 
@@ -29,16 +30,10 @@ export function shotStatus(specFile: string, options: { verify?: boolean } = {})
   const lock = readCurrentLock(loaded.file, spec.name);
   const ids = new Set(shots.map((s) => s.id));
   const all = [...shots.map((s) => s.id), ...Object.keys(lock.shots).filter((id) => !ids.has(id)).sort()];
-  const spentByEndpoint: Record<string, number> = {};
-  for (const shot of Object.values(lock.shots)) {
-    for (const take of [shot, ...shot.history]) {
-      if (take.status !== 'failed') spentByEndpoint[take.endpoint] = (spentByEndpoint[take.endpoint] ?? 0) + take.cost_cents;
-    }
-  }
   return {
     specFile: loaded.file,
     name: spec.name,
-    spentByEndpoint,
+    spentByEndpoint: spentByEndpoint(lock),
     shots: all.map((id) => {
       const entry = lock.shots[id];
       const first = entry?.outputs[0];

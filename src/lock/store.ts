@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { Journal, readJournal } from './journal.js';
-import type { JournalRecord } from './journal-records.js';
-import type { Lockfile } from './lock-schema.js';
-import { lockfilePath, readLockfile, writeLockfile } from './lockfile.js';
-import { applyRecord } from './state.js';
+import type { JournalRecord } from './records.js';
+import type { Lockfile } from './schema.js';
+import { lockfilePath, readLockfile, writeLockfile } from './file.js';
+import { applyRecord } from './reducer.js';
 
 /** Working state that is not committed lives in `.render/` beside the spec (SPEC.md). */
 export function stateDir(specFile: string): string {

@@ -1,0 +1,190 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { RenderError } from '../errors.js';
+import { usdNumber } from '../money.js';
+import { jsonFieldIssues, jsonSyntaxError } from '../spec/positions.js';
+import { canonicalJson } from '../util/canonical-json.js';
+import { displayPath, formatFieldPath } from '../util/paths.js';
+import type { Plan } from './build.js';
+import { ACTIONS } from './diff.js';
+
+/**
+ * The saved-plan format (`render plan --out`, also what `plan --json` prints): one zod schema, written by
+ * `planToJson` and read back by `readSavedPlan`, so the writer and the reader cannot drift apart.
+ */
+
+/** Version of the saved-plan format, checked when a plan is applied. */
+export const PLAN_FORMAT = 1;
+
+const need = (what: string) => ({ error: (iss: { input: unknown }) => (iss.input === undefined ? `is missing (${what})` : `must be ${what}`) });
+const cents = (what: string) => z.number(need(what)).int(need(what));
+
+export const SavedShotSchema = z.object({
+  id: z.string(need('a shot id')),
+  action: z.enum(ACTIONS, need('an action')),
+  reason: z.string(need('a reason')),
+  duration: z.number(need('seconds')).int(need('seconds')),
+  cost_usd: z.number(need('dollars')),
+  cost_cents: cents('whole cents'),
+  fingerprint: z.string(need('a fingerprint')),
+  take: z.number(need('a take number')).int(need('a take number')),
+  /** The body to send; local images stand where their upload URLs will go (relative to the spec). */
+  request: z.record(z.string(), z.unknown(), need('the request body')),
+  images: z.array(z.object({ field: z.enum(['image', 'end_image']), path: z.string(), sha256: z.string(), bytes: z.number().int() }), need('a list of images')),
+  output: z.string(need('the output path')),
+}, need('a shot'));
+
+export const SavedPlanSchema = z.object({
+  format: z.literal(PLAN_FORMAT, need(`${PLAN_FORMAT}`)),
+  spec: z.string(need('the path of the spec')),
+  name: z.string(need('the spec name')),
+  model: z.string(need('a model id')),
+  endpoint: z.string(need('a string')),
+  output: z.string(need('the output folder')),
+  shots: z.array(SavedShotSchema, need('a list of shots')),
+  totals: z.object({
+    shots: z.number().int(),
+    to_submit: z.number().int(),
+    cost_usd: z.number(),
+    spent_usd: z.number(),
+    budget_usd: z.number(),
+    after_apply_usd: z.number(),
+    over_budget_usd: z.number(),
+    max_cost_usd: z.number().optional(),
+    cost_cents: cents('whole cents'),
+    spent_cents: cents('whole cents'),
+    budget_cents: cents('whole cents'),
+    after_apply_cents: cents('whole cents'),
+  }, need('the totals')),
+});
+export type SavedPlanJson = z.infer<typeof SavedPlanSchema>;
+
+/** `plan --json` and `plan --out`: one JSON object, the shape SPEC.md names, plus what apply needs to check it. */
+export function planToJson(plan: Plan): SavedPlanJson {
+  const specDir = path.dirname(plan.specFile);
+  const rel = (abs: string) => path.relative(specDir, abs).split(path.sep).join('/');
+  const t = plan.totals;
+  return {
+    format: PLAN_FORMAT,
+    spec: plan.specFile,
+    name: plan.name,
+    model: plan.model,
+    endpoint: plan.endpoint,
+    output: plan.outputDir,
+    shots: plan.shots.map((s) => ({
+      id: s.id,
+      action: s.action,
+      reason: s.reason,
+      duration: s.duration,
+      cost_usd: usdNumber(s.costCents),
+      cost_cents: s.costCents,
+      fingerprint: s.fingerprint,
+      take: s.take,
+      request: { ...s.request },
+      images: s.images.map((i) => ({ field: i.field, path: rel(i.path), sha256: i.sha256, bytes: i.bytes })),
+      output: rel(s.output),
+    })),
+    totals: {
+      shots: t.shots,
+      to_submit: t.toSubmit,
+      cost_usd: usdNumber(t.costCents),
+      spent_usd: usdNumber(t.spentCents),
+      budget_usd: usdNumber(t.budgetCents),
+      after_apply_usd: usdNumber(t.afterApplyCents),
+      over_budget_usd: usdNumber(t.overBudgetCents),
+      ...(t.maxRunCents === undefined ? {} : { max_cost_usd: usdNumber(t.maxRunCents) }),
+      cost_cents: t.costCents,
+      spent_cents: t.spentCents,
+      budget_cents: t.budgetCents,
+      after_apply_cents: t.afterApplyCents,
+    },
+  };
+}
+
+/** A saved plan as apply takes it: the file it came from, and its spec as an absolute path. */
+export interface SavedPlan extends SavedPlanJson {
+  file: string;
+}
+
+/** A file is taken as a saved plan when it is JSON (a spec is YAML and never starts with `{`). */
+export function looksLikeSavedPlan(text: string): boolean {
+  return text.trimStart().startsWith('{');
+}
+
+export function readSavedPlan(file: string, text: string): SavedPlan {
+  const shown = displayPath(path.resolve(file));
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch (err) {
+    const { reason, issue } = jsonSyntaxError(shown, body, err);
+    throw new RenderError('PLAN_INVALID', `${shown} is not valid JSON: ${reason}`, { issues: issue ? [issue] : [], hint: REMAKE });
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new RenderError('PLAN_INVALID', `${shown} is not a render plan (format ${PLAN_FORMAT})`, { hint: REMAKE });
+  }
+  const d = data as Record<string, unknown>;
+  if (d.format === undefined && typeof d.version === 'number' && isMap(d.shots)) {
+    throw new RenderError('PLAN_INVALID', `${shown} is a render lockfile, not a saved plan`, {
+      hint: 'apply the spec itself (render apply SPEC), or save a plan to apply with `render plan SPEC --out PLAN`',
+    });
+  }
+  if (typeof d.format === 'number' && Number.isInteger(d.format) && d.format > PLAN_FORMAT) {
+    throw new RenderError('PLAN_INVALID', `${shown} is saved-plan format ${d.format}; this render reads format ${PLAN_FORMAT}`, {
+      hint: 'apply it with the render that saved it, or make the plan again with this one: `render plan SPEC --out PLAN`',
+    });
+  }
+  const parsed = SavedPlanSchema.safeParse(d);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message }));
+    const [first] = problems;
+    throw new RenderError('PLAN_INVALID', `${shown} is not a render plan (format ${PLAN_FORMAT}): ${formatFieldPath(first!.path)} ${first!.message}`, {
+      issues: jsonFieldIssues(shown, body, problems.slice(0, 20)), hint: REMAKE,
+    });
+  }
+  // Saved with an absolute path; a relative one (edited) reads from the plan's folder, not the working directory.
+  const spec = path.resolve(path.dirname(path.resolve(file)), parsed.data.spec);
+  if (!existsSync(spec)) {
+    throw new RenderError('PLAN_INVALID', `${shown} was made for the spec ${displayPath(spec)}, which is not there`, {
+      hint: 'a saved plan names its spec by absolute path: make the plan again in this checkout with `render plan SPEC --out PLAN`',
+    });
+  }
+  return { ...parsed.data, file, spec };
+}
+
+const REMAKE = 'make a new one with `render plan SPEC --out PLAN`';
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/**
+ * A saved plan is applied only if planning now gives exactly it: the same shots, actions, fingerprints and
+ * cost. Anything else (the spec, an image or the lockfile changed, or the file was edited) is refused,
+ * naming the shots, so what runs is always what was reviewed.
+ */
+export function checkSavedPlan(saved: SavedPlan, current: Plan): void {
+  const problems: string[] = [];
+  if (saved.endpoint !== current.endpoint) problems.push(`it was made for ${saved.endpoint}, this run is on ${current.endpoint}`);
+  const now = new Map(current.shots.map((s) => [s.id, s]));
+  const before = new Set(saved.shots.map((s) => s.id));
+  for (const s of saved.shots) {
+    const c = now.get(s.id);
+    if (!c) problems.push(`${s.id}: no longer in the spec`);
+    else if (c.fingerprint !== s.fingerprint) problems.push(`${s.id}: its inputs changed`);
+    else if (c.action !== s.action) problems.push(`${s.id}: was "${s.action}", is now "${c.action}" (the lockfile changed)`);
+    else if (c.costCents !== s.cost_cents) problems.push(`${s.id}: cost differs from the saved plan`);
+    // The fingerprint is not derived from the file's `request`: an edited request would be shown, not rendered.
+    else if (canonicalJson(c.request) !== canonicalJson(s.request)) problems.push(`${s.id}: its request differs from the saved plan`);
+  }
+  for (const c of current.shots) if (!before.has(c.id)) problems.push(`${c.id}: new in the spec since the plan was saved`);
+  if (problems.length === 0 && saved.totals.cost_cents !== current.totals.costCents) problems.push('the total cost differs from the saved plan');
+  if (problems.length > 0) {
+    throw new RenderError('PLAN_STALE', `the saved plan ${displayPath(saved.file)} is stale: ${problems.length} ${problems.length === 1 ? 'difference' : 'differences'}`, {
+      issues: problems.slice(0, 50).map((message) => ({ file: displayPath(saved.file), message })),
+      hint: `review a fresh plan: render plan ${displayPath(saved.spec)} --out ${displayPath(saved.file)}`,
+    });
+  }
+}

@@ -8,6 +8,7 @@ import { acquireProcessLock } from '../lock/process-lock.js';
 import { runApply } from './run.js';
 import { checkSavedPlan, type SavedPlan } from '../plan/saved-plan.js';
 import { LockStore, stateDir } from '../lock/store.js';
+import { claimOutputFolder } from './claim.js';
 import { sweepLeftovers } from './sweep.js';
 
 export interface ApplySpecOptions {
@@ -57,8 +58,9 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
     if (!(await o.confirm(planned))) return { kind: 'declined', planned };
     if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents);
     sweepLeftovers(plan.outputDir, planned.loaded.dir, plan.name);
-    const store = new LockStore(planned.loaded.file, plan.name);
+    const store = new LockStore(planned.loaded.file, plan.name, { redact: o.client.redact });
     try {
+      claimOutputFolder(plan.outputDir, { name: plan.name, lineage: store.lock.lineage }, planned.loaded.file);
       const summary = await runApply({
         plan, store, client: o.client, emit: o.emit, concurrency: o.concurrency ?? plan.concurrency,
         poll: o.poll, settleAfterMs: o.settleAfterMs, requestTimeoutMs: o.requestTimeoutMs, stopSignal: o.stopSignal, signal: o.signal,

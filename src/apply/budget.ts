@@ -4,12 +4,12 @@ import { usd } from '../money.js';
 /**
  * The runtime guard (DESIGN.md rule 4): money already spent, plus money in flight, plus the submit about to
  * happen, never passes the cap, however many submits race. A reservation is taken before the intent is
- * written and kept once the server accepts (the charge is real); it is released only when the server
- * refused the submit or a lost submit is proven never to have been created.
+ * written and kept once the server accepts (the charge is real), or while the outcome is unknown; it is released
+ * only when the server refused the submit (a 4xx: nothing was created).
  */
 export class BudgetGuard {
   private reserved = 0;
-  private limit: number;
+  private readonly limit: number;
 
   /**
    * @param limitCents what this run may add: min(budget − spent before, --max-cost)
@@ -29,15 +29,6 @@ export class BudgetGuard {
         hint: 'raise budget.max_usd or --max-cost; what was rendered is kept',
       });
     }
-    this.reserved += cents;
-  }
-
-  /**
-   * Money counted as spent before the run that turns out to be in flight in it (a lost submit of an earlier
-   * run, settled now): move it from "spent before" to this run's reservations.
-   */
-  adopt(cents: number): void {
-    this.limit += cents;
     this.reserved += cents;
   }
 

@@ -1,8 +1,9 @@
 import type { LimitFunction } from 'p-limit';
+import type { LockStore } from '../lock/store.js';
 import type { PollPolicy, WaveSpeedClient } from '../provider/index.js';
+import type { Sleep } from '../util/sleep.js';
 import type { BudgetGuard } from './budget.js';
 import type { Emit } from './events.js';
-import type { LockStore } from '../lock/store.js';
 import type { Uploader } from './uploads.js';
 
 /** What every step of an apply shares: the injected client and clock, the durable store, the guards. */
@@ -15,24 +16,46 @@ export interface RunContext {
   endpoint: string;
   model: string;
   specDir: string;
+  /** The spec's output folder, and where this endpoint's outputs go in it (`.mock/` for the mock server). */
   outputDir: string;
+  placeDir: string;
   poll: Partial<PollPolicy>;
-  /** How long after a submit request was given up "not in the list" is trusted to mean "never created". */
+  /** How long after a submit was given up the server's list is first asked for it (lists may lag). */
   settleAfterMs: number;
-  /** The client's per-request deadline. */
+  /** The client's per-request deadline: a killed run's submit was given up this long after its intent at most. */
   requestTimeoutMs: number;
   now: () => number;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep: Sleep;
   /** Set once no new submit may start (first Ctrl-C, no balance, bad key). */
   stop: { reason?: string };
+  /**
+   * While a lost submit of a model is being settled, no new submit of that model starts: each listing window then
+   * holds one open intent, so a listed prediction can be told apart (docs/ARCHITECTURE.md "Money rules").
+   */
+  holds: Map<string, Promise<void>>;
+  /** Submit POSTs of this run waiting for their answer; `idle()` resolves when there are none. */
+  submitting: InFlight;
   /** Aborts polls and downloads too (a library caller's hard stop). */
   signal?: AbortSignal;
   /** The limiter for downloads; the in-flight limiter lives in run.ts. */
   downloads: LimitFunction;
-  /** Lost submits are settled one at a time (list, then record the adopted id), so no id is adopted twice. */
+  /** Lost submits are settled one listing at a time, so no prediction is adopted twice. */
   settling: LimitFunction;
-  /** Cents accepted by the server in this run. */
-  paid: { cents: number };
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** A count of requests in flight, and a way to wait until there are none. */
+export class InFlight {
+  count = 0;
+  private waiters: (() => void)[] = [];
+
+  done(): void {
+    this.count = Math.max(0, this.count - 1);
+    if (this.count === 0) for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  idle(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}

@@ -7,12 +7,19 @@ export type ApplyEvent =
   | { type: 'upload'; path: string; sha256: string; url: string }
   | { type: 'submitted'; id: string; predictionId: string; costCents: number }
   | { type: 'status'; id: string; predictionId: string; status: string }
-  | { type: 'unknown'; id: string; message: string }
-  | { type: 'settled'; id: string; predictionId?: string; outcome: 'found' | 'none' | 'unknowable'; message: string }
+  /** A submit was given up without an answer: counted as spent; looked for in the server's list. */
+  | { type: 'unknown'; id: string; take: number; costCents: number; message: string }
+  /** An unknown outcome settled by positive evidence: the prediction exists and is followed. */
+  | { type: 'settled'; id: string; take: number; predictionId: string; message: string }
+  /** An earlier take became current again: its file moved back, or downloaded again, for $0. */
+  | { type: 'restored'; id: string; take: number; path: string }
+  /** A file at an output name that no take owned (or that was edited) was moved aside, not overwritten. */
+  | { type: 'kept'; from: string; path: string; reason: string }
   /** `path` is absolute; reporters show it relative to the working directory. */
   | { type: 'downloaded'; id: string; path: string; bytes: number; sha256: string }
   | { type: 'done'; id: string }
-  | { type: 'failed'; id: string; code: string; message: string; hint?: string }
+  /** `refundedCents`: a task that failed after it was charged (the server refunds it). */
+  | { type: 'failed'; id: string; code: string; message: string; hint?: string; refundedCents?: number }
   | { type: 'skipped'; id: string; reason: string }
   | { type: 'summary'; summary: ApplySummary };
 
@@ -20,9 +27,17 @@ export interface ApplySummary {
   done: number;
   failed: { id: string; code: string; message: string }[];
   skipped: { id: string; reason: string }[];
-  /** Paid in this run (accepted submits). */
+  /** Submits whose outcome is still unknown: counted as spent until `render adopt` or `render forget`. */
+  unknown: { id: string; take: number; costCents: number }[];
+  /** Files moved aside instead of being overwritten (relative to the spec). */
+  kept: { from: string; path: string }[];
+  /** Spent in this run: charges made in it minus refunds seen in it (what the lockfile's total moved by). */
   spentCents: number;
-  /** Everything the lockfile says was spent on this endpoint, after the run. */
+  /** Charges made in this run (accepted submits, and submits whose outcome is unknown). */
+  chargedCents: number;
+  /** Refunds seen in this run (tasks that failed, of this run or an earlier one). */
+  refundedCents: number;
+  /** Everything the lockfile says the campaign spent (on real endpoints, or on the mock server), after the run. */
   totalSpentCents: number;
   elapsedMs: number;
   interrupted: boolean;

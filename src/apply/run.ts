@@ -1,17 +1,19 @@
 import { mkdirSync } from 'node:fs';
-import pLimit from 'p-limit';
 import path from 'node:path';
-import type { Plan, PlannedShot } from '../plan/build.js';
-import { spentCents } from '../lock/takes.js';
-import type { PollPolicy, WaveSpeedClient } from '../provider/index.js';
-import { BudgetGuard } from './budget.js';
-import type { RunContext } from './context.js';
-import type { ApplySummary, Emit } from './events.js';
-import { downloadShot, followShot } from './follow.js';
+import pLimit from 'p-limit';
 import type { LockStore } from '../lock/store.js';
-import { fail, settleLost, submitShot } from './submit.js';
-import { Uploader } from './uploads.js';
+import { isOpen, shotState, spentCents, takeByN } from '../lock/takes.js';
+import type { Plan, PlannedShot } from '../plan/build.js';
+import type { PollPolicy, WaveSpeedClient } from '../provider/index.js';
 import { sleep } from '../util/sleep.js';
+import { BudgetGuard } from './budget.js';
+import { InFlight, type RunContext } from './context.js';
+import type { ApplySummary, Emit } from './events.js';
+import { downloadTake, followTake } from './follow.js';
+import { moveTakeInPlace } from './outputs.js';
+import { fail } from './report.js';
+import { reportUnknown, settleOpenIntents, submitShot } from './submit.js';
+import { Uploader } from './uploads.js';
 
 export interface RunApplyOptions {
   plan: Plan;
@@ -20,7 +22,7 @@ export interface RunApplyOptions {
   emit: Emit;
   concurrency: number;
   poll?: Partial<PollPolicy>;
-  /** Trust "not in the list" for a lost submit only this long after its request was given up (default 60 s). */
+  /** How long after a submit was given up the server's list is first asked for it (default 60 s). */
   settleAfterMs?: number;
   /** The client's per-request deadline (default 60 s): an earlier run's lost submit was given up by intent + this. */
   requestTimeoutMs?: number;
@@ -35,29 +37,34 @@ export interface RunApplyOptions {
 }
 
 /**
- * Apply a plan: resume what was in flight, submit what is new with at most `concurrency` predictions in
- * flight, download every output at once. Two limiters, never nested: one holds a slot per prediction in
- * flight (submit, then polls), the other runs downloads after the slot is freed.
+ * Apply a plan (docs/ARCHITECTURE.md "Data flow"): settle what earlier runs left unknown, resume what was in
+ * flight, restore earlier takes, submit what is new with at most `concurrency` predictions in flight, download
+ * every output at once. Two limiters, never nested: one holds a slot per prediction in flight (submit, then
+ * polls), the other runs downloads after the slot is freed.
  */
 export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
   const started = Date.now();
   const now = o.now ?? Date.now;
-  const summary: ApplySummary = { done: 0, failed: [], skipped: [], spentCents: 0, totalSpentCents: 0, elapsedMs: 0, interrupted: false };
+  const { plan } = o;
+  const summary: ApplySummary = {
+    done: 0, failed: [], skipped: [], unknown: [], kept: [], spentCents: 0, chargedCents: 0, refundedCents: 0, totalSpentCents: 0, elapsedMs: 0, interrupted: false,
+  };
   const emit: Emit = (e) => {
     if (e.type === 'failed') summary.failed.push({ id: e.id, code: e.code, message: e.message });
     if (e.type === 'skipped') summary.skipped.push({ id: e.id, reason: e.reason });
+    if (e.type === 'kept') summary.kept.push({ from: e.from, path: e.path });
     if (e.type === 'done') summary.done++;
     o.emit(e);
   };
-  const t = o.plan.totals;
-  const spentBefore = spentCents(o.store.lock, o.plan.endpoint);
+  const t = plan.totals;
+  const spentBefore = spentCents(o.store.lock, plan.endpoint);
   const limit = Math.min(t.budgetCents - spentBefore, t.maxRunCents ?? Infinity);
   const ctx: RunContext = {
     client: o.client, store: o.store, budget: new BudgetGuard(Math.max(0, limit)), emit,
-    uploader: new Uploader(o.client, o.store, o.plan.endpoint, now, { onUpload: (u) => emit({ type: 'upload', ...u }) }),
-    endpoint: o.plan.endpoint, model: o.plan.model, specDir: path.dirname(o.plan.specFile), outputDir: o.plan.outputDir,
+    uploader: new Uploader(o.client, o.store, plan.endpoint, now, { onUpload: (u) => emit({ type: 'upload', ...u }) }),
+    endpoint: plan.endpoint, model: plan.model, specDir: path.dirname(plan.specFile), outputDir: plan.outputDir, placeDir: plan.placeDir,
     poll: o.poll ?? {}, settleAfterMs: o.settleAfterMs ?? 60_000, requestTimeoutMs: o.requestTimeoutMs ?? 60_000, now, sleep: o.sleep ?? sleep,
-    stop: {}, signal: o.signal, downloads: pLimit(o.downloadConcurrency ?? 8), settling: pLimit(1), paid: { cents: 0 },
+    stop: {}, holds: new Map(), submitting: new InFlight(), signal: o.signal, downloads: pLimit(o.downloadConcurrency ?? 8), settling: pLimit(1),
   };
   const onStop = () => {
     ctx.stop.reason ??= 'interrupted: no new submits';
@@ -66,12 +73,17 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
   o.stopSignal?.addEventListener('abort', onStop, { once: true });
   if (o.stopSignal?.aborted) onStop();
 
-  const work = o.plan.shots.filter((s) => s.action !== 'unchanged' && s.action !== 'blocked');
-  emit({
-    type: 'start', shots: o.plan.shots.length, toSubmit: t.toSubmit, toResume: work.length - t.toSubmit,
-    costCents: t.costCents, concurrency: o.concurrency, endpoint: o.plan.endpoint,
-  });
-  if (work.length > 0) mkdirSync(o.plan.outputDir, { recursive: true }); // once, not per download
+  const work = plan.shots.filter((s) => s.action !== 'unchanged' && s.action !== 'blocked');
+  const toSubmit = work.filter((s) => s.costCents > 0).length;
+  emit({ type: 'start', shots: plan.shots.length, toSubmit, toResume: work.length - toSubmit, costCents: t.costCents, concurrency: o.concurrency, endpoint: plan.endpoint });
+  const runStartedAt = now();
+  if (work.length > 0) mkdirSync(plan.placeDir, { recursive: true }); // once, not per download
+  // Submits earlier runs left unknown are looked for first, all in one listing (positive evidence only).
+  if (work.some((s) => s.action === 'resume' && isOpenIntent(ctx, s))) {
+    await settleOpenIntents(ctx).catch((err: unknown) => {
+      for (const s of work.filter((w) => isOpenIntent(ctx, w))) fail(ctx, s.id, err, 'could not look for an earlier lost submit in the server\'s list');
+    });
+  }
   const inFlight = pLimit(o.concurrency);
   // Resumes first: they are paid for already and free a slot soonest.
   const ordered = [...work.filter((s) => s.action === 'resume'), ...work.filter((s) => s.action !== 'resume')];
@@ -79,43 +91,89 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
   o.stopSignal?.removeEventListener('abort', onStop);
 
   await o.store.flush();
+  fillMoney(summary, ctx, spentBefore, runStartedAt);
   summary.io = o.store.stats();
-  summary.spentCents = ctx.paid.cents;
-  summary.totalSpentCents = spentCents(o.store.lock, o.plan.endpoint);
   summary.elapsedMs = Date.now() - started;
   emit({ type: 'summary', summary });
   return summary;
 }
 
+function isOpenIntent(ctx: RunContext, shot: PlannedShot): boolean {
+  const take = takeByN(shotState(ctx.store.lock, ctx.endpoint, shot.id), shot.takeN);
+  return take !== undefined && isOpen(take);
+}
+
 async function renderShot(ctx: RunContext, shot: PlannedShot, inFlight: ReturnType<typeof pLimit>): Promise<void> {
   try {
-    const completed = await inFlight(async () => {
-      const entry = ctx.store.lock.shots[shot.id];
-      if (shot.action === 'resume' && entry?.status === 'completed') return true; // only the download is missing
-      const id = shot.action === 'resume' ? await resumeId(ctx, shot) : await submitShot(ctx, shot);
-      if (!id) return false;
-      return (await followShot(ctx, shot, id, shot.action === 'resume')) !== undefined;
+    if (shot.action === 'restore') return await restoreShot(ctx, shot);
+    const outcome = await inFlight(async () => {
+      const n = shot.action === 'resume' ? resumable(ctx, shot) : await submitShot(ctx, shot);
+      if (n === undefined) return undefined;
+      const take = takeByN(shotState(ctx.store.lock, ctx.endpoint, shot.id), n);
+      if (take?.status === 'completed') return { n }; // only the download is missing
+      const prediction = await followTake(ctx, shot.id, n, shot.action === 'resume');
+      return prediction ? { n, prediction } : undefined;
     });
-    if (!completed) return;
-    const take = ctx.store.lock.shots[shot.id];
-    if (take && (await ctx.downloads(() => downloadShot(ctx, shot.id, take)))) ctx.emit({ type: 'done', id: shot.id });
+    if (!outcome) return;
+    const current = await takeCurrent(ctx, shot, outcome.n);
+    const placed = await ctx.downloads(() => downloadTake(ctx, shot.id, outcome.n, current, outcome.prediction));
+    if (placed && current) ctx.emit({ type: 'done', id: shot.id });
+    else if (placed) ctx.emit({ type: 'skipped', id: shot.id, reason: `an earlier take finished and was kept in .takes/; the inputs changed since: \`render apply\` again renders them` });
   } catch (err) {
     fail(ctx, shot.id, err, 'stopped');
   }
 }
 
-/** The prediction id of a shot an earlier run left in flight; a lost submit is settled by listing first. */
-async function resumeId(ctx: RunContext, shot: PlannedShot): Promise<string | undefined> {
-  const entry = ctx.store.lock.shots[shot.id];
-  if (!entry) return undefined;
-  if (entry.prediction_id) return entry.prediction_id;
-  // An intent without an id: its cost was counted as spent before this run; it is in flight in this one now.
-  ctx.budget.adopt(entry.cost_cents);
-  const body = { ...entry.request, ...(entry.urls ?? {}) };
-  const since = Date.parse(entry.submitted_at ?? new Date(0).toISOString());
-  // The killed run may have waited on that request for a whole deadline before giving up on it.
-  const settled = await settleLost(ctx, shot.id, entry.fingerprint, entry.cost_cents, body, since, since + ctx.requestTimeoutMs);
-  if (settled !== 'resubmit') return settled;
-  if (entry.fingerprint !== shot.fingerprint) return undefined; // inputs changed since: the next apply renders them
-  return submitShot(ctx, shot.costCents === 0 ? { ...shot, costCents: entry.cost_cents } : shot);
+/**
+ * Whether a finished take goes under the shot's output names: it is the shot's current take, or it has the inputs
+ * the spec asks for now (an earlier lost submit, found and followed), in which case it becomes current. Otherwise
+ * (the spec moved on while it was in flight) it is kept in `.takes/`.
+ */
+async function takeCurrent(ctx: RunContext, shot: PlannedShot, n: number): Promise<boolean> {
+  const entry = shotState(ctx.store.lock, ctx.endpoint, shot.id);
+  if (entry?.current === n) return true;
+  if (takeByN(entry, n)?.fingerprint !== shot.fingerprint) return false;
+  await ctx.store.record({ t: 'current', at: new Date(ctx.now()).toISOString(), endpoint: ctx.endpoint, shot: shot.id, n });
+  return true;
+}
+
+/** The take a `resume` follows: in flight, or an intent settled at the start of the run; else it stays unknown. */
+function resumable(ctx: RunContext, shot: PlannedShot): number | undefined {
+  const take = takeByN(shotState(ctx.store.lock, ctx.endpoint, shot.id), shot.takeN);
+  if (!take) return undefined;
+  if (isOpen(take)) {
+    reportUnknown(ctx, shot.id, take.n);
+    return undefined;
+  }
+  return take.prediction_id ? take.n : undefined;
+}
+
+/** An earlier take with the same inputs becomes current again: its file moved back, or downloaded again. $0. */
+async function restoreShot(ctx: RunContext, shot: PlannedShot): Promise<void> {
+  const take = takeByN(shotState(ctx.store.lock, ctx.endpoint, shot.id), shot.takeN);
+  if (!take) return;
+  let placed: string | undefined;
+  if (shot.restoreFrom === 'file') placed = await ctx.downloads(() => moveTakeInPlace(ctx, shot.id, take));
+  else placed = await ctx.downloads(() => downloadTake(ctx, shot.id, take.n, true));
+  if (!placed) return;
+  await ctx.store.record({ t: 'current', at: new Date(ctx.now()).toISOString(), endpoint: ctx.endpoint, shot: shot.id, n: take.n });
+  ctx.emit({ type: 'restored', id: shot.id, take: take.n, path: path.resolve(ctx.specDir, placed) });
+  ctx.emit({ type: 'done', id: shot.id });
+}
+
+/** Money of the run, from the lockfile: what its total moved by, the charges made in it, the refunds seen in it. */
+function fillMoney(summary: ApplySummary, ctx: RunContext, spentBefore: number, runStartedAt: number): void {
+  const after = spentCents(ctx.store.lock, ctx.endpoint);
+  let charged = 0;
+  for (const [id, entry] of Object.entries(ctx.store.lock.endpoints[ctx.endpoint]?.shots ?? {})) {
+    for (const take of entry.takes) {
+      if (Date.parse(take.submitted_at) < runStartedAt) continue;
+      if (take.prediction_id || isOpen(take)) charged += take.cost_cents;
+      if (isOpen(take)) summary.unknown.push({ id, take: take.n, costCents: take.cost_cents });
+    }
+  }
+  summary.totalSpentCents = after;
+  summary.spentCents = after - spentBefore;
+  summary.chargedCents = charged;
+  summary.refundedCents = Math.max(0, charged - summary.spentCents);
 }

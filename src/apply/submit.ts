@@ -1,25 +1,27 @@
-import { isRenderError, RenderError } from '../errors.js';
-import { backoffDelayMs } from '../provider/index.js';
+import { isRenderError } from '../errors.js';
+import { claimedPredictionIds, isOpen, nextTakeNumber, openIntents, shotState } from '../lock/takes.js';
 import type { PlannedShot } from '../plan/build.js';
-import type { RunContext } from './context.js';
-import { iso } from './context.js';
-import { claimedPredictionIds } from '../lock/takes.js';
-import { settleIntent } from './settle.js';
+import { backoffDelayMs } from '../provider/index.js';
+import { iso, type RunContext } from './context.js';
+import { codeOf, fail, messageOf } from './report.js';
+import { findEvidence, type OpenIntent } from './settle.js';
 
 /** How often one shot's submit is sent again after a 429 (a refusal: nothing was created or charged). */
 const MAX_RATE_LIMITED = 6;
 const SUBMIT_BACKOFF = { maxAttempts: MAX_RATE_LIMITED, baseDelayMs: 1000, maxDelayMs: 30_000, jitter: 1 };
-/** How often a lost submit proven never created is sent again in one run. */
-const MAX_LOST_RESUBMITS = 2;
+/** Listings of the server's history after a lost submit, at settleAfter × 1, 2, 3 (a list may lag creation). */
+const SETTLE_ATTEMPTS = 3;
 
 /**
- * Submit one shot, paying at most once (DESIGN.md rules 2-4): reserve the cost, write the intent durably,
- * POST once, record the prediction id the moment it arrives. A 5xx, timeout or dropped connection is an
- * unknown outcome, settled by listing; it is submitted again only once the list proves it never existed.
- * Returns the prediction id, or undefined when the shot was not (or may not have been) submitted.
+ * Submit one shot, paying at most once (docs/ARCHITECTURE.md "Money rules", rules 2-4): reserve the cost, write
+ * the intent durably, POST once, record the prediction id the moment it arrives. A 5xx, a timeout or a cut
+ * connection leaves the outcome unknown: the intent is settled only by positive evidence from the server's list,
+ * and is never sent again by render (`render forget` declares it never created). Returns the take number once the
+ * prediction exists, or undefined when the shot was not (or may not have been) submitted.
  */
-export async function submitShot(ctx: RunContext, shot: PlannedShot): Promise<string | undefined> {
-  for (let lost = 0; lost <= MAX_LOST_RESUBMITS; lost++) {
+export async function submitShot(ctx: RunContext, shot: PlannedShot): Promise<number | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    await heldBack(ctx);
     if (ctx.stop.reason) {
       ctx.emit({ type: 'skipped', id: shot.id, reason: ctx.stop.reason });
       return undefined;
@@ -27,115 +29,142 @@ export async function submitShot(ctx: RunContext, shot: PlannedShot): Promise<st
     try {
       ctx.budget.reserve(shot.costCents, shot.id);
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      ctx.emit({ type: 'skipped', id: shot.id, reason });
+      ctx.emit({ type: 'skipped', id: shot.id, reason: messageOf(err) });
       return undefined;
     }
     const outcome = await submitOnce(ctx, shot);
-    if (outcome !== 'resubmit') return outcome;
+    if (outcome.kind === 'rate-limited' && attempt < MAX_RATE_LIMITED && !ctx.stop.reason) {
+      // Nothing exists, so sending the same body again cannot pay twice. Without Retry-After, exponential backoff
+      // with full jitter, so refused submits do not retry in lockstep.
+      await ctx.sleep(outcome.retryAfterMs ?? backoffDelayMs(SUBMIT_BACKOFF, attempt, Math.random), ctx.signal);
+      continue;
+    }
+    if (outcome.kind === 'rate-limited') fail(ctx, shot.id, outcome.error, 'submit refused');
+    return outcome.kind === 'submitted' ? outcome.n : undefined;
   }
-  ctx.emit({ type: 'failed', id: shot.id, code: 'UNKNOWN_OUTCOME', message: 'submits kept getting lost; stopped trying' });
-  return undefined;
 }
 
-async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<string | 'resubmit' | undefined> {
+type SubmitOutcome =
+  | { kind: 'submitted'; n: number }
+  | { kind: 'rate-limited'; retryAfterMs?: number; error: unknown }
+  | { kind: 'none' };
+
+async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<SubmitOutcome> {
   let prepared: Awaited<ReturnType<RunContext['uploader']['bodyFor']>>;
   try {
     prepared = await ctx.uploader.bodyFor(shot, ctx.signal);
   } catch (err) {
     ctx.budget.release(shot.costCents);
     fail(ctx, shot.id, err, 'upload failed');
-    return undefined;
+    return { kind: 'none' };
   }
-  const at = ctx.now();
+  const n = nextTakeNumber(shotState(ctx.store.lock, ctx.endpoint, shot.id));
+  const ref = { endpoint: ctx.endpoint, shot: shot.id, n };
   await ctx.store.record({
-    t: 'intent', at: iso(at), shot: shot.id,
+    t: 'intent', at: iso(ctx.now()), endpoint: ctx.endpoint, shot: shot.id,
     take: {
-      fingerprint: shot.fingerprint, endpoint: ctx.endpoint, model: ctx.model, take: shot.take,
-      duration: shot.duration, cost_cents: shot.costCents,
-      request: shot.contentRequest as unknown as Record<string, unknown>, urls: prepared.urls, submitted_at: iso(at),
+      n, fingerprint: shot.fingerprint, model: ctx.model, take: shot.take, duration: shot.duration, cost_cents: shot.costCents,
+      request: shot.contentRequest as unknown as Record<string, unknown>, urls: prepared.urls, submitted_at: iso(ctx.now()),
     },
   });
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const prediction = await ctx.client.submit(ctx.model, prepared.body, { signal: ctx.signal });
-      // In memory at once; on disk with the next batch. Polling need not wait for it (see LockStore.note).
-      ctx.store.note({ t: 'submitted', at: iso(ctx.now()), shot: shot.id, fingerprint: shot.fingerprint, prediction_id: prediction.id });
-      ctx.paid.cents += shot.costCents;
-      ctx.emit({ type: 'submitted', id: shot.id, predictionId: prediction.id, costCents: shot.costCents });
-      return prediction.id;
-    } catch (err) {
-      if (isRenderError(err, 'RATE_LIMITED') && attempt < MAX_RATE_LIMITED && !ctx.stop.reason) {
-        // A 429 is a refusal: nothing exists, so sending the same body again cannot pay twice.
-        // Without Retry-After, exponential backoff with full jitter, so refused submits do not retry in lockstep.
-        await ctx.sleep(err.retryAfterMs ?? backoffDelayMs(SUBMIT_BACKOFF, attempt, Math.random), ctx.signal);
-        continue;
-      }
-      if (isRenderError(err, 'UNKNOWN_OUTCOME')) {
-        await ctx.store.record({ t: 'unknown', at: iso(ctx.now()), shot: shot.id, fingerprint: shot.fingerprint, message: err.message });
-        ctx.emit({ type: 'unknown', id: shot.id, message: err.message });
-        return settleLost(ctx, shot.id, shot.fingerprint, shot.costCents, prepared.body, at, ctx.now());
-      }
-      await ctx.store.record({ t: 'refused', at: iso(ctx.now()), shot: shot.id, fingerprint: shot.fingerprint, code: codeOf(err), message: messageOf(err) });
-      ctx.budget.release(shot.costCents);
-      if (isRenderError(err) && ['INSUFFICIENT_BALANCE', 'AUTH', 'FORBIDDEN'].includes(err.code)) {
-        ctx.stop.reason ??= `stopped submitting: ${err.message}`;
-      }
-      fail(ctx, shot.id, err, 'submit refused');
-      return undefined;
+  let prediction;
+  ctx.submitting.count++;
+  try {
+    prediction = await ctx.client.submit(ctx.model, prepared.body, { signal: ctx.signal });
+  } catch (err) {
+    ctx.submitting.done();
+    if (isRenderError(err, 'UNKNOWN_OUTCOME')) {
+      await ctx.store.record({ t: 'unknown', at: iso(ctx.now()), ...ref, message: err.message });
+      ctx.emit({ type: 'unknown', id: shot.id, take: n, costCents: shot.costCents, message: err.message });
+      return (await settleLost(ctx, shot.id, n)) ? { kind: 'submitted', n } : { kind: 'none' };
+    }
+    // A definite refusal (a 4xx): no prediction exists, nothing was charged.
+    await ctx.store.record({ t: 'refused', at: iso(ctx.now()), ...ref, code: codeOf(err), message: messageOf(err) });
+    ctx.budget.release(shot.costCents);
+    if (isRenderError(err, 'RATE_LIMITED')) return { kind: 'rate-limited', retryAfterMs: err.retryAfterMs, error: err };
+    if (isRenderError(err) && ['INSUFFICIENT_BALANCE', 'AUTH', 'FORBIDDEN'].includes(err.code)) ctx.stop.reason ??= `stopped submitting: ${err.message}`;
+    fail(ctx, shot.id, err, 'submit refused');
+    return { kind: 'none' };
+  }
+  ctx.submitting.done();
+  await ctx.store.record({ t: 'submitted', at: iso(ctx.now()), ...ref, prediction_id: prediction.id });
+  ctx.emit({ type: 'submitted', id: shot.id, predictionId: prediction.id, costCents: shot.costCents });
+  return { kind: 'submitted', n };
+}
+
+function isOpenTake(ctx: RunContext, shot: string, n: number): boolean {
+  const take = shotState(ctx.store.lock, ctx.endpoint, shot)?.takes.find((t) => t.n === n);
+  return take !== undefined && isOpen(take);
+}
+
+/** Wait while a lost submit of this run's model is being settled. */
+async function heldBack(ctx: RunContext): Promise<void> {
+  for (let hold = ctx.holds.get(ctx.model); hold; hold = ctx.holds.get(ctx.model)) await hold;
+}
+
+/**
+ * A submit of this run was lost: hold new submits of the model, let the ones in flight be answered, then ask the
+ * server's list (after settleAfter, and twice more as a list may lag creation). Found: the take has its prediction
+ * id. Not found: it stays "outcome unknown", counted as spent; the user adopts or forgets it.
+ */
+export async function settleLost(ctx: RunContext, shotId: string, n: number): Promise<boolean> {
+  let release!: () => void;
+  const hold = new Promise<void>((resolve) => (release = resolve));
+  const ours = !ctx.holds.has(ctx.model);
+  if (ours) ctx.holds.set(ctx.model, hold);
+  try {
+    // Submits already sent are answered first: the only unclaimed predictions left in the window are lost ones.
+    await ctx.submitting.idle();
+    for (let attempt = 1; attempt <= SETTLE_ATTEMPTS; attempt++) {
+      await ctx.sleep(ctx.settleAfterMs * attempt, ctx.signal);
+      await settleOpenIntents(ctx);
+      if (!isOpenTake(ctx, shotId, n)) return true;
+      if (ctx.signal?.aborted) break;
+    }
+    reportUnknown(ctx, shotId, n);
+    return false;
+  } catch (err) {
+    fail(ctx, shotId, err, 'could not look for a lost submit in the server\'s list; it stays outcome unknown', unknownHint(shotId));
+    return false;
+  } finally {
+    if (ours) {
+      ctx.holds.delete(ctx.model);
+      release();
     }
   }
 }
 
 /**
- * Settle an intent that has no prediction id: wait until the list can be trusted, then look for it.
- * Found: adopt its id. Proven absent: record the refusal and let the caller submit again. Unknowable: keep
- * the money reserved and leave the shot for the user (the next apply tries again).
+ * One listing for every open intent of the endpoint (this run's lost submits and earlier runs' alike), one at a
+ * time: a prediction is adopted by at most one intent, and only on positive evidence (settle.ts).
  */
-export async function settleLost(
-  ctx: RunContext, shotId: string, fingerprint: string, costCents: number, body: Record<string, unknown>, since: number, givenUpAt: number,
-): Promise<string | 'resubmit' | undefined> {
-  // A server can still create the prediction after the client gave up on the request: the clock that counts
-  // is the give-up time, not the intent's.
-  const wait = givenUpAt + ctx.settleAfterMs - ctx.now();
-  if (wait > 0) await ctx.sleep(wait, ctx.signal);
-  // One settlement at a time, from listing to recording the adopted id: lost submits of identical bodies (the
-  // same shot rendered as several variants) would otherwise all adopt the first match and orphan the rest.
-  const result = await ctx.settling(async () => {
-    let r;
-    try {
-      r = await settleIntent(ctx.client, { model: ctx.model, body, since, now: ctx.now(), claimed: claimedPredictionIds(ctx.store.lock), signal: ctx.signal });
-    } catch (err) {
-      fail(ctx, shotId, err, 'could not list predictions to settle a lost submit; `render apply` again settles it');
-      return undefined;
+export function settleOpenIntents(ctx: RunContext): Promise<number> {
+  return ctx.settling(async () => {
+    const intents: OpenIntent[] = openIntents(ctx.store.lock, ctx.endpoint)
+      .filter(({ take }) => take.model === ctx.model)
+      .map(({ shot, take }) => {
+        const sentAt = Date.parse(take.submitted_at);
+        const givenUpAt = take.given_up_at ? Date.parse(take.given_up_at) : sentAt + ctx.requestTimeoutMs;
+        return { shot, take, body: { ...take.request, ...(take.urls ?? {}) }, sentAt, givenUpAt };
+      });
+    if (intents.length === 0) return 0;
+    const evidence = await findEvidence(ctx.client, { model: ctx.model, intents, claimed: claimedPredictionIds(ctx.store.lock, ctx.endpoint), signal: ctx.signal });
+    for (const { intent, prediction } of evidence.matches) {
+      await ctx.store.record({ t: 'submitted', at: iso(ctx.now()), endpoint: ctx.endpoint, shot: intent.shot, n: intent.take.n, prediction_id: prediction.id, by: 'list' });
+      ctx.emit({ type: 'settled', id: intent.shot, take: intent.take.n, predictionId: prediction.id, message: `the lost submit exists as ${prediction.id} (${evidence.inputsShown ? 'matched by its input' : 'the only unclaimed prediction in its time window'}): following it` });
     }
-    if (r.kind === 'found') await ctx.store.record({ t: 'submitted', at: iso(ctx.now()), shot: shotId, fingerprint, prediction_id: r.prediction.id });
-    return r;
+    return evidence.matches.length;
   });
-  if (!result) return undefined;
-  if (result.kind === 'found') {
-    ctx.emit({ type: 'settled', id: shotId, predictionId: result.prediction.id, outcome: 'found', message: 'the lost submit was created: following it' });
-    return result.prediction.id;
-  }
-  if (result.kind === 'none') {
-    await ctx.store.record({ t: 'refused', at: iso(ctx.now()), shot: shotId, fingerprint, code: 'NOT_CREATED', message: 'lost submit never created' });
-    ctx.budget.release(costCents);
-    ctx.emit({ type: 'settled', id: shotId, outcome: 'none', message: 'the lost submit was never created: submitting again' });
-    return 'resubmit';
-  }
-  ctx.emit({ type: 'settled', id: shotId, outcome: 'unknowable', message: result.reason });
+}
+
+export function unknownHint(shotId: string): string {
+  return `look for it in the WaveSpeed dashboard, then \`render adopt SPEC ${shotId} PREDICTION_ID\` if it exists, or \`render forget SPEC ${shotId}\` if it does not; render never pays for it again on its own`;
+}
+
+export function reportUnknown(ctx: RunContext, shotId: string, n: number): void {
   ctx.emit({
     type: 'failed', id: shotId, code: 'UNKNOWN_OUTCOME',
-    message: `submit outcome unknown (${result.reason}); not paying again blindly`,
-    hint: 'check the WaveSpeed dashboard; `render apply` again retries the settlement',
+    message: `submit outcome unknown (take #${n}): no prediction in the server's list can be shown to be it; counted as spent`,
+    hint: unknownHint(shotId),
   });
-  return undefined;
 }
-
-export function fail(ctx: RunContext, id: string, err: unknown, what: string): void {
-  const e = err instanceof RenderError ? err : undefined;
-  ctx.emit({ type: 'failed', id, code: codeOf(err), message: `${what}: ${messageOf(err)}`, hint: e?.hint });
-}
-
-export const codeOf = (err: unknown): string => (err instanceof RenderError ? err.code : 'INTERNAL');
-export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -23,8 +23,10 @@ export function sweepLeftovers(outputDir: string, specDir: string, name: string)
       removed++;
     }
   };
-  sweep(outputDir, (f) => /^\..+\.part$/.test(f) || f.endsWith('.mp4.download'));
+  const partial = (f: string) => /^\..+\.part$/.test(f) || f.endsWith('.mp4.download');
+  for (const dir of [outputDir, path.join(outputDir, '.takes'), path.join(outputDir, '.mock'), path.join(outputDir, '.mock', '.takes')]) sweep(dir, partial);
   const lock = `${name}.lock.json.`;
   sweep(specDir, (f) => f.startsWith(lock) && f.endsWith('.tmp'));
+  sweep(path.join(specDir, '.render'), (f) => f.startsWith(`${name}.last.lock.json.`) && f.endsWith('.tmp'));
   return removed;
 }

@@ -27,9 +27,9 @@ export class Uploader {
 
   /** The URL standing for a local image with this content. */
   urlFor(image: { path: string; sha256: string }, signal?: AbortSignal): Promise<string> {
-    const known = this.store.lock.uploads[image.sha256];
+    const known = this.store.lock.endpoints[this.endpoint]?.uploads[image.sha256];
     const fresh = known && this.now() - Date.parse(known.uploaded_at) < UPLOAD_REUSE_MS;
-    if (known && fresh && known.endpoint === this.endpoint) {
+    if (known && fresh) {
       return Promise.resolve(known.url);
     }
     let p = this.pending.get(image.sha256);
@@ -46,7 +46,7 @@ export class Uploader {
    */
   async forget(urls: readonly string[]): Promise<void> {
     const at = new Date(this.now()).toISOString();
-    await Promise.all(urls.map((url) => this.store.record({ t: 'unfetchable', at, url })));
+    await Promise.all(urls.map((url) => this.store.record({ t: 'unfetchable', at, endpoint: this.endpoint, url })));
   }
 
   private async upload(image: { path: string; sha256: string }, signal?: AbortSignal): Promise<string> {

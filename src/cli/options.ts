@@ -1,5 +1,5 @@
 import { RenderError } from '../errors.js';
-import { DEFAULT_BASE_URL, MOCK_ENDPOINT, normalizeBaseUrl } from '../endpoint.js';
+import { DEFAULT_BASE_URL, endpointIdentity, MOCK_ENDPOINT, normalizeBaseUrl } from '../endpoint.js';
 import { parseUsd } from '../money.js';
 import { compileGlobs } from '../util/glob.js';
 import { parseDuration } from '../util/duration.js';
@@ -18,7 +18,7 @@ export const COMMON = {
 /** Which endpoint a plan is for: `mock`, or the base URL's origin (the lockfile records it per shot). */
 export function endpointOf(values: OptionValues, env: Record<string, string | undefined>): string {
   if (values.mock) return MOCK_ENDPOINT;
-  return normalizeBaseUrl(env.WAVESPEED_BASE_URL || DEFAULT_BASE_URL, [env.WAVESPEED_API_KEY]);
+  return endpointIdentity(normalizeBaseUrl(env.WAVESPEED_BASE_URL || DEFAULT_BASE_URL, [env.WAVESPEED_API_KEY]));
 }
 
 

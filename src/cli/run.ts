@@ -1,7 +1,10 @@
 import { RenderError } from '../errors.js';
 import { renderError } from '../report/errors.js';
 import { formatCommandHelp, parseCommandArgs, type CliIO, type Command } from './command.js';
+import { adoptCommand } from './commands/adopt.js';
 import { applyCommand } from './commands/apply.js';
+import { forgetCommand } from './commands/forget.js';
+import { takesCommand } from './commands/takes.js';
 import { mockCommand } from './commands/mock.js';
 import { planCommand } from './commands/plan.js';
 import { statusCommand } from './commands/status.js';
@@ -10,7 +13,7 @@ import { validateCommand } from './commands/validate.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { packageVersion } from '../util/version.js';
 
-export const COMMANDS: readonly Command[] = [validateCommand, planCommand, applyCommand, statusCommand, mockCommand, schemaCommand];
+export const COMMANDS: readonly Command[] = [validateCommand, planCommand, applyCommand, statusCommand, takesCommand, adoptCommand, forgetCommand, mockCommand, schemaCommand];
 
 /** Parse argv, run one command, render any error in one place; returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {

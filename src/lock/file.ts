@@ -1,26 +1,35 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { visit } from 'jsonc-parser';
 import { RenderError, type Issue } from '../errors.js';
 import { jsonFieldIssues, jsonSyntaxError, positionAt } from '../spec/positions.js';
-import { canonicalJson } from '../util/canonical-json.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import { displayPath } from '../util/paths.js';
-import { emptyLockfile, LOCK_VERSION, LockfileSchema, type Lockfile } from './schema.js';
+import { migrateV1Lockfile, V1LockfileSchema, type V1Lockfile } from './migrate-v1.js';
+import { LOCK_VERSION, LockfileSchema, type Lockfile } from './schema.js';
 
 /** `<name>.lock.json` beside the spec. */
 export function lockfilePath(specFile: string, name: string): string {
   return path.join(path.dirname(specFile), `${name}.lock.json`);
 }
 
-/** Read a lockfile; a missing one is empty. The version is checked before anything else is trusted. */
-export function readLockfile(file: string, name: string): Lockfile {
+/** A lockfile as read: version 2, or a version 1 file still to be migrated (after its journal is replayed). */
+export type LockfileOnDisk = { version: 2; lock: Lockfile } | { version: 1; v1: V1Lockfile };
+
+/**
+ * Read a lockfile; undefined when there is none. Everything about it is checked before anything is trusted: JSON
+ * syntax, duplicate keys (JSON.parse would silently keep the last), merge-conflict markers, the version, the
+ * schema and the spec name. A damaged record of what was paid is refused, never guessed at.
+ */
+export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk | undefined {
   const shown = displayPath(file);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return emptyLockfile(name);
+    if (code === 'ENOENT') return undefined;
     if (code === 'EISDIR') throw invalid(`${shown} is a folder, not a lockfile`, [], 'move the folder away: the lockfile is the file <name>.lock.json beside the spec');
     throw new RenderError('LOCKFILE_INVALID', `cannot read ${shown}: ${code ?? String(err)}`, { cause: err });
   }
@@ -33,7 +42,7 @@ export function readLockfile(file: string, name: string): Lockfile {
   if (marker) {
     const at = positionAt(text, marker.index);
     throw invalid(`${shown} has git merge-conflict markers`, [{ file: shown, ...at, message: `${marker[1]} (a conflict marker)` }],
-      'resolve the conflict (keep both sides\' shots; for a shot in both, keep the newer take), then run `render status`');
+      'resolve the conflict (keep both sides\' shots; for a shot in both, keep both sides\' takes), then run `render status`');
   }
   let data: unknown;
   try {
@@ -43,19 +52,25 @@ export function readLockfile(file: string, name: string): Lockfile {
     throw invalid(`${shown} is not valid JSON: ${reason}`, issue ? [issue] : [],
       `restore it from git (\`git checkout -- ${shown}\`); never delete it: it records what was paid for`);
   }
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate) {
+    throw invalid(`${shown} has the key "${duplicate.key}" twice in one object`, [{ file: shown, ...positionAt(text, duplicate.offset), message: `duplicate key "${duplicate.key}"` }],
+      'a lockfile written by render never has duplicate keys: it was edited or merged by hand; restore it from git, or keep one of the two entries');
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw invalid(`${shown} is not a valid render lockfile`, [{ file: shown, line: 1, col: 1, message: `expected an object with version, name and shots, got ${describeJson(data)}` }], RESTORE);
+    throw invalid(`${shown} is not a valid render lockfile`, [{ file: shown, line: 1, col: 1, message: `expected an object with version, name and endpoints, got ${describeJson(data)}` }], RESTORE);
   }
   const version = (data as { version?: unknown }).version;
   if (typeof version === 'number' && Number.isInteger(version) && version > LOCK_VERSION) {
-    throw new RenderError('LOCKFILE_INVALID', `${shown} is lockfile version ${version}; this render reads version ${LOCK_VERSION}`, {
+    throw new RenderError('LOCKFILE_INVALID', `${shown} is lockfile version ${version}; this render reads versions 1 and ${LOCK_VERSION}`, {
       hint: 'upgrade render to the version that wrote it',
     });
   }
-  if (version !== LOCK_VERSION) {
+  if (version !== LOCK_VERSION && version !== 1) {
     throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, [{ path: ['version'], message: `must be ${LOCK_VERSION}, got ${describeJson(version)}` }]), RESTORE);
   }
-  const parsed = LockfileSchema.safeParse(data);
+  const schema = version === 1 ? V1LockfileSchema : LockfileSchema;
+  const parsed = schema.safeParse(data);
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 50).map((i) => ({ path: i.path, message: i.message }));
     throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, problems), RESTORE);
@@ -65,7 +80,12 @@ export function readLockfile(file: string, name: string): Lockfile {
       hint: 'each spec name has its own lockfile; rename one of them',
     });
   }
-  return parsed.data;
+  return version === 1 ? { version: 1, v1: parsed.data as V1Lockfile } : { version: 2, lock: parsed.data as Lockfile };
+}
+
+/** A lockfile of either version as version 2 (a version 1 file is migrated in memory; written as 2 by apply). */
+export function toCurrentVersion(onDisk: LockfileOnDisk, spec: string): Lockfile {
+  return onDisk.version === 2 ? onDisk.lock : migrateV1Lockfile(onDisk.v1, spec);
 }
 
 const RESTORE = 'restore it from git; if it was edited by hand, undo the edit';
@@ -81,22 +101,37 @@ function describeJson(v: unknown): string {
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
+/** The first key that appears twice in one object, and where: JSON.parse keeps the last silently. */
+function firstDuplicateKey(text: string): { key: string; offset: number } | undefined {
+  const stack: Set<string>[] = [];
+  let found: { key: string; offset: number } | undefined;
+  visit(text, {
+    onObjectBegin: () => void stack.push(new Set()),
+    onObjectEnd: () => void stack.pop(),
+    onObjectProperty: (key, offset) => {
+      const keys = stack[stack.length - 1];
+      if (!keys || found) return;
+      if (keys.has(key)) found = { key, offset };
+      keys.add(key);
+    },
+  }, { disallowComments: true });
+  return found;
+}
+
 /** Lockfile text: keys sorted at every depth, two-space indent, final newline (stable diffs in git). */
 export function serializeLockfile(lock: Lockfile): string {
   return `${canonicalJson(lock, 2)}\n`;
 }
 
 /**
- * Write atomically: temp file beside the target, fsync, rename, fsync the folder. Unchanged bytes are not
- * rewritten. Returns the number of bytes written (0 when unchanged).
+ * Write the lockfile atomically (docs/ARCHITECTURE.md "State"), bumping its serial, unless nothing but the serial
+ * would change: unchanged state leaves the file's bytes alone. `previous` is the text last written (or read), so
+ * the file is not read back on every write. Returns the text now on disk and the bytes written (0 when unchanged).
  */
-export function writeLockfile(file: string, lock: Lockfile): number {
+export function writeLockfile(file: string, lock: Lockfile, previous: string | undefined): { text: string; bytes: number } {
+  if (previous !== undefined && serializeLockfile(lock) === previous) return { text: previous, bytes: 0 };
+  lock.serial += 1;
   const text = serializeLockfile(lock);
-  try {
-    if (readFileSync(file, 'utf8') === text) return 0;
-  } catch {
-    // missing: write it
-  }
   writeFileAtomic(file, text);
-  return Buffer.byteLength(text);
+  return { text, bytes: Buffer.byteLength(text) };
 }

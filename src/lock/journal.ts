@@ -1,9 +1,9 @@
-import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, write } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, write, writeSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { RenderError } from '../errors.js';
 import { displayPath } from '../util/paths.js';
-import type { JournalRecord } from './records.js';
+import { RECORD_KINDS, type JournalRecord } from './records.js';
 
 /**
  * Append-only NDJSON journal with group commit: records appended in the same moment share one write and
@@ -56,10 +56,16 @@ export class Journal {
     while (this.flushing) await this.flushing;
   }
 
-  /** Empty the journal once its records are compacted into the lockfile. */
-  reset(): void {
+  /**
+   * Empty the journal once its records are compacted into the lockfile, leaving one `base` record that names the
+   * lockfile (lineage and serial) the next records apply on top of.
+   */
+  reset(base: Extract<JournalRecord, { t: 'base' }>): void {
     ftruncateSync(this.fd, 0);
+    const line = `${JSON.stringify(base)}\n`;
+    writeSync(this.fd, line);
     fdatasyncSync(this.fd);
+    this.bytesWritten += Buffer.byteLength(line);
     this.records = 0;
   }
 
@@ -78,31 +84,51 @@ async function writeAll(fd: number, text: string): Promise<void> {
   }
 }
 
-/** Read a journal; a torn last line (a kill in mid-write) is dropped, since its step was never trusted. */
-export function readJournal(file: string): JournalRecord[] {
+/** A journal line as read: its 1-based line number and the parsed object (a `t` string is guaranteed). */
+export interface JournalLine {
+  line: number;
+  rec: { t: string } & Record<string, unknown>;
+}
+
+/**
+ * Read a journal. Its last line may be torn (a kill in mid-write, no final newline): that step was never trusted,
+ * and it is dropped. Any other line that is not a record is damage (a hand edit, a bad disk): refused, naming
+ * the line, never skipped, since a skipped line may be a prediction that was paid for.
+ */
+export function readJournal(file: string, kinds: ReadonlySet<string> = RECORD_KINDS): JournalLine[] {
+  const shown = displayPath(file);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return [];
-    throw new RenderError('LOCKFILE_INVALID', `cannot read the journal ${displayPath(file)} (${code ?? String(err)})`, {
+    throw new RenderError('LOCKFILE_INVALID', `cannot read the journal ${shown} (${code ?? String(err)})`, {
       hint: 'it is working state of an interrupted apply in .render/; move it aside only if no apply is running',
       cause: err,
     });
   }
-  const records: JournalRecord[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
+  const lines = text.split('\n');
+  const complete = lines.slice(0, -1); // the last piece has no newline: '' or a torn line
+  const records: JournalLine[] = [];
+  complete.forEach((text, i) => {
+    if (text.trim() === '') return;
+    let rec: unknown;
     try {
-      const rec = JSON.parse(line) as unknown;
-      // Only records of a known kind are trusted; anything else (a torn last line, a hand edit) is ignored.
-      if (rec && typeof rec === 'object' && RECORD_KINDS.has((rec as { t?: unknown }).t as string)) records.push(rec as JournalRecord);
+      rec = JSON.parse(text);
     } catch {
-      // a torn last line (a kill in mid-write): its step was never trusted
+      throw damaged(shown, i + 1, 'is not JSON');
     }
-  }
+    const kind = rec && typeof rec === 'object' && !Array.isArray(rec) ? (rec as { t?: unknown }).t : undefined;
+    if (typeof kind !== 'string' || !kinds.has(kind)) throw damaged(shown, i + 1, `is not a journal record (${JSON.stringify(kind ?? null)})`);
+    records.push({ line: i + 1, rec: rec as JournalLine['rec'] });
+  });
   return records;
 }
 
-const RECORD_KINDS: ReadonlySet<string> = new Set(['intent', 'submitted', 'unknown', 'refused', 'status', 'output', 'gone', 'moved', 'upload', 'unfetchable']);
+function damaged(shown: string, line: number, what: string): RenderError {
+  return new RenderError('LOCKFILE_INVALID', `the journal ${shown} is damaged: line ${line} ${what}`, {
+    issues: [{ file: shown, line, col: 1, message: `${what}; render will not guess what it recorded` }],
+    hint: 'the journal records what was paid since the lockfile was last written; if no apply is running, restore the line, or move the journal aside and resolve the shots it named with `render adopt` / `render forget`',
+  });
+}

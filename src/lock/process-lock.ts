@@ -1,4 +1,5 @@
-import { existsSync, linkSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { RenderError } from '../errors.js';
@@ -7,53 +8,65 @@ interface Holder {
   pid: number;
   host: string;
   started_at: string;
+  /** The process's start time in clock ticks (Linux /proc): a reused pid is told from the holder that died. */
+  start_ticks?: number;
 }
 
 /**
- * One `render apply` per spec at a time: `.render/<name>.pid`, created exclusively. A holder that is dead
- * (same host, no such process) cannot keep it: its file is taken over. Returns a release function, which also
- * removes the folder if this call made it and nothing else was put in it: an apply refused before it ran
- * (over budget, stale plan, no confirmation) leaves the spec's folder as it found it.
+ * One `render apply` per spec at a time (docs/ARCHITECTURE.md "State": "The process lock"). Each contender writes
+ * its own file, `.render/<name>.apply.<pid>.<random>.json` (whole, by rename), then lists the folder: it holds the
+ * lock only if no other live holder's file is there. Of two that overlap, the later lister always sees the earlier
+ * one's file, so at most one goes on; both may step back, and then try again after a random pause. Nobody ever
+ * deletes or renames a live holder's file: a file is removed only when its process is gone (same host, no such
+ * pid, or the pid now belongs to a process started later). Returns the release function, which also removes the
+ * folder if this call made it and nothing else was put in it.
  */
 export function acquireProcessLock(dir: string, name: string): () => void {
   const made = !existsSync(dir);
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${name}.pid`);
-  const me: Holder = { pid: process.pid, host: hostname(), started_at: new Date().toISOString() };
+  const prefix = `${name}.apply.`;
+  const me: Holder = { pid: process.pid, host: hostname(), started_at: new Date().toISOString(), start_ticks: startTicks(process.pid) };
+  const mine = path.join(dir, `${prefix}${process.pid}.${randomBytes(6).toString('hex')}.json`);
   const release = () => {
-    rmSync(file, { force: true });
+    rmSync(mine, { force: true });
     if (made) removeIfEmpty(dir);
   };
-  // Written whole to a private file, then hard-linked into place: link() fails if the lock exists, and a
-  // reader never sees a lock file without its holder (an empty one would look stale and be taken over).
-  const mine = `${file}.${process.pid}.tmp`;
-  writeFileSync(mine, JSON.stringify(me), { mode: 0o644 });
-  try {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (tryLink(mine, file)) return release;
-      const holder = readHolder(file);
-      if (holder && isAlive(holder)) {
-        if (made) removeIfEmpty(dir);
-        throw new RenderError('LOCKED', `another render apply is running on this spec (pid ${holder.pid} on ${holder.host}, since ${holder.started_at})`, {
-          hint: 'wait for it to finish, or stop it (Ctrl-C); a run that died leaves no lock behind that blocks you',
-        });
-      }
-      rmSync(file, { force: true }); // stale: its process is gone
-    }
-  } finally {
+  let rival: Holder | undefined;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const tmp = `${mine}.tmp`;
+    writeFileSync(tmp, JSON.stringify(me), { mode: 0o644 });
+    renameSync(tmp, mine);
+    rival = liveRival(dir, prefix, mine);
+    if (!rival) return release;
     rmSync(mine, { force: true });
+    // Another holder, or another contender that will step back too: a random pause breaks the tie.
+    if (!isRecent(rival)) break;
+    sleepSync(20 + Math.floor(Math.random() * 150));
   }
-  throw new RenderError('LOCKED', `could not take the process lock ${file}`, { hint: 'run again' });
+  if (made) removeIfEmpty(dir);
+  const who = rival ? `pid ${rival.pid} on ${rival.host}, since ${rival.started_at}` : 'another process';
+  throw new RenderError('LOCKED', `another render apply is running on this spec (${who})`, {
+    hint: 'wait for it to finish, or stop it (Ctrl-C); a run that died leaves no lock behind that blocks you',
+  });
 }
 
-function tryLink(from: string, to: string): boolean {
-  try {
-    linkSync(from, to);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+/** The first other live holder's file in the folder; dead holders' files are removed on the way. */
+function liveRival(dir: string, prefix: string, mine: string): Holder | undefined {
+  for (const f of readdirSync(dir)) {
+    if (!f.startsWith(prefix) || !f.endsWith('.json')) continue;
+    const file = path.join(dir, f);
+    if (file === mine) continue;
+    const holder = readHolder(file);
+    if (holder && isAlive(holder)) return holder;
+    // Its process is gone (or the file is not a holder's): it cannot be anybody's lock any more.
+    if (!holder || holder.host === hostname()) rmSync(file, { force: true });
   }
+  return undefined;
+}
+
+/** A holder that started a moment ago may be a contender that steps back: worth another try. */
+function isRecent(h: Holder): boolean {
+  return Date.now() - Date.parse(h.started_at) < 2_000;
 }
 
 function removeIfEmpty(dir: string): void {
@@ -67,19 +80,35 @@ function removeIfEmpty(dir: string): void {
 function readHolder(file: string): Holder | undefined {
   try {
     const h = JSON.parse(readFileSync(file, 'utf8')) as Partial<Holder>;
-    return typeof h.pid === 'number' && typeof h.host === 'string' ? (h as Holder) : undefined;
+    return typeof h.pid === 'number' && typeof h.host === 'string' && typeof h.started_at === 'string' ? (h as Holder) : undefined;
   } catch {
-    return undefined; // unreadable or torn: treated as stale
+    return undefined;
   }
 }
 
 function isAlive(holder: Holder): boolean {
   if (holder.host !== hostname()) return true; // another machine: we cannot tell, so we respect it
-  if (holder.pid === process.pid) return false;
   try {
     process.kill(holder.pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  const ticks = startTicks(holder.pid);
+  return holder.start_ticks === undefined || ticks === undefined || ticks === holder.start_ticks;
+}
+
+/** Field 22 of /proc/<pid>/stat (Linux): when the process started. Undefined where there is no /proc. */
+function startTicks(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

@@ -1,89 +1,109 @@
 import type { JournalRecord } from './records.js';
-import type { Lockfile, LockShot, LockTake } from './schema.js';
-import { takeById } from './takes.js';
+import { emptyEndpointState, type EndpointState, type Lockfile, type LockTake } from './schema.js';
 
 /**
- * The one reducer from journal records to lockfile state. A live run and a replay after a crash go through
- * it alike, so what is on disk always means the same thing. Records that no longer match (a stale id) are
- * ignored rather than trusted. Replaying a journal over a lockfile that already holds it (a kill between a
- * compaction's lockfile write and its journal truncation) must change nothing: every record is idempotent.
+ * The one reducer from journal records to lockfile state (docs/ARCHITECTURE.md "State"). A live run, a replay
+ * after a crash, `render adopt` and `render forget` all go through it, so what is on disk always means the same
+ * thing. Every record is idempotent: replaying a journal over a lockfile that already holds it (a kill between a
+ * compaction's lockfile write and its journal truncation) changes nothing. Records that no longer match a take
+ * (a stale reference) are ignored rather than trusted.
  */
 export function applyRecord(lock: Lockfile, rec: JournalRecord): void {
   switch (rec.t) {
-    case 'upload':
-      lock.uploads[rec.sha256] = { url: rec.url, endpoint: rec.endpoint, uploaded_at: rec.at, bytes: rec.bytes };
+    case 'base':
       return;
-    case 'unfetchable':
-      for (const [sha256, upload] of Object.entries(lock.uploads)) if (upload.url === rec.url) delete lock.uploads[sha256];
-      return;
-    case 'intent':
-      return recordIntent(lock, rec.shot, rec.take);
-    case 'submitted': {
-      if (takeById(lock.shots[rec.shot], rec.prediction_id)) return; // replayed: already recorded
-      const take = pendingTake(lock.shots[rec.shot], rec.fingerprint);
-      if (take) Object.assign(take, { prediction_id: rec.prediction_id, status: 'submitted' });
-      return;
-    }
-    case 'unknown': {
-      const take = pendingTake(lock.shots[rec.shot], rec.fingerprint);
-      if (take) take.status = 'unknown';
-      return;
-    }
-    case 'refused':
-      return recordRefused(lock, rec.shot, rec.fingerprint);
-    case 'status':
-      return recordStatus(lock, rec);
-    case 'output': {
-      const take = takeById(lock.shots[rec.shot], rec.prediction_id);
-      if (take) {
-        take.outputs = rec.outputs;
-        delete take.remote_outputs;
-        delete take.error;
+    case 'kept':
+      if (!lock.kept.some((k) => k.path === rec.path)) {
+        lock.kept.push({ from: rec.from, path: rec.path, sha256: rec.sha256, bytes: rec.bytes, at: rec.at, reason: rec.reason });
       }
       return;
-    }
-    case 'gone': {
-      const take = takeById(lock.shots[rec.shot], rec.prediction_id);
-      if (take) take.error = { code: 'OUTPUT_GONE', message: rec.message };
+    case 'upload':
+      endpointOf(lock, rec.endpoint).uploads[rec.sha256] = { url: rec.url, uploaded_at: rec.at, bytes: rec.bytes };
+      return;
+    case 'unfetchable': {
+      const uploads = lock.endpoints[rec.endpoint]?.uploads ?? {};
+      for (const [sha256, upload] of Object.entries(uploads)) if (upload.url === rec.url) delete uploads[sha256];
       return;
     }
-    case 'moved': {
-      const take = takeById(lock.shots[rec.shot], rec.prediction_id);
-      for (const out of take?.outputs ?? []) if (out.path === rec.from) out.path = rec.to;
-      return;
-    }
+    case 'intent':
+      return recordIntent(lock, rec);
+    default:
+      return applyTakeRecord(lock, rec);
   }
 }
 
-function recordIntent(lock: Lockfile, shotId: string, fields: Omit<LockTake, 'prediction_id' | 'status' | 'outputs'>): void {
-  const prev = lock.shots[shotId];
+type TakeRecord = Exclude<JournalRecord, { t: 'base' | 'kept' | 'upload' | 'unfetchable' | 'intent' }>;
+
+function applyTakeRecord(lock: Lockfile, rec: TakeRecord): void {
+  const shot = lock.endpoints[rec.endpoint]?.shots[rec.shot];
+  const take = shot?.takes.find((t) => t.n === rec.n);
+  if (!shot || !take) return;
+  switch (rec.t) {
+    case 'submitted':
+      if (take.prediction_id) return; // replayed: already recorded
+      if (take.status !== 'submitting' && take.status !== 'unknown') return;
+      take.prediction_id = rec.prediction_id;
+      take.status = 'submitted';
+      if (rec.by) take.settled_by = rec.by;
+      // An older intent found later (adopted, or matched in the list) never takes the place of a newer take.
+      if (shot.current === undefined || rec.n > shot.current) shot.current = rec.n;
+      return;
+    case 'unknown':
+      if (take.status !== 'submitting') return;
+      take.status = 'unknown';
+      take.given_up_at = rec.at;
+      take.error = { code: 'UNKNOWN_OUTCOME', message: rec.message };
+      return;
+    case 'refused':
+      if (take.prediction_id || (take.status !== 'submitting' && take.status !== 'unknown')) return;
+      // No prediction exists: the intent is not a take.
+      shot.takes = shot.takes.filter((t) => t !== take);
+      return;
+    case 'forgotten':
+      if (take.prediction_id || (take.status !== 'submitting' && take.status !== 'unknown')) return;
+      take.status = 'forgotten';
+      take.settled_by = 'forget';
+      return;
+    case 'status':
+      return recordStatus(take, rec);
+    case 'output':
+      take.outputs = rec.outputs;
+      delete take.remote_outputs;
+      if (take.error?.code === 'OUTPUT_GONE') delete take.error;
+      return;
+    case 'gone':
+      if (take.outputs.length === 0) take.error = { code: 'OUTPUT_GONE', message: rec.message };
+      return;
+    case 'moved':
+      for (const out of take.outputs) if (out.path === rec.from) out.path = rec.to;
+      return;
+    case 'current':
+      shot.current = rec.n;
+      return;
+  }
+}
+
+function endpointOf(lock: Lockfile, endpoint: string): EndpointState {
+  let state = lock.endpoints[endpoint];
+  if (!state) {
+    state = emptyEndpointState();
+    lock.endpoints[endpoint] = state;
+  }
+  return state;
+}
+
+function recordIntent(lock: Lockfile, rec: Extract<JournalRecord, { t: 'intent' }>): void {
+  const shots = endpointOf(lock, rec.endpoint).shots;
+  const shot = (shots[rec.shot] ??= { takes: [] });
   // Replayed over a lockfile that already holds it: nothing to do, or its take would be kept twice.
-  if (prev && [prev, ...prev.history].some((t) => t.submitted_at === fields.submitted_at && t.fingerprint === fields.fingerprint)) return;
-  const take: LockTake = { ...fields, status: 'submitting', outputs: [] };
-  if (!prev) {
-    lock.shots[shotId] = { ...take, history: [] };
-    return;
-  }
-  const { history, ...current } = prev;
-  // An earlier intent that never became a prediction is not a take: it is replaced, not kept.
-  const keep = current.prediction_id !== undefined ? [...history, current] : history;
-  lock.shots[shotId] = { ...take, history: keep };
+  if (shot.takes.some((t) => t.n === rec.take.n)) return;
+  shot.takes.push({ ...rec.take, status: 'submitting', outputs: [] });
 }
 
-function recordRefused(lock: Lockfile, shotId: string, fingerprint: string): void {
-  const shot = lock.shots[shotId];
-  if (!pendingTake(shot, fingerprint) || !shot) return;
-  const previous = shot.history.at(-1);
-  if (!previous) {
-    delete lock.shots[shotId];
-    return;
-  }
-  lock.shots[shotId] = { ...previous, history: shot.history.slice(0, -1) };
-}
-
-function recordStatus(lock: Lockfile, rec: Extract<JournalRecord, { t: 'status' }>): void {
-  const take = takeById(lock.shots[rec.shot], rec.prediction_id);
-  if (!take) return;
+function recordStatus(take: LockTake, rec: Extract<JournalRecord, { t: 'status' }>): void {
+  if (!take.prediction_id) return;
+  // A final status is final: a late `processing` replayed after `completed` must not undo it.
+  if (take.status === 'completed' || take.status === 'failed') return;
   take.status = rec.status;
   if (rec.status === 'completed') {
     take.completed_at = rec.at;
@@ -94,10 +114,4 @@ function recordStatus(lock: Lockfile, rec: Extract<JournalRecord, { t: 'status' 
     take.completed_at = rec.at;
     if (rec.error) take.error = rec.error;
   }
-}
-
-/** The shot's current take while it has no prediction id yet (submitting or unknown), for this fingerprint. */
-function pendingTake(shot: LockShot | undefined, fingerprint: string): LockShot | undefined {
-  if (!shot || shot.fingerprint !== fingerprint || shot.prediction_id !== undefined) return undefined;
-  return shot.status === 'submitting' || shot.status === 'unknown' ? shot : undefined;
 }

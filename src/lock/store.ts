@@ -1,11 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Journal, readJournal } from './journal.js';
+import { RenderError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { displayPath } from '../util/paths.js';
+import { lockfilePath, readLockfileOnDisk, serializeLockfile, writeLockfile, type LockfileOnDisk } from './file.js';
+import { Journal, readJournal, type JournalLine } from './journal.js';
+import { applyV1Record, migrateV1Lockfile, type V1Record } from './migrate-v1.js';
 import type { JournalRecord } from './records.js';
-import type { Lockfile } from './schema.js';
-import { lockfilePath, readLockfile, writeLockfile } from './file.js';
 import { applyRecord } from './reducer.js';
+import { emptyLockfile, type Lockfile } from './schema.js';
 
-/** Working state that is not committed lives in `.render/` beside the spec (SPEC.md). */
+/** Working state that is not committed lives in `.render/` beside the spec (docs/SPEC.md). */
 export function stateDir(specFile: string): string {
   return path.join(path.dirname(specFile), '.render');
 }
@@ -14,11 +20,69 @@ export function journalPath(specFile: string, name: string): string {
   return path.join(stateDir(specFile), `${name}.journal.ndjson`);
 }
 
-/** The lockfile as it stands with any journal of an interrupted run replayed over it (read-only). */
+/** The copy of the lockfile an apply leaves in `.render/` when it ends: the way back from a stale lockfile. */
+export function lastLockPath(specFile: string, name: string): string {
+  return path.join(stateDir(specFile), `${name}.last.lock.json`);
+}
+
+/** The lockfile as it stands, with any journal of an interrupted run replayed over it, and its text on disk. */
+export interface CurrentLock {
+  lock: Lockfile;
+  /** The lockfile's text as read (version 2 only): a write of the same state leaves it alone. */
+  diskText?: string;
+}
+
+/**
+ * Read the campaign's state: the lockfile, checked against the journal in `.render/` (state never goes backwards
+ * silently, docs/ARCHITECTURE.md "State"), with the journal replayed over it. Read-only.
+ */
+export function loadCurrentLock(specFile: string, name: string): CurrentLock {
+  const file = lockfilePath(specFile, name);
+  const specName = path.basename(specFile);
+  const onDisk = readLockfileOnDisk(file, name);
+  const lines = readJournal(journalPath(specFile, name));
+  const base = lines[0]?.rec.t === 'base' ? (lines[0].rec as unknown as Extract<JournalRecord, { t: 'base' }>) : undefined;
+  const rest = base ? lines.slice(1) : lines;
+  if (!onDisk || onDisk.version === 1) {
+    if (base) throw staleLockfile(specFile, name, onDisk, base);
+    const v1 = onDisk?.v1 ?? { version: 1 as const, name, shots: {}, uploads: {} };
+    if (!onDisk && rest.length === 0) return { lock: emptyLockfile(name, specName, randomUUID()) };
+    for (const { rec } of rest) applyV1Record(v1, rec as unknown as V1Record);
+    return { lock: migrateV1Lockfile(v1, specName) };
+  }
+  const lock = onDisk.lock;
+  if (base && (base.lineage !== lock.lineage || base.serial > lock.serial)) throw staleLockfile(specFile, name, onDisk, base);
+  if (!base && rest.length > 0) throw damagedJournal(specFile, name, rest[0]!);
+  const diskText = serializeLockfile(lock);
+  for (const { rec } of rest) applyRecord(lock, rec as unknown as JournalRecord);
+  return { lock, diskText };
+}
+
+/** The lockfile with any interrupted run's journal replayed: what plan, status and takes read. */
 export function readCurrentLock(specFile: string, name: string): Lockfile {
-  const lock = readLockfile(lockfilePath(specFile, name), name);
-  for (const rec of readJournal(journalPath(specFile, name))) applyRecord(lock, rec);
-  return lock;
+  return loadCurrentLock(specFile, name).lock;
+}
+
+function staleLockfile(specFile: string, name: string, onDisk: LockfileOnDisk | undefined, base: { lineage: string; serial: number }): RenderError {
+  const shown = displayPath(lockfilePath(specFile, name));
+  const journal = displayPath(journalPath(specFile, name));
+  const last = lastLockPath(specFile, name);
+  const restore = existsSync(last) ? ` or from the copy the last apply left: \`cp ${displayPath(last)} ${shown}\`` : '';
+  const what = !onDisk
+    ? `${shown} is missing, but ${journal} records this campaign's state up to lockfile serial ${base.serial}`
+    : onDisk.version === 1 || onDisk.lock.lineage !== base.lineage
+      ? `${shown} is not the lockfile ${journal} was written against (another lineage: restored from an older commit, copied from another campaign, or made anew)`
+      : `${shown} is older (serial ${onDisk.lock.serial}) than the state this machine last wrote (serial ${base.serial}): it was restored from an older commit or copied over`;
+  return new RenderError('LOCKFILE_INVALID', `${what}; planning from it could pay again for shots it does not know`, {
+    hint: `restore the newer lockfile from git${restore}; if this lockfile is the one you mean to keep (a merge you checked), move ${journal} aside and run again`,
+  });
+}
+
+function damagedJournal(specFile: string, name: string, first: JournalLine): RenderError {
+  const journal = displayPath(journalPath(specFile, name));
+  return new RenderError('LOCKFILE_INVALID', `the journal ${journal} has no base record (line ${first.line} is "${first.rec.t}"): it was edited or written by something else`, {
+    hint: 'if no apply is running, move it aside; shots it named can then be resolved with `render adopt` / `render forget`',
+  });
 }
 
 export interface StoreFigures {
@@ -28,10 +92,21 @@ export interface StoreFigures {
   journalRecords: number;
 }
 
+/** Records after which the committed lockfile must know about them within a second: they are money. */
+const GROUP_COMMIT_KINDS: ReadonlySet<JournalRecord['t']> = new Set(['intent', 'submitted', 'unknown', 'refused', 'forgotten', 'current', 'kept']);
+
+export interface LockStoreOptions {
+  /** Applied to every string a record carries before it is kept in memory or written (the API key never lands). */
+  redact?: (text: string) => string;
+  /** Longest wait between a money record and the lockfile write that holds it (group commit; default 500 ms). */
+  groupCommitMs?: number;
+}
+
 /**
- * The durable state of one apply: the lockfile in memory, every change appended to the journal before the
- * caller goes on, compacted into the lockfile (atomically) often enough that the journal stays short and
- * rarely enough that I/O stays linear in the number of shots (DESIGN.md rule 8).
+ * The durable state of one apply (docs/ARCHITECTURE.md "State"): the lockfile in memory, every change appended to
+ * the journal before the caller goes on, and compacted into the lockfile atomically: within `groupCommitMs` of any
+ * money record (an intent, a prediction id), so the committed lockfile, not `.render/`, is the record; and
+ * otherwise every max(256, 2 × shots) records, so I/O stays linear in the number of shots (rule 8).
  */
 export class LockStore {
   readonly lock: Lockfile;
@@ -40,30 +115,42 @@ export class LockStore {
   private readonly figures: StoreFigures = { lockfileBytes: 0, lockfileWrites: 0, journalBytes: 0, journalRecords: 0 };
   private compactEvery = 256;
   private writeError: Error | undefined;
+  private diskText: string | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private readonly redact: (text: string) => string;
+  private readonly redacting: boolean;
+  private readonly groupCommitMs: number;
 
-  constructor(specFile: string, name: string) {
+  constructor(
+    private readonly specFile: string,
+    private readonly name: string,
+    options: LockStoreOptions = {},
+  ) {
     this.lockFile = lockfilePath(specFile, name);
-    const file = journalPath(specFile, name);
-    this.lock = readCurrentLock(specFile, name);
-    this.journal = new Journal(file);
+    const current = loadCurrentLock(specFile, name);
+    this.lock = current.lock;
+    this.diskText = current.diskText;
+    this.redact = options.redact ?? ((t) => t);
+    this.redacting = options.redact !== undefined;
+    this.groupCommitMs = options.groupCommitMs ?? 500;
+    this.journal = new Journal(journalPath(specFile, name));
     this.compact();
   }
 
   /** Apply a change in memory, then make it durable; resolves once it is on disk. */
   async record(rec: JournalRecord): Promise<void> {
     if (this.writeError) throw this.writeError;
-    applyRecord(this.lock, rec);
+    const clean = this.redacting ? redactRecord(rec, this.redact) : rec;
+    applyRecord(this.lock, clean);
     this.figures.journalRecords++;
-    await this.journal.append(rec);
-    // Compacting every max(256, 2 × shots) records keeps total lockfile bytes O(records), never O(n²).
+    await this.journal.append(clean);
+    if (GROUP_COMMIT_KINDS.has(clean.t)) this.commitSoon();
     if (this.journal.records >= this.compactEvery) this.compact();
   }
 
   /**
-   * Record a change whose durability nothing waits on: the prediction id after a submit (a kill before it is
-   * on disk only means the next run settles the intent by listing) and status changes (the next run polls
-   * again). Keeps fsyncs off the path from one render to the next. A write failure surfaces at the next
-   * `record` or at `flush`.
+   * Record a change whose durability nothing waits on (a status change: the next run polls again). Keeps fsyncs
+   * off the path from one render to the next; a write failure surfaces at the next `record` or at `flush`.
    */
   note(rec: JournalRecord): void {
     this.record(rec).catch((err: unknown) => {
@@ -71,15 +158,30 @@ export class LockStore {
     });
   }
 
-  /** Write the lockfile atomically (if its bytes changed) and empty the journal. */
+  private commitSoon(): void {
+    if (this.commitTimer) return;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = undefined;
+      try {
+        this.compact();
+      } catch (err) {
+        this.writeError ??= err instanceof Error ? err : new Error(String(err));
+      }
+    }, this.groupCommitMs);
+  }
+
+  /** Write the lockfile atomically (if its state changed) and start the journal anew on top of it. */
   compact(): void {
-    const written = writeLockfile(this.lockFile, this.lock);
-    if (written > 0) {
-      this.figures.lockfileBytes += written;
+    const { text, bytes } = writeLockfile(this.lockFile, this.lock, this.diskText);
+    this.diskText = text;
+    if (bytes > 0) {
+      this.figures.lockfileBytes += bytes;
       this.figures.lockfileWrites++;
     }
-    this.journal.reset();
-    this.compactEvery = Math.max(256, 2 * Object.keys(this.lock.shots).length);
+    this.journal.reset({ t: 'base', at: new Date().toISOString(), lineage: this.lock.lineage, serial: this.lock.serial });
+    let shots = 0;
+    for (const state of Object.values(this.lock.endpoints)) shots += Object.keys(state.shots).length;
+    this.compactEvery = Math.max(256, 2 * shots);
   }
 
   /** Wait for pending records, then compact: the lockfile holds everything recorded so far. */
@@ -89,9 +191,13 @@ export class LockStore {
     this.compact();
   }
 
+  /** Flush, leave a copy of the lockfile in `.render/` (the way back if an older one is restored), close. */
   async close(): Promise<void> {
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
     try {
       await this.flush();
+      if (this.diskText !== undefined) writeFileAtomic(lastLockPath(this.specFile, this.name), this.diskText);
     } finally {
       this.journal.close();
     }
@@ -101,3 +207,16 @@ export class LockStore {
     return { ...this.figures, journalBytes: this.journal.bytesWritten };
   }
 }
+
+/** Every string in a record, redacted (keys are render's own and never secret). */
+function redactRecord<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactRecord(v, redact)) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactRecord(v, redact);
+    return out as T;
+  }
+  return value;
+}
+

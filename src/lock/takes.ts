@@ -1,41 +1,80 @@
+import { MOCK_ENDPOINT } from '../endpoint.js';
 import type { Lockfile, LockShot, LockTake } from './schema.js';
 
 /**
- * Takes, in one place: every prediction of a shot is a take, the current one or an earlier one kept in
- * `history`. What was spent is the sum over takes (docs/ARCHITECTURE.md "Money rules").
+ * Takes, in one place (docs/ARCHITECTURE.md "State"): every prediction of a shot is a take, kept forever in
+ * the shot's `takes` on its endpoint; `current` names the one the shot is on now. What was spent is the sum over
+ * takes, and only over takes: an intent whose outcome is unknown counts as spent until it is settled.
  */
 
-/** Every take of a shot, the current one first. */
-export function takesOf(shot: LockShot | undefined): LockTake[] {
-  return shot ? [shot, ...shot.history] : [];
+export function shotState(lock: Lockfile, endpoint: string, id: string): LockShot | undefined {
+  return lock.endpoints[endpoint]?.shots[id];
 }
 
-/** The take of a shot that has this prediction id, current or earlier. */
+export function takeByN(shot: LockShot | undefined, n: number | undefined): LockTake | undefined {
+  return n === undefined ? undefined : shot?.takes.find((t) => t.n === n);
+}
+
+/** The take the shot is on now on its endpoint. */
+export function currentTake(shot: LockShot | undefined): LockTake | undefined {
+  return takeByN(shot, shot?.current);
+}
+
+/** The take of a shot that has this prediction id. */
 export function takeById(shot: LockShot | undefined, predictionId: string): LockTake | undefined {
-  if (!shot) return undefined;
-  if (shot.prediction_id === predictionId) return shot;
-  return shot.history.find((t) => t.prediction_id === predictionId);
+  return shot?.takes.find((t) => t.prediction_id === predictionId);
+}
+
+/** The number the next take of this shot gets. */
+export function nextTakeNumber(shot: LockShot | undefined): number {
+  return (shot?.takes.reduce((n, t) => Math.max(n, t.n), 0) ?? 0) + 1;
+}
+
+/** An intent that has no prediction id yet: on its way, or given up with its outcome unknown. */
+export function isOpen(take: LockTake): boolean {
+  return take.status === 'submitting' || take.status === 'unknown';
+}
+
+/** Whether a take's cost is money spent: everything but a failed task (refunded) and an intent declared never created. */
+export function isSpent(take: LockTake): boolean {
+  return take.status !== 'failed' && take.status !== 'forgotten';
 }
 
 /** Cents spent per endpoint, over every take of every shot. */
 export function spentByEndpoint(lock: Lockfile): Record<string, number> {
   const spent: Record<string, number> = {};
-  for (const shot of Object.values(lock.shots)) {
-    for (const take of takesOf(shot)) {
-      if (take.status !== 'failed') spent[take.endpoint] = (spent[take.endpoint] ?? 0) + take.cost_cents;
+  for (const [endpoint, state] of Object.entries(lock.endpoints)) {
+    for (const shot of Object.values(state.shots)) {
+      for (const take of shot.takes) if (isSpent(take)) spent[endpoint] = (spent[endpoint] ?? 0) + take.cost_cents;
     }
   }
   return spent;
 }
 
-/** Everything this spec has paid on an endpoint. */
+/**
+ * What counts against the budget of a run on `endpoint`: everything spent on every real endpoint (a budget is the
+ * campaign's, wherever it was paid), or, for the local mock server, only its play money.
+ */
 export function spentCents(lock: Lockfile, endpoint: string): number {
-  return spentByEndpoint(lock)[endpoint] ?? 0;
+  let total = 0;
+  for (const [ep, cents] of Object.entries(spentByEndpoint(lock))) {
+    if ((ep === MOCK_ENDPOINT) === (endpoint === MOCK_ENDPOINT)) total += cents;
+  }
+  return total;
 }
 
-/** Every prediction id the lockfile knows: a prediction is never claimed by two takes. */
-export function claimedPredictionIds(lock: Lockfile): Set<string> {
+/** Every prediction id the lockfile knows on an endpoint: a prediction is never claimed by two takes. */
+export function claimedPredictionIds(lock: Lockfile, endpoint: string): Set<string> {
   const ids = new Set<string>();
-  for (const shot of Object.values(lock.shots)) for (const take of takesOf(shot)) if (take.prediction_id) ids.add(take.prediction_id);
+  for (const shot of Object.values(lock.endpoints[endpoint]?.shots ?? {})) for (const take of shot.takes) if (take.prediction_id) ids.add(take.prediction_id);
   return ids;
+}
+
+/** Every open intent on an endpoint, with its shot id, oldest first. */
+export function openIntents(lock: Lockfile, endpoint: string): { shot: string; take: LockTake }[] {
+  const open: { shot: string; take: LockTake }[] = [];
+  for (const [shot, state] of Object.entries(lock.endpoints[endpoint]?.shots ?? {})) {
+    for (const take of state.takes) if (isOpen(take)) open.push({ shot, take });
+  }
+  return open.sort((a, b) => Date.parse(a.take.submitted_at) - Date.parse(b.take.submitted_at));
 }

@@ -4,8 +4,10 @@ import { spentCents } from '../lock/takes.js';
 import { costCents, type VideoRequest } from '../models.js';
 import { usdToCents } from '../money.js';
 import type { Spec } from '../spec/schema.js';
-import { decideAction, SUBMITTING, type Action } from './diff.js';
-import { contentRequest, fingerprintOf } from './fingerprint.js';
+import { MOCK_ENDPOINT } from '../endpoint.js';
+import { fingerprintOf } from '../lock/fingerprint.js';
+import { contentRequest } from './content-request.js';
+import { decideAction, SUBMITTING, type Action, type FieldChange, type TakeFiles } from './diff.js';
 import type { ExpandedShot, ImageInfo } from './types.js';
 
 export interface PlannedShot {
@@ -23,8 +25,14 @@ export interface PlannedShot {
   contentRequest: VideoRequest;
   /** Local images of this shot: field, absolute path, sha256. */
   images: { field: 'image' | 'end_image'; path: string; sha256: string; bytes: number }[];
-  /** Absolute path of the primary output file. */
+  /** Absolute path of the primary output file (for this endpoint: `--mock` renders go to `<output>/.mock/`). */
   output: string;
+  /** The take the action concerns: resumed, restored, kept unchanged, or replaced. */
+  takeN?: number;
+  /** For `restore`: move the take's file back, or download it again. */
+  restoreFrom?: 'file' | 'download';
+  /** For `replace` (and `retry` after a change): what differs from the current take. */
+  changes?: FieldChange[];
 }
 
 export interface PlanTotals {
@@ -47,7 +55,10 @@ export interface Plan {
   name: string;
   model: string;
   endpoint: string;
+  /** The spec's output folder. */
   outputDir: string;
+  /** Where this endpoint's outputs go: the output folder, or its `.mock/` part for the local mock server. */
+  placeDir: string;
   concurrency: number;
   shots: PlannedShot[];
   totals: PlanTotals;
@@ -76,35 +87,50 @@ export function buildPlan(input: BuildPlanInput): Plan {
   const { spec, lock, endpoint } = input;
   const specDir = path.dirname(input.specFile);
   const outputDir = path.resolve(specDir, spec.output ?? path.join('renders', spec.name));
-  const outputsIntact = (take: LockTake) =>
-    take.outputs.length > 0 && take.outputs.every((o) => input.fileSize(path.resolve(specDir, o.path)) === o.bytes);
+  const placeDir = outputPlace(outputDir, endpoint);
+  const rel = (abs: string) => path.relative(specDir, abs).split(path.sep).join('/');
+  const state = lock.endpoints[endpoint];
 
   const shots: PlannedShot[] = [];
   for (const shot of input.shots) {
     if (input.select && !input.select(shot.id)) continue;
     const byContent = contentRequest(shot, input.images);
     const fingerprint = fingerprintOf(spec.model, byContent, shot.take);
-    const { action, reason } = decideAction({
+    const output = path.join(placeDir, `${shot.id}.mp4`);
+    const filesOf = (take: LockTake): TakeFiles => {
+      const intact = take.outputs.length > 0 && take.outputs.every((o) => input.fileSize(path.resolve(specDir, o.path)) === o.bytes);
+      return !intact ? 'missing' : take.outputs[0]?.path === rel(output) ? 'here' : 'elsewhere';
+    };
+    const elsewhere = Object.keys(lock.endpoints).filter((ep) => ep !== endpoint && (lock.endpoints[ep]?.shots[shot.id]?.takes.length ?? 0) > 0);
+    const decision = decideAction({
       model: spec.model, fingerprint, request: byContent, take: shot.take, endpoint,
-      entry: lock.shots[shot.id], outputsIntact, now: input.now,
+      entry: state?.shots[shot.id], elsewhere, filesOf, now: input.now,
     });
     const duration = shot.request.duration;
     shots.push({
-      id: shot.id, action, reason, duration, fingerprint, take: shot.take,
-      costCents: SUBMITTING.has(action) ? costCents(spec.model, duration) : 0,
+      id: shot.id, ...decision, duration, fingerprint, take: shot.take,
+      costCents: SUBMITTING.has(decision.action) ? costCents(spec.model, duration) : 0,
       request: shot.request, contentRequest: byContent,
       images: shot.images.flatMap((img) => {
         const info = img.local ? input.images.get(img.local) : undefined;
         return info ? [{ field: img.field, path: info.path, sha256: info.sha256, bytes: info.bytes }] : [];
       }),
-      output: path.join(outputDir, `${shot.id}.mp4`),
+      output,
     });
   }
   return {
-    specFile: input.specFile, name: spec.name, model: spec.model, endpoint, outputDir,
+    specFile: input.specFile, name: spec.name, model: spec.model, endpoint, outputDir, placeDir,
     concurrency: spec.concurrency ?? DEFAULT_CONCURRENCY, shots,
     totals: totalsOf(shots, spentCents(lock, endpoint), budgetCentsOf(spec), input.maxRunCents),
   };
+}
+
+/**
+ * Where an endpoint's outputs go (docs/ARCHITECTURE.md "Outputs"): the output folder itself, or for the local mock
+ * server its own `.mock/` part, so a free try-out never moves, renames or replaces a real render.
+ */
+export function outputPlace(outputDir: string, endpoint: string): string {
+  return endpoint === MOCK_ENDPOINT ? path.join(outputDir, '.mock') : outputDir;
 }
 
 function totalsOf(shots: PlannedShot[], spent: number, budget: number, maxRun?: number): PlanTotals {

@@ -1,21 +1,27 @@
-import type { LockShot, LockTake } from '../lock/schema.js';
-import type { VideoRequest } from '../models.js';
 import { describeEndpoint } from '../endpoint.js';
+import type { LockShot, LockTake } from '../lock/schema.js';
+import { currentTake, isOpen } from '../lock/takes.js';
+import type { VideoRequest } from '../models.js';
 
-export const ACTIONS = ['create', 'unchanged', 'replace', 'resume', 'retry', 'blocked'] as const;
+export const ACTIONS = ['create', 'unchanged', 'replace', 'resume', 'retry', 'blocked', 'restore', 'regenerate'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** Actions that submit a new prediction (and so cost money). */
-export const SUBMITTING: ReadonlySet<Action> = new Set(['create', 'replace', 'retry']);
+export const SUBMITTING: ReadonlySet<Action> = new Set(['create', 'replace', 'retry', 'regenerate']);
 
-/** Predictions and their files live 7 days on the server (API.md). */
+/** Predictions and their files live 7 days on the server (docs/ARCHITECTURE.md "API facts we rely on"). */
 export const SERVER_RETENTION_MS = 7 * 24 * 3600 * 1000;
+/** A remote output this close to its deletion is not counted on. */
+const RETENTION_MARGIN_MS = 3600 * 1000;
 
-/** Task codes that mean "fix the input": the same input would fail again (API.md). 1402 is a fetch failure of an
- * upload URL, which a fresh upload cures, so it is retried. */
+/** Task codes that mean "fix the input": the same input would fail again. 1402 (an upload URL the server could not
+ * fetch) is cured by a fresh upload, so it is retried. */
 export function isInputFailure(taskCode: number | undefined): boolean {
   return taskCode !== undefined && taskCode >= 1000 && taskCode < 2000 && taskCode !== 1402;
 }
+
+/** Where a take's recorded outputs are: at the shot's output name, intact elsewhere (`.takes/`), or not on disk. */
+export type TakeFiles = 'here' | 'elsewhere' | 'missing';
 
 export interface DiffInput {
   model: string;
@@ -23,80 +29,156 @@ export interface DiffInput {
   request: VideoRequest;
   take: number;
   endpoint: string;
+  /** The shot's state on this endpoint. */
   entry: LockShot | undefined;
-  /** Whether every recorded output file is on disk with its recorded size. */
-  outputsIntact: (take: LockTake) => boolean;
+  /** Endpoints other than this one where the shot has takes (for the reason). */
+  elsewhere: readonly string[];
+  filesOf: (take: LockTake) => TakeFiles;
   now: number;
+}
+
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
 }
 
 export interface Decision {
   action: Action;
   reason: string;
+  /** The take the action concerns: the one resumed, restored, kept unchanged, or replaced. */
+  takeN?: number;
+  /** For `restore`: the take's files are on disk (moved back), or downloaded again from the server. */
+  restoreFrom?: 'file' | 'download';
+  /** For `replace` and `retry` after a change: what differs from the current take. */
+  changes?: FieldChange[];
 }
 
-/** What apply must do for one shot, and why, from its fingerprint and what the lockfile recorded. */
+/** What apply must do for one shot, and why, from its fingerprint and every take the lockfile recorded. */
 export function decideAction(input: DiffInput): Decision {
-  const { entry, endpoint, fingerprint } = input;
-  if (!entry) return { action: 'create', reason: 'never rendered' };
-  if (entry.endpoint !== endpoint) {
-    return { action: 'create', reason: `rendered only on ${describeEndpoint(entry.endpoint)}, never on ${describeEndpoint(endpoint)}` };
-  }
-  const inFlight = entry.status !== 'completed' && entry.status !== 'failed';
-  if (inFlight) return resumeDecision(entry, entry.fingerprint !== fingerprint);
-  if (entry.fingerprint !== fingerprint) {
-    const change = describeChange(entry, input.model, input.request, input.take);
-    return entry.status === 'failed'
-      ? { action: 'retry', reason: `failed before (${failureText(entry)}); ${change}` }
-      : { action: 'replace', reason: change };
-  }
-  if (entry.status === 'failed') {
-    return isInputFailure(entry.error?.task_code)
-      ? { action: 'blocked', reason: `failed: ${failureText(entry)}; the same inputs would fail again: change the shot to retry it` }
-      : { action: 'retry', reason: `failed: ${failureText(entry)}` };
-  }
-  if (input.outputsIntact(entry)) return { action: 'unchanged', reason: 'rendered, output intact' };
-  if (entry.error?.code === 'OUTPUT_GONE') {
-    return { action: 'replace', reason: 'the server deleted the output before it was downloaded: render again' };
-  }
-  const age = entry.completed_at ? input.now - Date.parse(entry.completed_at) : Infinity;
-  return age < SERVER_RETENTION_MS - 3600_000
-    ? { action: 'resume', reason: 'output file missing or changed: download it again (no new charge)' }
-    : { action: 'replace', reason: 'output file missing and the server deleted its copy after 7 days: render again' };
+  const d = decide(input);
+  const pending = openElsewhere(input);
+  return pending ? { ...d, reason: `${d.reason}; ${pending}` } : d;
 }
 
-function resumeDecision(entry: LockShot, changed: boolean): Decision {
-  const later = changed ? '; inputs changed since: the next apply renders the change' : '';
-  if (entry.prediction_id) {
-    return { action: 'resume', reason: `in flight as ${entry.prediction_id}: poll it, never resubmit${later}` };
+function decide(input: DiffInput): Decision {
+  const { entry, fingerprint } = input;
+  if (!entry || entry.takes.length === 0) return { action: 'create', reason: neverRendered(input) };
+  const cur = currentTake(entry);
+  if (cur && (cur.status === 'submitted' || cur.status === 'processing')) {
+    const later = cur.fingerprint !== fingerprint ? '; inputs changed since: the next apply renders the change' : '';
+    return { action: 'resume', takeN: cur.n, reason: `in flight as ${cur.prediction_id}: poll it, never resubmit${later}` };
   }
-  return { action: 'resume', reason: `submit outcome unknown: settle by listing predictions before paying again${later}` };
+  const open = entry.takes.filter((t) => isOpen(t) && t.fingerprint === fingerprint).at(-1);
+  if (open) {
+    return {
+      action: 'resume', takeN: open.n,
+      reason: `submit outcome unknown since ${open.submitted_at}: apply looks for it in the server's list and never pays again blindly; resolve it yourself with \`render adopt\` or \`render forget\``,
+    };
+  }
+  const done = completedWith(entry, fingerprint, cur);
+  if (done.length > 0) return fromCompleted(input, done, cur);
+  const latest = entry.takes.filter((t) => t.fingerprint === fingerprint && t.status !== 'forgotten' && !isOpen(t)).at(-1);
+  if (latest?.status === 'failed') {
+    return isInputFailure(latest.error?.task_code)
+      ? { action: 'blocked', takeN: latest.n, reason: `failed: ${failureText(latest)}; the same inputs would fail again: change the shot to retry it` }
+      : { action: 'retry', takeN: latest.n, reason: `failed: ${failureText(latest)}` };
+  }
+  const before = cur ?? entry.takes.filter((t) => t.prediction_id).at(-1);
+  if (!before) return { action: 'create', reason: neverRendered(input) };
+  const changes = changesOf(before, input.model, input.request, input.take);
+  const change = describeChanges(changes);
+  return before.status === 'failed'
+    ? { action: 'retry', takeN: before.n, changes, reason: `failed before (${failureText(before)}); ${change}` }
+    : { action: 'replace', takeN: before.n, changes, reason: change };
 }
 
-function failureText(entry: LockTake): string {
-  const e = entry.error;
+/** Completed takes with this fingerprint: the current one first, then the newest. */
+function completedWith(entry: LockShot, fingerprint: string, cur: LockTake | undefined): LockTake[] {
+  const done = entry.takes.filter((t) => t.status === 'completed' && t.fingerprint === fingerprint).reverse();
+  return cur && done.includes(cur) ? [cur, ...done.filter((t) => t !== cur)] : done;
+}
+
+function fromCompleted(input: DiffInput, done: LockTake[], cur: LockTake | undefined): Decision {
+  const [first] = done;
+  if (first === cur && cur && input.filesOf(cur) === 'here') return { action: 'unchanged', takeN: cur.n, reason: 'rendered, output intact' };
+  const onDisk = done.find((t) => input.filesOf(t) !== 'missing');
+  if (onDisk) {
+    const reason = onDisk === cur
+      ? 'the output file was moved: put it back (no new charge)'
+      : `restore take #${onDisk.n} (rendered ${day(onDisk.completed_at)}, kept in .takes/): the same inputs, no new charge`;
+    return { action: 'restore', takeN: onDisk.n, restoreFrom: 'file', reason };
+  }
+  const remote = done.find((t) => downloadable(t, input.now));
+  if (remote) {
+    const reason = remote === cur
+      ? 'output file missing or changed: download it again (no new charge)'
+      : `restore take #${remote.n} (rendered ${day(remote.completed_at)}): download it again from the server, no new charge`;
+    return { action: 'restore', takeN: remote.n, restoreFrom: 'download', reason };
+  }
+  const gone = done.some((t) => t.error?.code === 'OUTPUT_GONE');
+  return {
+    action: 'regenerate', takeN: first?.n,
+    reason: gone
+      ? 'output deleted on the server before it was downloaded: rendering it again costs a new prediction'
+      : 'output file missing, and the server deleted its copy after 7 days: rendering it again costs a new prediction',
+  };
+}
+
+function downloadable(take: LockTake, now: number): boolean {
+  if (!take.prediction_id || take.error?.code === 'OUTPUT_GONE') return false;
+  const age = take.completed_at ? now - Date.parse(take.completed_at) : Infinity;
+  return age < SERVER_RETENTION_MS - RETENTION_MARGIN_MS;
+}
+
+function neverRendered(input: DiffInput): string {
+  const first = input.elsewhere[0];
+  if (first === undefined) return 'never rendered';
+  return `rendered only on ${input.elsewhere.map(describeEndpoint).join(', ')}, never on ${describeEndpoint(input.endpoint)}`;
+}
+
+/** Open intents of other inputs still count as spent until settled: say so, and how to settle them. */
+function openElsewhere(input: DiffInput): string | undefined {
+  const others = input.entry?.takes.filter((t) => isOpen(t) && t.fingerprint !== input.fingerprint) ?? [];
+  if (others.length === 0) return undefined;
+  const list = others.map((t) => `#${t.n}`).join(', ');
+  return `an earlier submit of other inputs (take ${list}) is still outcome unknown and counted as spent: \`render adopt\` or \`render forget\` it`;
+}
+
+function day(iso: string | undefined): string {
+  return iso ? iso.slice(0, 10) : 'earlier';
+}
+
+function failureText(take: LockTake): string {
+  const e = take.error;
   if (!e) return 'unknown error';
   return e.task_code !== undefined ? `${e.task_code} ${e.message.replace(/^\d+:?\s*/, '')}` : e.message;
 }
 
 const FIELD_NAMES: Record<string, string> = { image: 'start image', end_image: 'end image', element_list: 'elements' };
 
-/** "prompt changed", "duration 5 → 6 s", "start image content changed", "take 1 → 2". */
-export function describeChange(entry: LockTake, model: string, request: VideoRequest, take: number): string {
-  const before = entry.request as Record<string, unknown>;
-  const after = request as unknown as Record<string, unknown>;
-  const changes: string[] = [];
-  for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
-    const a = before[key];
-    const b = after[key];
-    if (JSON.stringify(a) === JSON.stringify(b)) continue;
-    const name = FIELD_NAMES[key] ?? key;
-    if (a === undefined) changes.push(`${name} added`);
-    else if (b === undefined) changes.push(`${name} removed`);
-    else if (typeof a !== 'object' && typeof b !== 'object' && String(a).length <= 24 && String(b).length <= 24 && !String(a).startsWith('sha256:')) {
-      changes.push(`${name} ${String(a)} → ${String(b)}`);
-    } else changes.push(String(a).startsWith('sha256:') ? `${name} content changed` : `${name} changed`);
+/** The fields whose values differ between a recorded take and a shot's request now (plus model and take). */
+export function changesOf(before: LockTake, model: string, request: VideoRequest, take: number): FieldChange[] {
+  const a = before.request as Record<string, unknown>;
+  const b = request as unknown as Record<string, unknown>;
+  const changes: FieldChange[] = [];
+  for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) changes.push({ field: key, before: a[key], after: b[key] });
   }
-  if (entry.model !== model) changes.push(`model ${entry.model} → ${model}`);
-  if (entry.take !== take) changes.push(`take ${entry.take} → ${take}`);
-  return changes.length ? changes.join(', ') : 'inputs changed';
+  if (before.model !== model) changes.push({ field: 'model', before: before.model, after: model });
+  if (before.take !== take) changes.push({ field: 'take', before: before.take, after: take });
+  return changes;
+}
+
+/** "prompt changed", "duration 5 → 6", "start image content changed", "take 1 → 2". */
+export function describeChanges(changes: readonly FieldChange[]): string {
+  const parts = changes.map(({ field, before: a, after: b }) => {
+    const name = FIELD_NAMES[field] ?? field;
+    if (a === undefined) return `${name} added`;
+    if (b === undefined) return `${name} removed`;
+    if (String(a).startsWith('sha256:')) return `${name} content changed`;
+    if (typeof a !== 'object' && typeof b !== 'object' && String(a).length <= 24 && String(b).length <= 24) return `${name} ${String(a)} → ${String(b)}`;
+    return `${name} changed`;
+  });
+  return parts.length ? parts.join(', ') : 'inputs changed';
 }

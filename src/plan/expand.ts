@@ -9,6 +9,7 @@ import { expandMatrix, matrixSize, type MatrixValue } from './matrix.js';
 import { checkShotRules, checkUniqueIds } from './rules.js';
 import { createTemplateEngine, TemplateError, type TemplateEngine } from './templates.js';
 import type { ExpandedShot, ImageRef } from './types.js';
+import { normalizePromptText } from '../util/prompt-text.js';
 
 /**
  * Expand a checked spec into its shots: the matrix product in the order written, `defaults` merged under
@@ -151,15 +152,16 @@ function expandShot(ctx: ExpandContext, raw: ShotSpec, index: number, combo: Rec
     images.push({ field, ref, local: isUrl(ref) ? undefined : path.resolve(loaded.dir, ref) });
   }
   const prompt = renderPrompt(shot.prompt, 'prompt');
-  if (prompt !== undefined) request.prompt = prompt;
+  // Normalized before it is fingerprinted and sent: an invisible edit never costs a render (docs/SPEC.md "Prompts").
+  if (prompt !== undefined) request.prompt = normalizePromptText(prompt);
   if (shot.multi_prompt) {
     request.multi_prompt = shot.multi_prompt.map((item, i) => ({
-      prompt: render(item.prompt, ['multi_prompt', i, 'prompt']),
+      prompt: normalizePromptText(render(item.prompt, ['multi_prompt', i, 'prompt'])),
       duration: item.duration,
     }));
   }
   const negative = renderPrompt(shot.negative_prompt, 'negative_prompt');
-  if (negative !== undefined) request.negative_prompt = negative;
+  if (negative !== undefined) request.negative_prompt = normalizePromptText(negative);
   request.cfg_scale = shot.cfg_scale ?? BUILTIN_DEFAULTS.cfg_scale;
   request.sound = shot.sound ?? BUILTIN_DEFAULTS.sound;
   request.shot_type = shot.shot_type ?? BUILTIN_DEFAULTS.shot_type;

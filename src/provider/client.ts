@@ -16,6 +16,7 @@ import { waitForPrediction, type WaitOptions } from './poll.js';
 import { createRedactor } from '../util/redact.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
 import { sleep, type Sleep } from '../util/sleep.js';
+import { ServerClock } from './server-clock.js';
 import type { Transport } from './transport.js';
 import { uploadFile, type UploadOptions, type UploadResult } from './upload.js';
 import { packageVersion } from '../util/version.js';
@@ -55,6 +56,8 @@ export interface WaveSpeedClient {
   priceCents(model: string, inputs: object, opts?: CallOptions): Promise<PriceQuote>;
   /** Replace the API key (and any Bearer token) in `text`: for anything the caller logs. */
   redact(text: string): string;
+  /** The server's clock minus ours in ms, from its Date headers; undefined until an answer carried one. */
+  serverClockOffsetMs(): number | undefined;
 }
 
 function buildTransport(options: ClientOptions): Transport {
@@ -72,6 +75,7 @@ function buildTransport(options: ClientOptions): Transport {
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
     redact,
+    clock: new ServerClock(),
   };
 }
 
@@ -109,5 +113,6 @@ export function createClient(options: ClientOptions = {}): WaveSpeedClient {
     balanceCents: (opts) => guard('balance', true, () => getBalanceCents(t, opts)),
     priceCents: (model, inputs, opts) => guard('price', true, () => quotePriceCents(t, model, inputs, opts)),
     redact: t.redact,
+    serverClockOffsetMs: () => t.clock.offsetMs(),
   };
 }

@@ -3,6 +3,7 @@ import { httpFetch } from './http.js';
 import { errorFromFetchFailure, errorFromStatus, makeError, type ErrorContext } from './map-error.js';
 import type { Redactor } from '../util/redact.js';
 import { abortedError, parseRetryAfter, withRetry, type RetryPolicy, type Sleep } from './retry.js';
+import type { ServerClock } from './server-clock.js';
 import { EnvelopeSchema } from './wire.js';
 
 type BodyInit = NonNullable<RequestInit['body']>;
@@ -19,6 +20,8 @@ export interface Transport {
   random: () => number;
   now: () => number;
   redact: Redactor;
+  /** Fed from every answer's Date header. */
+  clock: ServerClock;
 }
 
 export interface RequestSpec {
@@ -88,7 +91,9 @@ export async function attempt<T>(t: Transport, spec: RequestSpec, consume: (res:
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(spec.json);
     } else if (spec.body) body = await spec.body();
+    const sentAt = t.now();
     const res = await httpFetch(spec.url, { method: spec.method, headers, body, signal, redirect: 'follow' });
+    if (sameOrigin(spec.url, t.baseUrl)) t.clock.observe(res.headers.get('date'), sentAt, t.now());
     if (!res.ok) {
       const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), t.now());
       throw errorFromStatus(res.status, await remoteMessageOf(res), ctx, { retryAfterMs });

@@ -55,7 +55,9 @@ export const PredictionDataSchema = z.looseObject({
   code: CodeLike,
   has_nsfw_contents: z.array(z.boolean()).nullish(),
   created_at: z.string().nullish(),
+  // [guess] the docs' list items show no input; the official CLI types both `input` and `inputs` as optional.
   input: z.record(z.string(), z.unknown()).nullish(),
+  inputs: z.record(z.string(), z.unknown()).nullish(),
   timings: z.looseObject({ inference: z.number().nullish() }).nullish(),
 });
 export type PredictionData = z.infer<typeof PredictionDataSchema>;
@@ -113,7 +115,8 @@ export function toPrediction(data: PredictionData): Prediction {
   const taskCode = data.error || data.status === 'failed' ? taskCodeOf(data) : undefined;
   if (taskCode !== undefined) p.taskCode = taskCode;
   if (data.created_at) p.createdAt = data.created_at;
-  if (data.input) p.input = data.input;
+  const input = data.input ?? data.inputs;
+  if (input) p.input = input;
   if (data.has_nsfw_contents) p.hasNsfw = data.has_nsfw_contents;
   if (typeof data.timings?.inference === 'number') p.inferenceMs = data.timings.inference;
   return p;

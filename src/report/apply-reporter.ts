@@ -75,7 +75,7 @@ function barsReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: st
         bars.stop();
         return void stdout.write(`${redact(formatSummary(e.summary))}\n`);
       }
-      if (e.type === 'failed' || e.type === 'unknown' || e.type === 'settled') bars.log(`${redact(describeEvent(e, progress) ?? '')}\n`);
+      if (e.type === 'failed' || e.type === 'unknown' || e.type === 'settled' || e.type === 'kept') bars.log(`${redact(describeEvent(e, progress) ?? '')}\n`);
       refresh();
     },
     note: (text) => bars.log(`${redact(text)}\n`),
@@ -95,9 +95,13 @@ export function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefin
     case 'status':
       return e.status === 'completed' ? `rendered ${e.id}` : undefined;
     case 'unknown':
-      return `${e.id}: submit outcome unknown (${e.message}); settling by listing predictions before paying again`;
+      return `${e.id}: submit outcome unknown (${e.message}); counted as spent, looked for in the server's list, never sent again`;
     case 'settled':
       return `${e.id}: ${e.message}`;
+    case 'restored':
+      return `restored ${e.id} from take #${e.take} (no new charge)`;
+    case 'kept':
+      return `kept ${e.from} as ${e.path} (${e.reason}): moved aside, not overwritten`;
     case 'downloaded':
       return `downloaded ${displayPath(e.path)} (${(e.bytes / 1024).toFixed(1)} KB)`;
     case 'done':
@@ -112,11 +116,17 @@ export function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefin
 }
 
 export function formatSummary(s: ApplySummary): string {
+  const refunds = s.refundedCents > 0 ? ` (charges ${usd(s.chargedCents)}, refunds ${usd(s.refundedCents)})` : '';
   const lines = [
-    `${s.interrupted ? 'Interrupted' : 'Done'}: ${s.done} rendered, ${s.failed.length} failed, ${s.skipped.length} skipped in ${(s.elapsedMs / 1000).toFixed(1)} s; spent ${usd(s.spentCents)} this run, ${usd(s.totalSpentCents)} in all`,
+    `${s.interrupted ? 'Interrupted' : 'Done'}: ${s.done} rendered, ${s.failed.length} failed, ${s.skipped.length} skipped in ${(s.elapsedMs / 1000).toFixed(1)} s; spent ${usd(s.spentCents)} this run${refunds}, ${usd(s.totalSpentCents)} in all`,
   ];
-  for (const f of s.failed.slice(0, 50)) lines.push(`  failed  ${f.id}: ${f.message}`);
+  const unknown = new Set(s.unknown.map((u) => u.id));
+  for (const f of s.failed.filter((f) => !unknown.has(f.id)).slice(0, 50)) lines.push(`  failed  ${f.id}: ${f.message}`);
   for (const k of s.skipped.slice(0, 20)) lines.push(`  skipped ${k.id}: ${k.reason}`);
+  for (const u of s.unknown.slice(0, 50)) {
+    lines.push(`  unknown ${u.id} (take #${u.take}, ${usd(u.costCents)} counted as spent): \`render adopt SPEC ${u.id} PREDICTION_ID\` if the dashboard shows it, \`render forget SPEC ${u.id}\` if not`);
+  }
+  for (const k of s.kept.slice(0, 20)) lines.push(`  kept    ${k.from} → ${k.path} (moved aside, not overwritten)`);
   if (s.failed.length + s.skipped.length > 0) lines.push('Run `render apply` again to resume: nothing paid is paid again.');
   return lines.join('\n');
 }

@@ -21,6 +21,10 @@ export class ApplyProgress {
         this.spentCents += e.costCents;
         this.phase.set(e.id, 'queued');
         return;
+      case 'unknown':
+        // Counted as spent until settled: the charge may be real.
+        this.spentCents += e.costCents;
+        return;
       case 'status':
         this.phase.set(e.id, e.status === 'completed' ? 'downloading' : e.status === 'processing' ? 'processing' : 'queued');
         return;
@@ -30,6 +34,7 @@ export class ApplyProgress {
         this.phase.set(e.id, 'done');
         return;
       case 'failed':
+        this.spentCents -= e.refundedCents ?? 0;
         this.phase.set(e.id, 'failed');
         return;
       case 'skipped':

@@ -7,7 +7,7 @@ import { usd } from '../money.js';
 import { plural, table, truncate } from './format.js';
 import { describeEndpoint } from '../endpoint.js';
 
-const SYMBOL: Record<Action, string> = { create: '+', replace: '~', retry: '↻', resume: '>', unchanged: '=', blocked: '!' };
+const SYMBOL: Record<Action, string> = { create: '+', replace: '~', retry: '↻', resume: '>', unchanged: '=', blocked: '!', restore: '<', regenerate: '~' };
 
 /** The plan as a producer would show it to a client: one row per shot, then totals and the budget line. */
 export function formatPlanTable(plan: Plan, width = 120): string {

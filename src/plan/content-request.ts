@@ -1,5 +1,4 @@
 import type { VideoRequest } from '../models.js';
-import { canonicalJson, sha256Hex } from '../util/canonical-json.js';
 import type { ExpandedShot, ImageInfo } from './types.js';
 
 /**
@@ -15,9 +14,4 @@ export function contentRequest(shot: ExpandedShot, images: ReadonlyMap<string, I
     request[img.field] = `sha256:${info.sha256}`;
   }
   return request;
-}
-
-/** sha256 of the canonical {model, request by content, take}: equal fingerprints render the same video. */
-export function fingerprintOf(model: string, request: VideoRequest, take: number): string {
-  return sha256Hex(canonicalJson({ model, request, take }));
 }

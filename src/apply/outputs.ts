@@ -1,0 +1,116 @@
+import { lstatSync, mkdirSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { RenderError } from '../errors.js';
+import type { LockTake } from '../lock/schema.js';
+import { sha256FileSync } from '../util/canonical-json.js';
+import { iso, type RunContext } from './context.js';
+
+/**
+ * Output files (docs/ARCHITECTURE.md "Outputs"): a shot's video is `<id>.mp4` in its endpoint's place; more outputs
+ * of one prediction are `<id>+2.mp4`, `<id>+3.mp4` (a `+` no shot id can contain, so names never collide). Earlier
+ * takes live in `.takes/`. Nothing is ever overwritten or deleted: before a file takes an output name, whatever is
+ * there is moved aside, and recorded: to its take's own name in `.takes/` when it is byte for byte that take's
+ * output, else (edited by hand, or no take owns it) to a `kept` name, named in the run's output.
+ */
+
+/** The file name of output `index` (0-based) of a shot. */
+export function outputName(shotId: string, index: number): string {
+  return index === 0 ? `${shotId}.mp4` : `${shotId}+${index + 1}.mp4`;
+}
+
+/** Where a take's outputs go when it is not (or no longer) the current one. */
+export function takeFileName(shotId: string, take: LockTake, index: number): string {
+  const suffix = index === 0 ? '' : `+${index + 1}`;
+  return `${shotId}${suffix}.take-${take.n}-${(take.prediction_id ?? 'none').slice(0, 12)}.mp4`;
+}
+
+export function relToSpec(ctx: RunContext, abs: string): string {
+  return path.relative(ctx.specDir, abs).split(path.sep).join('/');
+}
+
+/** `.takes/` of the endpoint's place, made if missing; refused when it is a symbolic link (never followed). */
+export function takesDir(ctx: RunContext): string {
+  const dir = path.join(ctx.placeDir, '.takes');
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch {
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+  if (!st.isDirectory()) {
+    throw new RenderError('DOWNLOAD_FAILED', `${relToSpec(ctx, dir)} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: render keeps earlier takes there and will not follow it`, {
+      hint: 'move it away (render makes the folder itself); nothing in it was touched',
+    });
+  }
+  return dir;
+}
+
+/**
+ * Make `dest` free for a new file without losing what is there. A file that is byte for byte the recorded output
+ * of a take (on any endpoint that shares the folder) moves to that take's name in `.takes/`; anything else (an
+ * edited file, a file no lockfile entry owns, a symbolic link, a folder) moves to a `kept` name, recorded.
+ */
+export async function clearPlace(ctx: RunContext, dest: string): Promise<void> {
+  let st;
+  try {
+    st = lstatSync(dest);
+  } catch {
+    return; // nothing there
+  }
+  const rel = relToSpec(ctx, dest);
+  const hash = st.isFile() ? sha256FileSync(dest) : undefined;
+  const owner = hash === undefined ? undefined : ownerOf(ctx, rel, hash);
+  const dir = takesDir(ctx);
+  if (owner) {
+    const aside = path.join(dir, takeFileName(owner.shot, owner.take, owner.index));
+    renameSync(dest, aside);
+    await ctx.store.record({ t: 'moved', at: iso(ctx.now()), endpoint: owner.endpoint, shot: owner.shot, n: owner.take.n, from: rel, to: relToSpec(ctx, aside) });
+    return;
+  }
+  const what = st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a folder' : st.isFile() ? undefined : 'not a regular file';
+  const reason = what ? `${what} stood at an output name` : ownedPath(ctx, rel) ? 'edited after it was downloaded (not byte for byte the recorded output)' : 'no take of this campaign owns it';
+  const stamp = iso(ctx.now()).replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const aside = path.join(dir, `${path.basename(dest, '.mp4')}.kept-${stamp}${hash ? `-${hash.slice(0, 8)}` : ''}${st.isFile() ? '.mp4' : ''}`);
+  renameSync(dest, aside);
+  await ctx.store.record({ t: 'kept', at: iso(ctx.now()), from: rel, path: relToSpec(ctx, aside), sha256: hash ?? '', bytes: st.isFile() ? st.size : 0, reason });
+  ctx.emit({ type: 'kept', from: rel, path: relToSpec(ctx, aside), reason });
+}
+
+interface Owner {
+  endpoint: string;
+  shot: string;
+  take: LockTake;
+  index: number;
+}
+
+/** The take whose recorded output at `rel` has exactly these bytes. */
+function ownerOf(ctx: RunContext, rel: string, sha256: string): Owner | undefined {
+  for (const [endpoint, state] of Object.entries(ctx.store.lock.endpoints)) {
+    for (const [shot, entry] of Object.entries(state.shots)) {
+      for (const take of entry.takes) {
+        const index = take.outputs.findIndex((o) => o.path === rel && o.sha256 === sha256);
+        if (index >= 0) return { endpoint, shot, take, index };
+      }
+    }
+  }
+  return undefined;
+}
+
+function ownedPath(ctx: RunContext, rel: string): boolean {
+  return Object.values(ctx.store.lock.endpoints).some((s) => Object.values(s.shots).some((e) => e.takes.some((t) => t.outputs.some((o) => o.path === rel))));
+}
+
+/** Move a take's files (intact, elsewhere) back under the shot's output names, clearing each name first. */
+export async function moveTakeInPlace(ctx: RunContext, shotId: string, take: LockTake): Promise<string> {
+  const first = path.join(ctx.placeDir, outputName(shotId, 0));
+  for (const [index, out] of take.outputs.entries()) {
+    const dest = path.join(ctx.placeDir, outputName(shotId, index));
+    const rel = relToSpec(ctx, dest);
+    if (out.path === rel) continue;
+    await clearPlace(ctx, dest);
+    renameSync(path.resolve(ctx.specDir, out.path), dest);
+    await ctx.store.record({ t: 'moved', at: iso(ctx.now()), endpoint: ctx.endpoint, shot: shotId, n: take.n, from: out.path, to: rel });
+  }
+  return first;
+}

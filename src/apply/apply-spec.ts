@@ -1,5 +1,7 @@
 import { RenderError } from '../errors.js';
 import type { PlanTotals } from '../plan/build.js';
+import { checkImagesDecode } from '../plan/decode.js';
+import { SUBMITTING } from '../plan/diff.js';
 import { planValidSpec, validateSpec, type PlannedSpec } from '../plan/plan-spec.js';
 import type { PollPolicy, WaveSpeedClient } from '../provider/index.js';
 import { usd } from '../money.js';
@@ -55,6 +57,9 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
     const { plan } = planned;
     o.show?.(planned);
     if (plan.totals.overBudgetCents > 0) throw overBudgetError(plan.totals);
+    // Every image a submit will upload is decoded first: nothing undecodable is uploaded, let alone paid for.
+    const submitting = new Set(plan.shots.filter((s) => SUBMITTING.has(s.action)).map((s) => s.id));
+    await checkImagesDecode(planned, planned.shots.filter((s) => submitting.has(s.id)));
     if (!(await o.confirm(planned))) return { kind: 'declined', planned };
     if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents);
     sweepLeftovers(plan.outputDir, planned.loaded.dir, plan.name);

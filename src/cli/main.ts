@@ -11,7 +11,6 @@ process.on('SIGINT', () => {
   if (interruptHandlers.size === 0 || interrupts > 1) process.exit(130);
   for (const h of interruptHandlers) h();
 });
-process.on('SIGTERM', () => process.exit(143));
 
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,

@@ -8,7 +8,7 @@ import { displayPath } from '../util/paths.js';
 import type { ExpandedShot, ImageInfo } from './types.js';
 
 /** API.md limits for `image` and `end_image`. */
-export const IMAGE_LIMITS = { maxBytes: 10 * 1024 * 1024, minSide: 300, maxAspect: 2.5 } as const;
+export const IMAGE_LIMITS = { maxBytes: 10 * 1024 * 1024, minSide: 300, maxAspect: 2.5, maxPixels: 100_000_000 } as const;
 
 /**
  * Check every local image the shots name (exists, PNG or JPEG by content, size, pixels, aspect) and identify
@@ -105,6 +105,7 @@ function describeImage(file: string, bytes: Buffer): ImageInfo | string {
   const width = swap ? size.height : size.width;
   const height = swap ? size.width : size.height;
   const { minSide, maxAspect } = IMAGE_LIMITS;
+  if (width * height > IMAGE_LIMITS.maxPixels) return `is ${width}x${height} px (${Math.round((width * height) / 1e6).toLocaleString('en-US')} megapixels); images may have at most 100 megapixels`;
   if (width < minSide || height < minSide) return `is ${width}x${height} px; each side must be at least ${minSide} px`;
   const aspect = width / height;
   if (aspect > maxAspect || aspect < 1 / maxAspect) {

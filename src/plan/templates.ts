@@ -14,6 +14,8 @@ export interface TemplateData {
   elements: string[];
   /** Names defined in the spec's `elements` map. */
   known: ReadonlySet<string>;
+  /** Set by the engine for each render: the work it may still do. */
+  budget?: Budget;
 }
 
 /** A failure inside a template, before it is given a place in the spec. */
@@ -36,6 +38,7 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
   hb.registerHelper('log', () => {
     throw new TemplateError('{{log}} prints to the terminal instead of the prompt; remove it');
   });
+  guardLoops(hb);
   const partials = templatesDir ? registerPartials(hb, templatesDir) : [];
   const compiled = new Map<string, Compiled>();
   const files = new Map<string, string>();
@@ -49,7 +52,9 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
         compiled.set(source, fn);
       }
       try {
-        return fn(context, { data });
+        const text = fn(context, { data: { ...data, budget: newBudget() } });
+        if (text.length > MAX_OUTPUT_CHARS) throw new TemplateError(tooMuch(`${text.length.toLocaleString('en-US')} characters`));
+        return text;
       } catch (err) {
         throw new TemplateError(templateMessage(err, context));
       }
@@ -63,6 +68,55 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
       return src;
     },
   };
+}
+
+/**
+ * Bounded work on hostile input (docs/ARCHITECTURE.md "Bounded work"): a prompt template runs synchronously and
+ * cannot be interrupted, so each render has a budget: block iterations, characters produced, and time. Four nested
+ * `{{#each}}` over 300 items is 8 billion iterations: it is stopped after the first hundred thousand.
+ */
+const MAX_ITERATIONS = 100_000;
+const MAX_OUTPUT_CHARS = 1_000_000;
+const MAX_RENDER_MS = 2_000;
+
+interface Budget {
+  iterations: number;
+  chars: number;
+  started: number;
+}
+
+function newBudget(): Budget {
+  return { iterations: 0, chars: 0, started: Date.now() };
+}
+
+function tooMuch(what: string): string {
+  return `the template does too much work (${what}; a prompt is at most 2,500 characters): check its {{#each}} loops`;
+}
+
+function tick(budget: Budget | undefined, produced: string): void {
+  if (!budget) return;
+  budget.iterations++;
+  budget.chars += produced.length;
+  if (budget.iterations > MAX_ITERATIONS) throw new TemplateError(tooMuch(`more than ${MAX_ITERATIONS.toLocaleString('en-US')} loop iterations`));
+  if (budget.chars > MAX_OUTPUT_CHARS) throw new TemplateError(tooMuch(`more than ${MAX_OUTPUT_CHARS.toLocaleString('en-US')} characters`));
+  if ((budget.iterations & 1023) === 0 && Date.now() - budget.started > MAX_RENDER_MS) throw new TemplateError(tooMuch(`more than ${MAX_RENDER_MS / 1000} s`));
+}
+
+/** Block helpers that loop (`each`, and `with` for its nesting) count every pass against the render's budget. */
+function guardLoops(hb: typeof Handlebars): void {
+  for (const name of ['each', 'with'] as const) {
+    const builtin = hb.helpers[name] as Handlebars.HelperDelegate;
+    hb.registerHelper(name, function (this: unknown, ...args: unknown[]) {
+      const options = args.pop() as Handlebars.HelperOptions;
+      const budget = (options.data as { budget?: Budget } | undefined)?.budget;
+      const fn = Object.assign((context: unknown, o?: Handlebars.RuntimeOptions) => {
+        const out = options.fn(context, o);
+        tick(budget, out);
+        return out;
+      }, options.fn);
+      return builtin.call(this, ...args, { ...options, fn });
+    });
+  }
 }
 
 function elementHelper(this: unknown, ...args: unknown[]): string {

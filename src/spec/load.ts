@@ -28,7 +28,7 @@ export function loadSpec(file: string): LoadedSpec {
   const lineCounter = new LineCounter();
   // logLevel 'error': the library's own warnings (a list used as a key...) must not print on stderr; the
   // problems they point at are reported as spec errors.
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, logLevel: 'error' });
+  const doc = parseYaml(source, shown, lineCounter);
   const locate = documentLocator(doc, lineCounter);
 
   const syntax = doc.errors.map((e): Issue => {
@@ -56,10 +56,47 @@ export function loadSpec(file: string): LoadedSpec {
       },
     ]);
   }
+  const deep = deepestPath(data);
+  if (deep.length > MAX_DEPTH) {
+    const pos = locate(deep.slice(0, MAX_DEPTH + 1));
+    throw specInvalid(shown, [{ file: shown, line: pos?.line, col: pos?.col, message: `the YAML nests more than ${MAX_DEPTH} levels deep (refused as a resource exhaustion attack)` }]);
+  }
   if (data === null || data === undefined) {
     throw specInvalid(shown, [{ file: shown, line: 1, col: 1, message: 'the spec is empty' }]);
   }
   return { file: abs, shown, dir: path.dirname(abs), data, locate };
+}
+
+/** Deeper than any spec needs (vars of vars of vars...), shallow enough for every recursive step after it. */
+const MAX_DEPTH = 64;
+
+/** The YAML parser recurses per level of a block map: a hostile file overflows the stack inside it. Refused, located. */
+function parseYaml(source: string, shown: string, lineCounter: LineCounter): Document {
+  try {
+    return parseDocument(source, { lineCounter, prettyErrors: false, logLevel: 'error' });
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    const lines = source.split('\n');
+    let line = 0;
+    lines.forEach((l, i) => {
+      if (l.length - l.trimStart().length > (lines[line]!.length - lines[line]!.trimStart().length)) line = i;
+    });
+    throw specInvalid(shown, [{ file: shown, line: line + 1, col: 1, message: 'the YAML is nested too deeply to read (refused as a resource exhaustion attack)' }]);
+  }
+}
+
+/** The path to the most deeply nested value, found without recursion (it runs before anything else may recurse). */
+function deepestPath(data: unknown): (string | number)[] {
+  let deepest: (string | number)[] = [];
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: data, path: [] }];
+  while (stack.length > 0) {
+    const { value, path: p } = stack.pop()!;
+    if (p.length > deepest.length) deepest = p;
+    if (p.length > MAX_DEPTH) break;
+    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: [...p, i] }));
+    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...p, k] });
+  }
+  return deepest;
 }
 
 function readSpecSource(abs: string, shown: string): string {

@@ -1,4 +1,5 @@
 import { MODELS } from '../../models.js';
+import { checkImagesDecode } from '../../plan/decode.js';
 import { validateSpec } from '../../plan/plan-spec.js';
 import { usd } from '../../money.js';
 import { plural } from '../../report/format.js';
@@ -18,6 +19,8 @@ Exit 0 when the spec is valid, 2 when it is not.`,
   positionals: [1, 1],
   async run({ io, values, positionals }) {
     const valid = validateSpec(positionals[0]!);
+    const { decoded } = await checkImagesDecode(valid);
+    if (!decoded) io.stderr.write('note: sharp is not installed, so images were checked by their headers only, not decoded\n');
     const { spec, shots, loaded } = valid;
     const seconds = shots.reduce((n, s) => n + s.request.duration, 0);
     const cents = seconds * (MODELS[spec.model]?.centsPerSecond ?? 0);

@@ -62,6 +62,8 @@ export interface Plan {
   concurrency: number;
   shots: PlannedShot[];
   totals: PlanTotals;
+  /** Things the user should know that change nothing in the plan (a renamed spec's old lockfile...). */
+  warnings: string[];
 }
 
 export interface BuildPlanInput {
@@ -122,6 +124,7 @@ export function buildPlan(input: BuildPlanInput): Plan {
     specFile: input.specFile, name: spec.name, model: spec.model, endpoint, outputDir, placeDir,
     concurrency: spec.concurrency ?? DEFAULT_CONCURRENCY, shots,
     totals: totalsOf(shots, spentCents(lock, endpoint), budgetCentsOf(spec), input.maxRunCents),
+    warnings: [],
   };
 }
 

@@ -1,4 +1,6 @@
-import { statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { displayPath } from '../util/paths.js';
 import type { Lockfile } from '../lock/schema.js';
 import { lockfilePath } from '../lock/file.js';
 import { readCurrentLock } from '../lock/store.js';
@@ -63,7 +65,50 @@ export function planValidSpec(valid: ValidSpec, options: PlanSpecOptions): Plann
     maxRunCents: options.maxRunCents,
     select: options.select,
   });
+  plan.warnings.push(...renamedLockfiles(valid.loaded.file, valid.spec.name));
   return { ...valid, plan, lock, lockFile };
+}
+
+/**
+ * A lockfile beside the spec that records this spec file under another `name:`: the spec was renamed, and what
+ * the old name spent is not counted against this budget any more (docs/ARCHITECTURE.md "Money rules", rule 4).
+ */
+function renamedLockfiles(specFile: string, name: string): string[] {
+  const dir = path.dirname(specFile);
+  const base = path.basename(specFile);
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.lock.json') && f !== `${name}.lock.json`);
+  } catch {
+    return [];
+  }
+  const warnings: string[] = [];
+  for (const f of files) {
+    // Keys are sorted, so `name` and `spec` stand at the end, at the top level's two-space indent.
+    const tail = readTail(path.join(dir, f), 2048);
+    const old = /\n {2}"name": ("(?:[^"\\]|\\.)*"),/.exec(tail)?.[1];
+    const spec = /\n {2}"spec": ("(?:[^"\\]|\\.)*"),/.exec(tail)?.[1];
+    if (old && spec && JSON.parse(spec) === base) {
+      warnings.push(`${displayPath(path.join(dir, f))} records this spec under its old name ${old}: what it spent is not counted against this budget; rename it to ${name}.lock.json to keep the campaign's history and budget`);
+    }
+  }
+  return warnings;
+}
+
+function readTail(file: string, bytes: number): string {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const buf = Buffer.alloc(Math.min(bytes, size));
+      readSync(fd, buf, 0, buf.length, size - buf.length);
+      return buf.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
 }
 
 function fileSize(abs: string): number | undefined {

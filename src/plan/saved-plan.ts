@@ -33,6 +33,11 @@ export const SavedShotSchema = z.object({
   request: z.record(z.string(), z.unknown(), need('the request body')),
   images: z.array(z.object({ field: z.enum(['image', 'end_image']), path: z.string(), sha256: z.string(), bytes: z.number().int() }), need('a list of images')),
   output: z.string(need('the output path')),
+  /** The take the action concerns (resumed, restored, kept, replaced), by its number. */
+  take_n: z.number().int().optional(),
+  restore_from: z.enum(['file', 'download']).optional(),
+  /** For replace: each field that differs from the current take. */
+  changes: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() })).optional(),
 }, need('a shot'));
 
 export const SavedPlanSchema = z.object({
@@ -43,6 +48,7 @@ export const SavedPlanSchema = z.object({
   endpoint: z.string(need('a string')),
   output: z.string(need('the output folder')),
   shots: z.array(SavedShotSchema, need('a list of shots')),
+  warnings: z.array(z.string()).optional(),
   totals: z.object({
     shots: z.number().int(),
     to_submit: z.number().int(),
@@ -84,7 +90,11 @@ export function planToJson(plan: Plan): SavedPlanJson {
       request: { ...s.request },
       images: s.images.map((i) => ({ field: i.field, path: rel(i.path), sha256: i.sha256, bytes: i.bytes })),
       output: rel(s.output),
+      ...(s.takeN === undefined ? {} : { take_n: s.takeN }),
+      ...(s.restoreFrom === undefined ? {} : { restore_from: s.restoreFrom }),
+      ...(s.changes === undefined ? {} : { changes: s.changes }),
     })),
+    warnings: plan.warnings,
     totals: {
       shots: t.shots,
       to_submit: t.toSubmit,

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { MODELS } from '../models.js';
 import type { Plan, PlannedShot } from '../plan/build.js';
-import type { Action } from '../plan/diff.js';
+import { describeChanges, type Action } from '../plan/diff.js';
+import { wordDiff } from './prompt-diff.js';
 import { displayPath } from '../util/paths.js';
 import { usd } from '../money.js';
 import { plural, table, truncate } from './format.js';
@@ -10,7 +11,7 @@ import { describeEndpoint } from '../endpoint.js';
 const SYMBOL: Record<Action, string> = { create: '+', replace: '~', retry: '↻', resume: '>', unchanged: '=', blocked: '!', restore: '<', regenerate: '~' };
 
 /** The plan as a producer would show it to a client: one row per shot, then totals and the budget line. */
-export function formatPlanTable(plan: Plan, width = 120): string {
+export function formatPlanTable(plan: Plan, width = 120, options: { diff?: boolean } = {}): string {
   const lines: string[] = [];
   lines.push(`Plan for ${plan.name} (${displayPath(plan.specFile)}): ${plan.model} on ${describeEndpoint(plan.endpoint)}`);
   lines.push('');
@@ -21,14 +22,49 @@ export function formatPlanTable(plan: Plan, width = 120): string {
     rows.push([SYMBOL[shot.action], shot.id, shot.action, `${shot.duration}s`, shot.costCents ? usd(shot.costCents) : '—', detail(shot, room)]);
   }
   lines.push(...table(rows, ['l', 'l', 'l', 'r', 'r', 'l']).map((l) => `  ${l}`));
+  if (options.diff) lines.push(...fullDiffs(plan));
   lines.push('');
   lines.push(...formatTotals(plan));
+  for (const w of plan.warnings) lines.push('', `warning: ${w}`);
   return lines.join('\n');
+}
+
+/** The text fields that changed, word by word: `prompt: a slow dolly [-in-]{+out+}`. */
+function changeText(shot: PlannedShot, context?: number): string[] {
+  const out: string[] = [];
+  for (const c of shot.changes ?? []) {
+    if (typeof c.before === 'string' && typeof c.after === 'string' && (c.field === 'prompt' || c.field === 'negative_prompt')) {
+      out.push(`${c.field}: ${wordDiff(c.before, c.after, context)}`);
+    } else if (c.field === 'multi_prompt' && Array.isArray(c.before) && Array.isArray(c.after)) {
+      const a = c.before as { prompt?: unknown }[];
+      const b = c.after as { prompt?: unknown }[];
+      for (let i = 0; i < Math.max(a.length, b.length); i++) {
+        const x = String(a[i]?.prompt ?? '');
+        const y = String(b[i]?.prompt ?? '');
+        if (x !== y) out.push(`multi_prompt[${i + 1}]: ${wordDiff(x, y, context)}`);
+      }
+    }
+  }
+  return out;
+}
+
+function fullDiffs(plan: Plan): string[] {
+  const lines: string[] = [];
+  for (const shot of plan.shots) {
+    const text = changeText(shot);
+    if (text.length === 0) continue;
+    lines.push('', `${shot.id} (${shot.action}):`, ...text.map((t) => `  ${t}`));
+  }
+  return lines;
 }
 
 function detail(shot: PlannedShot, room: number): string {
   if (shot.action === 'create') return truncate(promptOf(shot), room);
-  return truncate(shot.reason, room);
+  const words = changeText(shot, 3);
+  if (words.length === 0) return truncate(shot.reason, room);
+  const others = describeChanges((shot.changes ?? []).filter((c) => !/prompt/.test(c.field)));
+  const failed = shot.action === 'retry' ? [shot.reason.split(';')[0]!] : [];
+  return truncate([...failed, ...words, ...(others !== 'inputs changed' ? [others] : [])].join('; '), room);
 }
 
 function promptOf(shot: PlannedShot): string {

@@ -14,12 +14,14 @@ import { checkSelection, COMMON, endpointOf, maxCostOf, selectOf } from '../opti
 export const planCommand: Command = {
   name: 'plan',
   summary: 'Show what an apply would render and spend, shot by shot, to the cent; no network',
-  usage: 'render plan SPEC [--json] [--out PLAN] [--detailed-exitcode] [--only GLOB] [--max-cost USD] [--mock]',
+  usage: 'render plan SPEC [--json] [--out PLAN] [--detailed-exitcode] [--diff] [--only GLOB] [--max-cost USD] [--mock]',
   description: `
 Each shot gets an action and a reason:
-  create     never rendered                     replace    rendered, but its inputs changed
+  create     never rendered                     replace    rendered, but its inputs changed (word diff shown)
   unchanged  rendered, output intact            resume     submitted before: poll it, never pay again
   retry      failed (refunded): render again    blocked    failed on its input: change it first
+  restore    an earlier take with these inputs comes back for $0 (from .takes/, or downloaded again)
+  regenerate the paid output was deleted on the server before it was downloaded: render again, at its cost
 Totals compare everything the lockfile says was spent plus this plan against budget.max_usd.
 
 Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
@@ -28,6 +30,7 @@ Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
     json: COMMON.json,
     out: { type: 'string', value: 'PLAN', description: 'save the plan as JSON; `render apply PLAN` applies exactly it' },
     'detailed-exitcode': { type: 'boolean', description: 'exit 4 when the plan has changes, 0 when there is nothing to do' },
+    diff: { type: 'boolean', description: 'after the table, the full word diff of every changed prompt' },
     only: COMMON.only,
     'max-cost': COMMON['max-cost'],
     mock: { type: 'boolean', description: 'plan against what was rendered on the embedded mock server' },
@@ -46,7 +49,7 @@ Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
       io.stderr.write(`plan saved to ${displayPath(values.out)}; apply it with: render apply ${values.out}\n`);
     }
     if (values.json) io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-    else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120)}\n`);
+    else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120, { diff: Boolean(values.diff) })}\n`);
     if (plan.totals.overBudgetCents > 0) return EXIT.overBudget;
     const changes = plan.shots.some((s) => s.action !== 'unchanged' && s.action !== 'blocked');
     return values['detailed-exitcode'] && changes ? EXIT.changesPending : EXIT.ok;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Draws the example campaign's source images (assets/*.png, assets/*.jpg) from raw pixels, offline.
 //
-// Why procedural: the example specs need real PNG and JPEG files that pass every image rule of SPEC.md
+// Why procedural: the example specs need real PNG and JPEG files that pass every image rule of docs/SPEC.md
 // (format by content, each side >= 300 px, aspect 1:2.5..2.5:1) without shipping stock photos or needing
 // the network. Deterministic: no Math.random (a seeded PRNG instead), so a rerun with the same sharp/libvips
 // writes the same bytes and `git status` stays clean. Run with `npm run make-assets`.

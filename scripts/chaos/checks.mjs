@@ -177,7 +177,8 @@ export async function verifyEnd({ campaign, server, endpoint, ledger }) {
   const claimed = new Set();
   for (const shot of Object.values(lock.shots)) for (const t of [shot, ...shot.history]) if (t.prediction_id) claimed.add(t.prediction_id);
   const orphans = [...predictions.values()].filter((p) => p.status === 'completed' && !claimed.has(p.id)).map((p) => p.id);
-  // docs/SPEC.md: a 1402 (upload URL not fetchable) is retried with a fresh upload, never the same URL again.
+  // docs/SPEC.md "Additions in this implementation": a 1402 (upload URL not fetchable) is retried with a fresh
+  // upload, never the same URL again.
   const staleRetries = [];
   for (const [id, shot] of Object.entries(lock.shots)) {
     const takes = [...shot.history, shot];

@@ -2,9 +2,9 @@ import { RenderError } from '../errors.js';
 import { usd } from '../money.js';
 
 /**
- * The runtime guard (DESIGN.md rule 4): money already spent, plus money in flight, plus the submit about to
- * happen, never passes the cap, however many submits race. A reservation is taken before the intent is
- * written and kept once the server accepts (the charge is real); it is released only when the server
+ * The runtime guard (docs/ARCHITECTURE.md "Money rules", rule 4): money already spent, plus money in flight, plus
+ * the submit about to happen, never passes the cap, however many submits race. A reservation is taken before the
+ * intent is written and kept once the server accepts (the charge is real); it is released only when the server
  * refused the submit or a lost submit is proven never to have been created.
  */
 export class BudgetGuard {

@@ -62,7 +62,7 @@ async function recordFailed(ctx: RunContext, shot: string, predictionId: string,
 /**
  * Download every output of a completed take at once (the server deletes them after 7 days), verify each is
  * an MP4, and only then put it in place; an earlier take's file with the same name is moved to `.takes/`
- * first, never deleted (DESIGN.md rule 5).
+ * first, never deleted (docs/ARCHITECTURE.md "Money rules", rule 5).
  */
 export async function downloadShot(ctx: RunContext, shotId: string, take: LockTake): Promise<boolean> {
   const urls = take.remote_outputs ?? take.outputs.map((o) => o.url);

@@ -25,10 +25,10 @@ export interface SettleQuery {
 }
 
 /**
- * DESIGN.md rule 2: an intent without a prediction id is settled by listing predictions (same model, a time
- * window around the intent) and matching the input, before anything is paid again. That list items carry
- * their `input` is a guess about the real API (API.md does not document it); without it we cannot match
- * safely, and say so instead of paying twice.
+ * docs/ARCHITECTURE.md "Money rules", rule 2: an intent without a prediction id is settled by listing predictions
+ * (same model, a time window around the intent) and matching the input, before anything is paid again. That list
+ * items carry their `input` is a [guess] about the real API (docs/ARCHITECTURE.md "API facts we rely on", "Known
+ * gaps"); without it we cannot match safely, and say so instead of paying twice.
  */
 export async function settleIntent(client: WaveSpeedClient, q: SettleQuery): Promise<Settlement> {
   const after = new Date(q.since - 5 * 60_000).toISOString();

@@ -13,9 +13,9 @@ const SUBMIT_BACKOFF = { maxAttempts: MAX_RATE_LIMITED, baseDelayMs: 1000, maxDe
 const MAX_LOST_RESUBMITS = 2;
 
 /**
- * Submit one shot, paying at most once (DESIGN.md rules 2-4): reserve the cost, write the intent durably,
- * POST once, record the prediction id the moment it arrives. A 5xx, timeout or dropped connection is an
- * unknown outcome, settled by listing; it is submitted again only once the list proves it never existed.
+ * Submit one shot, paying at most once (docs/ARCHITECTURE.md "Money rules", rules 2-4): reserve the cost, write the
+ * intent durably, POST once, record the prediction id the moment it arrives. A 5xx, timeout or dropped connection
+ * is an unknown outcome, settled by listing; it is submitted again only once the list proves it never existed.
  * Returns the prediction id, or undefined when the shot was not (or may not have been) submitted.
  */
 export async function submitShot(ctx: RunContext, shot: PlannedShot): Promise<string | undefined> {

@@ -3,7 +3,8 @@ import type { LockOutput, LockTake } from './schema.js';
 /**
  * The write-ahead journal's records (`.render/<name>.journal.ndjson`). Each is appended and fsynced before
  * the step it records is trusted: an intent before a submit POST, the prediction id the moment it is known.
- * Replaying them over the lockfile (state.ts) gives the same state whatever moment a run was killed at.
+ * Replaying them over the lockfile (reducer.ts) gives the same state whatever moment a run was killed at
+ * (docs/ARCHITECTURE.md "State: lockfile and journal").
  */
 export type JournalRecord =
   /** About to POST a submit: the take as it will be recorded, without a prediction id yet. */

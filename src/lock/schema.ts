@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The lockfile `<name>.lock.json` (SPEC.md "Files the tool writes"): committed to git, one entry per shot.
+ * The lockfile `<name>.lock.json` (docs/SPEC.md "Files the tool writes"): committed to git, one entry per shot.
  * Money in integer cents. Paths are relative to the spec's folder so the file means the same in every clone.
  */
 

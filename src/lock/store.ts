@@ -5,7 +5,7 @@ import type { Lockfile } from './schema.js';
 import { lockfilePath, readLockfile, writeLockfile } from './file.js';
 import { applyRecord } from './reducer.js';
 
-/** Working state that is not committed lives in `.render/` beside the spec (SPEC.md). */
+/** Working state that is not committed lives in `.render/` beside the spec (docs/SPEC.md "Files the tool writes"). */
 export function stateDir(specFile: string): string {
   return path.join(path.dirname(specFile), '.render');
 }
@@ -31,7 +31,7 @@ export interface StoreFigures {
 /**
  * The durable state of one apply: the lockfile in memory, every change appended to the journal before the
  * caller goes on, compacted into the lockfile (atomically) often enough that the journal stays short and
- * rarely enough that I/O stays linear in the number of shots (DESIGN.md rule 8).
+ * rarely enough that I/O stays linear in the number of shots (docs/ARCHITECTURE.md "Money rules", rule 8).
  */
 export class LockStore {
   readonly lock: Lockfile;

@@ -60,7 +60,10 @@ export const SavedPlanSchema = z.object({
 });
 export type SavedPlanJson = z.infer<typeof SavedPlanSchema>;
 
-/** `plan --json` and `plan --out`: one JSON object, the shape SPEC.md names, plus what apply needs to check it. */
+/**
+ * `plan --json` and `plan --out`: one JSON object, the shape docs/SPEC.md "Commands and exit codes" names, plus what
+ * apply needs to check it.
+ */
 export function planToJson(plan: Plan): SavedPlanJson {
   const specDir = path.dirname(plan.specFile);
   const rel = (abs: string) => path.relative(specDir, abs).split(path.sep).join('/');

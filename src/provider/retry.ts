@@ -2,8 +2,8 @@ import { RenderError, type ErrorCode } from '../errors.js';
 import type { Sleep } from '../util/sleep.js';
 
 /**
- * Retries live in our own code, not in the undici dispatcher, so that nock tests exercise them (LIBS.md §1) and
- * so that the one call that must never be retried, the submit POST, simply never enters this loop.
+ * Retries live in our own code, not in the undici dispatcher, so that nock tests exercise them (docs/ARCHITECTURE.md
+ * "HTTP") and so that the one call that must never be retried, the submit POST, simply never enters this loop.
  */
 export interface RetryPolicy {
   /** Total attempts, the first included (1 = no retry). */

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * Wire schemas (API.md "Response envelope"). Parsing is deliberately loose (unknown keys kept, optional fields
- * nullish) and every place that accepts two shapes says so: several shapes are guesses, not documentation.
+ * Wire schemas (docs/ARCHITECTURE.md "API facts we rely on"). Parsing is deliberately loose (unknown keys kept,
+ * optional fields nullish) and every place that accepts two shapes says so: several shapes are guesses, not
+ * documentation.
  */
 
 export const KNOWN_STATUSES = ['created', 'processing', 'completed', 'failed', 'cancelled', 'timeout', 'deleted'] as const;

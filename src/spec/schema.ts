@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_MODEL, MODEL_IDS } from '../models.js';
 
 /**
- * The spec format, version 1 (SPEC.md). Every object is strict: an unknown key is an error, because the
+ * The spec format, version 1 (docs/SPEC.md). Every object is strict: an unknown key is an error, because the
  * server would silently ignore it and still bill. Messages say what is expected; the value found is added
  * when issues are rendered (spec/check.ts), so they read `must be an integer from 3 to 15, got 16`.
  */
@@ -115,7 +115,10 @@ export type ShotDefaults = z.infer<typeof DefaultsSchema>;
 export type PromptValue = z.infer<typeof PromptSchema>;
 export type MultiPromptItem = z.infer<typeof MultiPromptItemSchema>;
 
-/** Fields every shot gets when neither the shot nor `defaults` sets them (API.md defaults, sent explicitly). */
+/**
+ * Fields every shot gets when neither the shot nor `defaults` sets them: the API's own defaults, sent explicitly
+ * (docs/ARCHITECTURE.md "API facts we rely on").
+ */
 export const BUILTIN_DEFAULTS = { duration: 5, cfg_scale: 0.5, sound: false, shot_type: 'customize' } as const;
 
 /** The JSON Schema editors use to complete and check specs (`render schema`). */

@@ -16,7 +16,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** nock hands multipart bodies to matchers as text or hex (LIBS.md §1); read both. */
+/** nock hands multipart bodies to matchers as text or hex (docs/ARCHITECTURE.md "HTTP"); read both. */
 function bodyText(body: unknown): string {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return /^[0-9a-f]+$/i.test(text) && text.length % 2 === 0 ? Buffer.from(text, 'hex').toString('latin1') : text;

@@ -159,13 +159,13 @@ export async function verifyEnd({ campaign, server, endpoint, ledger }) {
     if (shot.action === 'blocked') {
       const p = entry?.prediction_id ? predictions.get(entry.prediction_id) : undefined;
       const code = entry?.error?.task_code;
-      if (!p || p.status !== 'failed' || !String(p.error).startsWith(`${code}:`)) {
+      if (p?.status !== 'failed' || !String(p.error).startsWith(`${code}:`)) {
         problems.push(`${shot.id}: blocked on task code ${code}, but the server says ${p ? `${p.status} "${p.error}"` : 'no such prediction'}`);
       }
       blocked.push(`${shot.id} (${code})`);
       continue;
     }
-    if (!entry || entry.status !== 'completed' || entry.outputs.length === 0) continue;
+    if (entry?.status !== 'completed' || entry.outputs.length === 0) continue;
     const intact = entry.outputs.every((out) => {
       const found = sha256File(path.join(specDir, out.path));
       return found && found.sha256 === out.sha256 && found.bytes === out.bytes;

@@ -84,8 +84,7 @@ export function runApply({ specFile, env, args, plan, hangMs, logFile }) {
   child.stdout.on('data', (chunk) => {
     log.write(chunk);
     buffered += chunk;
-    let nl;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
       let e;

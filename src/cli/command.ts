@@ -116,6 +116,6 @@ export function formatCommandHelp(command: Command): string {
   const entries = Object.entries({ ...command.options, help: HELP_OPTION });
   const labels = entries.map(([name, o]) => `${o.short ? `-${o.short}, ` : '    '}--${name}${o.value ? ` ${o.value}` : ''}`);
   const width = Math.max(...labels.map((l) => l.length));
-  entries.forEach(([, o], i) => lines.push(`  ${labels[i]!.padEnd(width)}  ${o.description}`));
+  for (const [i, [, o]] of entries.entries()) lines.push(`  ${labels[i]!.padEnd(width)}  ${o.description}`);
   return `${lines.join('\n')}\n`;
 }

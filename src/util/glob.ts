@@ -16,8 +16,13 @@ export function globToRegExp(glob: string): RegExp {
   for (const ch of glob) {
     if (ch === '*') out += '.*';
     else if (ch === '?') out += '.';
-    else if (ch === '{') (depth++, (out += '(?:'));
-    else if (ch === '}' && depth > 0) (depth--, (out += ')'));
+    else if (ch === '{') {
+      depth++;
+      out += '(?:';
+    } else if (ch === '}' && depth > 0) {
+      depth--;
+      out += ')';
+    }
     else if (ch === ',' && depth > 0) out += '|';
     else out += ch.replace(/[.+^$()|[\]\\]/g, '\\$&');
   }

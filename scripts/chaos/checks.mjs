@@ -61,7 +61,7 @@ export function strayTempFiles(file, pattern = /\.tmp$/) {
   }
 }
 
-export function sha256File(file) {
+function sha256File(file) {
   try {
     const bytes = readFileSync(file);
     return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
@@ -124,7 +124,7 @@ export class OutputLedger {
 }
 
 /** All predictions the server holds (list endpoint, faults off), by id. */
-export async function listServerPredictions(server) {
+async function listServerPredictions(server) {
   const all = new Map();
   for (let page = 1; ; page++) {
     const res = await fetch(`${server.url}/api/v3/predictions`, {

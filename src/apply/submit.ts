@@ -137,5 +137,5 @@ export function fail(ctx: RunContext, id: string, err: unknown, what: string): v
   ctx.emit({ type: 'failed', id, code: codeOf(err), message: `${what}: ${messageOf(err)}`, hint: e?.hint });
 }
 
-export const codeOf = (err: unknown): string => (err instanceof RenderError ? err.code : 'INTERNAL');
+const codeOf = (err: unknown): string => (err instanceof RenderError ? err.code : 'INTERNAL');
 export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -12,7 +12,7 @@ export interface CliIO {
   onInterrupt?: (handler: () => void) => () => void;
 }
 
-export interface OptionDef {
+interface OptionDef {
   readonly type: 'string' | 'boolean';
   readonly short?: string;
   readonly multiple?: boolean;
@@ -33,7 +33,7 @@ type OptionValue<D extends OptionDef> = D extends { multiple: true }
  * The parsed options of a command, typed from its table: with `{ 'max-cost': { type: 'string', ... } }`,
  * `options['max-cost']` is `string | undefined`, and a misspelled option name does not compile.
  */
-export type OptionsOf<T extends OptionTable> = { -readonly [K in keyof T]?: OptionValue<T[K]> };
+type OptionsOf<T extends OptionTable> = { -readonly [K in keyof T]?: OptionValue<T[K]> };
 
 export interface CommandContext<T extends OptionTable = OptionTable> {
   io: CliIO;

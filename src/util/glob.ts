@@ -10,7 +10,7 @@ export function compileGlobs(patterns: readonly string[]): (id: string) => boole
   return (id) => regexes.some((r) => r.test(id));
 }
 
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   let out = '';
   let depth = 0;
   for (const ch of glob) {

@@ -37,7 +37,6 @@ export const REQUEST_FIELDS = [
   'multi_prompt',
   'element_list',
 ] as const;
-export type RequestField = (typeof REQUEST_FIELDS)[number];
 
 /** The request body sent to `POST /api/v3/{model}`. */
 export interface VideoRequest {

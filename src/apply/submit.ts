@@ -4,7 +4,7 @@ import type { PlannedShot } from '../plan/build.js';
 import type { RunContext } from './context.js';
 import { iso } from './context.js';
 import { claimedPredictionIds } from '../lock/takes.js';
-import { settleIntent } from './settle.js';
+import { type Settlement, settleIntent } from './settle.js';
 
 /** How often one shot's submit is sent again after a 429 (a refusal: nothing was created or charged). */
 const MAX_RATE_LIMITED = 6;
@@ -102,7 +102,7 @@ export async function settleLost(
   // One settlement at a time, from listing to recording the adopted id: lost submits of identical bodies (the
   // same shot rendered as several variants) would otherwise all adopt the first match and orphan the rest.
   const result = await ctx.settling(async () => {
-    let r;
+    let r: Settlement;
     try {
       r = await settleIntent(ctx.client, { model: ctx.model, body, since, now: ctx.now(), claimed: claimedPredictionIds(ctx.store.lock), signal: ctx.signal });
     } catch (err) {
@@ -137,5 +137,5 @@ export function fail(ctx: RunContext, id: string, err: unknown, what: string): v
   ctx.emit({ type: 'failed', id, code: codeOf(err), message: `${what}: ${messageOf(err)}`, hint: e?.hint });
 }
 
-export const codeOf = (err: unknown): string => (err instanceof RenderError ? err.code : 'INTERNAL');
+const codeOf = (err: unknown): string => (err instanceof RenderError ? err.code : 'INTERNAL');
 export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -17,7 +17,8 @@ export function applyRecord(lock: Lockfile, rec: JournalRecord): void {
       for (const [sha256, upload] of Object.entries(lock.uploads)) if (upload.url === rec.url) delete lock.uploads[sha256];
       return;
     case 'intent':
-      return recordIntent(lock, rec.shot, rec.take);
+      recordIntent(lock, rec.shot, rec.take);
+      return;
     case 'submitted': {
       if (takeById(lock.shots[rec.shot], rec.prediction_id)) return; // replayed: already recorded
       const take = pendingTake(lock.shots[rec.shot], rec.fingerprint);
@@ -30,9 +31,11 @@ export function applyRecord(lock: Lockfile, rec: JournalRecord): void {
       return;
     }
     case 'refused':
-      return recordRefused(lock, rec.shot, rec.fingerprint);
+      recordRefused(lock, rec.shot, rec.fingerprint);
+      return;
     case 'status':
-      return recordStatus(lock, rec);
+      recordStatus(lock, rec);
+      return;
     case 'output': {
       const take = takeById(lock.shots[rec.shot], rec.prediction_id);
       if (take) {

@@ -7,23 +7,23 @@ import { z } from 'zod';
 
 export const LOCK_VERSION = 1;
 
-export const LockOutputSchema = z.object({
+const LockOutputSchema = z.object({
   url: z.string(),
   path: z.string(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: z.number().int().nonnegative(),
 });
 
-export const LockErrorSchema = z.object({
+const LockErrorSchema = z.object({
   code: z.string(),
   task_code: z.number().int().optional(),
   message: z.string(),
 });
 
-export const TakeStatusSchema = z.enum(['submitting', 'submitted', 'processing', 'completed', 'failed', 'unknown']);
+const TakeStatusSchema = z.enum(['submitting', 'submitted', 'processing', 'completed', 'failed', 'unknown']);
 
 /** One prediction of a shot: the current one, or an earlier take kept in `history`. */
-export const TakeSchema = z.object({
+const TakeSchema = z.object({
   fingerprint: z.string(),
   endpoint: z.string(),
   model: z.string(),
@@ -48,7 +48,7 @@ export const LockShotSchema = TakeSchema.extend({
   history: z.array(TakeSchema).default([]),
 });
 
-export const LockUploadSchema = z.object({
+const LockUploadSchema = z.object({
   url: z.string(),
   endpoint: z.string(),
   uploaded_at: z.string(),
@@ -67,8 +67,6 @@ export type Lockfile = z.infer<typeof LockfileSchema>;
 export type LockShot = z.infer<typeof LockShotSchema>;
 export type LockTake = z.infer<typeof TakeSchema>;
 export type LockOutput = z.infer<typeof LockOutputSchema>;
-export type LockUpload = z.infer<typeof LockUploadSchema>;
-export type TakeStatus = z.infer<typeof TakeStatusSchema>;
 
 export function emptyLockfile(name: string): Lockfile {
   return { version: LOCK_VERSION, name, shots: {}, uploads: {} };

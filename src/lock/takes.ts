@@ -6,7 +6,7 @@ import type { Lockfile, LockShot, LockTake } from './schema.js';
  */
 
 /** Every take of a shot, the current one first. */
-export function takesOf(shot: LockShot | undefined): LockTake[] {
+function takesOf(shot: LockShot | undefined): LockTake[] {
   return shot ? [shot, ...shot.history] : [];
 }
 

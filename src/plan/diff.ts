@@ -81,7 +81,7 @@ function failureText(entry: LockTake): string {
 const FIELD_NAMES: Record<string, string> = { image: 'start image', end_image: 'end image', element_list: 'elements' };
 
 /** "prompt changed", "duration 5 → 6 s", "start image content changed", "take 1 → 2". */
-export function describeChange(entry: LockTake, model: string, request: VideoRequest, take: number): string {
+function describeChange(entry: LockTake, model: string, request: VideoRequest, take: number): string {
   const before = entry.request as Record<string, unknown>;
   const after = request as unknown as Record<string, unknown>;
   const changes: string[] = [];

@@ -6,9 +6,9 @@ import { readCurrentLock } from '../lock/store.js';
 import { spentByEndpoint } from '../lock/takes.js';
 import { validateSpec } from './plan-spec.js';
 
-export type OutputState = 'intact' | 'missing' | 'changed' | 'none';
+type OutputState = 'intact' | 'missing' | 'changed' | 'none';
 
-export interface ShotStatus {
+interface ShotStatus {
   id: string;
   inSpec: boolean;
   entry?: LockShot;

@@ -9,7 +9,7 @@ import { displayPath } from '../util/paths.js';
  * never the global one; each distinct source is compiled once and reused (docs/ARCHITECTURE.md "Library facts").
  */
 
-export interface TemplateData {
+interface TemplateData {
   /** The shot's element names, in order; the `element` helper appends names it does not find. */
   elements: string[];
   /** Names defined in the spec's `elements` map. */

@@ -10,7 +10,7 @@ export type HttpInit = Omit<RequestInit, 'dispatcher'> & { dispatcher?: Dispatch
 
 let sharedAgent: Agent | undefined;
 
-export function defaultAgent(): Agent {
+function defaultAgent(): Agent {
   sharedAgent ??= new Agent({
     keepAliveTimeout: 10_000,
     connections: 128,

@@ -44,7 +44,7 @@ export function makeError(code: ErrorCode, message: string, ctx: ErrorContext, o
 }
 
 /** The RenderError code for an HTTP status (or an envelope `code`) and the remote message. */
-export function codeForStatus(status: number, remoteMessage = ''): ErrorCode {
+function codeForStatus(status: number, remoteMessage = ''): ErrorCode {
   // [guess] insufficient balance is undocumented: 400, 402 and 403 are all possible, so read the message.
   if ((status === 400 || status === 403) && INSUFFICIENT.test(remoteMessage)) return 'INSUFFICIENT_BALANCE';
   if (status === 402) return 'INSUFFICIENT_BALANCE';

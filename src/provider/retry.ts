@@ -20,7 +20,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 
 export type { Sleep } from '../util/sleep.js';
 
 /** Failures that another identical request may cure. Everything else (4xx, bad shapes) is final. */
-export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NETWORK', 'TIMEOUT', 'SERVER', 'RATE_LIMITED']);
+const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NETWORK', 'TIMEOUT', 'SERVER', 'RATE_LIMITED']);
 
 export function isRetryable(err: unknown): err is RenderError {
   return err instanceof RenderError && RETRYABLE_CODES.has(err.code);
@@ -64,7 +64,7 @@ export function abortedError(op: string, reason: unknown): RenderError {
 }
 
 /** The delay before the next attempt: the server's Retry-After when it gave one (capped), else our backoff. */
-export function retryDelayMs(err: RenderError, attempt: number, ctx: RetryContext): number {
+function retryDelayMs(err: RenderError, attempt: number, ctx: RetryContext): number {
   if (err.retryAfterMs !== undefined) return Math.min(err.retryAfterMs, ctx.policy.maxDelayMs);
   return backoffDelayMs(ctx.policy, attempt, ctx.random);
 }

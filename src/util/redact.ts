@@ -6,7 +6,7 @@
 
 export type Redactor = (text: string) => string;
 
-export const REDACTED = '[REDACTED]';
+const REDACTED = '[REDACTED]';
 
 // A key shorter than this is not worth hunting for: replacing "a" everywhere would mangle every message.
 const MIN_SECRET_LENGTH = 4;

@@ -97,7 +97,11 @@ describe('decideAction', () => {
   it('asks about the output files of the entry it judges', () => {
     const entry = renderedWith(REQUEST);
     const asked: unknown[] = [];
-    decideAction({ model: MODEL, fingerprint: FP, request: REQUEST, take: 1, endpoint: REAL, entry, outputsIntact: (t) => (asked.push(t), true), now: NOW });
+    const outputsIntact = (t: unknown) => {
+      asked.push(t);
+      return true;
+    };
+    decideAction({ model: MODEL, fingerprint: FP, request: REQUEST, take: 1, endpoint: REAL, entry, outputsIntact, now: NOW });
     expect(asked).toEqual([entry]);
   });
 });

@@ -49,7 +49,10 @@ describe('upload', () => {
     const { client } = makeClient();
     let seen = '';
     nock(BASE)
-      .post(UPLOAD, (body) => ((seen = bodyText(body)), true))
+      .post(UPLOAD, (body) => {
+        seen = bodyText(body);
+        return true;
+      })
       .reply(200, envelope(uploaded));
     await client.upload(file, { contentType: 'image/jpeg' });
     expect(seen).toMatch(/Content-Type: image\/jpeg/);
@@ -61,9 +64,15 @@ describe('upload', () => {
     const { client, sleeps } = makeClient();
     const bodies: string[] = [];
     nock(BASE)
-      .post(UPLOAD, (body) => (bodies.push(bodyText(body)), true))
+      .post(UPLOAD, (body) => {
+        bodies.push(bodyText(body));
+        return true;
+      })
       .reply(502)
-      .post(UPLOAD, (body) => (bodies.push(bodyText(body)), true))
+      .post(UPLOAD, (body) => {
+        bodies.push(bodyText(body));
+        return true;
+      })
       .reply(200, envelope(uploaded));
     expect((await client.upload(file)).url).toBe(uploaded.download_url);
     expect(sleeps).toHaveLength(1);

@@ -1,11 +1,9 @@
 import { shotStatus } from '../../plan/status.js';
 import { formatStatus, statusToJson } from '../../report/status.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
-export const statusCommand: Command = {
-  name: 'status',
-  summary: 'Show what the lockfile and the output folder say, per shot; no network',
+export const statusCommand = defineCommand({
   usage: 'render status SPEC [--json] [--verify]',
   description: `
 For each shot of the spec: its last recorded state (rendered, in flight, failed...), the endpoint and
@@ -16,9 +14,9 @@ in the spec are listed too (their spend still counts against the budget).`,
     verify: { type: 'boolean', description: 'check each output file\'s sha256, not only its size' },
   },
   positionals: [1, 1],
-  async run({ io, values, positionals }) {
-    const report = shotStatus(positionals[0]!, { verify: Boolean(values.verify) });
-    io.stdout.write(values.json ? `${JSON.stringify(statusToJson(report), null, 2)}\n` : `${formatStatus(report)}\n`);
+  async run({ io, options, positionals }) {
+    const report = shotStatus(positionals[0]!, { verify: Boolean(options.verify) });
+    io.stdout.write(options.json ? `${JSON.stringify(statusToJson(report), null, 2)}\n` : `${formatStatus(report)}\n`);
     return EXIT.ok;
   },
-};
+});

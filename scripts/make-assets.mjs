@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Draws the example campaign's source images (assets/*.png, assets/*.jpg) from raw pixels, offline.
 //
-// Why procedural: the example specs need real PNG and JPEG files that pass every image rule of SPEC.md
+// Why procedural: the example specs need real PNG and JPEG files that pass every image rule of docs/SPEC.md
 // (format by content, each side >= 300 px, aspect 1:2.5..2.5:1) without shipping stock photos or needing
 // the network. Deterministic: no Math.random (a seeded PRNG instead), so a rerun with the same sharp/libvips
 // writes the same bytes and `git status` stays clean. Run with `npm run make-assets`.
@@ -176,7 +176,7 @@ class Canvas {
  */
 function sneaker(c, x, y, len, { upper, sole, accent, lace, mirror = false }) {
   const P = (pts) => pts.map(([u, v]) => [x + (mirror ? 1 - u : u) * len, y + v * len]);
-  const shade = (base) => (px, py) => mix(base, [255, 255, 255], 0.22 * smooth((y - len * 0.1 - py) / (len * 0.35)));
+  const shade = (base) => (_px, py) => mix(base, [255, 255, 255], 0.22 * smooth((y - len * 0.1 - py) / (len * 0.35)));
   c.ellipse(x + len / 2, y + len * 0.005, len * 0.56, len * 0.045, [0, 0, 0], 0.35); // contact shadow
   c.polygon(P([[0.02, -0.10], [0.0, -0.28], [0.03, -0.40], [0.10, -0.44], [0.20, -0.42], [0.30, -0.36], [0.38, -0.40],
     [0.44, -0.47], [0.50, -0.46], [0.54, -0.38], [0.66, -0.30], [0.80, -0.22], [0.92, -0.17], [0.99, -0.13], [1.0, -0.10]]),
@@ -311,7 +311,7 @@ function brooklyn(w, h, time) {
   // Manhattan across the river: tall towers, one stepped spire.
   skyline(c, 37, { baseY: base, minH: h * 0.15, maxH: h * 0.48, minW: w * 0.035, maxW: w * 0.07, body: t.body, windows: t.win, lit: t.lit, winSize: 2 });
   const ex = w * 0.62, ink = mix(hex(t.body[1]), [0, 0, 0], 0.15);
-  [[0.09, 0.5], [0.06, 0.58], [0.035, 0.64], [0.012, 0.72]].forEach(([hw, f]) => c.rect(ex - w * hw / 2 * 1.6, base - h * f, ex + w * hw / 2 * 1.6, base, ink));
+  for (const [hw, f] of [[0.09, 0.5], [0.06, 0.58], [0.035, 0.64], [0.012, 0.72]]) c.rect(ex - w * hw / 2 * 1.6, base - h * f, ex + w * hw / 2 * 1.6, base, ink);
   c.glow(w / 2, base, w * 0.6, hex(t.haze), 0.25);
   // The bridge: deck, two gothic towers, cables.
   const deck = h * 0.78, steel = hex(time === 'dawn' ? '#4a3d52' : '#1a1a30');
@@ -382,7 +382,7 @@ function lifestylePortrait(w, h) {
   c.glow(w * 0.7, h * 0.22, w * 0.6, hex('#fff4d0'), 0.8);
   c.circle(w * 0.7, h * 0.22, w * 0.07, hex('#fffbe8'));
   c.vgradient([[0, '#9cc26f'], [1, '#4f7d3a']], 0.55, 1); // park lawn
-  c.polygon([[w * 0.46, hz], [w * 0.54, hz], [w * 0.95, h], [w * 0.05, h]], (x, y) => mix(hex('#e7d3b5'), hex('#c9ad8a'), (y - hz) / (h - hz))); // path
+  c.polygon([[w * 0.46, hz], [w * 0.54, hz], [w * 0.95, h], [w * 0.05, h]], (_x, y) => mix(hex('#e7d3b5'), hex('#c9ad8a'), (y - hz) / (h - hz))); // path
   for (const [x, s] of [[0.1, 1], [0.88, 1.2], [0.25, 0.6], [0.74, 0.55]]) { // trees, blossoming
     const tx = w * x, ty = hz + h * 0.02 * s, th = h * 0.2 * s;
     c.capsule(tx, ty, tx, ty - th, w * 0.012 * s, hex('#5a4030'));

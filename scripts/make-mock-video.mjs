@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Makes fixtures/mock-output.mp4, the video the mock server (src/mock) hands back as every prediction's output.
- * It was run once and the ~4 KB result committed, so neither CI nor users need ffmpeg (LIBS.md §10).
+ * It was run once and the ~4 KB result committed, so neither CI nor users need ffmpeg (docs/ARCHITECTURE.md
+ * "Library facts").
  *
  * A 2.00 s, 320x180, 25 fps, H.264 yuv420p, +faststart clip: a red square on navy that slowly zooms in, so the
  * first and last frames differ (a player, or a frame-diff check, shows it is a real video, not one still).

@@ -84,7 +84,7 @@ export function isRenderError(err: unknown, code?: ErrorCode): err is RenderErro
   return err instanceof RenderError && (code === undefined || err.code === code);
 }
 
-/** Render an issue as `file:line:col path: message` (the format SPEC.md pins). */
+/** Render an issue as `file:line:col path: message` (the format docs/SPEC.md "Rules" pins). */
 export function formatIssue(issue: Issue): string {
   const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}:${issue.col ?? 1}`;
   return issue.path ? `${where} ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;

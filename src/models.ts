@@ -1,6 +1,6 @@
 /**
- * The one price table (API.md "Price"). Money is integer cents everywhere: $0.42/s is 42 cents per second, so
- * a 7 s shot is exactly 294 cents (the money helpers are in money.ts).
+ * The one price table (docs/ARCHITECTURE.md "API facts we rely on"). Money is integer cents everywhere ("Money
+ * rules"): $0.42/s is 42 cents per second, so a 7 s shot is exactly 294 cents (the money helpers are in money.ts).
  */
 
 export const DEFAULT_MODEL = 'kwaivgi/kling-v3.0-4k/image-to-video';
@@ -21,7 +21,10 @@ export const MODELS: Readonly<Record<string, ModelInfo>> = {
 
 export const MODEL_IDS = Object.keys(MODELS) as [string, ...string[]];
 
-/** Request fields the video models accept (API.md). Anything else is never sent: the server would ignore it and bill. */
+/**
+ * Request fields the video models accept (docs/ARCHITECTURE.md "API facts we rely on"). Anything else is never sent:
+ * the server would ignore it and bill.
+ */
 export const REQUEST_FIELDS = [
   'image',
   'end_image',
@@ -34,7 +37,6 @@ export const REQUEST_FIELDS = [
   'multi_prompt',
   'element_list',
 ] as const;
-export type RequestField = (typeof REQUEST_FIELDS)[number];
 
 /** The request body sent to `POST /api/v3/{model}`. */
 export interface VideoRequest {

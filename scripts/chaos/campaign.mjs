@@ -11,7 +11,7 @@ const IMAGES = ['hero.png', 'studio.jpg', 'product-closeup.jpg', 'lifestyle-port
 const SUBJECTS = ['a sneaker on a pedestal', 'a city street at dawn', 'a rooftop garden', 'a studio product table', 'a neon alley'];
 const MOVES = ['slow dolly in', 'orbit left', 'crane up', 'handheld push', 'rack focus'];
 
-/** Kling V3.0 4K image-to-video: $0.42 a second (API.md). */
+/** Kling V3.0 4K image-to-video: $0.42 a second (docs/ARCHITECTURE.md "API facts we rely on"). */
 export const CENTS_PER_SECOND = 42;
 
 /**

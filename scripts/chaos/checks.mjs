@@ -61,7 +61,7 @@ export function strayTempFiles(file, pattern = /\.tmp$/) {
   }
 }
 
-export function sha256File(file) {
+function sha256File(file) {
   try {
     const bytes = readFileSync(file);
     return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
@@ -124,7 +124,7 @@ export class OutputLedger {
 }
 
 /** All predictions the server holds (list endpoint, faults off), by id. */
-export async function listServerPredictions(server) {
+async function listServerPredictions(server) {
   const all = new Map();
   for (let page = 1; ; page++) {
     const res = await fetch(`${server.url}/api/v3/predictions`, {
@@ -159,13 +159,13 @@ export async function verifyEnd({ campaign, server, endpoint, ledger }) {
     if (shot.action === 'blocked') {
       const p = entry?.prediction_id ? predictions.get(entry.prediction_id) : undefined;
       const code = entry?.error?.task_code;
-      if (!p || p.status !== 'failed' || !String(p.error).startsWith(`${code}:`)) {
+      if (p?.status !== 'failed' || !String(p.error).startsWith(`${code}:`)) {
         problems.push(`${shot.id}: blocked on task code ${code}, but the server says ${p ? `${p.status} "${p.error}"` : 'no such prediction'}`);
       }
       blocked.push(`${shot.id} (${code})`);
       continue;
     }
-    if (!entry || entry.status !== 'completed' || entry.outputs.length === 0) continue;
+    if (entry?.status !== 'completed' || entry.outputs.length === 0) continue;
     const intact = entry.outputs.every((out) => {
       const found = sha256File(path.join(specDir, out.path));
       return found && found.sha256 === out.sha256 && found.bytes === out.bytes;
@@ -177,7 +177,8 @@ export async function verifyEnd({ campaign, server, endpoint, ledger }) {
   const claimed = new Set();
   for (const shot of Object.values(lock.shots)) for (const t of [shot, ...shot.history]) if (t.prediction_id) claimed.add(t.prediction_id);
   const orphans = [...predictions.values()].filter((p) => p.status === 'completed' && !claimed.has(p.id)).map((p) => p.id);
-  // docs/SPEC.md: a 1402 (upload URL not fetchable) is retried with a fresh upload, never the same URL again.
+  // docs/SPEC.md "Additions in this implementation": a 1402 (upload URL not fetchable) is retried with a fresh
+  // upload, never the same URL again.
   const staleRetries = [];
   for (const [id, shot] of Object.entries(lock.shots)) {
     const takes = [...shot.history, shot];

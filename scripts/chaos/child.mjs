@@ -11,7 +11,7 @@ const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
  * interesting (an id just recorded, a lost submit being settled, a download just put in place, a task failure).
  * Common events wait longer, rare ones (a few per campaign) fire at once, or they would never fire.
  */
-export const KILL_EVENTS = [
+const KILL_EVENTS = [
   ['submitted', 40], ['status', 60], ['downloaded', 40], ['unknown', 3], ['settled', 3], ['failed', 2], ['upload', 3],
 ];
 
@@ -84,8 +84,7 @@ export function runApply({ specFile, env, args, plan, hangMs, logFile }) {
   child.stdout.on('data', (chunk) => {
     log.write(chunk);
     buffered += chunk;
-    let nl;
-    while ((nl = buffered.indexOf('\n')) >= 0) {
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
       const line = buffered.slice(0, nl);
       buffered = buffered.slice(nl + 1);
       let e;

@@ -92,7 +92,10 @@ function overBudgetError(t: PlanTotals): RenderError {
   });
 }
 
-/** API.md: check the balance before a big apply. A server without the route is not a reason to stop. */
+/**
+ * Check the balance before a big apply (docs/ARCHITECTURE.md "API facts we rely on"). A server without the route is
+ * not a reason to stop.
+ */
 async function checkBalance(client: WaveSpeedClient, needCents: number): Promise<void> {
   let balance: number;
   try {

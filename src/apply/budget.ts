@@ -2,10 +2,10 @@ import { RenderError } from '../errors.js';
 import { usd } from '../money.js';
 
 /**
- * The runtime guard (DESIGN.md rule 4): money already spent, plus money in flight, plus the submit about to
- * happen, never passes the cap, however many submits race. A reservation is taken before the intent is
- * written and kept once the server accepts (the charge is real), or while the outcome is unknown; it is released
- * only when the server refused the submit (a 4xx: nothing was created).
+ * The runtime guard (docs/ARCHITECTURE.md "Money rules", rule 4): money already spent, plus money in flight, plus
+ * the submit about to happen, never passes the cap, however many submits race. A reservation is taken before the
+ * intent is written and kept once the server accepts (the charge is real), or while the outcome is unknown; it is
+ * released only when the server refused the submit (a 4xx: nothing was created).
  */
 export class BudgetGuard {
   private reserved = 0;

@@ -2,7 +2,10 @@ import type { WaveSpeedClient } from '../provider/index.js';
 import type { PlannedShot } from '../plan/build.js';
 import type { LockStore } from '../lock/store.js';
 
-/** Uploaded media lives 7 days on the server (API.md); reuse an upload for at most 6, to be safe. */
+/**
+ * Uploaded media lives 7 days on the server (docs/ARCHITECTURE.md "API facts we rely on"); reuse an upload for at
+ * most 6, to be safe.
+ */
 export const UPLOAD_REUSE_MS = 6 * 24 * 3600 * 1000;
 
 export interface UploadEvents {

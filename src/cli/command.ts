@@ -12,40 +12,72 @@ export interface CliIO {
   onInterrupt?: (handler: () => void) => () => void;
 }
 
-export interface OptionDef {
-  type: 'string' | 'boolean';
-  short?: string;
-  multiple?: boolean;
+interface OptionDef {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly multiple?: boolean;
   /** Shown in --help, e.g. `N`, `USD`, `GLOB`. */
-  value?: string;
-  description: string;
+  readonly value?: string;
+  readonly description: string;
 }
 
-export type OptionValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
+/** A command's options: flag name (without the dashes) → definition. Write one `as const` so its types stay literal. */
+export type OptionTable = Readonly<Record<string, OptionDef>>;
 
-export interface CommandContext {
+/** What node:util parseArgs gives for one option: a string or a boolean, an array of them when `multiple`. */
+type OptionValue<D extends OptionDef> = D extends { multiple: true }
+  ? D['type'] extends 'string' ? string[] : boolean[]
+  : D['type'] extends 'string' ? string : boolean;
+
+/**
+ * The parsed options of a command, typed from its table: with `{ 'max-cost': { type: 'string', ... } }`,
+ * `options['max-cost']` is `string | undefined`, and a misspelled option name does not compile.
+ */
+type OptionsOf<T extends OptionTable> = { -readonly [K in keyof T]?: OptionValue<T[K]> };
+
+export interface CommandContext<T extends OptionTable = OptionTable> {
   io: CliIO;
-  values: OptionValues;
+  options: OptionsOf<T>;
   positionals: string[];
 }
 
-export interface Command {
+/** What `render --help` shows of a command, known without loading it. */
+export interface CommandInfo {
   name: string;
   /** One line for `render --help`. */
   summary: string;
+}
+
+/** The part of a command that lives in its own module, loaded only when the command runs or prints its help. */
+export interface CommandDef<T extends OptionTable = OptionTable> {
   /** `render plan SPEC [--json] ...` */
   usage: string;
   /** Paragraphs after the usage line in `--help`. */
   description: string;
-  options: Record<string, OptionDef>;
+  options: T;
   /** How many positionals it takes: [min, max]. */
-  positionals: [number, number];
-  run(ctx: CommandContext): Promise<number>;
+  positionals: readonly [number, number];
+  run(ctx: CommandContext<T>): Promise<number>;
 }
 
-export const HELP_OPTION: OptionDef = { type: 'boolean', short: 'h', description: 'show this help' };
+export type Command<T extends OptionTable = OptionTable> = CommandInfo & CommandDef<T>;
 
-export function parseCommandArgs(command: Command, args: string[]): { values: OptionValues; positionals: string[] } {
+/** Types a command module's definition from its option table (the identity at run time). */
+export function defineCommand<const T extends OptionTable>(def: CommandDef<T>): CommandDef<T> {
+  return def;
+}
+
+const HELP_OPTION: OptionDef = { type: 'boolean', short: 'h', description: 'show this help' };
+
+export interface ParsedArgs<T extends OptionTable> {
+  /** `--help` / `-h` was given: print the help, check nothing else. */
+  help: boolean;
+  options: OptionsOf<T>;
+  positionals: string[];
+}
+
+/** argv after the command name → typed options and positionals; a RenderError('USAGE') on anything unknown. */
+export function parseCommandArgs<T extends OptionTable>(command: Command<T>, args: readonly string[]): ParsedArgs<T> {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     const options = Object.fromEntries(
@@ -54,7 +86,7 @@ export function parseCommandArgs(command: Command, args: string[]): { values: Op
         { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
       ]),
     );
-    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
   } catch (err) {
     const raw = (err as Error).message;
     // node:util parseArgs explains a value that starts with a dash in three lines; say it in one.
@@ -64,8 +96,8 @@ export function parseCommandArgs(command: Command, args: string[]): { values: Op
       : raw.replace(/\. To specify a positional argument.*$/s, '');
     throw new RenderError('USAGE', `${command.name}: ${message}`, { hint: `see \`render ${command.name} --help\`` });
   }
-  const values = parsed.values as OptionValues;
-  if (!values.help) {
+  const { help, ...options } = parsed.values;
+  if (!help) {
     const [min, max] = command.positionals;
     const n = parsed.positionals.length;
     if (n < min || n > max) {
@@ -73,7 +105,8 @@ export function parseCommandArgs(command: Command, args: string[]): { values: Op
       throw new RenderError('USAGE', `${command.name}: ${what}`, { hint: `usage: ${command.usage}` });
     }
   }
-  return { values, positionals: parsed.positionals };
+  // parseArgs was given exactly this table, so its values have the types OptionsOf derives from it.
+  return { help: help === true, options: options as OptionsOf<T>, positionals: parsed.positionals };
 }
 
 export function formatCommandHelp(command: Command): string {
@@ -83,6 +116,6 @@ export function formatCommandHelp(command: Command): string {
   const entries = Object.entries({ ...command.options, help: HELP_OPTION });
   const labels = entries.map(([name, o]) => `${o.short ? `-${o.short}, ` : '    '}--${name}${o.value ? ` ${o.value}` : ''}`);
   const width = Math.max(...labels.map((l) => l.length));
-  entries.forEach(([, o], i) => lines.push(`  ${labels[i]!.padEnd(width)}  ${o.description}`));
+  for (const [i, [, o]] of entries.entries()) lines.push(`  ${labels[i]!.padEnd(width)}  ${o.description}`);
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 import { RenderError, type ErrorCode } from '../errors.js';
 
-/** The CLI contract's exit codes (SPEC.md). */
+/** The CLI contract's exit codes (docs/SPEC.md "Commands and exit codes"; docs/ARCHITECTURE.md "Errors"). */
 export const EXIT = {
   ok: 0,
   failed: 1,

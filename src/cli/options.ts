@@ -3,8 +3,7 @@ import { DEFAULT_BASE_URL, endpointIdentity, MOCK_ENDPOINT, normalizeBaseUrl } f
 import { parseUsd } from '../money.js';
 import { compileGlobs } from '../util/glob.js';
 import { parseDuration } from '../util/duration.js';
-import type { OptionDef, OptionValues } from './command.js';
-
+import type { OptionTable } from './command.js';
 
 /** Options shared by several commands, defined once. */
 export const COMMON = {
@@ -13,18 +12,26 @@ export const COMMON = {
   mock: { type: 'boolean', description: 'use the embedded local WaveSpeed-compatible server (no real money)' },
   only: { type: 'string', value: 'GLOB', multiple: true, description: 'only shots whose id matches, e.g. "city-*" (repeatable, comma-separated)' },
   'poll-interval': { type: 'string', value: 'DURATION', description: 'first poll interval, e.g. 500ms, 5s, 2m (default 5s; 200ms on --mock)' },
-} satisfies Record<string, OptionDef>;
+} as const satisfies OptionTable;
+
+/** The names of the options of O whose value is a string: what the checked readers below accept. */
+type StringOption<O> = { [K in keyof O]-?: NonNullable<O[K]> extends string ? K : never }[keyof O] & string;
+
+/** The value of a string option, read by a name the compiler has checked against O. */
+function stringValue<O extends object>(options: O, name: StringOption<O>): string | undefined {
+  const text: unknown = options[name];
+  return typeof text === 'string' ? text : undefined;
+}
 
 /** Which endpoint a plan is for: `mock`, or the base URL's origin (the lockfile records it per shot). */
-export function endpointOf(values: OptionValues, env: Record<string, string | undefined>): string {
-  if (values.mock) return MOCK_ENDPOINT;
+export function endpointOf(mock: boolean | undefined, env: Record<string, string | undefined>): string {
+  if (mock) return MOCK_ENDPOINT;
   return endpointIdentity(normalizeBaseUrl(env.WAVESPEED_BASE_URL || DEFAULT_BASE_URL, [env.WAVESPEED_API_KEY]));
 }
 
-
-export function maxCostOf(values: OptionValues): number | undefined {
-  const text = values['max-cost'];
-  if (typeof text !== 'string') return undefined;
+/** `--max-cost USD` in cents. */
+export function maxCostOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
   const cents = parseUsd(text.replace(/^\$/, ''));
   if (cents === null) {
     throw new RenderError('USAGE', `--max-cost must be an amount in US dollars like 25 or 12.50, got ${JSON.stringify(text)}`);
@@ -32,19 +39,17 @@ export function maxCostOf(values: OptionValues): number | undefined {
   return cents;
 }
 
-export function selectOf(values: OptionValues): ((id: string) => boolean) | undefined {
-  const only = values.only;
-  if (only === undefined) return undefined;
-  const list = (Array.isArray(only) ? only : [only]).map(String);
-  return compileGlobs(list);
+/** `--only GLOB` (repeatable) as a predicate on shot ids. */
+export function selectOf(only: readonly string[] | undefined): ((id: string) => boolean) | undefined {
+  return only === undefined ? undefined : compileGlobs(only);
 }
 
 /** Past about 24.8 days a Node timer fires at once (clamped to 1 ms); a day is more than any wait render needs. */
 const MAX_DURATION_MS = 24 * 3_600_000;
 
-export function durationOption(values: OptionValues, name: string): number | undefined {
-  const text = values[name];
-  if (typeof text !== 'string') return undefined;
+export function durationOption<O extends object>(options: O, name: StringOption<O>): number | undefined {
+  const text = stringValue(options, name);
+  if (text === undefined) return undefined;
   const ms = parseDuration(text);
   if (ms === null || ms <= 0) {
     throw new RenderError('USAGE', `--${name} must be a duration like 500ms, 5s or 2m, got ${JSON.stringify(text)}`);
@@ -53,9 +58,9 @@ export function durationOption(values: OptionValues, name: string): number | und
   return ms;
 }
 
-export function intOption(values: OptionValues, name: string, min: number, max: number): number | undefined {
-  const text = values[name];
-  if (typeof text !== 'string') return undefined;
+export function intOption<O extends object>(options: O, name: StringOption<O>, min: number, max: number): number | undefined {
+  const text = stringValue(options, name);
+  if (text === undefined) return undefined;
   // Decimal digits only: Number() would also take "0x10", "1e3" and " 4 ".
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -65,17 +70,16 @@ export function intOption(values: OptionValues, name: string, min: number, max: 
 }
 
 /** `--only` that matches no shot is almost always a typo: say so rather than plan nothing. */
-export function checkSelection(values: OptionValues, selected: number, ids: readonly string[]): void {
-  if (values.only === undefined || selected > 0) return;
-  const only = (Array.isArray(values.only) ? values.only : [values.only]).map(String).join(', ');
+export function checkSelection(only: readonly string[] | undefined, selected: number, ids: readonly string[]): void {
+  if (only === undefined || selected > 0) return;
   const sample = ids.slice(0, 8).join(', ') + (ids.length > 8 ? ', ...' : '');
-  throw new RenderError('USAGE', `--only ${only} matches no shot of the spec`, { hint: `shot ids: ${sample || 'none'}` });
+  throw new RenderError('USAGE', `--only ${only.join(', ')} matches no shot of the spec`, { hint: `shot ids: ${sample || 'none'}` });
 }
 
 /** A decimal number option within [min, max], e.g. `--poll-growth 1.5`. */
-export function numberOption(values: OptionValues, name: string, min: number, max: number): number | undefined {
-  const text = values[name];
-  if (typeof text !== 'string') return undefined;
+export function numberOption<O extends object>(options: O, name: StringOption<O>, min: number, max: number): number | undefined {
+  const text = stringValue(options, name);
+  if (text === undefined) return undefined;
   const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
   if (!(n >= min && n <= max)) {
     throw new RenderError('USAGE', `--${name} must be a number from ${min} to ${max}, got ${JSON.stringify(text)}`);

@@ -1,19 +1,66 @@
 import { RenderError } from '../errors.js';
 import { renderError } from '../report/errors.js';
-import { formatCommandHelp, parseCommandArgs, type CliIO, type Command } from './command.js';
-import { adoptCommand } from './commands/adopt.js';
-import { applyCommand } from './commands/apply.js';
-import { forgetCommand } from './commands/forget.js';
-import { takesCommand } from './commands/takes.js';
-import { mockCommand } from './commands/mock.js';
-import { planCommand } from './commands/plan.js';
-import { statusCommand } from './commands/status.js';
-import { schemaCommand } from './commands/schema.js';
-import { validateCommand } from './commands/validate.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
 import { packageVersion } from '../util/version.js';
+import { type CliIO, type Command, type CommandDef, type CommandInfo, formatCommandHelp, parseCommandArgs } from './command.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 
-export const COMMANDS: readonly Command[] = [validateCommand, planCommand, applyCommand, statusCommand, takesCommand, adoptCommand, forgetCommand, mockCommand, schemaCommand];
+/** A command as `render --help` lists it; `load` brings in its module (and what that imports) only when it runs. */
+export interface CommandEntry extends CommandInfo {
+  load(): Promise<CommandDef>;
+}
+
+/**
+ * Metadata only, so `render --version`, `--help`, `plan` or `validate` never load the HTTP client (undici), the
+ * mock server or the progress bars: a static import of a command module here would load them for every command
+ * (test/cli/lazy-load.test.ts).
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'validate',
+    summary: 'Check a spec: parse, check every field and image, expand; no network',
+    load: async () => (await import('./commands/validate.js')).validateCommand,
+  },
+  {
+    name: 'plan',
+    summary: 'Show what an apply would render and spend, shot by shot, to the cent; no network',
+    load: async () => (await import('./commands/plan.js')).planCommand,
+  },
+  {
+    name: 'apply',
+    summary: 'Render what the plan says: upload, submit, poll, download, record; a rerun resumes',
+    load: async () => (await import('./commands/apply.js')).applyCommand,
+  },
+  {
+    name: 'status',
+    summary: 'Show what the lockfile and the output folder say, per shot; no network',
+    load: async () => (await import('./commands/status.js')).statusCommand,
+  },
+  {
+    name: 'takes',
+    summary: 'List every take of every shot, newest first, and which is current; no network',
+    load: async () => (await import('./commands/takes.js')).takesCommand,
+  },
+  {
+    name: 'adopt',
+    summary: 'Resolve a submit whose outcome is unknown: it became this prediction',
+    load: async () => (await import('./commands/adopt.js')).adoptCommand,
+  },
+  {
+    name: 'forget',
+    summary: 'Resolve a submit whose outcome is unknown: it never became a prediction',
+    load: async () => (await import('./commands/forget.js')).forgetCommand,
+  },
+  {
+    name: 'mock',
+    summary: 'Run the local WaveSpeed-compatible server (for trying render, tests and demos)',
+    load: async () => (await import('./commands/mock.js')).mockCommand,
+  },
+  {
+    name: 'schema',
+    summary: 'Print the JSON Schema of the spec format, for editor completion and checking',
+    load: async () => (await import('./commands/schema.js')).schemaCommand,
+  },
+];
 
 /** Parse argv, run one command, render any error in one place; returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
@@ -21,21 +68,20 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       const topic = name === 'help' ? rest[0] : undefined;
-      const command = topic ? findCommand(topic) : undefined;
-      io.stdout.write(command ? formatCommandHelp(command) : mainHelp());
+      io.stdout.write(topic ? formatCommandHelp(await loadCommand(topic)) : mainHelp());
       return EXIT.ok;
     }
     if (name === '--version' || name === '-v') {
       io.stdout.write(`render ${packageVersion()}\n`);
       return EXIT.ok;
     }
-    const command = findCommand(name);
-    const { values, positionals } = parseCommandArgs(command, rest);
-    if (values.help) {
+    const command = await loadCommand(name);
+    const { help, options, positionals } = parseCommandArgs(command, rest);
+    if (help) {
       io.stdout.write(formatCommandHelp(command));
       return EXIT.ok;
     }
-    return await command.run({ io, values, positionals });
+    return await command.run({ io, options, positionals });
   } catch (err) {
     const secrets = [io.env.WAVESPEED_API_KEY ?? ''];
     io.stderr.write(`${renderError(err, { debug: Boolean(io.env.RENDER_DEBUG), secrets })}\n`);
@@ -43,14 +89,15 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
 }
 
-function findCommand(name: string): Command {
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+/** The named command, its module loaded; an unknown name is a usage error listing the commands. */
+async function loadCommand(name: string): Promise<Command> {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     throw new RenderError('USAGE', `unknown command "${name}"`, {
       hint: `commands: ${COMMANDS.map((c) => c.name).join(', ')}; see \`render --help\``,
     });
   }
-  return command;
+  return { name: entry.name, summary: entry.summary, ...(await entry.load()) };
 }
 
 function mainHelp(): string {

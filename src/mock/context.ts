@@ -48,9 +48,10 @@ export function outputUrl(baseUrl: string, id: string): string {
 }
 
 /**
- * A prediction as the API sends it (API.md "Response envelope"). Two fields are [guess]es about the real API,
- * kept because clients benefit and tolerant clients ignore them: `error_code` (the task code, also the prefix of
- * `error`) on failed predictions, and `input` (the submitted body) on list items, for matching a lost submit.
+ * A prediction as the API sends it (docs/ARCHITECTURE.md "API facts we rely on"). Two fields are [guess]es about
+ * the real API, kept because clients benefit and tolerant clients ignore them: `error_code` (the task code, also
+ * the prefix of `error`) on failed predictions, and `input` (the submitted body) on list items, for matching a
+ * lost submit.
  */
 export function wirePrediction(baseUrl: string, p: Prediction, withInput = false): Record<string, unknown> {
   const done = p.status === 'completed';

@@ -21,7 +21,10 @@ export type Reply =
   | { kind: 'empty'; status: number; headers?: Record<string, string> }
   | { kind: 'destroy' };
 
-/** The API's envelope `{code, message, data}`; `code` mirrors the HTTP status (API.md). */
+/**
+ * The API's envelope `{code, message, data}`; `code` mirrors the HTTP status (docs/ARCHITECTURE.md "API facts we
+ * rely on").
+ */
 export function envelope(data: unknown, status = 200): Reply {
   return { kind: 'json', status, body: { code: status, message: 'success', data } };
 }

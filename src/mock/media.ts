@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * Uploaded media, held in memory and served back at `download_url` (like WaveSpeed's CDN: no key needed).
- * Two flows, as API.md: multipart `media/upload/binary`, and the SDKs' two-step ticket + PUT to a presigned URL.
+ * Two flows (docs/ARCHITECTURE.md "API facts we rely on"): multipart `media/upload/binary`, and the SDKs' two-step
+ * ticket + PUT to a presigned URL.
  */
 export interface MediaFile {
   bytes: Buffer;

@@ -20,13 +20,13 @@ export interface Prediction {
   /** Decided at submit by the fault injector; null = will complete. */
   plannedFailCode: number | null;
   mediaUrls: string[];
-  /** `"1402: media URL not fetchable ..."`, or "" (API.md: "" when none). */
+  /** `"1402: media URL not fetchable ..."`, or "" when none (docs/ARCHITECTURE.md "API facts we rely on"). */
   error: string;
   errorCode: number | null;
   waiters: (() => void)[];
 }
 
-/** Task error codes inside a failed prediction (API.md "Errors"). */
+/** Task error codes inside a failed prediction (docs/ARCHITECTURE.md "API facts we rely on"). */
 export const TASK_ERROR_MESSAGES: Readonly<Record<number, string>> = {
   1200: 'content moderation: the input or output was flagged',
   1400: 'missing parameter',

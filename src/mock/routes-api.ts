@@ -5,7 +5,7 @@ import { HttpError, envelope, readJsonObject, type Reply } from './http-io.js';
 import type { ListQuery } from './predictions.js';
 import { checkVideoInput } from './validate-input.js';
 
-/** Handlers for the prediction, balance and price routes (API.md "Endpoints"). */
+/** Handlers for the prediction, balance and price routes (docs/ARCHITECTURE.md "API facts we rely on"). */
 
 const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
 
@@ -23,7 +23,8 @@ export async function handleSubmit(ctx: MockContext, r: RouteRequest): Promise<R
   const checked = checkVideoInput(model, body);
   const cost = model.centsPerSecond * checked.durationSeconds;
   if (!ctx.ledger.tryCharge(cost)) {
-    // [guess] The real status and text are undocumented (API.md); clients match "insufficient balance".
+    // [guess] The real status and text are undocumented (docs/ARCHITECTURE.md "API facts we rely on"); clients
+    // match "insufficient balance".
     throw new HttpError(
       400,
       `Insufficient balance: this task costs $${formatUsd(cost)}, the balance is $${formatUsd(ctx.ledger.balanceCents)}. Please top up.`,
@@ -86,7 +87,7 @@ export function parseListQuery(body: Record<string, unknown>, nowMs: number): Li
     pageSize: intField(body, 'page_size', 20, 1, 100),
     model: stringField(body, 'model'),
     status: stringField(body, 'status'),
-    // The real history only reaches back 7 days (API.md).
+    // The real history only reaches back 7 days (docs/ARCHITECTURE.md "API facts we rely on").
     afterMs: Math.max(after ?? 0, nowMs - SEVEN_DAYS_MS),
     beforeMs: timeField(body, 'created_before'),
   };

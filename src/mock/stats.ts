@@ -4,7 +4,10 @@ import type { FaultInjector } from './faults.js';
 import type { Prediction, PredictionStore } from './predictions.js';
 import type { MockStats } from './types.js';
 
-/** The account's money, in integer cents: charged at submit, refunded when a task fails (API.md "money"). */
+/**
+ * The account's money, in integer cents: charged at submit, refunded when a task fails (docs/ARCHITECTURE.md "API
+ * facts we rely on").
+ */
 export class Ledger {
   chargesCents = 0;
   refundsCents = 0;
@@ -41,7 +44,7 @@ export class MockCounters {
    * Counts an accepted submit, once its prediction `p` exists; the model is part of the identity (same body, other
    * model = other request). It pays twice when an earlier prediction of the same body stands (in flight or
    * completed). One that failed was refunded, and a new prediction is the documented cure for a 5xxx failure
-   * (API.md), so resubmitting its body is not paying twice.
+   * (docs/ARCHITECTURE.md "API facts we rely on"), so resubmitting its body is not paying twice.
    */
   recordSubmit(model: string, body: Record<string, unknown>, ignoredKeys: string[], p: Prediction): void {
     this.submissions++;

@@ -1,7 +1,7 @@
 /**
- * Public types of the WaveSpeed-compatible local server (DESIGN.md `mock/`). It stands in for api.wavespeed.ai in
- * the demo, the tests, the benchmarks and the chaos test, so every fault a real network or API can produce is
- * injectable, deterministically (seeded PRNG).
+ * Public types of the WaveSpeed-compatible local server (docs/ARCHITECTURE.md "Layers", `mock/`). It stands in for
+ * api.wavespeed.ai in the demo, the tests, the benchmarks and the chaos test, so every fault a real network or API
+ * can produce is injectable, deterministically (seeded PRNG).
  */
 
 /** Route families that faults can target. `download` is the file host (outputs and uploaded media). */

@@ -2,8 +2,9 @@ import { REQUEST_FIELDS, type ModelInfo } from '../models.js';
 import { HttpError } from './http-io.js';
 
 /**
- * Checks a submit body the way the real API does (API.md "Request body"): wrong values are a 400 with a clear
- * message, but unknown keys are ignored and the run is still billed, so they are only reported back to be counted.
+ * Checks a submit body the way the real API does (docs/ARCHITECTURE.md "API facts we rely on"): wrong values are a
+ * 400 with a clear message, but unknown keys are ignored and the run is still billed, so they are only reported
+ * back to be counted.
  */
 export interface CheckedInput {
   durationSeconds: number;

@@ -82,7 +82,7 @@ export interface BuildPlanInput {
   select?: (id: string) => boolean;
 }
 
-export const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_CONCURRENCY = 4;
 
 /** Pure planning: fingerprints, the action per shot against the lockfile, cost, totals against the budget. */
 export function buildPlan(input: BuildPlanInput): Plan {
@@ -150,7 +150,7 @@ function totalsOf(shots: PlannedShot[], spent: number, budget: number, maxRun?: 
   };
 }
 
-export function budgetCentsOf(spec: Spec): number {
+function budgetCentsOf(spec: Spec): number {
   // Sub-cent budgets round down: the cap is never looser than written.
   return usdToCents(spec.budget.max_usd) ?? Math.floor(spec.budget.max_usd * 100);
 }

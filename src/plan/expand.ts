@@ -52,7 +52,7 @@ export function expandSpec(loaded: LoadedSpec, spec: Spec): ExpandedShot[] {
  * A hard cap on the expanded count, whatever max_shots says: a few short lists multiply into billions of
  * combinations (100^4 = 10^8), which would exhaust memory (a crash, not an error) before anything is checked.
  */
-export const MAX_EXPANDED_SHOTS = 100_000;
+const MAX_EXPANDED_SHOTS = 100_000;
 
 function tooManyShots(loaded: LoadedSpec, spec: Spec, total: number): Issue[] {
   const n = (x: number) => x.toLocaleString('en-US');
@@ -180,7 +180,7 @@ function sumDurations(shot: ShotSpec): number | undefined {
   return shot.multi_prompt?.reduce((n, item) => n + item.duration, 0);
 }
 
-export function isUrl(ref: string): boolean {
+function isUrl(ref: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref);
 }
 

@@ -7,7 +7,7 @@ import { specInvalid, type LoadedSpec } from '../spec/load.js';
 import { displayPath } from '../util/paths.js';
 import type { ExpandedShot, ImageInfo } from './types.js';
 
-/** API.md limits for `image` and `end_image`. */
+/** The API's limits for `image` and `end_image` (docs/ARCHITECTURE.md "API facts we rely on"). */
 export const IMAGE_LIMITS = { maxBytes: 10 * 1024 * 1024, minSide: 300, maxAspect: 2.5, maxPixels: 100_000_000 } as const;
 
 /**

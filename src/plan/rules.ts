@@ -5,7 +5,10 @@ import type { LoadedSpec } from '../spec/load.js';
 import type { ShotSpec, Spec } from '../spec/schema.js';
 import type { ExpandedShot } from './types.js';
 
-/** Kling's own caps [3p in API.md]: the server would refuse longer text, so we refuse it first, for free. */
+/**
+ * Kling's own caps ([3p] in docs/ARCHITECTURE.md "API facts we rely on"): the server would refuse longer text, so we
+ * refuse it first, for free.
+ */
 export const MAX_PROMPT_CHARS = 2500;
 export const MAX_MULTI_PROMPT_CHARS = 512;
 export const MAX_ELEMENTS = 3;
@@ -24,7 +27,7 @@ export interface ShotRuleInput {
   note: string;
 }
 
-/** The cross-field rules of SPEC.md for one expanded shot. */
+/** The cross-field rules of docs/SPEC.md "Rules" for one expanded shot. */
 export function checkShotRules(input: ShotRuleInput): Issue[] {
   const { loaded, spec, shot, expanded, elements, note } = input;
   const { request } = expanded;

@@ -15,12 +15,12 @@ import { ACTIONS } from './diff.js';
  */
 
 /** Version of the saved-plan format, checked when a plan is applied. */
-export const PLAN_FORMAT = 1;
+const PLAN_FORMAT = 1;
 
 const need = (what: string) => ({ error: (iss: { input: unknown }) => (iss.input === undefined ? `is missing (${what})` : `must be ${what}`) });
 const cents = (what: string) => z.number(need(what)).int(need(what));
 
-export const SavedShotSchema = z.object({
+const SavedShotSchema = z.object({
   id: z.string(need('a shot id')),
   action: z.enum(ACTIONS, need('an action')),
   reason: z.string(need('a reason')),
@@ -40,7 +40,7 @@ export const SavedShotSchema = z.object({
   changes: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() })).optional(),
 }, need('a shot'));
 
-export const SavedPlanSchema = z.object({
+const SavedPlanSchema = z.object({
   format: z.literal(PLAN_FORMAT, need(`${PLAN_FORMAT}`)),
   spec: z.string(need('the path of the spec')),
   name: z.string(need('the spec name')),
@@ -66,7 +66,10 @@ export const SavedPlanSchema = z.object({
 });
 export type SavedPlanJson = z.infer<typeof SavedPlanSchema>;
 
-/** `plan --json` and `plan --out`: one JSON object, the shape SPEC.md names, plus what apply needs to check it. */
+/**
+ * `plan --json` and `plan --out`: one JSON object, the shape docs/SPEC.md "Commands and exit codes" names, plus what
+ * apply needs to check it.
+ */
 export function planToJson(plan: Plan): SavedPlanJson {
   const specDir = path.dirname(plan.specFile);
   const rel = (abs: string) => path.relative(specDir, abs).split(path.sep).join('/');

@@ -6,10 +6,10 @@ import { displayPath } from '../util/paths.js';
 /**
  * Handlebars for spec fields and template files: no HTML escaping (`&`, `<` and quotes pass through to the
  * prompt) and strict mode (an undefined variable is an error that names it). One isolated instance per spec,
- * never the global one; each distinct source is compiled once and reused (LIBS.md §3).
+ * never the global one; each distinct source is compiled once and reused (docs/ARCHITECTURE.md "Library facts").
  */
 
-export interface TemplateData {
+interface TemplateData {
   /** The shot's element names, in order; the `element` helper appends names it does not find. */
   elements: string[];
   /** Names defined in the spec's `elements` map. */

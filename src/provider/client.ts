@@ -22,8 +22,8 @@ import { uploadFile, type UploadOptions, type UploadResult } from './upload.js';
 import { packageVersion } from '../util/version.js';
 import type { Prediction } from './wire.js';
 
-export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 15 * 60_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const DEFAULT_DOWNLOAD_TIMEOUT_MS = 15 * 60_000;
 
 export interface ClientOptions {
   /** Default: env WAVESPEED_BASE_URL, else https://api.wavespeed.ai. */

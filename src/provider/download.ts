@@ -25,10 +25,10 @@ export interface DownloadResult {
   bytes: number;
 }
 
-export const DEFAULT_MAX_DOWNLOAD_BYTES = 4 * 1024 ** 3;
+const DEFAULT_MAX_DOWNLOAD_BYTES = 4 * 1024 ** 3;
 
 /** Signed CDN URLs carry tokens in the query: errors name the file, not the whole URL. */
-export function describeUrl(url: string): string {
+function describeUrl(url: string): string {
   try {
     const u = new URL(url);
     return `${u.origin}${u.pathname}`;

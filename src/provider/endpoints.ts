@@ -20,7 +20,7 @@ export interface CallOptions {
 
 export interface ListQuery {
   page?: number;
-  /** 1..100 (API.md); default 100. */
+  /** 1..100 (docs/ARCHITECTURE.md "API facts we rely on"); default 100. */
   page_size?: number;
   model?: string;
   status?: string;

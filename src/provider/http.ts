@@ -3,13 +3,14 @@ import { Agent, type Dispatcher } from 'undici';
 /**
  * Every request goes through `globalThis.fetch` (looked up at call time, so nock 14 can intercept it in unit
  * tests) with one shared undici 7 Agent as dispatcher: keep-alive, a connection cap and coarse safety-net
- * timeouts. Precise deadlines are AbortSignal.timeout in the caller; retries live in our own code (LIBS.md §1).
+ * timeouts. Precise deadlines are AbortSignal.timeout in the caller; retries live in our own code
+ * (docs/ARCHITECTURE.md "HTTP").
  */
 export type HttpInit = Omit<RequestInit, 'dispatcher'> & { dispatcher?: Dispatcher };
 
 let sharedAgent: Agent | undefined;
 
-export function defaultAgent(): Agent {
+function defaultAgent(): Agent {
   sharedAgent ??= new Agent({
     keepAliveTimeout: 10_000,
     connections: 128,

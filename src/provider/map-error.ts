@@ -2,7 +2,7 @@ import { RenderError, type ErrorCode, type RenderErrorOptions } from '../errors.
 import { sanitizeCause, type Redactor } from '../util/redact.js';
 import type { Prediction } from './wire.js';
 
-/** Every error says what to do next (DESIGN.md conventions: vitest-style messages ending with an action). */
+/** Every error says what to do next (docs/ARCHITECTURE.md "Errors"). */
 export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
   AUTH: 'check WAVESPEED_API_KEY: it is missing, mistyped or revoked (keys: https://wavespeed.ai/accesskey)',
   FORBIDDEN: "the key's account may not use this model or endpoint; check the account's access at wavespeed.ai",
@@ -44,7 +44,7 @@ export function makeError(code: ErrorCode, message: string, ctx: ErrorContext, o
 }
 
 /** The RenderError code for an HTTP status (or an envelope `code`) and the remote message. */
-export function codeForStatus(status: number, remoteMessage = ''): ErrorCode {
+function codeForStatus(status: number, remoteMessage = ''): ErrorCode {
   // [guess] insufficient balance is undocumented: 400, 402 and 403 are all possible, so read the message.
   if ((status === 400 || status === 403) && INSUFFICIENT.test(remoteMessage)) return 'INSUFFICIENT_BALANCE';
   if (status === 402) return 'INSUFFICIENT_BALANCE';

@@ -18,7 +18,10 @@ export interface PollPolicy {
   maxPollErrors?: number;
 }
 
-/** API.md: poll a video task no more often than every 5 s, with a growing interval. */
+/**
+ * Poll a video task no more often than every 5 s, with a growing interval (docs/ARCHITECTURE.md "API facts we rely
+ * on").
+ */
 export const DEFAULT_POLL_POLICY: PollPolicy = { initialMs: 5_000, factor: 1.5, maxMs: 30_000, jitter: 0.1 };
 
 /** The wait before poll number `index` (0-based). */

@@ -2,8 +2,8 @@ import { RenderError, type ErrorCode } from '../errors.js';
 import type { Sleep } from '../util/sleep.js';
 
 /**
- * Retries live in our own code, not in the undici dispatcher, so that nock tests exercise them (LIBS.md §1) and
- * so that the one call that must never be retried, the submit POST, simply never enters this loop.
+ * Retries live in our own code, not in the undici dispatcher, so that nock tests exercise them (docs/ARCHITECTURE.md
+ * "HTTP") and so that the one call that must never be retried, the submit POST, simply never enters this loop.
  */
 export interface RetryPolicy {
   /** Total attempts, the first included (1 = no retry). */
@@ -20,7 +20,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 
 export type { Sleep } from '../util/sleep.js';
 
 /** Failures that another identical request may cure. Everything else (4xx, bad shapes) is final. */
-export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NETWORK', 'TIMEOUT', 'SERVER', 'RATE_LIMITED']);
+const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NETWORK', 'TIMEOUT', 'SERVER', 'RATE_LIMITED']);
 
 export function isRetryable(err: unknown): err is RenderError {
   return err instanceof RenderError && RETRYABLE_CODES.has(err.code);
@@ -64,7 +64,7 @@ export function abortedError(op: string, reason: unknown): RenderError {
 }
 
 /** The delay before the next attempt: the server's Retry-After when it gave one (capped), else our backoff. */
-export function retryDelayMs(err: RenderError, attempt: number, ctx: RetryContext): number {
+function retryDelayMs(err: RenderError, attempt: number, ctx: RetryContext): number {
   if (err.retryAfterMs !== undefined) return Math.min(err.retryAfterMs, ctx.policy.maxDelayMs);
   return backoffDelayMs(ctx.policy, attempt, ctx.random);
 }

@@ -38,7 +38,7 @@ export interface RequestSpec {
 }
 
 /** Send the API key only to the API's own origin: output URLs on a CDN (or anywhere else) never get it. */
-export function headersFor(t: Transport, url: string): Record<string, string> {
+function headersFor(t: Transport, url: string): Record<string, string> {
   const headers: Record<string, string> = {
     'X-Client-Name': t.clientName,
     'X-Client-Version': t.clientVersion,
@@ -48,7 +48,7 @@ export function headersFor(t: Transport, url: string): Record<string, string> {
   return headers;
 }
 
-export function sameOrigin(a: string, b: string): boolean {
+function sameOrigin(a: string, b: string): boolean {
   try {
     return new URL(a).origin === new URL(b).origin;
   } catch {
@@ -105,7 +105,7 @@ export async function attempt<T>(t: Transport, spec: RequestSpec, consume: (res:
 }
 
 /** Parse a 2xx JSON envelope and return its `data`; an envelope `code` outside 2xx is an error like an HTTP one. */
-export async function readEnvelope(res: Response, ctx: ErrorContext): Promise<unknown> {
+async function readEnvelope(res: Response, ctx: ErrorContext): Promise<unknown> {
   const text = await res.text();
   let json: unknown;
   try {

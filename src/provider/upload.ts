@@ -18,7 +18,7 @@ export interface UploadResult {
   size?: number;
 }
 
-export const UPLOAD_PATH = '/api/v3/media/upload/binary';
+const UPLOAD_PATH = '/api/v3/media/upload/binary';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.png': 'image/png',
@@ -31,7 +31,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.wav': 'audio/wav',
 };
 
-export function contentTypeFor(filePath: string): string {
+function contentTypeFor(filePath: string): string {
   return CONTENT_TYPES[extname(filePath).toLowerCase()] ?? 'application/octet-stream';
 }
 

@@ -1,14 +1,15 @@
 import { z } from 'zod';
 
 /**
- * Wire schemas (API.md "Response envelope"). Parsing is deliberately loose (unknown keys kept, optional fields
- * nullish) and every place that accepts two shapes says so: several shapes are guesses, not documentation.
+ * Wire schemas (docs/ARCHITECTURE.md "API facts we rely on"). Parsing is deliberately loose (unknown keys kept,
+ * optional fields nullish) and every place that accepts two shapes says so: several shapes are guesses, not
+ * documentation.
  */
 
-export const KNOWN_STATUSES = ['created', 'processing', 'completed', 'failed', 'cancelled', 'timeout', 'deleted'] as const;
-export type KnownStatus = (typeof KNOWN_STATUSES)[number];
+const KNOWN_STATUSES = ['created', 'processing', 'completed', 'failed', 'cancelled', 'timeout', 'deleted'] as const;
+type KnownStatus = (typeof KNOWN_STATUSES)[number];
 /** A known status, or any other string the server sends, kept as is. */
-export type PredictionStatus = KnownStatus | (string & {});
+type PredictionStatus = KnownStatus | (string & {});
 
 const TERMINAL: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled', 'timeout', 'deleted']);
 
@@ -40,7 +41,6 @@ export const EnvelopeSchema = z.looseObject({
   message: z.string().nullish(),
   data: z.unknown(),
 });
-export type Envelope = z.infer<typeof EnvelopeSchema>;
 
 const CodeLike = z.union([z.number(), z.string()]).nullish();
 
@@ -87,7 +87,7 @@ function toCode(value: string | number | null | undefined): number | undefined {
 }
 
 /** [guess] The task code: `error_code`, else `code`, else a leading number in the error text (`1200: ...`). */
-export function taskCodeOf(data: PredictionData): number | undefined {
+function taskCodeOf(data: PredictionData): number | undefined {
   const leading = /^\s*[[(]?(\d{3,5})\b/.exec(data.error ?? '');
   return toCode(data.error_code) ?? toCode(data.code) ?? (leading ? Number(leading[1]) : undefined);
 }

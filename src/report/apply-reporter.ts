@@ -83,7 +83,7 @@ function barsReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: st
   };
 }
 
-export function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefined {
+function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefined {
   const at = () => `[${p.finished}/${p.total}]`;
   switch (e.type) {
     case 'start':
@@ -115,7 +115,7 @@ export function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefin
   }
 }
 
-export function formatSummary(s: ApplySummary): string {
+function formatSummary(s: ApplySummary): string {
   const refunds = s.refundedCents > 0 ? ` (charges ${usd(s.chargedCents)}, refunds ${usd(s.refundedCents)})` : '';
   const lines = [
     `${s.interrupted ? 'Interrupted' : 'Done'}: ${s.done} rendered, ${s.failed.length} failed, ${s.skipped.length} skipped in ${(s.elapsedMs / 1000).toFixed(1)} s; spent ${usd(s.spentCents)} this run${refunds}, ${usd(s.totalSpentCents)} in all`,

@@ -10,7 +10,7 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 /** Render rows as aligned columns; `align` 'r' right-aligns a column. */
 export function table(rows: string[][], align: ('l' | 'r')[] = []): string[] {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
+  for (const row of rows) for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, [...cell].length);
   return rows.map((row) =>
     row
       .map((cell, i) => {

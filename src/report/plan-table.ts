@@ -73,7 +73,7 @@ function promptOf(shot: PlannedShot): string {
   return (r.multi_prompt ?? []).map((p, i) => `[${i + 1}: ${p.duration}s] ${p.prompt}`).join(' ');
 }
 
-export function formatTotals(plan: Plan): string[] {
+function formatTotals(plan: Plan): string[] {
   const t = plan.totals;
   const counts = new Map<Action, number>();
   for (const s of plan.shots) counts.set(s.action, (counts.get(s.action) ?? 0) + 1);

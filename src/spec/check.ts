@@ -48,7 +48,7 @@ function withFound(message: string, input: unknown): string {
   return `${message}, got ${describeValue(input)}`;
 }
 
-export function describeValue(v: unknown): string {
+function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return `a list of ${v.length}`;
   if (typeof v === 'object') return 'a map';

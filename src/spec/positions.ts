@@ -54,7 +54,7 @@ export function documentLocator(doc: Document, lineCounter: LineCounter): (path:
 }
 
 /** Where a field of a parsed JSON text is (or its nearest existing parent): for schema errors. */
-export function jsonLocator(text: string): (path: readonly PropertyKey[]) => Position | undefined {
+function jsonLocator(text: string): (path: readonly PropertyKey[]) => Position | undefined {
   const lineCounter = new LineCounter();
   // JSON is YAML 1.2 flow syntax; the parser is only asked where nodes are, never what they mean.
   return documentLocator(parseDocument(text, { lineCounter, logLevel: 'silent', uniqueKeys: false }), lineCounter);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_MODEL, MODEL_IDS } from '../models.js';
 
 /**
- * The spec format, version 1 (SPEC.md). Every object is strict: an unknown key is an error, because the
+ * The spec format, version 1 (docs/SPEC.md). Every object is strict: an unknown key is an error, because the
  * server would silently ignore it and still bill. Messages say what is expected; the value found is added
  * when issues are rendered (spec/check.ts), so they read `must be an integer from 3 to 15, got 16`.
  */
@@ -21,15 +21,15 @@ const wrongType = (message: string, badKey?: string) => (issue: { code: string }
 const text = (what: string) => z.string({ error: `must be ${what}` });
 const nonEmpty = (what: string) => text(what).min(1, { error: `must be ${what}, not empty` });
 
-export const TemplateRefSchema = z.strictObject({
+const TemplateRefSchema = z.strictObject({
   template: nonEmpty('the path of a Handlebars template file'),
 }, { error: wrongType('must be { template: path }') });
 
-export const PromptSchema = z.union([text('a string or { template: path }'), TemplateRefSchema], {
+const PromptSchema = z.union([text('a string or { template: path }'), TemplateRefSchema], {
   error: 'must be a string or { template: path }',
 });
 
-export const MultiPromptItemSchema = z.strictObject({
+const MultiPromptItemSchema = z.strictObject({
   prompt: nonEmpty('a prompt string'),
   duration: intRange(1, 15),
 }, { error: wrongType('must be a map { prompt, duration }') });
@@ -56,17 +56,17 @@ const shotFields = {
     .max(3, { error: 'may name at most 3 elements' }),
 };
 
-export const DefaultsSchema = z.strictObject(shotFields, { error: wrongType('must be a map of shot fields, e.g. duration: 5') }).partial();
+const DefaultsSchema = z.strictObject(shotFields, { error: wrongType('must be a map of shot fields, e.g. duration: 5') }).partial();
 
 const scalar = z.union([z.string(), z.number(), z.boolean()], { error: 'must be a string, number or boolean' });
 
-export const MatrixSchema = z.record(
+const MatrixSchema = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'matrix variable names are letters, digits and _' }),
   z.array(scalar, { error: 'must be a list of values' }).min(1, { error: 'must list at least one value' }),
   { error: wrongType('must be a map of variable: [values]', 'matrix variable names are letters, digits and _') },
 );
 
-export const ShotSchema = z.strictObject({
+const ShotSchema = z.strictObject({
   id: nonEmpty('a shot id'),
   matrix: MatrixSchema.optional(),
   ...DefaultsSchema.shape,
@@ -74,7 +74,7 @@ export const ShotSchema = z.strictObject({
   take: z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' }).optional(),
 }, { error: wrongType('must be a shot: a map with id, image, prompt, ...') });
 
-export const ElementSchema = z.strictObject({
+const ElementSchema = z.strictObject({
   // Kling element ids are 15-digit integers: a YAML number that long can lose digits, so ids must be strings.
   id: z
     .string({ error: 'must be a quoted string of digits, e.g. "307212335131305" (a bare number can lose digits)' })
@@ -113,9 +113,11 @@ export type SpecInput = z.input<typeof SpecSchema>;
 export type ShotSpec = z.infer<typeof ShotSchema>;
 export type ShotDefaults = z.infer<typeof DefaultsSchema>;
 export type PromptValue = z.infer<typeof PromptSchema>;
-export type MultiPromptItem = z.infer<typeof MultiPromptItemSchema>;
 
-/** Fields every shot gets when neither the shot nor `defaults` sets them (API.md defaults, sent explicitly). */
+/**
+ * Fields every shot gets when neither the shot nor `defaults` sets them: the API's own defaults, sent explicitly
+ * (docs/ARCHITECTURE.md "API facts we rely on").
+ */
 export const BUILTIN_DEFAULTS = { duration: 5, cfg_scale: 0.5, sound: false, shot_type: 'customize' } as const;
 
 /** The JSON Schema editors use to complete and check specs (`render schema`). */

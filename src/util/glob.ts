@@ -10,14 +10,19 @@ export function compileGlobs(patterns: readonly string[]): (id: string) => boole
   return (id) => regexes.some((r) => r.test(id));
 }
 
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   let out = '';
   let depth = 0;
   for (const ch of glob) {
     if (ch === '*') out += '.*';
     else if (ch === '?') out += '.';
-    else if (ch === '{') (depth++, (out += '(?:'));
-    else if (ch === '}' && depth > 0) (depth--, (out += ')'));
+    else if (ch === '{') {
+      depth++;
+      out += '(?:';
+    } else if (ch === '}' && depth > 0) {
+      depth--;
+      out += ')';
+    }
     else if (ch === ',' && depth > 0) out += '|';
     else out += ch.replace(/[.+^$()|[\]\\]/g, '\\$&');
   }

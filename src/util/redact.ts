@@ -1,7 +1,7 @@
 /**
- * The API key must never reach an error message, hint, cause or log line (DESIGN.md "Secrets redacted
- * everywhere"). Redaction is applied where errors are built and again at the client boundary, because a remote
- * message, a library error or a URL could echo the key back to us.
+ * The API key must never reach an error message, hint, cause or log line (docs/ARCHITECTURE.md "Errors": secrets
+ * redacted everywhere). Redaction is applied where errors are built and again at the client boundary, because a
+ * remote message, a library error or a URL could echo the key back to us.
  */
 
 export type Redactor = (text: string) => string;

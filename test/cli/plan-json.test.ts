@@ -5,9 +5,10 @@ import { render } from '../helpers/cli.js';
 import { copyExample } from '../helpers/workspace.js';
 
 /**
- * SPEC.md: `plan --json` prints one JSON object with at least shots[] (id, action, reason, duration, cost_usd,
- * fingerprint, request: the exact body, local paths standing where upload URLs will go) and totals (shots,
- * to_submit, cost_usd, spent_usd, budget_usd, after_apply_usd). Run on a copy of the example campaign.
+ * docs/SPEC.md "Commands and exit codes": `plan --json` prints one JSON object with at least shots[] (id, action,
+ * reason, duration, cost_usd, fingerprint, request: the exact body, local paths standing where upload URLs will go)
+ * and totals (shots, to_submit, cost_usd, spent_usd, budget_usd, after_apply_usd). Run on a copy of the example
+ * campaign.
  */
 
 interface JsonShot {

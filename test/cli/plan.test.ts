@@ -9,8 +9,9 @@ import { lockShot, REAL } from '../helpers/lock.js';
 import { makeWorkspace, SPEC_HEAD, type Workspace } from '../helpers/workspace.js';
 
 /**
- * `render plan` against the lockfile beside the spec (SPEC.md "Plan actions", exit codes 0/3/4): what a rerun
- * after an apply shows. The lockfile is written here as apply would have, with the output files on disk.
+ * `render plan` against the lockfile beside the spec (docs/SPEC.md "Commands and exit codes": plan actions, exit
+ * codes 0/3/4): what a rerun after an apply shows. The lockfile is written here as apply would have, with the
+ * output files on disk.
  */
 
 const spec = (prompt: string) => `${SPEC_HEAD}shots:

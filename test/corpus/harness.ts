@@ -13,7 +13,7 @@ import { makeGif, makeJpeg, makePng } from '../helpers/images.js';
  * The bad-input corpus (issue #5): each case is a folder test/fixtures/corpus/<category>/<case>/ holding a spec
  * (and its files) plus `expect.json`. A case runs in a fresh copy of its folder, so fixtures are never touched.
  */
-export const CORPUS_DIR = path.resolve('test/fixtures/corpus');
+const CORPUS_DIR = path.resolve('test/fixtures/corpus');
 
 /** A file made in the case's copy at test time, so no binaries are committed. */
 export type MadeFile =
@@ -36,7 +36,7 @@ export type SetupStep =
 
 export type Pattern = string | { re: string };
 
-export interface Expect {
+interface Expect {
   /** Why this input is bad, in one sentence. */
   why: string;
   /** argv after `render`. `./x` (alone or after `=`) is the file x in the case's copy. */
@@ -78,7 +78,7 @@ export function loadCases(root = CORPUS_DIR): CorpusCase[] {
 }
 
 /** The valid image most specs name; every copy has it unless the case ships or makes its own. */
-export const OK_IMAGE = 'img/ok.png';
+const OK_IMAGE = 'img/ok.png';
 
 /** A fresh copy of the case (without expect.json) in a temp folder, with its made files. */
 export function copyCase(c: CorpusCase): string {

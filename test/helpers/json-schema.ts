@@ -31,6 +31,7 @@ function walk(schema: Schema, v: unknown, at: string, out: string[], root: Recor
   if (schema === true) return;
   if (schema === false) return void out.push(`${at}: not allowed`);
   for (const key of Object.keys(schema)) if (!KNOWN.has(key)) throw new Error(`json-schema helper: keyword ${key} not supported (at ${at})`);
+  // biome-ignore lint/suspicious/noExplicitAny: a JSON Schema node; each keyword is checked by what it is used for
   const s = schema as Record<string, any>;
   if (s.$ref) {
     const name = String(s.$ref).replace(/^#\/\$defs\//, '');
@@ -57,7 +58,7 @@ function walk(schema: Schema, v: unknown, at: string, out: string[], root: Recor
   if (Array.isArray(v)) {
     if (s.minItems !== undefined && v.length < s.minItems) out.push(`${at}: fewer than ${s.minItems} items`);
     if (s.maxItems !== undefined && v.length > s.maxItems) out.push(`${at}: more than ${s.maxItems} items`);
-    if (s.items !== undefined) v.forEach((item, i) => walk(s.items, item, `${at}[${i}]`, out, root));
+    if (s.items !== undefined) for (const [i, item] of v.entries()) walk(s.items, item, `${at}[${i}]`, out, root);
   }
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     const obj = v as Record<string, unknown>;

@@ -6,9 +6,10 @@ import { fingerprintOf } from '../../src/plan/fingerprint.js';
 import { DAY, lockShot, MODEL, NOW, REAL } from '../helpers/lock.js';
 
 /**
- * SPEC.md "Plan actions", decided per shot from its fingerprint and its lockfile entry: create (never rendered),
- * unchanged (completed, same fingerprint, output intact), replace (inputs changed), resume (submitted, not
- * finished: poll, never resubmit), retry (failed), blocked (failed on its input, and the input is the same).
+ * Plan actions (docs/SPEC.md "Commands and exit codes"), decided per shot from its fingerprint and its lockfile
+ * entry: create (never rendered), unchanged (completed, same fingerprint, output intact), replace (inputs changed),
+ * resume (submitted, not finished: poll, never resubmit), retry (failed), blocked (failed on its input, and the
+ * input is the same).
  */
 
 const START = `sha256:${'1'.repeat(64)}`;
@@ -96,7 +97,11 @@ describe('decideAction', () => {
   it('asks about the output files of the entry it judges', () => {
     const entry = renderedWith(REQUEST);
     const asked: unknown[] = [];
-    decideAction({ model: MODEL, fingerprint: FP, request: REQUEST, take: 1, endpoint: REAL, entry, outputsIntact: (t) => (asked.push(t), true), now: NOW });
+    const outputsIntact = (t: unknown) => {
+      asked.push(t);
+      return true;
+    };
+    decideAction({ model: MODEL, fingerprint: FP, request: REQUEST, take: 1, endpoint: REAL, entry, outputsIntact, now: NOW });
     expect(asked).toEqual([entry]);
   });
 });

@@ -7,8 +7,9 @@ import { makePng } from '../helpers/images.js';
 import { makeWorkspace, SPEC_HEAD } from '../helpers/workspace.js';
 
 /**
- * DESIGN.md money rule 6: a shot is fingerprinted by content, the exact request with each local file replaced by
- * its sha256, plus model and take. Never file names or times. Equal fingerprints render the same video.
+ * docs/ARCHITECTURE.md "Money rules", rule 6: a shot is fingerprinted by content, the exact request with each local
+ * file replaced by its sha256, plus model and take. Never file names or times. Equal fingerprints render the same
+ * video.
  */
 
 const ws = makeWorkspace();

@@ -7,8 +7,8 @@ import { makeGif, makeJpeg, makePng, padPng } from '../helpers/images.js';
 import { makeWorkspace, SPEC_HEAD } from '../helpers/workspace.js';
 
 /**
- * SPEC.md: "local images exist, are PNG or JPEG by content, ≤ 10 MB, each side ≥ 300 px, aspect ratio within
- * 1:2.5..2.5:1", checked before any network call. Images are generated here, so no binaries are committed.
+ * docs/SPEC.md "Rules": "local images exist, are PNG or JPEG by content, ≤ 10 MB, each side ≥ 300 px, aspect ratio
+ * within 1:2.5..2.5:1", checked before any network call. Images are generated here, so no binaries are committed.
  */
 
 const MAX = 10 * 1024 * 1024;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { expandMatrix, matrixSize } from '../../src/plan/matrix.js';
 import { validateSpec } from '../../src/plan/plan-spec.js';
 
-/** SPEC.md "Matrix": the cartesian product of the listed values, in the order written. */
+/** docs/SPEC.md "Rules", Matrix: the cartesian product of the listed values, in the order written. */
 
 describe('expandMatrix', () => {
   it.each([

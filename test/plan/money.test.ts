@@ -6,8 +6,9 @@ import { render } from '../helpers/cli.js';
 import { makeWorkspace, SPEC_HEAD } from '../helpers/workspace.js';
 
 /**
- * SPEC.md "Cost": duration × the model's price per second, counted in integer cents, never in floating-point
- * dollars, shown with 2 decimals. Budgets: over budget (or over --max-cost) is exit 3 and says by how much.
+ * docs/SPEC.md "Rules", Cost: duration × the model's price per second, counted in integer cents, never in
+ * floating-point dollars, shown with 2 decimals. Budgets: over budget (or over --max-cost) is exit 3 and says by how
+ * much.
  */
 
 const ENDPOINT = 'https://api.wavespeed.ai';

@@ -6,7 +6,7 @@ import type { ExpandedShot } from '../../src/plan/types.js';
 import { issueLines, render } from '../helpers/cli.js';
 import { makeWorkspace, SPEC_HEAD } from '../helpers/workspace.js';
 
-/** SPEC.md "Templated fields", shot by shot of test/fixtures/specs/templating.yaml. */
+/** docs/SPEC.md "Rules", Templated fields, shot by shot of test/fixtures/specs/templating.yaml. */
 
 const { shots } = validateSpec('test/fixtures/specs/templating.yaml');
 const shot = (id: string): ExpandedShot => {

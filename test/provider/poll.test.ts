@@ -25,7 +25,8 @@ describe('waitForResult', () => {
     const p = await client.waitForResult('pred-1', { onPoll: (x) => seen.push(x.status) });
     expect(p.status).toBe('completed');
     expect(p.outputs).toEqual(['https://cdn.wavespeed.test/pred-1.mp4']);
-    // 5 s first (API.md: no more often than every 5 s), times 1.5 each poll, capped at 30 s
+    // 5 s first (docs/ARCHITECTURE.md "API facts we rely on": no more often than every 5 s), times 1.5 each poll,
+    // capped at 30 s
     expect(sleeps).toEqual([5_000, 7_500, 11_250, 16_875, 25_313, 30_000, 30_000]);
     expect(seen).toEqual(['created', 'processing', 'processing', 'processing', 'processing', 'processing', 'completed']);
     scope.done();

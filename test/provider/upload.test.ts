@@ -16,7 +16,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** nock hands multipart bodies to matchers as text or hex (LIBS.md §1); read both. */
+/** nock hands multipart bodies to matchers as text or hex (docs/ARCHITECTURE.md "HTTP"); read both. */
 function bodyText(body: unknown): string {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return /^[0-9a-f]+$/i.test(text) && text.length % 2 === 0 ? Buffer.from(text, 'hex').toString('latin1') : text;
@@ -49,7 +49,10 @@ describe('upload', () => {
     const { client } = makeClient();
     let seen = '';
     nock(BASE)
-      .post(UPLOAD, (body) => ((seen = bodyText(body)), true))
+      .post(UPLOAD, (body) => {
+        seen = bodyText(body);
+        return true;
+      })
       .reply(200, envelope(uploaded));
     await client.upload(file, { contentType: 'image/jpeg' });
     expect(seen).toMatch(/Content-Type: image\/jpeg/);
@@ -61,9 +64,15 @@ describe('upload', () => {
     const { client, sleeps } = makeClient();
     const bodies: string[] = [];
     nock(BASE)
-      .post(UPLOAD, (body) => (bodies.push(bodyText(body)), true))
+      .post(UPLOAD, (body) => {
+        bodies.push(bodyText(body));
+        return true;
+      })
       .reply(502)
-      .post(UPLOAD, (body) => (bodies.push(bodyText(body)), true))
+      .post(UPLOAD, (body) => {
+        bodies.push(bodyText(body));
+        return true;
+      })
       .reply(200, envelope(uploaded));
     expect((await client.upload(file)).url).toBe(uploaded.download_url);
     expect(sleeps).toHaveLength(1);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { issueLines, render } from '../helpers/cli.js';
 
 /**
- * SPEC.md "Rules", one invalid spec per rule: `render validate` exits 2, prints nothing on stdout, and names on
+ * docs/SPEC.md "Rules", one invalid spec per rule: `render validate` exits 2, prints nothing on stdout, and names on
  * stderr the file, line, column and field of every problem (`file:line:col field: message`), all at once.
  * Each fixture's first line says what is wrong with it. Specs whose problem is a local file (images, folders)
  * are in test/plan/images.test.ts and test/spec/spec-file.test.ts: they need generated files.

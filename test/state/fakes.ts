@@ -5,7 +5,7 @@ import { RenderError } from '../../src/errors.js';
 import type { Prediction, WaveSpeedClient } from '../../src/provider/index.js';
 
 /** A 12-byte MP4 head: enough for apply's "is it an MP4" check. */
-export const MP4_BYTES = Buffer.concat([Buffer.from([0, 0, 0, 20]), Buffer.from('ftypisom'), Buffer.alloc(16, 7)]);
+const MP4_BYTES = Buffer.concat([Buffer.from([0, 0, 0, 20]), Buffer.from('ftypisom'), Buffer.alloc(16, 7)]);
 
 export interface FakeServer {
   client: WaveSpeedClient;

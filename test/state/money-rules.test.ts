@@ -12,7 +12,7 @@ import { createFakeServer, type FakeServer } from './fakes.js';
 /** A spec of `n` shots of 5 s ($2.10 each), distinct prompts, one image. */
 function specOf(ws: Workspace, n: number, budgetUsd = 100): string {
   const shots = Array.from({ length: n }, (_, i) => `  - { id: s${i}, image: img/ok.png, prompt: "shot number ${i}" }`).join('\n');
-  return ws.spec(SPEC_HEAD.replace('max_usd: 100', `max_usd: ${budgetUsd}`) + `concurrency: 3\nshots:\n${shots}\n`);
+  return ws.spec(`${SPEC_HEAD.replace('max_usd: 100', `max_usd: ${budgetUsd}`)}concurrency: 3\nshots:\n${shots}\n`);
 }
 
 async function apply(spec: string, fake: FakeServer, extra: Partial<Parameters<typeof runApply>[0]> = {}) {
@@ -54,7 +54,7 @@ describe('money rule 2: write-ahead intent', () => {
     expect(fake.submits).toHaveLength(2); // the lost one was found by listing, not sent again
     expect(fake.lists).toBeGreaterThan(0);
     const lock = JSON.parse(readFileSync(ws.path('test.lock.json'), 'utf8'));
-    expect(Object.values(lock.shots).map((s: any) => s.status)).toEqual(['completed', 'completed']);
+    expect(Object.values(lock.shots).map((s) => (s as { status: string }).status)).toEqual(['completed', 'completed']);
   });
 });
 

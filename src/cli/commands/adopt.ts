@@ -1,13 +1,11 @@
 import { adoptPrediction } from '../../apply/resolve.js';
 import { RenderError } from '../../errors.js';
 import { createClient } from '../../provider/index.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { endpointOf, intOption } from '../options.js';
 
-export const adoptCommand: Command = {
-  name: 'adopt',
-  summary: 'Resolve a submit whose outcome is unknown: it became this prediction',
+export const adoptCommand = defineCommand({
   usage: 'render adopt SPEC SHOT PREDICTION_ID [--take N]',
   description: `
 A submit whose answer was lost (a timeout, a 5xx, a cut connection) may have created a paid prediction.
@@ -20,12 +18,12 @@ The next \`render apply\` follows it and downloads its video. (If there is no su
     take: { type: 'string', value: 'N', description: 'which take, when the shot has several unknown submits (default: the newest)' },
   },
   positionals: [3, 3],
-  async run({ io, values, positionals }) {
+  async run({ io, options, positionals }) {
     const [spec, shot, predictionId] = positionals as [string, string, string];
     if (!io.env.WAVESPEED_API_KEY) throw new RenderError('AUTH', 'WAVESPEED_API_KEY is not set: adopt asks the server about the prediction', { hint: 'export WAVESPEED_API_KEY=...' });
     const client = createClient({ apiKey: io.env.WAVESPEED_API_KEY, baseUrl: io.env.WAVESPEED_BASE_URL || undefined });
-    const done = await adoptPrediction({ spec, shot, predictionId, endpoint: endpointOf({}, io.env), client, take: intOption(values, 'take', 1, 1_000_000) });
+    const done = await adoptPrediction({ spec, shot, predictionId, endpoint: endpointOf(false, io.env), client, take: intOption(options, 'take', 1, 1_000_000) });
     io.stdout.write(`${client.redact(done.message)}\n`);
     return EXIT.ok;
   },
-};
+});

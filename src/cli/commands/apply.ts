@@ -9,7 +9,7 @@ import type { Plan } from '../../plan/build.js';
 import { createReporter, reporterMode } from '../../report/apply-reporter.js';
 import { plural } from '../../report/format.js';
 import { formatPlanTable } from '../../report/plan-table.js';
-import type { Command, CommandContext } from '../command.js';
+import { type CommandContext, defineCommand } from '../command.js';
 import { confirmSpend } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
 import { checkSelection, COMMON, durationOption, endpointOf, intOption, maxCostOf, numberOption, selectOf } from '../options.js';
@@ -18,9 +18,20 @@ import { MOCK_ENDPOINT } from '../../endpoint.js';
 /** On the embedded mock, polls are free and tasks take a fraction of a second: poll briskly. */
 const MOCK_POLL: Partial<PollPolicy> = { initialMs: 200, factor: 1.25, maxMs: 1000, jitter: 0.1 };
 
-export const applyCommand: Command = {
-  name: 'apply',
-  summary: 'Render what the plan says: upload, submit, poll, download, record; a rerun resumes',
+const OPTIONS = {
+  yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation' },
+  concurrency: { type: 'string', value: 'N', description: 'predictions in flight at once (default: the spec\'s concurrency, else 4)' },
+  only: COMMON.only,
+  mock: COMMON.mock,
+  json: { type: 'boolean', description: 'print NDJSON events on stdout (the plan first)' },
+  'max-cost': COMMON['max-cost'],
+  'poll-interval': COMMON['poll-interval'],
+  'poll-growth': { type: 'string', value: 'FACTOR', description: 'each poll interval is the last times this, 1 to 4 (default 1.5; 1.25 on --mock)' },
+  'request-timeout': { type: 'string', value: 'DURATION', description: 'deadline of one API request (default 60s)' },
+  'settle-after': { type: 'string', value: 'DURATION', description: 'wait after a submit is given up before "not in the list" means never created (default 60s; 1s on --mock)' },
+} as const;
+
+export const applyCommand = defineCommand({
   usage: 'render apply SPEC|PLAN [--yes] [--concurrency N] [--only GLOB] [--mock] [--json] [--max-cost USD] [--poll-interval DURATION]',
   description: `
 Plans (or takes a plan saved by \`render plan --out\`, refused if stale), shows it, asks before spending
@@ -32,41 +43,30 @@ never paid again.
 Ctrl-C once: no new submits, in-flight shots finish and are recorded. Twice: exit at once (they resume).
 Exit codes: 0 all done, 1 some shots failed or the run was interrupted, 2 invalid spec, plan or usage,
 3 over budget (nothing submitted).`,
-  options: {
-    yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation' },
-    concurrency: { type: 'string', value: 'N', description: 'predictions in flight at once (default: the spec\'s concurrency, else 4)' },
-    only: COMMON.only,
-    mock: COMMON.mock,
-    json: { type: 'boolean', description: 'print NDJSON events on stdout (the plan first)' },
-    'max-cost': COMMON['max-cost'],
-    'poll-interval': COMMON['poll-interval'],
-    'poll-growth': { type: 'string', value: 'FACTOR', description: 'each poll interval is the last times this, 1 to 4 (default 1.5; 1.25 on --mock)' },
-    'request-timeout': { type: 'string', value: 'DURATION', description: 'deadline of one API request (default 60s)' },
-    'settle-after': { type: 'string', value: 'DURATION', description: 'wait after a submit is given up before "not in the list" means never created (default 60s; 1s on --mock)' },
-  },
+  options: OPTIONS,
   positionals: [1, 1],
   run: runApplyCommand,
-};
+});
 
-async function runApplyCommand({ io, values, positionals }: CommandContext): Promise<number> {
+async function runApplyCommand({ io, options, positionals }: CommandContext<typeof OPTIONS>): Promise<number> {
   const target = positionals[0]!;
   const saved = readSavedPlanIfAny(target);
-  if (saved && (values.only !== undefined || values['max-cost'] !== undefined)) {
+  if (saved && (options.only !== undefined || options['max-cost'] !== undefined)) {
     throw new RenderError('USAGE', '--only and --max-cost belong to `render plan` when applying a saved plan', { hint: 'make the plan again with them' });
   }
-  const mockMode = Boolean(values.mock) || saved?.endpoint === MOCK_ENDPOINT;
-  const endpoint = endpointOf({ ...values, mock: mockMode }, io.env);
-  const concurrency = intOption(values, 'concurrency', 1, 1000);
-  const firstPoll = durationOption(values, 'poll-interval');
-  const growth = numberOption(values, 'poll-growth', 1, 4);
-  const settleAfter = durationOption(values, 'settle-after');
-  const requestTimeoutMs = durationOption(values, 'request-timeout');
+  const mockMode = Boolean(options.mock) || saved?.endpoint === MOCK_ENDPOINT;
+  const endpoint = endpointOf(mockMode, io.env);
+  const concurrency = intOption(options, 'concurrency', 1, 1000);
+  const firstPoll = durationOption(options, 'poll-interval');
+  const growth = numberOption(options, 'poll-growth', 1, 4);
+  const settleAfter = durationOption(options, 'settle-after');
+  const requestTimeoutMs = durationOption(options, 'request-timeout');
   // The embedded server is loaded only for --mock.
   const mock: MockServer | undefined = mockMode ? await (await import('../../mock/index.js')).startMockServer() : undefined;
   const client = mock
     ? createClient({ baseUrl: mock.url, apiKey: mock.apiKey, requestTimeoutMs })
     : createClient({ apiKey: io.env.WAVESPEED_API_KEY, baseUrl: io.env.WAVESPEED_BASE_URL || undefined, requestTimeoutMs });
-  const reporter = createReporter(reporterMode(Boolean(values.json), io.stderr, io.env), io.stdout, io.stderr, client.redact);
+  const reporter = createReporter(reporterMode(Boolean(options.json), io.stderr, io.env), io.stdout, io.stderr, client.redact);
   const stop = new AbortController();
   const hard = new AbortController();
   // Every request in flight listens on these (AbortSignal.any): hundreds at once is normal, not a leak.
@@ -84,12 +84,12 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
     const savedIds = saved ? new Set(saved.shots.map((s) => s.id)) : undefined;
     const outcome = await applySpec({
       spec: saved?.spec ?? target, savedPlan: saved, endpoint, client, emit: (e) => reporter.emit(e),
-      concurrency, maxRunCents: maxCostOf(values), select: savedIds ? (id) => savedIds.has(id) : selectOf(values),
+      concurrency, maxRunCents: maxCostOf(options['max-cost']), select: savedIds ? (id) => savedIds.has(id) : selectOf(options.only),
       poll: { ...(mockMode ? MOCK_POLL : {}), ...(firstPoll ? { initialMs: firstPoll } : {}), ...(growth ? { factor: growth } : {}) },
       settleAfterMs: settleAfter ?? (mockMode ? 1000 : 60_000), requestTimeoutMs, stopSignal: stop.signal, signal: hard.signal,
       show: ({ plan, shots }) => {
-        checkSelection(values, plan.shots.length, shots.map((s) => s.id));
-        if (values.json) io.stdout.write(`${JSON.stringify({ type: 'plan', plan: planToJson(plan) })}\n`);
+        checkSelection(options.only, plan.shots.length, shots.map((s) => s.id));
+        if (options.json) io.stdout.write(`${JSON.stringify({ type: 'plan', plan: planToJson(plan) })}\n`);
         else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120)}\n\n`);
       },
       confirm: async ({ plan }) => {
@@ -103,7 +103,7 @@ async function runApplyCommand({ io, values, positionals }: CommandContext): Pro
         if (!mockMode && !io.env.WAVESPEED_API_KEY) {
           throw new RenderError('AUTH', 'WAVESPEED_API_KEY is not set', { hint: 'export WAVESPEED_API_KEY=... (or try the tool for free with --mock)' });
         }
-        const yes = await confirmSpend(io, Boolean(values.yes), plan.totals.costCents, work);
+        const yes = await confirmSpend(io, Boolean(options.yes), plan.totals.costCents, work);
         if (!yes) {
           reporter.note('Cancelled: nothing was submitted.');
           declined = true;

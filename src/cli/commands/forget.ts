@@ -1,11 +1,9 @@
 import { forgetIntent } from '../../apply/resolve.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { endpointOf, intOption } from '../options.js';
 
-export const forgetCommand: Command = {
-  name: 'forget',
-  summary: 'Resolve a submit whose outcome is unknown: it never became a prediction',
+export const forgetCommand = defineCommand({
   usage: 'render forget SPEC SHOT [--take N] [--mock]',
   description: `
 Declares that a submit whose answer was lost never created a prediction (you checked the WaveSpeed
@@ -16,10 +14,10 @@ after all, it was paid for: \`render adopt\` it instead. No network.`,
     mock: { type: 'boolean', description: 'a submit to the embedded mock server' },
   },
   positionals: [2, 2],
-  async run({ io, values, positionals }) {
+  async run({ io, options, positionals }) {
     const [spec, shot] = positionals as [string, string];
-    const done = await forgetIntent({ spec, shot, endpoint: endpointOf(values, io.env), take: intOption(values, 'take', 1, 1_000_000) });
+    const done = await forgetIntent({ spec, shot, endpoint: endpointOf(options.mock, io.env), take: intOption(options, 'take', 1, 1_000_000) });
     io.stdout.write(`${done.message}\n`);
     return EXIT.ok;
   },
-};
+});

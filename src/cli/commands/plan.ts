@@ -7,13 +7,11 @@ import { RenderError } from '../../errors.js';
 import { planSpec } from '../../plan/plan-spec.js';
 import { formatPlanTable } from '../../report/plan-table.js';
 import { displayPath } from '../../util/paths.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { checkSelection, COMMON, endpointOf, maxCostOf, selectOf } from '../options.js';
 
-export const planCommand: Command = {
-  name: 'plan',
-  summary: 'Show what an apply would render and spend, shot by shot, to the cent; no network',
+export const planCommand = defineCommand({
   usage: 'render plan SPEC [--json] [--out PLAN] [--detailed-exitcode] [--diff] [--only GLOB] [--max-cost USD] [--mock]',
   description: `
 Each shot gets an action and a reason:
@@ -36,25 +34,25 @@ Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
     mock: { type: 'boolean', description: 'plan against what was rendered on the embedded mock server' },
   },
   positionals: [1, 1],
-  async run({ io, values, positionals }) {
+  async run({ io, options, positionals }) {
     const { plan, shots } = planSpec(positionals[0]!, {
-      endpoint: endpointOf(values, io.env),
-      maxRunCents: maxCostOf(values),
-      select: selectOf(values),
+      endpoint: endpointOf(options.mock, io.env),
+      maxRunCents: maxCostOf(options['max-cost']),
+      select: selectOf(options.only),
     });
-    checkSelection(values, plan.shots.length, shots.map((s) => s.id));
+    checkSelection(options.only, plan.shots.length, shots.map((s) => s.id));
     const json = planToJson(plan);
-    if (typeof values.out === 'string') {
-      savePlan(values.out, `${JSON.stringify(json, null, 2)}\n`, [plan.specFile, lockfilePath(plan.specFile, plan.name)]);
-      io.stderr.write(`plan saved to ${displayPath(values.out)}; apply it with: render apply ${values.out}\n`);
+    if (options.out !== undefined) {
+      savePlan(options.out, `${JSON.stringify(json, null, 2)}\n`, [plan.specFile, lockfilePath(plan.specFile, plan.name)]);
+      io.stderr.write(`plan saved to ${displayPath(options.out)}; apply it with: render apply ${options.out}\n`);
     }
-    if (values.json) io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-    else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120, { diff: Boolean(values.diff) })}\n`);
+    if (options.json) io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120, { diff: Boolean(options.diff) })}\n`);
     if (plan.totals.overBudgetCents > 0) return EXIT.overBudget;
     const changes = plan.shots.some((s) => s.action !== 'unchanged' && s.action !== 'blocked');
-    return values['detailed-exitcode'] && changes ? EXIT.changesPending : EXIT.ok;
+    return options['detailed-exitcode'] && changes ? EXIT.changesPending : EXIT.ok;
   },
-};
+});
 
 /**
  * `--out` writes a file the user named: never over a folder, the spec, its lockfile (the record of what was

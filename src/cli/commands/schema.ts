@@ -1,10 +1,8 @@
 import { specJsonSchema } from '../../spec/schema.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
-export const schemaCommand: Command = {
-  name: 'schema',
-  summary: 'Print the JSON Schema of the spec format, for editor completion and checking',
+export const schemaCommand = defineCommand({
   usage: 'render schema',
   description: `
 Save it and point your spec at it, e.g. the first line of a spec:
@@ -16,4 +14,4 @@ The cross-field rules (durations that add up, images on disk) are checked by \`r
     io.stdout.write(`${JSON.stringify(specJsonSchema(), null, 2)}\n`);
     return EXIT.ok;
   },
-};
+});

@@ -1,12 +1,10 @@
 import { shotStatus } from '../../plan/status.js';
 import { formatStatus, statusToJson } from '../../report/status.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { endpointOf } from '../options.js';
 
-export const statusCommand: Command = {
-  name: 'status',
-  summary: 'Show what the lockfile and the output folder say, per shot; no network',
+export const statusCommand = defineCommand({
   usage: 'render status SPEC [--json] [--verify] [--wide] [--mock]',
   description: `
 For each shot of the spec on the endpoint (WAVESPEED_BASE_URL, or --mock): what \`render plan\` would do now,
@@ -21,9 +19,9 @@ still counts against the budget).`,
     mock: { type: 'boolean', description: 'the state of what was rendered on the embedded mock server' },
   },
   positionals: [1, 1],
-  async run({ io, values, positionals }) {
-    const report = shotStatus(positionals[0]!, { endpoint: endpointOf(values, io.env), verify: Boolean(values.verify) });
-    io.stdout.write(values.json ? `${JSON.stringify(statusToJson(report), null, 2)}\n` : `${formatStatus(report, { wide: Boolean(values.wide) })}\n`);
+  async run({ io, options, positionals }) {
+    const report = shotStatus(positionals[0]!, { endpoint: endpointOf(options.mock, io.env), verify: Boolean(options.verify) });
+    io.stdout.write(options.json ? `${JSON.stringify(statusToJson(report), null, 2)}\n` : `${formatStatus(report, { wide: Boolean(options.wide) })}\n`);
     return EXIT.ok;
   },
-};
+});

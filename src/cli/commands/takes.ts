@@ -1,11 +1,9 @@
 import { listTakes } from '../../plan/takes.js';
 import { formatTakes, takesToJson } from '../../report/takes.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
-export const takesCommand: Command = {
-  name: 'takes',
-  summary: 'List every take of every shot, newest first, and which is current; no network',
+export const takesCommand = defineCommand({
   usage: 'render takes SPEC [SHOT...] [--json]',
   description: `
 Every prediction a shot ever had is a take, kept in the lockfile and (its video) in the output folder's
@@ -16,10 +14,10 @@ an earlier prompt, var or take number restores that take for $0 (\`render plan\`
     json: { type: 'boolean', description: 'print JSON on stdout' },
   },
   positionals: [1, Infinity],
-  async run({ io, values, positionals }) {
+  async run({ io, options, positionals }) {
     const [spec, ...shots] = positionals;
     const report = listTakes(spec!, shots);
-    io.stdout.write(values.json ? `${JSON.stringify(takesToJson(report), null, 2)}\n` : `${formatTakes(report)}\n`);
+    io.stdout.write(options.json ? `${JSON.stringify(takesToJson(report), null, 2)}\n` : `${formatTakes(report)}\n`);
     return EXIT.ok;
   },
-};
+});

@@ -3,12 +3,10 @@ import { checkImagesDecode } from '../../plan/decode.js';
 import { validateSpec } from '../../plan/plan-spec.js';
 import { usd } from '../../money.js';
 import { plural } from '../../report/format.js';
-import type { Command } from '../command.js';
+import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
-export const validateCommand: Command = {
-  name: 'validate',
-  summary: 'Check a spec: parse, check every field and image, expand; no network',
+export const validateCommand = defineCommand({
   usage: 'render validate SPEC [--json]',
   description: `
 Reports every problem of the spec at once, each as file:line:col field: message.
@@ -17,14 +15,14 @@ Exit 0 when the spec is valid, 2 when it is not.`,
     json: { type: 'boolean', description: 'print the expanded shots (id, duration, request) as JSON' },
   },
   positionals: [1, 1],
-  async run({ io, values, positionals }) {
+  async run({ io, options, positionals }) {
     const valid = validateSpec(positionals[0]!);
     const { decoded } = await checkImagesDecode(valid);
     if (!decoded) io.stderr.write('note: sharp is not installed, so images were checked by their headers only, not decoded\n');
     const { spec, shots, loaded } = valid;
     const seconds = shots.reduce((n, s) => n + s.request.duration, 0);
     const cents = seconds * (MODELS[spec.model]?.centsPerSecond ?? 0);
-    if (values.json) {
+    if (options.json) {
       const out = { valid: true, spec: loaded.file, name: spec.name, shots: shots.map((s) => ({ id: s.id, duration: s.request.duration, request: s.request })) };
       io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {
@@ -32,4 +30,4 @@ Exit 0 when the spec is valid, 2 when it is not.`,
     }
     return EXIT.ok;
   },
-};
+});

@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, ROOT } from '../apply/helpers.js';
+import { copyExample, type Workspace } from '../helpers/workspace.js';
+
+/**
+ * The package as npm ships it: `npm pack`, unpacked into node_modules/render of a folder that holds the example
+ * campaign, with only the declared dependencies beside it (linked to the project's installed copies, so no
+ * network). A script there imports 'render' by name, as a user's code would, and a TypeScript file type-checks
+ * against the shipped declarations. Catches a main/types/exports that names a file tsc does not emit, a file
+ * left out of `files`, and an import of a package that is not a dependency.
+ */
+
+const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
+
+let ws: Workspace;
+const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: ws.dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+
+beforeAll(() => {
+  ensureBuilt();
+  ws = copyExample(); // removed after the file, tarball and node_modules with it
+  const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', ws.dir], { cwd: ROOT, encoding: 'utf8' });
+  const [{ filename }] = JSON.parse(out) as [{ filename: string }];
+  const installed = ws.path('node_modules/render');
+  mkdirSync(installed, { recursive: true });
+  execFileSync('tar', ['-xzf', ws.path(filename), '-C', installed, '--strip-components=1']);
+  for (const dep of [...Object.keys(pkg.dependencies), '@types/node']) {
+    mkdirSync(path.dirname(ws.path(`node_modules/${dep}`)), { recursive: true });
+    symlinkSync(path.join(ROOT, 'node_modules', dep), ws.path(`node_modules/${dep}`), 'dir');
+  }
+}, 60_000);
+
+describe("the packed package, imported as 'render'", () => {
+  it('validates and plans the example campaign through the library API', () => {
+    ws.write(
+      'use.mjs',
+      `import { planSpec, validateSpec, RenderError, DEFAULT_BASE_URL } from 'render';
+const valid = validateSpec('specs/spring-launch.yaml');
+const { plan } = planSpec('specs/spring-launch.yaml', { endpoint: DEFAULT_BASE_URL });
+let code;
+try { validateSpec('specs/missing.yaml'); } catch (err) { code = err instanceof RenderError ? err.code : String(err); }
+console.log(JSON.stringify({ from: import.meta.resolve('render'), shots: valid.shots.length, plan: plan.totals, code }));
+`,
+    );
+    const result = JSON.parse(node(['use.mjs'])) as { from: string; shots: number; plan: Record<string, number>; code: string };
+    expect(result.from).toBe(`file://${ws.path('node_modules/render/dist/index.js')}`);
+    expect(result.shots).toBe(13);
+    expect(result.plan).toMatchObject({ shots: 13, toSubmit: 13, costCents: 3570, budgetCents: 6000 });
+    expect(result.code).toBe('FILE_NOT_FOUND');
+  });
+
+  it('ships declarations that type-check a caller, and reject a wrong call', () => {
+    ws.write(
+      'use.ts',
+      `import { applySpec, createClient, planSpec, startMockServer, type ApplyOutcome, type Plan } from 'render';
+const plan: Plan = planSpec('specs/spring-launch.yaml', { endpoint: 'mock' }).plan;
+const cents: number = plan.totals.costCents;
+export const run = async (): Promise<ApplyOutcome> => {
+  const mock = await startMockServer();
+  const client = createClient({ baseUrl: mock.url, apiKey: mock.apiKey });
+  return applySpec({ spec: 'specs/spring-launch.yaml', endpoint: 'mock', client, emit: () => {}, confirm: async () => cents > 0 });
+};
+// @ts-expect-error the endpoint a plan is for is required
+planSpec('specs/spring-launch.yaml', {});
+`,
+    );
+    const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+    const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2023', '--types', 'node', '--skipLibCheck', 'use.ts'];
+    expect(node([tsc, ...args])).toBe('');
+  }, 60_000); // tsc parses the shipped declarations with node's and zod's: a few seconds of CPU
+
+  it("runs the README's library example as written: plans, then applies on the mock server", () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const example = /^## Use it as a library\n[\s\S]*?^```js\n([\s\S]*?)^```/m.exec(readme)?.[1];
+    expect(example).toContain("from 'render'");
+    ws.write('example.mjs', example!);
+    const out = node(['example.mjs']).split('\n');
+    expect(out).toContain('opener create never rendered 252');
+    expect(out).toContain('3570 cents to spend; 3570 of 6000 after');
+    expect(out).toContain('13 done, 0 failed');
+  }, 60_000);
+
+  it('runs its binary from the package', () => {
+    expect(node(['node_modules/render/dist/cli/main.js', '--version'])).toBe(`render ${pkg.version}\n`);
+  });
+});

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, renameSync } from 'node:fs';
+import { lstatSync, mkdirSync, renameSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { RenderError } from '../errors.js';
 import type { LockTake } from '../lock/schema.js';
@@ -31,7 +31,7 @@ export function relToSpec(ctx: RunContext, abs: string): string {
 /** `.takes/` of the endpoint's place, made if missing; refused when it is a symbolic link (never followed). */
 export function takesDir(ctx: RunContext): string {
   const dir = path.join(ctx.placeDir, '.takes');
-  let st;
+  let st: Stats;
   try {
     st = lstatSync(dir);
   } catch {
@@ -52,7 +52,7 @@ export function takesDir(ctx: RunContext): string {
  * edited file, a file no lockfile entry owns, a symbolic link, a folder) moves to a `kept` name, recorded.
  */
 export async function clearPlace(ctx: RunContext, dest: string): Promise<void> {
-  let st;
+  let st: Stats;
   try {
     st = lstatSync(dest);
   } catch {

@@ -58,7 +58,7 @@ function openTake(store: LockStore, o: ResolveOptions): LockTake {
   throw new RenderError('USAGE', o.take === undefined
     ? `no submit of ${o.shot} on ${where} has an unknown outcome: there is nothing to resolve`
     : `take #${o.take} of ${o.shot} is not a submit with an unknown outcome${takes ? ` (those are: ${takes})` : ''}`, {
-    hint: 'see `render takes SPEC ' + o.shot + '` for its takes',
+    hint: `see \`render takes SPEC ${o.shot}\` for its takes`,
   });
 }
 

@@ -1,7 +1,7 @@
 import { isRenderError } from '../errors.js';
 import { claimedPredictionIds, isOpen, nextTakeNumber, openIntents, shotState } from '../lock/takes.js';
 import type { PlannedShot } from '../plan/build.js';
-import { backoffDelayMs } from '../provider/index.js';
+import { backoffDelayMs, type Prediction } from '../provider/index.js';
 import { iso, type RunContext } from './context.js';
 import { codeOf, fail, messageOf } from './report.js';
 import { findEvidence, type OpenIntent } from './settle.js';
@@ -67,7 +67,7 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<SubmitOut
       request: shot.contentRequest as unknown as Record<string, unknown>, urls: prepared.urls, submitted_at: iso(ctx.now()),
     },
   });
-  let prediction;
+  let prediction: Prediction;
   ctx.submitting.count++;
   try {
     prediction = await ctx.client.submit(ctx.model, prepared.body, { signal: ctx.signal });

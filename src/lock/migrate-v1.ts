@@ -50,15 +50,19 @@ export function migrateV1Lockfile(v1: V1Lockfile, spec: string): Lockfile {
     const { history, ...current } = shot;
     for (const old of [...history, current]) {
       const endpoint = endpointIdentity(old.endpoint);
-      const state = (lock.endpoints[endpoint] ??= emptyEndpointState());
-      const entry = (state.shots[id] ??= { takes: [] });
+      const state = lock.endpoints[endpoint] ?? emptyEndpointState();
+      lock.endpoints[endpoint] = state;
+      const entry = state.shots[id] ?? { takes: [] };
+      state.shots[id] = entry;
       const take = migrateTake(old, entry.takes.length + 1);
       entry.takes.push(take);
       if (take.prediction_id) entry.current = take.n;
     }
   }
   for (const [sha256, upload] of Object.entries(v1.uploads)) {
-    const state = (lock.endpoints[endpointIdentity(upload.endpoint)] ??= emptyEndpointState());
+    const endpoint = endpointIdentity(upload.endpoint);
+    const state = lock.endpoints[endpoint] ?? emptyEndpointState();
+    lock.endpoints[endpoint] = state;
     state.uploads[sha256] = { url: upload.url, uploaded_at: upload.uploaded_at, bytes: upload.bytes };
   }
   return lock;

@@ -26,9 +26,10 @@ export function applyRecord(lock: Lockfile, rec: JournalRecord): void {
       return;
     }
     case 'intent':
-      return recordIntent(lock, rec);
+      recordIntent(lock, rec);
+      return;
     default:
-      return applyTakeRecord(lock, rec);
+      applyTakeRecord(lock, rec);
   }
 }
 
@@ -65,7 +66,8 @@ function applyTakeRecord(lock: Lockfile, rec: TakeRecord): void {
       take.settled_by = 'forget';
       return;
     case 'status':
-      return recordStatus(take, rec);
+      recordStatus(take, rec);
+      return;
     case 'output':
       take.outputs = rec.outputs;
       delete take.remote_outputs;
@@ -94,7 +96,8 @@ function endpointOf(lock: Lockfile, endpoint: string): EndpointState {
 
 function recordIntent(lock: Lockfile, rec: Extract<JournalRecord, { t: 'intent' }>): void {
   const shots = endpointOf(lock, rec.endpoint).shots;
-  const shot = (shots[rec.shot] ??= { takes: [] });
+  const shot = shots[rec.shot] ?? { takes: [] };
+  shots[rec.shot] = shot;
   // Replayed over a lockfile that already holds it: nothing to do, or its take would be kept twice.
   if (shot.takes.some((t) => t.n === rec.take.n)) return;
   shot.takes.push({ ...rec.take, status: 'submitting', outputs: [] });

@@ -93,7 +93,7 @@ function deepestPath(data: unknown): (string | number)[] {
     const { value, path: p } = stack.pop()!;
     if (p.length > deepest.length) deepest = p;
     if (p.length > MAX_DEPTH) break;
-    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: [...p, i] }));
+    if (Array.isArray(value)) for (const [i, v] of value.entries()) stack.push({ value: v, path: [...p, i] });
     else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: [...p, k] });
   }
   return deepest;

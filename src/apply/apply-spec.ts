@@ -10,7 +10,7 @@ import { acquireProcessLock } from '../lock/process-lock.js';
 import { runApply } from './run.js';
 import { checkSavedPlan, type SavedPlan } from '../plan/saved-plan.js';
 import { LockStore, stateDir } from '../lock/store.js';
-import { claimOutputFolder } from './claim.js';
+import { claimOutputFolder, writeClaim } from '../lock/claim.js';
 import { sweepLeftovers } from './sweep.js';
 
 export interface ApplySpecOptions {
@@ -65,7 +65,7 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
     sweepLeftovers(plan.outputDir, planned.loaded.dir, plan.name);
     const store = new LockStore(planned.loaded.file, plan.name, { redact: o.client.redact });
     try {
-      claimOutputFolder(plan.outputDir, { name: plan.name, lineage: store.lock.lineage }, planned.loaded.file);
+      claimOutputFolder(plan.outputDir, { name: plan.name, lineage: store.lock.lineage, serial: store.lock.serial }, planned.loaded.file);
       const summary = await runApply({
         plan, store, client: o.client, emit: o.emit, concurrency: o.concurrency ?? plan.concurrency,
         poll: o.poll, settleAfterMs: o.settleAfterMs, requestTimeoutMs: o.requestTimeoutMs, stopSignal: o.stopSignal, signal: o.signal,
@@ -73,6 +73,7 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
       return { kind: 'applied', planned, summary };
     } finally {
       await store.close();
+      writeClaim(plan.outputDir, { name: plan.name, lineage: store.lock.lineage, serial: store.lock.serial });
     }
   } finally {
     release();

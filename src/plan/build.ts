@@ -88,7 +88,7 @@ const DEFAULT_CONCURRENCY = 4;
 export function buildPlan(input: BuildPlanInput): Plan {
   const { spec, lock, endpoint } = input;
   const specDir = path.dirname(input.specFile);
-  const outputDir = path.resolve(specDir, spec.output ?? path.join('renders', spec.name));
+  const outputDir = outputDirOf(input.specFile, spec);
   const placeDir = outputPlace(outputDir, endpoint);
   const rel = (abs: string) => path.relative(specDir, abs).split(path.sep).join('/');
   const state = lock.endpoints[endpoint];
@@ -126,6 +126,11 @@ export function buildPlan(input: BuildPlanInput): Plan {
     totals: totalsOf(shots, spentCents(lock, endpoint), budgetCentsOf(spec), input.maxRunCents),
     warnings: [],
   };
+}
+
+/** The spec's output folder: `output:`, or renders/<name>/ beside the spec. */
+export function outputDirOf(specFile: string, spec: Spec): string {
+  return path.resolve(path.dirname(specFile), spec.output ?? path.join('renders', spec.name));
 }
 
 /**

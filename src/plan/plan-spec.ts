@@ -7,7 +7,9 @@ import { readCurrentLock } from '../lock/store.js';
 import { checkSpec } from '../spec/check.js';
 import { loadSpec, type LoadedSpec } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
-import { buildPlan, type Plan } from './build.js';
+import { buildPlan, outputDirOf, type Plan } from './build.js';
+import { CLAIM_FILE, readClaim } from '../lock/claim.js';
+import { RenderError } from '../errors.js';
 import { expandSpec } from './expand.js';
 import { inspectImages } from './images.js';
 import type { ExpandedShot, ImageInfo } from './types.js';
@@ -53,6 +55,7 @@ export function planValidSpec(valid: ValidSpec, options: PlanSpecOptions): Plann
   const lockFile = lockfilePath(valid.loaded.file, valid.spec.name);
   // An interrupted run's journal counts: what it recorded was paid for.
   const lock = readCurrentLock(valid.loaded.file, valid.spec.name);
+  checkAgainstOutputs(lock, outputDirOf(valid.loaded.file, valid.spec), lockFile);
   const plan = buildPlan({
     specFile: valid.loaded.file,
     spec: valid.spec,
@@ -67,6 +70,18 @@ export function planValidSpec(valid: ValidSpec, options: PlanSpecOptions): Plann
   });
   plan.warnings.push(...renamedLockfiles(valid.loaded.file, valid.spec.name));
   return { ...valid, plan, lock, lockFile };
+}
+
+/**
+ * The output folder remembers the lockfile serial its last apply ended with: a lockfile older than that (restored
+ * from git after `.render/` was lost too) is refused, as planning from it would pay again for what it forgot.
+ */
+function checkAgainstOutputs(lock: Lockfile, outputDir: string, lockFile: string): void {
+  const claim = readClaim(outputDir);
+  if (!claim || claim.lineage !== lock.lineage || (claim.serial ?? 0) <= lock.serial) return;
+  throw new RenderError('LOCKFILE_INVALID', `${displayPath(lockFile)} is older (serial ${lock.serial}) than the outputs of the last apply in ${displayPath(outputDir)} (serial ${claim.serial}): it was restored from an older commit`, {
+    hint: `restore the newer lockfile from git (or from .render/ if it is still there); if this one is what you mean to keep (a merge you checked), remove ${displayPath(path.join(outputDir, CLAIM_FILE))} and run again`,
+  });
 }
 
 /**

@@ -33,9 +33,13 @@ export function normalizeBaseUrl(raw: string, secrets: readonly (string | undefi
     throw new RenderError('USAGE', `WAVESPEED_BASE_URL must be an http(s) URL, got ${url.protocol}`, { hint: 'check WAVESPEED_BASE_URL' });
   }
   if (url.username || url.password) {
-    throw new RenderError('USAGE', `WAVESPEED_BASE_URL must not carry credentials (user:password@): ${JSON.stringify(redactText(`${url.protocol}//${url.host}${url.pathname}`, secrets))}`, {
-      hint: 'the key goes in WAVESPEED_API_KEY, never in the URL: it would be printed and written to files',
-    });
+    throw new RenderError(
+      'USAGE',
+      `WAVESPEED_BASE_URL must not carry credentials (user:password@): ${JSON.stringify(redactText(`${url.protocol}//${url.host}${url.pathname}`, secrets))}`,
+      {
+        hint: 'the key goes in WAVESPEED_API_KEY, never in the URL: it would be printed and written to files',
+      },
+    );
   }
   if (shown !== raw) {
     throw new RenderError('USAGE', `WaveSpeed base URL "${shown}" contains the API key`, { hint: 'check WAVESPEED_BASE_URL' });

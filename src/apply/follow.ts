@@ -35,7 +35,13 @@ export async function followTake(ctx: RunContext, shotId: string, n: number, res
   } catch (err) {
     if (isRenderError(err, 'NOT_FOUND')) {
       // The server no longer knows it (deleted after 7 days, or a mock server that restarted): it is gone.
-      await ctx.store.record({ t: 'status', at: iso(ctx.now()), ...ref, status: 'failed', error: { code: 'NOT_FOUND', message: `prediction ${predictionId} no longer exists on the server` } });
+      await ctx.store.record({
+        t: 'status',
+        at: iso(ctx.now()),
+        ...ref,
+        status: 'failed',
+        error: { code: 'NOT_FOUND', message: `prediction ${predictionId} no longer exists on the server` },
+      });
     }
     fail(ctx, shotId, err, `could not follow prediction ${predictionId} (recorded; \`render apply\` again resumes it)`);
     return undefined;
@@ -48,7 +54,13 @@ export async function followTake(ctx: RunContext, shotId: string, n: number, res
   const err = failedPredictionError(prediction, ctx.client.redact);
   // Forgotten before the failure is recorded: a crash in between re-polls the failure, never reuses the URL.
   if (prediction.taskCode === 1402) await ctx.uploader.forget(Object.values(take.urls ?? {}));
-  await ctx.store.record({ t: 'status', at: iso(ctx.now()), ...ref, status: 'failed', error: { code: err.code, task_code: prediction.taskCode, message: prediction.error ?? err.message } });
+  await ctx.store.record({
+    t: 'status',
+    at: iso(ctx.now()),
+    ...ref,
+    status: 'failed',
+    error: { code: err.code, task_code: prediction.taskCode, message: prediction.error ?? err.message },
+  });
   ctx.emit({ type: 'failed', id: shotId, code: err.code, message: err.message, hint: err.hint, refundedCents: take.cost_cents });
   return undefined;
 }
@@ -84,7 +96,13 @@ export async function downloadTake(ctx: RunContext, shotId: string, n: number, c
     if (isRenderError(err, 'NOT_FOUND')) {
       const message = `output deleted on the server before it was downloaded: ${messageOf(err)}`;
       await ctx.store.record({ t: 'gone', at: iso(ctx.now()), endpoint: ctx.endpoint, shot: shotId, n, message });
-      fail(ctx, shotId, err, 'the output is gone from the server (the prediction is paid and recorded; `render plan` shows it as regenerate, with its cost)', 'render it again only if you want it: `render apply` asks before paying');
+      fail(
+        ctx,
+        shotId,
+        err,
+        'the output is gone from the server (the prediction is paid and recorded; `render plan` shows it as regenerate, with its cost)',
+        'render it again only if you want it: `render apply` asks before paying',
+      );
       return undefined;
     }
     fail(ctx, shotId, err, 'download failed (the prediction is paid and recorded; `render apply` again downloads it)');
@@ -100,4 +118,3 @@ function checkMp4(head: Buffer, bytes: number): void {
     });
   }
 }
-

@@ -39,9 +39,13 @@ export function takesDir(ctx: RunContext): string {
     return dir;
   }
   if (!st.isDirectory()) {
-    throw new RenderError('DOWNLOAD_FAILED', `${relToSpec(ctx, dir)} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: render keeps earlier takes there and will not follow it`, {
-      hint: 'move it away (render makes the folder itself); nothing in it was touched',
-    });
+    throw new RenderError(
+      'DOWNLOAD_FAILED',
+      `${relToSpec(ctx, dir)} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: render keeps earlier takes there and will not follow it`,
+      {
+        hint: 'move it away (render makes the folder itself); nothing in it was touched',
+      },
+    );
   }
   return dir;
 }
@@ -65,15 +69,37 @@ export async function clearPlace(ctx: RunContext, dest: string): Promise<void> {
   if (owner) {
     const aside = path.join(dir, takeFileName(owner.shot, owner.take, owner.index));
     renameSync(dest, aside);
-    await ctx.store.record({ t: 'moved', at: iso(ctx.now()), endpoint: owner.endpoint, shot: owner.shot, n: owner.take.n, from: rel, to: relToSpec(ctx, aside) });
+    await ctx.store.record({
+      t: 'moved',
+      at: iso(ctx.now()),
+      endpoint: owner.endpoint,
+      shot: owner.shot,
+      n: owner.take.n,
+      from: rel,
+      to: relToSpec(ctx, aside),
+    });
     return;
   }
   const what = st.isSymbolicLink() ? 'a symbolic link' : st.isDirectory() ? 'a folder' : st.isFile() ? undefined : 'not a regular file';
-  const reason = what ? `${what} stood at an output name` : ownedPath(ctx, rel) ? 'edited after it was downloaded (not byte for byte the recorded output)' : 'no take of this campaign owns it';
-  const stamp = iso(ctx.now()).replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const reason = what
+    ? `${what} stood at an output name`
+    : ownedPath(ctx, rel)
+      ? 'edited after it was downloaded (not byte for byte the recorded output)'
+      : 'no take of this campaign owns it';
+  const stamp = iso(ctx.now())
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const aside = path.join(dir, `${path.basename(dest, '.mp4')}.kept-${stamp}${hash ? `-${hash.slice(0, 8)}` : ''}${st.isFile() ? '.mp4' : ''}`);
   renameSync(dest, aside);
-  await ctx.store.record({ t: 'kept', at: iso(ctx.now()), from: rel, path: relToSpec(ctx, aside), sha256: hash ?? '', bytes: st.isFile() ? st.size : 0, reason });
+  await ctx.store.record({
+    t: 'kept',
+    at: iso(ctx.now()),
+    from: rel,
+    path: relToSpec(ctx, aside),
+    sha256: hash ?? '',
+    bytes: st.isFile() ? st.size : 0,
+    reason,
+  });
   ctx.emit({ type: 'kept', from: rel, path: relToSpec(ctx, aside), reason });
 }
 

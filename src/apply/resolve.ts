@@ -53,47 +53,75 @@ function openTake(store: LockStore, o: ResolveOptions): LockTake {
   const take = o.take === undefined ? open.at(-1) : open.find((t) => t.n === o.take);
   if (take) return take;
   const where = describeEndpoint(o.endpoint);
-  if (!entry) throw new RenderError('USAGE', `the lockfile has no shot "${o.shot}" on ${where}`, { hint: 'see `render status SPEC` for the shots and their states' });
+  if (!entry)
+    throw new RenderError('USAGE', `the lockfile has no shot "${o.shot}" on ${where}`, { hint: 'see `render status SPEC` for the shots and their states' });
   const takes = open.map((t) => `#${t.n}`).join(', ');
-  throw new RenderError('USAGE', o.take === undefined
-    ? `no submit of ${o.shot} on ${where} has an unknown outcome: there is nothing to resolve`
-    : `take #${o.take} of ${o.shot} is not a submit with an unknown outcome${takes ? ` (those are: ${takes})` : ''}`, {
-    hint: `see \`render takes SPEC ${o.shot}\` for its takes`,
-  });
+  throw new RenderError(
+    'USAGE',
+    o.take === undefined
+      ? `no submit of ${o.shot} on ${where} has an unknown outcome: there is nothing to resolve`
+      : `take #${o.take} of ${o.shot} is not a submit with an unknown outcome${takes ? ` (those are: ${takes})` : ''}`,
+    {
+      hint: `see \`render takes SPEC ${o.shot}\` for its takes`,
+    },
+  );
 }
 
 /** `render adopt SPEC SHOT PREDICTION_ID`: this prediction is what the lost submit became. */
 export async function adoptPrediction(o: ResolveOptions & { predictionId: string; client: WaveSpeedClient }): Promise<Resolved> {
-  return withStore(o.spec, async (store) => {
-    const take = openTake(store, o);
-    for (const [id, entry] of Object.entries(store.lock.endpoints[o.endpoint]?.shots ?? {})) {
-      const owner = entry.takes.find((t) => t.prediction_id === o.predictionId);
-      if (owner) throw new RenderError('USAGE', `prediction ${o.predictionId} already belongs to ${id} (take #${owner.n}): one prediction is never two takes`, { hint: 'check the id in the WaveSpeed dashboard' });
-    }
-    const p = await o.client.getResult(o.predictionId).catch((err: unknown) => {
-      if (err instanceof RenderError && err.code === 'NOT_FOUND') {
-        throw new RenderError('USAGE', `the server has no prediction ${o.predictionId}`, { hint: 'check the id (predictions are kept 7 days); if the submit never became one, `render forget` it', cause: err });
+  return withStore(
+    o.spec,
+    async (store) => {
+      const take = openTake(store, o);
+      for (const [id, entry] of Object.entries(store.lock.endpoints[o.endpoint]?.shots ?? {})) {
+        const owner = entry.takes.find((t) => t.prediction_id === o.predictionId);
+        if (owner)
+          throw new RenderError('USAGE', `prediction ${o.predictionId} already belongs to ${id} (take #${owner.n}): one prediction is never two takes`, {
+            hint: 'check the id in the WaveSpeed dashboard',
+          });
       }
-      throw err;
-    });
-    if (p.model !== undefined && p.model !== take.model) {
-      throw new RenderError('USAGE', `prediction ${o.predictionId} is of ${p.model}, but take #${take.n} of ${o.shot} was submitted to ${take.model}`, { hint: 'check the id' });
-    }
-    const body = { ...take.request, ...(take.urls ?? {}) };
-    if (p.input !== undefined && !sameInput(p.input, body)) {
-      throw new RenderError('USAGE', `prediction ${o.predictionId} was made from another input than take #${take.n} of ${o.shot} (the server shows its input, and it differs)`, { hint: 'check the id: this prediction is not this shot\'s' });
-    }
-    const at = new Date().toISOString();
-    const ref = { at, endpoint: o.endpoint, shot: o.shot, n: take.n };
-    await store.record({ t: 'submitted', ...ref, prediction_id: p.id, by: 'adopt' });
-    const status = (['processing', 'completed', 'failed'] as const).find((s) => s === p.status);
-    if (status) {
-      const error = { code: 'TASK_FAILED', ...(p.taskCode === undefined ? {} : { task_code: p.taskCode }), message: p.error ?? 'failed' };
-      await store.record({ t: 'status', ...ref, status, ...(status === 'completed' ? { outputs: p.outputs } : {}), ...(status === 'failed' ? { error } : {}) });
-    }
-    const next = p.status === 'failed' ? 'it failed, so it was refunded: `render apply` renders the shot again' : '`render apply` follows it and downloads its video';
-    return { shot: o.shot, take, message: `adopted ${p.id} as take #${take.n} of ${o.shot} (${p.status}); ${next}` };
-  }, o.client.redact);
+      const p = await o.client.getResult(o.predictionId).catch((err: unknown) => {
+        if (err instanceof RenderError && err.code === 'NOT_FOUND') {
+          throw new RenderError('USAGE', `the server has no prediction ${o.predictionId}`, {
+            hint: 'check the id (predictions are kept 7 days); if the submit never became one, `render forget` it',
+            cause: err,
+          });
+        }
+        throw err;
+      });
+      if (p.model !== undefined && p.model !== take.model) {
+        throw new RenderError('USAGE', `prediction ${o.predictionId} is of ${p.model}, but take #${take.n} of ${o.shot} was submitted to ${take.model}`, {
+          hint: 'check the id',
+        });
+      }
+      const body = { ...take.request, ...(take.urls ?? {}) };
+      if (p.input !== undefined && !sameInput(p.input, body)) {
+        throw new RenderError(
+          'USAGE',
+          `prediction ${o.predictionId} was made from another input than take #${take.n} of ${o.shot} (the server shows its input, and it differs)`,
+          { hint: "check the id: this prediction is not this shot's" },
+        );
+      }
+      const at = new Date().toISOString();
+      const ref = { at, endpoint: o.endpoint, shot: o.shot, n: take.n };
+      await store.record({ t: 'submitted', ...ref, prediction_id: p.id, by: 'adopt' });
+      const status = (['processing', 'completed', 'failed'] as const).find((s) => s === p.status);
+      if (status) {
+        const error = { code: 'TASK_FAILED', ...(p.taskCode === undefined ? {} : { task_code: p.taskCode }), message: p.error ?? 'failed' };
+        await store.record({
+          t: 'status',
+          ...ref,
+          status,
+          ...(status === 'completed' ? { outputs: p.outputs } : {}),
+          ...(status === 'failed' ? { error } : {}),
+        });
+      }
+      const next =
+        p.status === 'failed' ? 'it failed, so it was refunded: `render apply` renders the shot again' : '`render apply` follows it and downloads its video';
+      return { shot: o.shot, take, message: `adopted ${p.id} as take #${take.n} of ${o.shot} (${p.status}); ${next}` };
+    },
+    o.client.redact,
+  );
 }
 
 /** `render forget SPEC SHOT`: the lost submit never became a prediction; its cost no longer counts as spent. */
@@ -102,7 +130,8 @@ export async function forgetIntent(o: ResolveOptions): Promise<Resolved> {
     const take = openTake(store, o);
     await store.record({ t: 'forgotten', at: new Date().toISOString(), endpoint: o.endpoint, shot: o.shot, n: take.n });
     return {
-      shot: o.shot, take,
+      shot: o.shot,
+      take,
       message: `forgot take #${take.n} of ${o.shot}: ${usd(take.cost_cents)} no longer counted as spent; if the dashboard later shows it did exist, \`render ledger\` lists it as a charge no shot owns`,
     };
   });

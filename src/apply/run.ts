@@ -47,7 +47,17 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
   const now = o.now ?? Date.now;
   const { plan } = o;
   const summary: ApplySummary = {
-    done: 0, failed: [], skipped: [], unknown: [], kept: [], spentCents: 0, chargedCents: 0, refundedCents: 0, totalSpentCents: 0, elapsedMs: 0, interrupted: false,
+    done: 0,
+    failed: [],
+    skipped: [],
+    unknown: [],
+    kept: [],
+    spentCents: 0,
+    chargedCents: 0,
+    refundedCents: 0,
+    totalSpentCents: 0,
+    elapsedMs: 0,
+    interrupted: false,
   };
   const emit: Emit = (e) => {
     if (e.type === 'failed') summary.failed.push({ id: e.id, code: e.code, message: e.message });
@@ -60,11 +70,27 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
   const spentBefore = spentCents(o.store.lock, plan.endpoint);
   const limit = Math.min(t.budgetCents - spentBefore, t.maxRunCents ?? Infinity);
   const ctx: RunContext = {
-    client: o.client, store: o.store, budget: new BudgetGuard(Math.max(0, limit)), emit,
+    client: o.client,
+    store: o.store,
+    budget: new BudgetGuard(Math.max(0, limit)),
+    emit,
     uploader: new Uploader(o.client, o.store, plan.endpoint, now, { onUpload: (u) => emit({ type: 'upload', ...u }) }),
-    endpoint: plan.endpoint, model: plan.model, specDir: path.dirname(plan.specFile), outputDir: plan.outputDir, placeDir: plan.placeDir,
-    poll: o.poll ?? {}, settleAfterMs: o.settleAfterMs ?? 60_000, requestTimeoutMs: o.requestTimeoutMs ?? 60_000, now, sleep: o.sleep ?? sleep,
-    stop: {}, holds: new Map(), submitting: new InFlight(), signal: o.signal, downloads: pLimit(o.downloadConcurrency ?? 8), settling: pLimit(1),
+    endpoint: plan.endpoint,
+    model: plan.model,
+    specDir: path.dirname(plan.specFile),
+    outputDir: plan.outputDir,
+    placeDir: plan.placeDir,
+    poll: o.poll ?? {},
+    settleAfterMs: o.settleAfterMs ?? 60_000,
+    requestTimeoutMs: o.requestTimeoutMs ?? 60_000,
+    now,
+    sleep: o.sleep ?? sleep,
+    stop: {},
+    holds: new Map(),
+    submitting: new InFlight(),
+    signal: o.signal,
+    downloads: pLimit(o.downloadConcurrency ?? 8),
+    settling: pLimit(1),
   };
   const onStop = () => {
     ctx.stop.reason ??= 'interrupted: no new submits';
@@ -75,13 +101,21 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
 
   const work = plan.shots.filter((s) => s.action !== 'unchanged' && s.action !== 'blocked');
   const toSubmit = work.filter((s) => s.costCents > 0).length;
-  emit({ type: 'start', shots: plan.shots.length, toSubmit, toResume: work.length - toSubmit, costCents: t.costCents, concurrency: o.concurrency, endpoint: plan.endpoint });
+  emit({
+    type: 'start',
+    shots: plan.shots.length,
+    toSubmit,
+    toResume: work.length - toSubmit,
+    costCents: t.costCents,
+    concurrency: o.concurrency,
+    endpoint: plan.endpoint,
+  });
   const runStartedAt = now();
   if (work.length > 0) mkdirSync(plan.placeDir, { recursive: true }); // once, not per download
   // Submits earlier runs left unknown are looked for first, all in one listing (positive evidence only).
   if (work.some((s) => s.action === 'resume' && isOpenIntent(ctx, s))) {
     await settleOpenIntents(ctx).catch((err: unknown) => {
-      for (const s of work.filter((w) => isOpenIntent(ctx, w))) fail(ctx, s.id, err, 'could not look for an earlier lost submit in the server\'s list');
+      for (const s of work.filter((w) => isOpenIntent(ctx, w))) fail(ctx, s.id, err, "could not look for an earlier lost submit in the server's list");
     });
   }
   const inFlight = pLimit(o.concurrency);
@@ -118,7 +152,12 @@ async function renderShot(ctx: RunContext, shot: PlannedShot, inFlight: ReturnTy
     const current = await takeCurrent(ctx, shot, outcome.n);
     const placed = await ctx.downloads(() => downloadTake(ctx, shot.id, outcome.n, current, outcome.prediction));
     if (placed && current) ctx.emit({ type: 'done', id: shot.id });
-    else if (placed) ctx.emit({ type: 'skipped', id: shot.id, reason: `an earlier take finished and was kept in .takes/; the inputs changed since: \`render apply\` again renders them` });
+    else if (placed)
+      ctx.emit({
+        type: 'skipped',
+        id: shot.id,
+        reason: `an earlier take finished and was kept in .takes/; the inputs changed since: \`render apply\` again renders them`,
+      });
   } catch (err) {
     fail(ctx, shot.id, err, 'stopped');
   }

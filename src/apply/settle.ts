@@ -94,10 +94,14 @@ export async function findEvidence(client: WaveSpeedClient, o: FindEvidenceOptio
     if (preds.length === 1 && only && fits.get(only)?.length === 1) matches.push({ intent, prediction: only });
   }
   const unsettled = o.intents.length - matches.length;
-  const note = unsettled === 0 ? undefined
-    : truncated ? `more than ${MAX_PAGES * PAGE} predictions in the window`
-      : inputsShown ? 'no listed prediction has its input, or several could be it'
-        : 'the server lists predictions without their inputs, and no single prediction in its time window could be told apart';
+  const note =
+    unsettled === 0
+      ? undefined
+      : truncated
+        ? `more than ${MAX_PAGES * PAGE} predictions in the window`
+        : inputsShown
+          ? 'no listed prediction has its input, or several could be it'
+          : 'the server lists predictions without their inputs, and no single prediction in its time window could be told apart';
   return { matches, inputsShown, note };
 }
 

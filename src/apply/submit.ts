@@ -44,10 +44,7 @@ export async function submitShot(ctx: RunContext, shot: PlannedShot): Promise<nu
   }
 }
 
-type SubmitOutcome =
-  | { kind: 'submitted'; n: number }
-  | { kind: 'rate-limited'; retryAfterMs?: number; error: unknown }
-  | { kind: 'none' };
+type SubmitOutcome = { kind: 'submitted'; n: number } | { kind: 'rate-limited'; retryAfterMs?: number; error: unknown } | { kind: 'none' };
 
 async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<SubmitOutcome> {
   let prepared: Awaited<ReturnType<RunContext['uploader']['bodyFor']>>;
@@ -61,10 +58,20 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<SubmitOut
   const n = nextTakeNumber(shotState(ctx.store.lock, ctx.endpoint, shot.id));
   const ref = { endpoint: ctx.endpoint, shot: shot.id, n };
   await ctx.store.record({
-    t: 'intent', at: iso(ctx.now()), endpoint: ctx.endpoint, shot: shot.id,
+    t: 'intent',
+    at: iso(ctx.now()),
+    endpoint: ctx.endpoint,
+    shot: shot.id,
     take: {
-      n, fingerprint: shot.fingerprint, model: ctx.model, take: shot.take, duration: shot.duration, cost_cents: shot.costCents,
-      request: shot.contentRequest as unknown as Record<string, unknown>, urls: prepared.urls, submitted_at: iso(ctx.now()),
+      n,
+      fingerprint: shot.fingerprint,
+      model: ctx.model,
+      take: shot.take,
+      duration: shot.duration,
+      cost_cents: shot.costCents,
+      request: shot.contentRequest as unknown as Record<string, unknown>,
+      urls: prepared.urls,
+      submitted_at: iso(ctx.now()),
     },
   });
   let prediction: Prediction;
@@ -124,7 +131,7 @@ export async function settleLost(ctx: RunContext, shotId: string, n: number): Pr
     reportUnknown(ctx, shotId, n);
     return false;
   } catch (err) {
-    fail(ctx, shotId, err, 'could not look for a lost submit in the server\'s list; it stays outcome unknown', unknownHint(shotId));
+    fail(ctx, shotId, err, "could not look for a lost submit in the server's list; it stays outcome unknown", unknownHint(shotId));
     return false;
   } finally {
     if (ours) {
@@ -148,10 +155,29 @@ export function settleOpenIntents(ctx: RunContext): Promise<number> {
         return { shot, take, body: { ...take.request, ...(take.urls ?? {}) }, sentAt, givenUpAt };
       });
     if (intents.length === 0) return 0;
-    const evidence = await findEvidence(ctx.client, { model: ctx.model, intents, claimed: claimedPredictionIds(ctx.store.lock, ctx.endpoint), signal: ctx.signal });
+    const evidence = await findEvidence(ctx.client, {
+      model: ctx.model,
+      intents,
+      claimed: claimedPredictionIds(ctx.store.lock, ctx.endpoint),
+      signal: ctx.signal,
+    });
     for (const { intent, prediction } of evidence.matches) {
-      await ctx.store.record({ t: 'submitted', at: iso(ctx.now()), endpoint: ctx.endpoint, shot: intent.shot, n: intent.take.n, prediction_id: prediction.id, by: 'list' });
-      ctx.emit({ type: 'settled', id: intent.shot, take: intent.take.n, predictionId: prediction.id, message: `the lost submit exists as ${prediction.id} (${evidence.inputsShown ? 'matched by its input' : 'the only unclaimed prediction in its time window'}): following it` });
+      await ctx.store.record({
+        t: 'submitted',
+        at: iso(ctx.now()),
+        endpoint: ctx.endpoint,
+        shot: intent.shot,
+        n: intent.take.n,
+        prediction_id: prediction.id,
+        by: 'list',
+      });
+      ctx.emit({
+        type: 'settled',
+        id: intent.shot,
+        take: intent.take.n,
+        predictionId: prediction.id,
+        message: `the lost submit exists as ${prediction.id} (${evidence.inputsShown ? 'matched by its input' : 'the only unclaimed prediction in its time window'}): following it`,
+      });
     }
     return evidence.matches.length;
   });
@@ -163,7 +189,9 @@ export function unknownHint(shotId: string): string {
 
 export function reportUnknown(ctx: RunContext, shotId: string, n: number): void {
   ctx.emit({
-    type: 'failed', id: shotId, code: 'UNKNOWN_OUTCOME',
+    type: 'failed',
+    id: shotId,
+    code: 'UNKNOWN_OUTCOME',
     message: `submit outcome unknown (take #${n}): no prediction in the server's list can be shown to be it; counted as spent`,
     hint: unknownHint(shotId),
   });

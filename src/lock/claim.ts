@@ -36,7 +36,10 @@ export function readClaim(outputDir: string): Claim | undefined {
 export function claimOutputFolder(outputDir: string, claim: Claim, specFile: string): void {
   const existing = readClaim(outputDir);
   if (existing && (existing.name !== claim.name || existing.lineage !== claim.lineage)) {
-    const who = existing.name === claim.name ? `another lockfile of "${claim.name}" (lineage ${String(existing.lineage).slice(0, 8)}, not ${claim.lineage.slice(0, 8)})` : `the campaign "${String(existing.name)}"`;
+    const who =
+      existing.name === claim.name
+        ? `another lockfile of "${claim.name}" (lineage ${String(existing.lineage).slice(0, 8)}, not ${claim.lineage.slice(0, 8)})`
+        : `the campaign "${String(existing.name)}"`;
     throw new RenderError('USAGE', `the output folder ${displayPath(outputDir)} belongs to ${who}: two campaigns must not share one`, {
       hint: `give ${displayPath(specFile)} its own \`output:\` folder (the default is renders/<name>/); if the lockfile was made anew on purpose, move the folder's videos aside first`,
     });

@@ -30,7 +30,8 @@ export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk |
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    if (code === 'EISDIR') throw invalid(`${shown} is a folder, not a lockfile`, [], 'move the folder away: the lockfile is the file <name>.lock.json beside the spec');
+    if (code === 'EISDIR')
+      throw invalid(`${shown} is a folder, not a lockfile`, [], 'move the folder away: the lockfile is the file <name>.lock.json beside the spec');
     throw new RenderError('LOCKFILE_INVALID', `cannot read ${shown}: ${code ?? String(err)}`, { cause: err });
   }
   // An editor's byte-order mark is not a reason to refuse a record of what was paid.
@@ -41,24 +42,37 @@ export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk |
   const marker = /^(<{7}|={7}|>{7})( |$)/m.exec(text);
   if (marker) {
     const at = positionAt(text, marker.index);
-    throw invalid(`${shown} has git merge-conflict markers`, [{ file: shown, ...at, message: `${marker[1]} (a conflict marker)` }],
-      'resolve the conflict (keep both sides\' shots; for a shot in both, keep both sides\' takes), then run `render status`');
+    throw invalid(
+      `${shown} has git merge-conflict markers`,
+      [{ file: shown, ...at, message: `${marker[1]} (a conflict marker)` }],
+      "resolve the conflict (keep both sides' shots; for a shot in both, keep both sides' takes), then run `render status`",
+    );
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
     const { reason, issue } = jsonSyntaxError(shown, text, err);
-    throw invalid(`${shown} is not valid JSON: ${reason}`, issue ? [issue] : [],
-      `restore it from git (\`git checkout -- ${shown}\`); never delete it: it records what was paid for`);
+    throw invalid(
+      `${shown} is not valid JSON: ${reason}`,
+      issue ? [issue] : [],
+      `restore it from git (\`git checkout -- ${shown}\`); never delete it: it records what was paid for`,
+    );
   }
   const duplicate = firstDuplicateKey(text);
   if (duplicate) {
-    throw invalid(`${shown} has the key "${duplicate.key}" twice in one object`, [{ file: shown, ...positionAt(text, duplicate.offset), message: `duplicate key "${duplicate.key}"` }],
-      'a lockfile written by render never has duplicate keys: it was edited or merged by hand; restore it from git, or keep one of the two entries');
+    throw invalid(
+      `${shown} has the key "${duplicate.key}" twice in one object`,
+      [{ file: shown, ...positionAt(text, duplicate.offset), message: `duplicate key "${duplicate.key}"` }],
+      'a lockfile written by render never has duplicate keys: it was edited or merged by hand; restore it from git, or keep one of the two entries',
+    );
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw invalid(`${shown} is not a valid render lockfile`, [{ file: shown, line: 1, col: 1, message: `expected an object with version, name and endpoints, got ${describeJson(data)}` }], RESTORE);
+    throw invalid(
+      `${shown} is not a valid render lockfile`,
+      [{ file: shown, line: 1, col: 1, message: `expected an object with version, name and endpoints, got ${describeJson(data)}` }],
+      RESTORE,
+    );
   }
   const version = (data as { version?: unknown }).version;
   if (typeof version === 'number' && Number.isInteger(version) && version > LOCK_VERSION) {
@@ -67,7 +81,11 @@ export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk |
     });
   }
   if (version !== LOCK_VERSION && version !== 1) {
-    throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, [{ path: ['version'], message: `must be ${LOCK_VERSION}, got ${describeJson(version)}` }]), RESTORE);
+    throw invalid(
+      `${shown} is not a valid render lockfile`,
+      jsonFieldIssues(shown, text, [{ path: ['version'], message: `must be ${LOCK_VERSION}, got ${describeJson(version)}` }]),
+      RESTORE,
+    );
   }
   const schema = version === 1 ? V1LockfileSchema : LockfileSchema;
   const parsed = schema.safeParse(data);
@@ -105,16 +123,20 @@ function describeJson(v: unknown): string {
 function firstDuplicateKey(text: string): { key: string; offset: number } | undefined {
   const stack: Set<string>[] = [];
   let found: { key: string; offset: number } | undefined;
-  visit(text, {
-    onObjectBegin: () => void stack.push(new Set()),
-    onObjectEnd: () => void stack.pop(),
-    onObjectProperty: (key, offset) => {
-      const keys = stack[stack.length - 1];
-      if (!keys || found) return;
-      if (keys.has(key)) found = { key, offset };
-      keys.add(key);
+  visit(
+    text,
+    {
+      onObjectBegin: () => void stack.push(new Set()),
+      onObjectEnd: () => void stack.pop(),
+      onObjectProperty: (key, offset) => {
+        const keys = stack[stack.length - 1];
+        if (!keys || found) return;
+        if (keys.has(key)) found = { key, offset };
+        keys.add(key);
+      },
     },
-  }, { disallowComments: true });
+    { disallowComments: true },
+  );
   return found;
 }
 

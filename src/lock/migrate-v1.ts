@@ -37,7 +37,9 @@ export const V1LockfileSchema = z.object({
   version: z.literal(1),
   name: z.string(),
   shots: z.record(z.string(), V1Shot).default({}),
-  uploads: z.record(z.string(), z.object({ url: z.string(), endpoint: z.string(), uploaded_at: z.string(), bytes: z.number().int().nonnegative() })).default({}),
+  uploads: z
+    .record(z.string(), z.object({ url: z.string(), endpoint: z.string(), uploaded_at: z.string(), bytes: z.number().int().nonnegative() }))
+    .default({}),
 });
 
 export type V1Lockfile = z.infer<typeof V1LockfileSchema>;
@@ -97,7 +99,15 @@ export type V1Record =
   | { t: 'submitted'; shot: string; fingerprint: string; prediction_id: string }
   | { t: 'unknown'; shot: string; fingerprint: string }
   | { t: 'refused'; shot: string; fingerprint: string }
-  | { t: 'status'; at: string; shot: string; prediction_id: string; status: 'processing' | 'completed' | 'failed'; outputs?: string[]; error?: V1TakeT['error'] }
+  | {
+      t: 'status';
+      at: string;
+      shot: string;
+      prediction_id: string;
+      status: 'processing' | 'completed' | 'failed';
+      outputs?: string[];
+      error?: V1TakeT['error'];
+    }
   | { t: 'output'; shot: string; prediction_id: string; outputs: z.infer<typeof V1Output>[] }
   | { t: 'moved'; shot: string; prediction_id: string; from: string; to: string }
   | { t: 'upload'; at: string; sha256: string; url: string; endpoint: string; bytes: number }
@@ -107,7 +117,8 @@ export type V1Record =
 export function applyV1Record(lock: V1Lockfile, rec: V1Record): void {
   const shot = 'shot' in rec ? lock.shots[rec.shot] : undefined;
   const byId = (id: string) => (shot ? [shot, ...shot.history].find((t) => t.prediction_id === id) : undefined);
-  const pending = (fp: string) => (shot && shot.fingerprint === fp && !shot.prediction_id && (shot.status === 'submitting' || shot.status === 'unknown') ? shot : undefined);
+  const pending = (fp: string) =>
+    shot && shot.fingerprint === fp && !shot.prediction_id && (shot.status === 'submitting' || shot.status === 'unknown') ? shot : undefined;
   switch (rec.t) {
     case 'upload':
       lock.uploads[rec.sha256] = { url: rec.url, endpoint: rec.endpoint, uploaded_at: rec.at, bytes: rec.bytes };
@@ -162,4 +173,3 @@ export function applyV1Record(lock: V1Lockfile, rec: V1Record): void {
       return;
   }
 }
-

@@ -50,5 +50,18 @@ export type JournalRecord =
   | { t: 'unfetchable'; at: string; endpoint: string; url: string };
 
 export const RECORD_KINDS: ReadonlySet<string> = new Set<JournalRecord['t']>([
-  'base', 'intent', 'submitted', 'unknown', 'refused', 'forgotten', 'status', 'output', 'gone', 'moved', 'current', 'kept', 'upload', 'unfetchable',
+  'base',
+  'intent',
+  'submitted',
+  'unknown',
+  'refused',
+  'forgotten',
+  'status',
+  'output',
+  'gone',
+  'moved',
+  'current',
+  'kept',
+  'upload',
+  'unfetchable',
 ]);

@@ -80,9 +80,13 @@ function staleLockfile(specFile: string, name: string, onDisk: LockfileOnDisk | 
 
 function damagedJournal(specFile: string, name: string, first: JournalLine): RenderError {
   const journal = displayPath(journalPath(specFile, name));
-  return new RenderError('LOCKFILE_INVALID', `the journal ${journal} has no base record (line ${first.line} is "${first.rec.t}"): it was edited or written by something else`, {
-    hint: 'if no apply is running, move it aside; shots it named can then be resolved with `render adopt` / `render forget`',
-  });
+  return new RenderError(
+    'LOCKFILE_INVALID',
+    `the journal ${journal} has no base record (line ${first.line} is "${first.rec.t}"): it was edited or written by something else`,
+    {
+      hint: 'if no apply is running, move it aside; shots it named can then be resolved with `render adopt` / `render forget`',
+    },
+  );
 }
 
 export interface StoreFigures {
@@ -219,4 +223,3 @@ function redactRecord<T>(value: T, redact: (text: string) => string): T {
   }
   return value;
 }
-

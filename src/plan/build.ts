@@ -105,14 +105,26 @@ export function buildPlan(input: BuildPlanInput): Plan {
     };
     const elsewhere = Object.keys(lock.endpoints).filter((ep) => ep !== endpoint && (lock.endpoints[ep]?.shots[shot.id]?.takes.length ?? 0) > 0);
     const decision = decideAction({
-      model: spec.model, fingerprint, request: byContent, take: shot.take, endpoint,
-      entry: state?.shots[shot.id], elsewhere, filesOf, now: input.now,
+      model: spec.model,
+      fingerprint,
+      request: byContent,
+      take: shot.take,
+      endpoint,
+      entry: state?.shots[shot.id],
+      elsewhere,
+      filesOf,
+      now: input.now,
     });
     const duration = shot.request.duration;
     shots.push({
-      id: shot.id, ...decision, duration, fingerprint, take: shot.take,
+      id: shot.id,
+      ...decision,
+      duration,
+      fingerprint,
+      take: shot.take,
       costCents: SUBMITTING.has(decision.action) ? costCents(spec.model, duration) : 0,
-      request: shot.request, contentRequest: byContent,
+      request: shot.request,
+      contentRequest: byContent,
       images: shot.images.flatMap((img) => {
         const info = img.local ? input.images.get(img.local) : undefined;
         return info ? [{ field: img.field, path: info.path, sha256: info.sha256, bytes: info.bytes }] : [];
@@ -121,8 +133,14 @@ export function buildPlan(input: BuildPlanInput): Plan {
     });
   }
   return {
-    specFile: input.specFile, name: spec.name, model: spec.model, endpoint, outputDir, placeDir,
-    concurrency: spec.concurrency ?? DEFAULT_CONCURRENCY, shots,
+    specFile: input.specFile,
+    name: spec.name,
+    model: spec.model,
+    endpoint,
+    outputDir,
+    placeDir,
+    concurrency: spec.concurrency ?? DEFAULT_CONCURRENCY,
+    shots,
     totals: totalsOf(shots, spentCents(lock, endpoint), budgetCentsOf(spec), input.maxRunCents),
     warnings: [],
   };
@@ -149,8 +167,13 @@ function totalsOf(shots: PlannedShot[], spent: number, budget: number, maxRun?: 
   return {
     shots: shots.length,
     toSubmit: shots.filter((s) => SUBMITTING.has(s.action)).length,
-    costCents: cost, spentCents: spent, budgetCents: budget, afterApplyCents: after,
-    overBudgetCents: Math.max(overSpecBudget, overMaxCost), overSpecBudgetCents: overSpecBudget, overMaxCostCents: overMaxCost,
+    costCents: cost,
+    spentCents: spent,
+    budgetCents: budget,
+    afterApplyCents: after,
+    overBudgetCents: Math.max(overSpecBudget, overMaxCost),
+    overSpecBudgetCents: overSpecBudget,
+    overMaxCostCents: overMaxCost,
     maxRunCents: maxRun,
   };
 }

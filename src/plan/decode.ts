@@ -25,7 +25,10 @@ export async function checkImagesDecode(valid: ValidSpec, shots: readonly Expand
     try {
       await decode(file);
     } catch (err) {
-      problems.set(file, `cannot be decoded as an image (${err instanceof Error ? err.message : String(err)}): the server would refuse or bill it; export it again as PNG or JPEG`);
+      problems.set(
+        file,
+        `cannot be decoded as an image (${err instanceof Error ? err.message : String(err)}): the server would refuse or bill it; export it again as PNG or JPEG`,
+      );
     }
   }
   const issues: Issue[] = [];

@@ -72,7 +72,8 @@ function decide(input: DiffInput): Decision {
   const open = entry.takes.filter((t) => isOpen(t) && t.fingerprint === fingerprint).at(-1);
   if (open) {
     return {
-      action: 'resume', takeN: open.n,
+      action: 'resume',
+      takeN: open.n,
       reason: `submit outcome unknown since ${open.submitted_at}: apply looks for it in the server's list and never pays again blindly; resolve it yourself with \`render adopt\` or \`render forget\``,
     };
   }
@@ -104,21 +105,24 @@ function fromCompleted(input: DiffInput, done: LockTake[], cur: LockTake | undef
   if (first === cur && cur && input.filesOf(cur) === 'here') return { action: 'unchanged', takeN: cur.n, reason: 'rendered, output intact' };
   const onDisk = done.find((t) => input.filesOf(t) !== 'missing');
   if (onDisk) {
-    const reason = onDisk === cur
-      ? 'the output file was moved: put it back (no new charge)'
-      : `restore take #${onDisk.n} (rendered ${day(onDisk.completed_at)}, kept in .takes/): the same inputs, no new charge`;
+    const reason =
+      onDisk === cur
+        ? 'the output file was moved: put it back (no new charge)'
+        : `restore take #${onDisk.n} (rendered ${day(onDisk.completed_at)}, kept in .takes/): the same inputs, no new charge`;
     return { action: 'restore', takeN: onDisk.n, restoreFrom: 'file', reason };
   }
   const remote = done.find((t) => downloadable(t, input.now));
   if (remote) {
-    const reason = remote === cur
-      ? 'output file missing or changed: download it again (no new charge)'
-      : `restore take #${remote.n} (rendered ${day(remote.completed_at)}): download it again from the server, no new charge`;
+    const reason =
+      remote === cur
+        ? 'output file missing or changed: download it again (no new charge)'
+        : `restore take #${remote.n} (rendered ${day(remote.completed_at)}): download it again from the server, no new charge`;
     return { action: 'restore', takeN: remote.n, restoreFrom: 'download', reason };
   }
   const gone = done.some((t) => t.error?.code === 'OUTPUT_GONE');
   return {
-    action: 'regenerate', takeN: first?.n,
+    action: 'regenerate',
+    takeN: first?.n,
     reason: gone
       ? 'output deleted on the server before it was downloaded: rendering it again costs a new prediction'
       : 'output file missing, and the server deleted its copy after 7 days: rendering it again costs a new prediction',

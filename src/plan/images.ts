@@ -105,7 +105,8 @@ function describeImage(file: string, bytes: Buffer): ImageInfo | string {
   const width = swap ? size.height : size.width;
   const height = swap ? size.width : size.height;
   const { minSide, maxAspect } = IMAGE_LIMITS;
-  if (width * height > IMAGE_LIMITS.maxPixels) return `is ${width}x${height} px (${Math.round((width * height) / 1e6).toLocaleString('en-US')} megapixels); images may have at most 100 megapixels`;
+  if (width * height > IMAGE_LIMITS.maxPixels)
+    return `is ${width}x${height} px (${Math.round((width * height) / 1e6).toLocaleString('en-US')} megapixels); images may have at most 100 megapixels`;
   if (width < minSide || height < minSide) return `is ${width}x${height} px; each side must be at least ${minSide} px`;
   const aspect = width / height;
   if (aspect > maxAspect || aspect < 1 / maxAspect) {

@@ -79,9 +79,13 @@ export function planValidSpec(valid: ValidSpec, options: PlanSpecOptions): Plann
 function checkAgainstOutputs(lock: Lockfile, outputDir: string, lockFile: string): void {
   const claim = readClaim(outputDir);
   if (!claim || claim.lineage !== lock.lineage || (claim.serial ?? 0) <= lock.serial) return;
-  throw new RenderError('LOCKFILE_INVALID', `${displayPath(lockFile)} is older (serial ${lock.serial}) than the outputs of the last apply in ${displayPath(outputDir)} (serial ${claim.serial}): it was restored from an older commit`, {
-    hint: `restore the newer lockfile from git (or from .render/ if it is still there); if this one is what you mean to keep (a merge you checked), remove ${displayPath(path.join(outputDir, CLAIM_FILE))} and run again`,
-  });
+  throw new RenderError(
+    'LOCKFILE_INVALID',
+    `${displayPath(lockFile)} is older (serial ${lock.serial}) than the outputs of the last apply in ${displayPath(outputDir)} (serial ${claim.serial}): it was restored from an older commit`,
+    {
+      hint: `restore the newer lockfile from git (or from .render/ if it is still there); if this one is what you mean to keep (a merge you checked), remove ${displayPath(path.join(outputDir, CLAIM_FILE))} and run again`,
+    },
+  );
 }
 
 /**
@@ -104,7 +108,9 @@ function renamedLockfiles(specFile: string, name: string): string[] {
     const old = /\n {2}"name": ("(?:[^"\\]|\\.)*"),/.exec(tail)?.[1];
     const spec = /\n {2}"spec": ("(?:[^"\\]|\\.)*"),/.exec(tail)?.[1];
     if (old && spec && JSON.parse(spec) === base) {
-      warnings.push(`${displayPath(path.join(dir, f))} records this spec under its old name ${old}: what it spent is not counted against this budget; rename it to ${name}.lock.json to keep the campaign's history and budget`);
+      warnings.push(
+        `${displayPath(path.join(dir, f))} records this spec under its old name ${old}: what it spent is not counted against this budget; rename it to ${name}.lock.json to keep the campaign's history and budget`,
+      );
     }
   }
   return warnings;

@@ -50,7 +50,12 @@ export function shotStatus(specFile: string, options: StatusOptions): StatusRepo
   const { plan, lock, loaded } = planSpec(specFile, { endpoint: options.endpoint });
   const state = lock.endpoints[options.endpoint];
   const planned = new Map(plan.shots.map((s) => [s.id, s]));
-  const all = [...plan.shots.map((s) => s.id), ...Object.keys(state?.shots ?? {}).filter((id) => !planned.has(id)).sort()];
+  const all = [
+    ...plan.shots.map((s) => s.id),
+    ...Object.keys(state?.shots ?? {})
+      .filter((id) => !planned.has(id))
+      .sort(),
+  ];
   return {
     specFile: loaded.file,
     name: plan.name,
@@ -63,8 +68,14 @@ export function shotStatus(specFile: string, options: StatusOptions): StatusRepo
       const current = currentTake(entry);
       const request = p?.request ?? current?.request;
       return {
-        id, inSpec: p !== undefined, action: p?.action, reason: p?.reason, duration: p?.duration ?? current?.duration,
-        entry, current, open: entry?.takes.filter(isOpen) ?? [],
+        id,
+        inSpec: p !== undefined,
+        action: p?.action,
+        reason: p?.reason,
+        duration: p?.duration ?? current?.duration,
+        entry,
+        current,
+        open: entry?.takes.filter(isOpen) ?? [],
         output: current ? outputState(current, loaded.dir, options.verify ?? false) : 'none',
         outputPath: current?.outputs[0]?.path,
         prompt: request ? promptText(request as Record<string, unknown>) : undefined,

@@ -47,7 +47,13 @@ export function listTakes(specFile: string, shots: readonly string[] = []): Take
       const entry = state.shots[id];
       for (const take of [...(entry?.takes ?? [])].reverse()) {
         const out = take.outputs[0];
-        rows.push({ shot: id, endpoint, take, current: entry?.current === take.n, file: out ? { path: out.path, state: fileState(loaded.dir, take) } : undefined });
+        rows.push({
+          shot: id,
+          endpoint,
+          take,
+          current: entry?.current === take.n,
+          file: out ? { path: out.path, state: fileState(loaded.dir, take) } : undefined,
+        });
       }
     }
   }

@@ -65,7 +65,9 @@ function barsReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: st
     overall.update(progress.finished, { info: `spent ${usd(progress.spentCents)}  failed ${progress.count('failed')}` });
     const busy = progress.count('queued') + progress.count('processing') + progress.count('downloading');
     active.setTotal(Math.max(1, progress.total));
-    active.update(busy, { info: `uploads ${progress.uploads} · queued ${progress.count('queued')} · processing ${progress.count('processing')} · downloading ${progress.count('downloading')}` });
+    active.update(busy, {
+      info: `uploads ${progress.uploads} · queued ${progress.count('queued')} · processing ${progress.count('processing')} · downloading ${progress.count('downloading')}`,
+    });
   };
   return {
     emit(e) {
@@ -124,7 +126,9 @@ function formatSummary(s: ApplySummary): string {
   for (const f of s.failed.filter((f) => !unknown.has(f.id)).slice(0, 50)) lines.push(`  failed  ${f.id}: ${f.message}`);
   for (const k of s.skipped.slice(0, 20)) lines.push(`  skipped ${k.id}: ${k.reason}`);
   for (const u of s.unknown.slice(0, 50)) {
-    lines.push(`  unknown ${u.id} (take #${u.take}, ${usd(u.costCents)} counted as spent): \`render adopt SPEC ${u.id} PREDICTION_ID\` if the dashboard shows it, \`render forget SPEC ${u.id}\` if not`);
+    lines.push(
+      `  unknown ${u.id} (take #${u.take}, ${usd(u.costCents)} counted as spent): \`render adopt SPEC ${u.id} PREDICTION_ID\` if the dashboard shows it, \`render forget SPEC ${u.id}\` if not`,
+    );
   }
   for (const k of s.kept.slice(0, 20)) lines.push(`  kept    ${k.from} → ${k.path} (moved aside, not overwritten)`);
   if (s.failed.length + s.skipped.length > 0) lines.push('Run `render apply` again to resume: nothing paid is paid again.');

@@ -37,8 +37,14 @@ export function formatStatus(r: StatusReport, options: { wide?: boolean; width?:
   const rows = [header];
   for (const s of r.shots) {
     const row = [
-      s.id, s.action ?? '—', takeText(s), s.duration !== undefined ? `${s.duration}s` : '—', costText(s.current),
-      s.output === 'none' ? '—' : s.output, s.current?.prediction_id ?? '—', noteOf(s),
+      s.id,
+      s.action ?? '—',
+      takeText(s),
+      s.duration !== undefined ? `${s.duration}s` : '—',
+      costText(s.current),
+      s.output === 'none' ? '—' : s.output,
+      s.current?.prediction_id ?? '—',
+      noteOf(s),
     ];
     if (options.wide) row.push(s.prompt ?? '');
     rows.push(row);

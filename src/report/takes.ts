@@ -23,8 +23,16 @@ export function formatTakes(r: TakesReport): string {
   for (const row of r.rows) {
     const t = row.take;
     rows.push([
-      row.current ? '*' : '', row.shot, `#${t.n}`, row.endpoint === 'mock' ? 'mock' : row.endpoint, t.status, t.prediction_id ?? '—',
-      costOf(row), (t.completed_at ?? t.submitted_at).replace('T', ' ').slice(0, 16), row.file ? `${row.file.path} (${row.file.state})` : '—', promptOf(row),
+      row.current ? '*' : '',
+      row.shot,
+      `#${t.n}`,
+      row.endpoint === 'mock' ? 'mock' : row.endpoint,
+      t.status,
+      t.prediction_id ?? '—',
+      costOf(row),
+      (t.completed_at ?? t.submitted_at).replace('T', ' ').slice(0, 16),
+      row.file ? `${row.file.path} (${row.file.state})` : '—',
+      promptOf(row),
     ]);
   }
   const endpoints = [...new Set(r.rows.map((x) => x.endpoint))].map(describeEndpoint).join(', ');
@@ -40,11 +48,22 @@ export function takesToJson(r: TakesReport): Record<string, unknown> {
     spec: r.specFile,
     name: r.name,
     takes: r.rows.map(({ shot, endpoint, take: t, current, file }) => ({
-      shot, take: t.n, endpoint, current, status: t.status, prediction_id: t.prediction_id ?? null,
+      shot,
+      take: t.n,
+      endpoint,
+      current,
+      status: t.status,
+      prediction_id: t.prediction_id ?? null,
       cost_cents: t.status === 'failed' || t.status === 'forgotten' ? 0 : t.cost_cents,
       cost_usd: usdNumber(t.status === 'failed' || t.status === 'forgotten' ? 0 : t.cost_cents),
-      refunded: t.status === 'failed', fingerprint: t.fingerprint, submitted_at: t.submitted_at, completed_at: t.completed_at ?? null,
-      file: file ?? null, request: t.request, error: t.error ?? null, settled_by: t.settled_by ?? null,
+      refunded: t.status === 'failed',
+      fingerprint: t.fingerprint,
+      submitted_at: t.submitted_at,
+      completed_at: t.completed_at ?? null,
+      file: file ?? null,
+      request: t.request,
+      error: t.error ?? null,
+      settled_by: t.settled_by ?? null,
     })),
   };
 }

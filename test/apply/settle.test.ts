@@ -15,11 +15,29 @@ const T0 = Date.parse('2026-11-20T10:00:00Z');
 const BODY = { prompt: 'a fox on a rooftop', duration: 5, image: 'https://cdn.example/up/abc.png', cfg_scale: 0.5 };
 
 function intent(shot: string, sentAt: number, body: Record<string, unknown> = BODY): OpenIntent {
-  const take = { n: 1, fingerprint: shot, model: MODEL, take: 1, status: 'unknown', duration: 5, cost_cents: 210, request: body, submitted_at: new Date(sentAt).toISOString(), outputs: [] } as LockTake;
+  const take = {
+    n: 1,
+    fingerprint: shot,
+    model: MODEL,
+    take: 1,
+    status: 'unknown',
+    duration: 5,
+    cost_cents: 210,
+    request: body,
+    submitted_at: new Date(sentAt).toISOString(),
+    outputs: [],
+  } as LockTake;
   return { shot, take, body, sentAt, givenUpAt: sentAt + 60_000 };
 }
 
-const listed = (id: string, createdAt: number, extra: Partial<Prediction> = {}): Prediction => ({ id, model: MODEL, status: 'completed', outputs: [], createdAt: new Date(createdAt).toISOString(), ...extra });
+const listed = (id: string, createdAt: number, extra: Partial<Prediction> = {}): Prediction => ({
+  id,
+  model: MODEL,
+  status: 'completed',
+  outputs: [],
+  createdAt: new Date(createdAt).toISOString(),
+  ...extra,
+});
 
 /** A client whose list serves `items` (filtered by the window, as a server would) and whose clock is `offset` ahead (null: no Date header seen). */
 function client(items: Prediction[], offset: number | null = 0): WaveSpeedClient & { queries: unknown[] } {
@@ -36,8 +54,7 @@ function client(items: Prediction[], offset: number | null = 0): WaveSpeedClient
   } as unknown as WaveSpeedClient & { queries: unknown[] };
 }
 
-const settle = (c: WaveSpeedClient, intents: OpenIntent[], claimed: string[] = []) =>
-  findEvidence(c, { model: MODEL, intents, claimed: new Set(claimed) });
+const settle = (c: WaveSpeedClient, intents: OpenIntent[], claimed: string[] = []) => findEvidence(c, { model: MODEL, intents, claimed: new Set(claimed) });
 
 describe('settling a lost submit: positive evidence only', () => {
   it('a list without inputs: the one unclaimed prediction in the window settles the one open intent', async () => {
@@ -57,7 +74,7 @@ describe('settling a lost submit: positive evidence only', () => {
     expect(e.matches).toEqual([]);
   });
 
-  it('one open intent and two unclaimed predictions in its window: not settled (either could be someone else\'s)', async () => {
+  it("one open intent and two unclaimed predictions in its window: not settled (either could be someone else's)", async () => {
     const e = await settle(client([listed('p1', T0 + 3_000), listed('p2', T0 + 4_000)]), [intent('a', T0)]);
     expect(e.matches).toEqual([]);
   });

@@ -38,7 +38,7 @@ describe('the process lock', () => {
     acquireProcessLock(dir, 't')(); // released: free again
   });
 
-  it('a dead holder\'s file does not block, and is removed', () => {
+  it("a dead holder's file does not block, and is removed", () => {
     const ws = makeWorkspace();
     const stale = ws.write(`.render/t.apply.${DEAD_PID}.aaaa.json`, JSON.stringify({ pid: DEAD_PID, host: hostname(), started_at: '2026-01-01T00:00:00Z' }));
     const release = acquireProcessLock(ws.path('.render'), 't');
@@ -46,7 +46,7 @@ describe('the process lock', () => {
     release();
   });
 
-  it('16 applies started at once over a dead holder\'s lock: never two holders at the same time', async () => {
+  it("16 applies started at once over a dead holder's lock: never two holders at the same time", async () => {
     const ws = makeWorkspace();
     const dir = ws.path('.render');
     ws.write(`.render/t.apply.${DEAD_PID}.bbbb.json`, JSON.stringify({ pid: DEAD_PID, host: hostname(), started_at: '2026-01-01T00:00:00Z' }));
@@ -63,12 +63,19 @@ describe('the process lock', () => {
       const until = Date.now() + 100; while (Date.now() < until) {}
       say('end');
       release();`;
-    const runs = Array.from({ length: 16 }, () => new Promise<void>((resolve, reject) => {
-      const p = spawn(process.execPath, ['--input-type=module', '-e', child], { stdio: 'inherit' });
-      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`child exited ${code}`))));
-    }));
+    const runs = Array.from(
+      { length: 16 },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const p = spawn(process.execPath, ['--input-type=module', '-e', child], { stdio: 'inherit' });
+          p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`child exited ${code}`))));
+        }),
+    );
     await Promise.all(runs);
-    const events = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { pid: number; what: string; at: string });
+    const events = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { pid: number; what: string; at: string });
     const timeline = events.filter((e) => e.what !== 'refused').sort((a, b) => (BigInt(a.at) < BigInt(b.at) ? -1 : 1));
     let holders = 0;
     for (const e of timeline) {

@@ -21,7 +21,10 @@ function workspace() {
 
 async function intentOf(store: LockStore, shot: string, n = 1): Promise<void> {
   await store.record({
-    t: 'intent', at: new Date().toISOString(), endpoint: 'https://api.wavespeed.ai', shot,
+    t: 'intent',
+    at: new Date().toISOString(),
+    endpoint: 'https://api.wavespeed.ai',
+    shot,
     take: { n, fingerprint: 'f', model: MODEL, take: 1, duration: 5, cost_cents: 210, request: { prompt: 'x' }, submitted_at: new Date().toISOString() },
   });
 }
@@ -64,7 +67,7 @@ describe('lineage and serial', () => {
     expect(err.hint).toMatch(/cp \.render\/t\.last\.lock\.json t\.lock\.json|t\.last\.lock\.json/);
   });
 
-  it('a lockfile of another lineage (made anew, or another campaign\'s) is refused', async () => {
+  it("a lockfile of another lineage (made anew, or another campaign's) is refused", async () => {
     const { spec, lock } = workspace();
     await new LockStore(spec, 't').close();
     const data = JSON.parse(readFileSync(lock, 'utf8'));
@@ -78,7 +81,9 @@ describe('lineage and serial', () => {
     await intentOf(store, 'a');
     await store.close();
     rmSync(lock);
-    expect(errorOf(() => loadCurrentLock(spec, 't')).message).toMatch(/t\.lock\.json is missing, but .*\.render\/t\.journal\.ndjson records this campaign's state up to lockfile serial 2/);
+    expect(errorOf(() => loadCurrentLock(spec, 't')).message).toMatch(
+      /t\.lock\.json is missing, but .*\.render\/t\.journal\.ndjson records this campaign's state up to lockfile serial 2/,
+    );
   });
 
   it('a money record reaches the committed lockfile within the group-commit window, not only at the end of the run', async () => {
@@ -131,10 +136,30 @@ describe('a version 1 lockfile keeps working', () => {
   it('is read as version 2: takes per endpoint, fingerprints of the normalized prompts, nothing to render again', () => {
     const { spec, lock } = workspace();
     const request = { prompt: 'a fox\r\non a roof  \n\n\n', duration: 5 };
-    writeFileSync(lock, JSON.stringify({
-      version: 1, name: 't', uploads: {},
-      shots: { a: { fingerprint: 'old', endpoint: 'http://localhost:8787/', model: MODEL, take: 1, prediction_id: 'p1', status: 'completed', duration: 5, cost_cents: 210, request, submitted_at: '2026-11-01T00:00:00Z', outputs: [], history: [] } },
-    }));
+    writeFileSync(
+      lock,
+      JSON.stringify({
+        version: 1,
+        name: 't',
+        uploads: {},
+        shots: {
+          a: {
+            fingerprint: 'old',
+            endpoint: 'http://localhost:8787/',
+            model: MODEL,
+            take: 1,
+            prediction_id: 'p1',
+            status: 'completed',
+            duration: 5,
+            cost_cents: 210,
+            request,
+            submitted_at: '2026-11-01T00:00:00Z',
+            outputs: [],
+            history: [],
+          },
+        },
+      }),
+    );
     const migrated = loadCurrentLock(spec, 't').lock;
     const take = migrated.endpoints['http://127.0.0.1:8787']?.shots.a?.takes[0];
     expect(take?.fingerprint).toBe(fingerprintOf(MODEL, { prompt: 'a fox\non a roof', duration: 5 }, 1));

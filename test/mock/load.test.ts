@@ -15,10 +15,14 @@ describe('mock server under load and abuse', () => {
     const server = await startServer({ processingAfterMs: 20, completeAfterMs: 100 });
     const c = client(server);
     const t0 = performance.now();
-    await pool(Array.from({ length: 1000 }, (_, i) => i), 100, async (i) => {
-      const res = await c.json<{ id: string }>(c.post(`/api/v3/${I2V}`, i2vBody({ prompt: `shot ${i}` })));
-      expect((await waitForEnd(server, res.body.data.id, 20_000)).status).toBe('completed');
-    });
+    await pool(
+      Array.from({ length: 1000 }, (_, i) => i),
+      100,
+      async (i) => {
+        const res = await c.json<{ id: string }>(c.post(`/api/v3/${I2V}`, i2vBody({ prompt: `shot ${i}` })));
+        expect((await waitForEnd(server, res.body.data.id, 20_000)).status).toBe('completed');
+      },
+    );
     const elapsed = performance.now() - t0;
     expect(server.stats()).toMatchObject({ submissions: 1000, distinctBodies: 1000, chargesCents: 210_000, predictions: { completed: 1000, inFlight: 0 } });
     const page = await c.json<{ total: number }>(c.post('/api/v3/predictions', { page: 1, page_size: 100 }));
@@ -30,19 +34,21 @@ describe('mock server under load and abuse', () => {
     const server = await startServer();
     const { port } = server;
     await Promise.all(
-      Array.from({ length: 20 }, () =>
-        new Promise<void>((resolve) => {
-          const socket = connect(port, '127.0.0.1', () => {
-            socket.write(
-              `POST /api/v3/${I2V} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.apiKey}\r\n` +
-                'Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{"prompt":"half',
-            );
-            setTimeout(() => {
-              socket.resetAndDestroy();
-              resolve();
-            }, 20);
-          });
-        }),
+      Array.from(
+        { length: 20 },
+        () =>
+          new Promise<void>((resolve) => {
+            const socket = connect(port, '127.0.0.1', () => {
+              socket.write(
+                `POST /api/v3/${I2V} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.apiKey}\r\n` +
+                  'Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{"prompt":"half',
+              );
+              setTimeout(() => {
+                socket.resetAndDestroy();
+                resolve();
+              }, 20);
+            });
+          }),
       ),
     );
     const c = client(server);

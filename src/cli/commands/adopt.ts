@@ -20,9 +20,17 @@ The next \`render apply\` follows it and downloads its video. (If there is no su
   positionals: [3, 3],
   async run({ io, options, positionals }) {
     const [spec, shot, predictionId] = positionals as [string, string, string];
-    if (!io.env.WAVESPEED_API_KEY) throw new RenderError('AUTH', 'WAVESPEED_API_KEY is not set: adopt asks the server about the prediction', { hint: 'export WAVESPEED_API_KEY=...' });
+    if (!io.env.WAVESPEED_API_KEY)
+      throw new RenderError('AUTH', 'WAVESPEED_API_KEY is not set: adopt asks the server about the prediction', { hint: 'export WAVESPEED_API_KEY=...' });
     const client = createClient({ apiKey: io.env.WAVESPEED_API_KEY, baseUrl: io.env.WAVESPEED_BASE_URL || undefined });
-    const done = await adoptPrediction({ spec, shot, predictionId, endpoint: endpointOf(false, io.env), client, take: intOption(options, 'take', 1, 1_000_000) });
+    const done = await adoptPrediction({
+      spec,
+      shot,
+      predictionId,
+      endpoint: endpointOf(false, io.env),
+      client,
+      take: intOption(options, 'take', 1, 1_000_000),
+    });
     io.stdout.write(`${client.redact(done.message)}\n`);
     return EXIT.ok;
   },

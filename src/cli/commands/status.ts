@@ -14,8 +14,8 @@ commands that resolve them. Lockfile entries of shots no longer in the spec are 
 still counts against the budget).`,
   options: {
     json: { type: 'boolean', description: 'print JSON on stdout' },
-    verify: { type: 'boolean', description: 'check each output file\'s sha256, not only its size' },
-    wide: { type: 'boolean', description: 'show each shot\'s prompt too' },
+    verify: { type: 'boolean', description: "check each output file's sha256, not only its size" },
+    wide: { type: 'boolean', description: "show each shot's prompt too" },
     mock: { type: 'boolean', description: 'the state of what was rendered on the embedded mock server' },
   },
   positionals: [1, 1],

@@ -94,7 +94,7 @@ export function parseListQuery(body: Record<string, unknown>, nowMs: number): Li
 
 /** POST /api/v3/predictions: history, newest first. Items carry `input` ([guess], see wirePrediction). */
 export async function handleList(ctx: MockContext, r: RouteRequest): Promise<Reply> {
-  const query = parseListQuery(await readJsonObject(r.req), Date.now());
+  const query = parseListQuery(await readJsonObject(r.req), ctx.clock.now());
   const { total, items } = ctx.store.list(query);
   ctx.counters.lists++;
   return envelope({

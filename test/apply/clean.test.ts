@@ -1,10 +1,8 @@
 import { readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  apply, ensureBuilt, expectExit, expectVerifiedOutputs, linesOf, makeProject, mockServer, ndjson, outputFiles, readLock, render,
+  apply, expectExit, expectVerifiedOutputs, linesOf, makeProject, mockServer, ndjson, outputFiles, readLock, render,
 } from './helpers.js';
-
-beforeAll(ensureBuilt, 180_000);
 
 describe('a clean apply', () => {
   it('renders every shot once, records it, and a second run changes nothing and costs $0.00', async () => {

@@ -1,9 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MockServer } from '../../src/mock/index.js';
-import { apply, ensureBuilt, expectExit, expectVerifiedOutputs, makeProject, mockServer, render, type Project } from './helpers.js';
-
-beforeAll(ensureBuilt, 180_000);
+import { apply, expectExit, expectVerifiedOutputs, makeProject, mockServer, render, type Project } from './helpers.js';
 
 interface SavedPlanJson {
   endpoint: string;
@@ -12,7 +10,7 @@ interface SavedPlanJson {
 }
 
 async function savePlan(p: Project, server: MockServer): Promise<string> {
-  const r = await render(['plan', p.spec, '--out', 'p.json'], { cwd: p.dir, server });
+  const r = await render(['plan', p.spec, '--out', p.abs('p.json')], { cwd: p.dir, server });
   expectExit(r, 0);
   expect(r.stderr).toContain('plan saved to p.json; apply it with: render apply p.json');
   return p.abs('p.json');
@@ -46,7 +44,7 @@ describe('saved plans', () => {
   it('a plan saved with --only applies only its shots', async () => {
     const server = await mockServer();
     const p = makeProject({ shots: 6 });
-    expectExit(await render(['plan', p.spec, '--out', 'p.json', '--only', 'shot-0{1,2}'], { cwd: p.dir, server }), 0);
+    expectExit(await render(['plan', p.spec, '--out', p.abs('p.json'), '--only', 'shot-0{1,2}'], { cwd: p.dir, server }), 0);
     const r = await apply(p, server, [], p.abs('p.json'));
     expectExit(r, 0);
     expectVerifiedOutputs(p, ['shot-01', 'shot-02']);

@@ -6,7 +6,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { render } from '../helpers/cli.js';
+import { render, stripDir } from '../helpers/cli.js';
 import { makeGif, makeJpeg, makePng } from '../helpers/images.js';
 
 /**
@@ -171,9 +171,7 @@ export function snapshot(root: string): Record<string, string> {
 }
 
 /** Remove the copy's path from output, so it reads as if run in the case's folder. */
-export function stripDir(text: string, dir: string): string {
-  return text.split(`${dir}${path.sep}`).join('').split(dir).join('.');
-}
+export { stripDir };
 
 export function matches(text: string, p: Pattern): boolean {
   return typeof p === 'string' ? text.includes(p) : new RegExp(p.re, 'm').test(text);

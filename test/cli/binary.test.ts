@@ -1,17 +1,15 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI as BIN, ensureBuilt, ROOT } from '../helpers/build.js';
 import { copyExample } from '../helpers/workspace.js';
 
 /**
  * The built binary, run as a user runs it: `node dist/cli/main.js ...` in a child process, real stdout,
- * stderr and exit code. `npm test` builds first; running vitest alone builds only when dist/ is missing.
+ * stderr and exit code. dist/ is built first when it is missing or older than src/ (ensureBuilt), so a stale
+ * binary is never what is tested.
  */
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = path.join(ROOT, 'dist', 'cli', 'main.js');
 
 interface Run {
   code: number;
@@ -33,9 +31,7 @@ function run(args: string[], cwd = ROOT): Promise<Run> {
   });
 }
 
-beforeAll(() => {
-  if (!existsSync(BIN)) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-}, 120_000);
+beforeAll(ensureBuilt, 180_000);
 
 describe('the render binary', () => {
   it('plans the example campaign: the table on stdout, exit 0', async () => {

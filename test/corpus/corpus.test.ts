@@ -56,9 +56,13 @@ describe('the bad-input corpus', () => {
     }
   });
 
-  it.each(CASES.map((c) => [`${c.category}/${c.name}`, c] as const))('%s', async (_, c) => {
+  const lacking = (c: (typeof CASES)[number]) => c.expect.needs?.filter((n) => !platformHas(n)) ?? [];
+  for (const c of CASES.filter((k) => lacking(k).length > 0)) {
+    it.skip(`${c.category}/${c.name} (skipped: needs ${lacking(c).join(' and ')}, which this platform lacks)`, () => {});
+  }
+
+  it.each(CASES.filter((c) => lacking(c).length === 0).map((c) => [`${c.category}/${c.name}`, c] as const))('%s', async (_, c) => {
     const x = c.expect;
-    if (x.needs?.some((n) => !platformHas(n))) return;
     const dir = copyCase(c);
     const stopUnblocker = unblockFifos(dir, x.make ?? {});
     try {

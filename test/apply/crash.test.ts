@@ -120,13 +120,16 @@ describe('SIGKILL at any moment, then apply again', () => {
 
 describe('Ctrl-C', () => {
   it('once: no new submits; what is in flight finishes and is recorded (exit 1); twice: exit at once; a rerun completes', async () => {
+    // The server's clock stands still until the run has taken the first Ctrl-C: no shot can end and free a slot
+    // for a third submit before it lands, however long the signal takes.
     const clock = manualClock();
-    clock.flow();
     const server = await mockServer({ clock, completeAfterMs: 700 });
     const p = makeProject({ shots: 8, concurrency: 2 });
     const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
     await run.waitForStderr(/^submitted /);
     run.child.kill('SIGINT');
+    await run.waitForStderr(/^stopping: /);
+    clock.flow();
     const r = await run.done;
     expectExit(r, 1);
     expect(r.stderr).toContain('stopping: no new submits; in-flight shots finish and are recorded (Ctrl-C again to exit now)');
@@ -141,8 +144,8 @@ describe('Ctrl-C', () => {
     expect(r.stdout).toMatch(new RegExp(`^Interrupted: ${submitted.length} rendered, 0 failed, ${8 - submitted.length} skipped`, 'm'));
     expect(Object.keys(readLock(p).shots).sort()).toEqual([...submitted].sort());
 
-    // Twice: the second Ctrl-C exits at once (130); what was submitted is durable and resumes. The server's clock
-    // stands still meanwhile, so the second Ctrl-C always lands while a shot is in flight.
+    // Twice: the second Ctrl-C exits at once (130); what was submitted is durable and resumes. The clock stands
+    // still again, so the second Ctrl-C always lands while a shot is in flight.
     clock.freeze();
     const hurried = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
     await hurried.waitForStderr(/^submitted /);
@@ -163,11 +166,18 @@ describe('Ctrl-C', () => {
 
 describe('kill points inside one step, recreated on disk', () => {
   it('killed between compaction writing the lockfile and emptying the journal: nothing is counted twice', async () => {
-    const server = await mockServer({ completeAfterMs: 500 });
+    // Three shots end while the other three are held by the server's clock: the kill comes with work recorded
+    // and work in flight, however slow the machine.
+    const clock = manualClock();
+    const server = await mockServer({ clock, completeAfterMs: 500 });
     const p = makeProject({ shots: 6, concurrency: 3 });
     const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
-    await run.waitForStderr(/^\[\d\/6\] done /, 2);
+    await run.waitForStderr(/^submitted /, 3);
+    clock.advance(500);
+    await run.waitForStderr(/^\[\d\/6\] done /, 3);
+    await run.waitForStderr(/^submitted /, 6);
     await run.kill();
+    clock.flow();
     // The run's records are in the journal. A compaction that got as far as renaming the new lockfile into place
     // (journal replayed into it) but was killed before truncating the journal leaves both on disk.
     const journal = readFileSync(p.journal, 'utf8');

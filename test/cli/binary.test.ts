@@ -78,9 +78,9 @@ describe('the render binary', () => {
   });
 
   it('validate on a bad spec: exit 2, file:line:col on stderr, nothing on stdout', async () => {
-    const { code, stdout, stderr } = await run(['validate', 'test/fixtures/specs/invalid/duration-16.yaml']);
+    const { code, stdout, stderr } = await run(['validate', 'test/fixtures/corpus/schema/duration-16/spec.yaml']);
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
-    expect(stderr).toContain('\n  test/fixtures/specs/invalid/duration-16.yaml:14:15 shots[2].duration: must be an integer from 3 to 15, got 16\n');
+    expect(stderr).toContain('\n  test/fixtures/corpus/schema/duration-16/spec.yaml:14:15 shots[2].duration: must be an integer from 3 to 15, got 16\n');
   });
 
   it('validate on a good spec: one line on stdout, exit 0', async () => {

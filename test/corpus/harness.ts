@@ -44,7 +44,12 @@ export interface Expect {
   exit: 2 | 3;
   /** Each must occur in stderr (substring, or `{ re }`), with the copy's path removed, so paths read `spec.yaml:5:3`. */
   stderr: Pattern[];
-  /** Patterns that must occur in stdout (default: none checked). */
+  /**
+   * The located lines of stderr (`  file:line:col field: message`, without the indent): all of them, in this
+   * order, and the first line counts them (`error: file: N errors`). Pins every problem of an invalid spec.
+   */
+  issues?: string[];
+  /** Patterns that must occur in stdout; without them, stdout must be empty (an error prints nothing there). */
   stdout?: Pattern[];
   /** Extra environment; `null` removes a variable the runner sets. */
   env?: Record<string, string | null>;

@@ -9,11 +9,11 @@ export type Action = (typeof ACTIONS)[number];
 export const SUBMITTING: ReadonlySet<Action> = new Set(['create', 'replace', 'retry']);
 
 /** Predictions and their files live 7 days on the server (docs/ARCHITECTURE.md "API facts we rely on"). */
-export const SERVER_RETENTION_MS = 7 * 24 * 3600 * 1000;
+const SERVER_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 /** Task codes that mean "fix the input": the same input would fail again (docs/ARCHITECTURE.md "API facts we rely
  * on"). 1402 is a fetch failure of an upload URL, which a fresh upload cures, so it is retried. */
-export function isInputFailure(taskCode: number | undefined): boolean {
+function isInputFailure(taskCode: number | undefined): boolean {
   return taskCode !== undefined && taskCode >= 1000 && taskCode < 2000 && taskCode !== 1402;
 }
 

@@ -14,13 +14,33 @@ const rule = (name, comment, from, to) => ({ name, comment, severity: 'error', f
 module.exports = {
   forbidden: [
     rule('util-is-the-bottom', 'util/ imports nothing of render', '^src/util/', '^src/(?!util/)'),
-    rule('ground-floor', 'errors, money, models and endpoint import only util/ and each other', GROUND, '^src/(spec|lock|plan|apply|report|cli|provider|mock)/'),
+    rule(
+      'ground-floor',
+      'errors, money, models and endpoint import only util/ and each other',
+      GROUND,
+      '^src/(spec|lock|plan|apply|report|cli|provider|mock)/',
+    ),
     rule('spec-below-lock', 'spec/ is read by every layer above it and reads none of them', '^src/spec/', '^src/(lock|plan|apply|report|cli|provider|mock)/'),
-    rule('lock-below-plan', 'lock/ (lockfile, journal, reducer, store) is state shared by plan and apply: it belongs to neither', '^src/lock/', '^src/(plan|apply|report|cli|provider|mock)/'),
-    rule('plan-is-pure', 'plan/ never imports the stage with side effects, the reports, the CLI or the network', '^src/plan/', '^src/(apply|report|cli|provider|mock)/'),
+    rule(
+      'lock-below-plan',
+      'lock/ (lockfile, journal, reducer, store) is state shared by plan and apply: it belongs to neither',
+      '^src/lock/',
+      '^src/(plan|apply|report|cli|provider|mock)/',
+    ),
+    rule(
+      'plan-is-pure',
+      'plan/ never imports the stage with side effects, the reports, the CLI or the network',
+      '^src/plan/',
+      '^src/(apply|report|cli|provider|mock)/',
+    ),
     rule('apply-below-report', 'apply/ emits plain events; it never prints', '^src/apply/', '^src/(report|cli|mock)/'),
     rule('report-below-cli', 'report/ renders data; the CLI calls it', '^src/report/', '^src/(cli|mock|provider)/'),
-    rule('provider-on-the-ground', 'provider/ (the WaveSpeed client) depends only on the ground floor', '^src/provider/', '^src/(spec|lock|plan|apply|report|cli|mock)/'),
+    rule(
+      'provider-on-the-ground',
+      'provider/ (the WaveSpeed client) depends only on the ground floor',
+      '^src/provider/',
+      '^src/(spec|lock|plan|apply|report|cli|mock)/',
+    ),
     rule('mock-on-the-ground', 'mock/ (the local server) depends only on the ground floor', '^src/mock/', '^src/(spec|lock|plan|apply|report|cli|provider)/'),
     {
       name: 'no-circular',

@@ -44,7 +44,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const MOCK = path.join(ROOT, 'dist', 'mock', 'index.js');
 
-const SIZES = (process.env.BENCH_APPLY_SIZES ?? '250,500,1000').split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
+const SIZES = (process.env.BENCH_APPLY_SIZES ?? '250,500,1000')
+  .split(',')
+  .map((s) => Number(s.trim()))
+  .filter((n) => Number.isInteger(n) && n > 0)
+  .sort((a, b) => a - b);
 const RUNS = intEnv('BENCH_APPLY_RUNS', 3);
 const CONCURRENCY = intEnv('BENCH_APPLY_CONCURRENCY', 100);
 const RENDER_MS = intEnv('BENCH_APPLY_RENDER_MS', 1000);
@@ -110,17 +114,20 @@ function writeWorkspace(dir, shots) {
     );
   }
   const spec = path.join(dir, 'bench.yaml');
-  writeFileSync(spec, [
-    'version: 1',
-    'name: bench',
-    `budget: { max_usd: ${Math.ceil(shots * 5 * 0.42 * 2)} }`,
-    `max_shots: ${shots}`,
-    'vars:',
-    '  brand: Aster',
-    'shots:',
-    ...entries,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    spec,
+    [
+      'version: 1',
+      'name: bench',
+      `budget: { max_usd: ${Math.ceil(shots * 5 * 0.42 * 2)} }`,
+      `max_shots: ${shots}`,
+      'vars:',
+      '  brand: Aster',
+      'shots:',
+      ...entries,
+      '',
+    ].join('\n'),
+  );
   return spec;
 }
 
@@ -198,7 +205,8 @@ async function listPredictions(mock) {
   const all = [];
   for (let page = 1; ; page++) {
     const res = await fetch(`${mock.url}/api/v3/predictions`, {
-      method: 'POST', headers: { authorization: `Bearer ${mock.apiKey}`, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${mock.apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ page, page_size: 100 }),
     });
     const items = (await res.json()).data?.items ?? [];
@@ -216,19 +224,36 @@ async function benchSize(startMockServer, shots) {
   const stdoutFile = path.join(dir, 'apply.ndjson');
   const trace = [];
   const mock = await startMockServer({
-    host: '127.0.0.1', port: 0, completeAfterMs: RENDER_MS, maxConcurrentTasks: CONCURRENCY, balanceUsd: 1_000_000,
+    host: '127.0.0.1',
+    port: 0,
+    completeAfterMs: RENDER_MS,
+    maxConcurrentTasks: CONCURRENCY,
+    balanceUsd: 1_000_000,
     ...(TRACE ? { log: (line) => trace.push(`${Date.now()} ${line}`) } : {}),
   });
   let result;
   try {
     const args = [
-      '--import', pathToFileURL(preload).href,
+      '--import',
+      pathToFileURL(preload).href,
       ...(EXTRA_PRELOAD ? ['--import', pathToFileURL(path.resolve(EXTRA_PRELOAD)).href] : []),
       ...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.join(dir, 'prof')] : []),
-      CLI, 'apply', spec, '--yes', '--json', '--concurrency', String(CONCURRENCY), '--poll-interval', `${POLL_MS}ms`,
+      CLI,
+      'apply',
+      spec,
+      '--yes',
+      '--json',
+      '--concurrency',
+      String(CONCURRENCY),
+      '--poll-interval',
+      `${POLL_MS}ms`,
     ];
     const env = {
-      ...process.env, WAVESPEED_BASE_URL: mock.url, WAVESPEED_API_KEY: mock.apiKey, RENDER_BENCH_USAGE_FILE: usageFile, NO_COLOR: '1',
+      ...process.env,
+      WAVESPEED_BASE_URL: mock.url,
+      WAVESPEED_API_KEY: mock.apiKey,
+      RENDER_BENCH_USAGE_FILE: usageFile,
+      NO_COLOR: '1',
     };
     delete env.NODE_OPTIONS;
     const cpuBefore = process.cpuUsage();
@@ -246,13 +271,16 @@ async function benchSize(startMockServer, shots) {
     writeFileSync(path.join(dir, 'predictions.json'), JSON.stringify(result.predictions));
     result.traceSummary = summarizeTrace(trace, result.predictions);
   }
-  const events = readFileSync(stdoutFile, 'utf8').split('\n').filter(Boolean).map((l) => {
-    try {
-      return JSON.parse(l);
-    } catch {
-      return undefined;
-    }
-  });
+  const events = readFileSync(stdoutFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      try {
+        return JSON.parse(l);
+      } catch {
+        return undefined;
+      }
+    });
   const summary = events.find((e) => e?.type === 'summary')?.summary;
   const lockFile = path.join(dir, 'bench.lock.json');
   const journalFile = path.join(dir, '.render', 'bench.journal.ndjson');
@@ -266,10 +294,20 @@ async function benchSize(startMockServer, shots) {
   const s = result.stats;
   const requests = s.submissions + s.polls + s.lists + s.uploads + s.downloads;
   const fig = {
-    shots, dir, code: result.code, signal: result.signal, stderr: result.stderr,
-    wallMs: result.wallMs, runMs: summary?.elapsedMs, idealMs: (shots / CONCURRENCY) * RENDER_MS,
-    done: summary?.done ?? 0, failed: summary?.failed?.length ?? 0, skipped: summary?.skipped?.length ?? 0, outputs,
-    requests, stats: s,
+    shots,
+    dir,
+    code: result.code,
+    signal: result.signal,
+    stderr: result.stderr,
+    wallMs: result.wallMs,
+    runMs: summary?.elapsedMs,
+    idealMs: (shots / CONCURRENCY) * RENDER_MS,
+    done: summary?.done ?? 0,
+    failed: summary?.failed?.length ?? 0,
+    skipped: summary?.skipped?.length ?? 0,
+    outputs,
+    requests,
+    stats: s,
     rssBytes: usage.maxRssKiB === undefined ? undefined : usage.maxRssKiB * 1024,
     cpuMs: usage.cpuUs === undefined ? undefined : usage.cpuUs / 1000,
     mockCpuMs: result.mockCpuMs,
@@ -301,8 +339,10 @@ async function main() {
     return 2;
   }
   const { startMockServer } = await import(pathToFileURL(MOCK).href);
-  console.log(`apply benchmark (issue #4): render apply on the local mock server, renders take ${RENDER_MS} ms, --concurrency ${CONCURRENCY}, `
-    + `--poll-interval ${POLL_MS}ms; node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}`);
+  console.log(
+    `apply benchmark (issue #4): render apply on the local mock server, renders take ${RENDER_MS} ms, --concurrency ${CONCURRENCY}, ` +
+      `--poll-interval ${POLL_MS}ms; node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}`,
+  );
   /** Every run, in order; `figs` has one per size (the best run of the largest). */
   const runs = [];
   for (const shots of SIZES) {
@@ -321,55 +361,98 @@ async function main() {
 
   console.log('');
   const label = (f) => `${f.shots}${f.of > 1 ? ` #${f.run}${figs.includes(f) ? '*' : ''}` : ''}`;
-  const timing = [['shots', 'load', 'wall', 'run', 'ideal', 'wall/ideal', 'req/shot', 'submit', 'poll', 'list', 'upload', 'download', 'CPU', 'mock CPU', 'peak RSS']];
+  const timing = [
+    ['shots', 'load', 'wall', 'run', 'ideal', 'wall/ideal', 'req/shot', 'submit', 'poll', 'list', 'upload', 'download', 'CPU', 'mock CPU', 'peak RSS'],
+  ];
   const io = [['shots', 'lockfile', 'journal left', 'lock written', 'writes', 'journal written', 'records', 'lock B/shot', 'journal B/shot', 'total B/shot']];
   for (const f of runs) {
     const s = f.stats;
     const lockW = f.io?.lockfileBytes;
     const jW = f.io?.journalBytes;
     timing.push([
-      label(f), f.load.toFixed(1), sec(f.wallMs), sec(f.runMs), sec(f.idealMs), `${(f.wallMs / f.idealMs).toFixed(2)}×`, (f.requests / f.shots).toFixed(2),
-      s.submissions, s.polls, s.lists, s.uploads, s.downloads, sec(f.cpuMs), sec(f.mockCpuMs), mb(f.rssBytes),
+      label(f),
+      f.load.toFixed(1),
+      sec(f.wallMs),
+      sec(f.runMs),
+      sec(f.idealMs),
+      `${(f.wallMs / f.idealMs).toFixed(2)}×`,
+      (f.requests / f.shots).toFixed(2),
+      s.submissions,
+      s.polls,
+      s.lists,
+      s.uploads,
+      s.downloads,
+      sec(f.cpuMs),
+      sec(f.mockCpuMs),
+      mb(f.rssBytes),
     ]);
     io.push([
-      label(f), kb(f.lockfileFinal), kb(f.journalFinal), kb(lockW), f.io?.lockfileWrites ?? '?', kb(jW), f.io?.journalRecords ?? '?',
-      lockW === undefined ? '?' : Math.round(lockW / f.shots), jW === undefined ? '?' : Math.round(jW / f.shots),
+      label(f),
+      kb(f.lockfileFinal),
+      kb(f.journalFinal),
+      kb(lockW),
+      f.io?.lockfileWrites ?? '?',
+      kb(jW),
+      f.io?.journalRecords ?? '?',
+      lockW === undefined ? '?' : Math.round(lockW / f.shots),
+      jW === undefined ? '?' : Math.round(jW / f.shots),
       lockW === undefined || jW === undefined ? '?' : Math.round((lockW + jW) / f.shots),
     ]);
   }
   console.log(table(timing));
   console.log('');
   console.log(table(io));
-  console.log(`wall: spawn to exit of \`render apply\`; run: its apply phase (summary elapsedMs); load: 1-minute load average before the run${RUNS > 1 ? '; * best run' : ''};`);
+  console.log(
+    `wall: spawn to exit of \`render apply\`; run: its apply phase (summary elapsedMs); load: 1-minute load average before the run${RUNS > 1 ? '; * best run' : ''};`,
+  );
   console.log('lockfile: its final size; written: total bytes of every compaction (lockfile) or append (journal), from the apply summary');
   console.log('');
 
   const checks = [];
   const check = (ok, text) => checks.push({ ok, text });
   for (const f of runs) {
-    const rendered = f.code === 0 && f.done === f.shots && f.failed === 0 && f.skipped === 0 && f.outputs === f.shots
-      && f.stats.submissions === f.shots && f.stats.duplicateSubmissions === 0;
+    const rendered =
+      f.code === 0 &&
+      f.done === f.shots &&
+      f.failed === 0 &&
+      f.skipped === 0 &&
+      f.outputs === f.shots &&
+      f.stats.submissions === f.shots &&
+      f.stats.duplicateSubmissions === 0;
     if (rendered) continue;
-    check(false, `${f.shots} shots${f.of > 1 ? ` (run ${f.run})` : ''}: not every shot rendered once (exit ${f.code ?? f.signal}, done ${f.done}, failed ${f.failed}, `
-      + `skipped ${f.skipped}, ${f.outputs} videos, ${f.stats.submissions} submissions, ${f.stats.duplicateSubmissions} paid twice)`);
+    check(
+      false,
+      `${f.shots} shots${f.of > 1 ? ` (run ${f.run})` : ''}: not every shot rendered once (exit ${f.code ?? f.signal}, done ${f.done}, failed ${f.failed}, ` +
+        `skipped ${f.skipped}, ${f.outputs} videos, ${f.stats.submissions} submissions, ${f.stats.duplicateSubmissions} paid twice)`,
+    );
     if (f.stderr.trim()) console.error(`--- stderr of the ${f.shots}-shot apply (tail) ---\n${f.stderr.trim().split('\n').slice(-20).join('\n')}\n---`);
   }
-  if (checks.length === 0) check(true, `every run rendered every shot exactly once (${runs.length} runs, ${runs.reduce((n, f) => n + f.shots, 0)} shots, 0 failed, 0 paid twice)`);
+  if (checks.length === 0)
+    check(true, `every run rendered every shot exactly once (${runs.length} runs, ${runs.reduce((n, f) => n + f.shots, 0)} shots, 0 failed, 0 paid twice)`);
   for (const f of runs) if (!f.io) check(false, `${f.shots} shots: the apply summary carries no io figures (lockfile/journal bytes)`);
   const big = figs[figs.length - 1];
   const limit = WALL_FACTOR * big.idealMs;
   const bigRuns = runs.filter((f) => f.shots === big.shots);
-  check(big.wallMs <= limit, `wall time, ${big.shots} shots: ${sec(big.wallMs)} ≤ ${WALL_FACTOR} × ideal ${sec(big.idealMs)} = ${sec(limit)} `
-    + `(${(big.wallMs / big.idealMs).toFixed(2)}×${bigRuns.length > 1 ? `, best of ${bigRuns.map((f) => sec(f.wallMs)).join(', ')}` : ''}; apply phase alone ${sec(big.runMs)})`);
+  check(
+    big.wallMs <= limit,
+    `wall time, ${big.shots} shots: ${sec(big.wallMs)} ≤ ${WALL_FACTOR} × ideal ${sec(big.idealMs)} = ${sec(limit)} ` +
+      `(${(big.wallMs / big.idealMs).toFixed(2)}×${bigRuns.length > 1 ? `, best of ${bigRuns.map((f) => sec(f.wallMs)).join(', ')}` : ''}; apply phase alone ${sec(big.runMs)})`,
+  );
   const small = figs[0];
   if (figs.length > 1 && small.io && big.io) {
     const per = (f) => (f.io.lockfileBytes + f.io.journalBytes) / f.shots;
     const growth = per(big) / per(small);
     const quadratic = big.shots / small.shots;
-    check(growth <= IO_GROWTH_MAX, `lockfile + journal I/O linear in shots: ${Math.round(per(small))} B/shot at ${small.shots} → ${Math.round(per(big))} B/shot at ${big.shots} `
-      + `(×${growth.toFixed(2)} ≤ ×${IO_GROWTH_MAX}; quadratic would be ×${quadratic.toFixed(1)})`);
-    const lockGrowth = (big.io.lockfileBytes / big.shots) / (small.io.lockfileBytes / small.shots);
-    check(lockGrowth <= IO_GROWTH_MAX, `lockfile bytes written per shot: ${Math.round(small.io.lockfileBytes / small.shots)} → ${Math.round(big.io.lockfileBytes / big.shots)} (×${lockGrowth.toFixed(2)} ≤ ×${IO_GROWTH_MAX})`);
+    check(
+      growth <= IO_GROWTH_MAX,
+      `lockfile + journal I/O linear in shots: ${Math.round(per(small))} B/shot at ${small.shots} → ${Math.round(per(big))} B/shot at ${big.shots} ` +
+        `(×${growth.toFixed(2)} ≤ ×${IO_GROWTH_MAX}; quadratic would be ×${quadratic.toFixed(1)})`,
+    );
+    const lockGrowth = big.io.lockfileBytes / big.shots / (small.io.lockfileBytes / small.shots);
+    check(
+      lockGrowth <= IO_GROWTH_MAX,
+      `lockfile bytes written per shot: ${Math.round(small.io.lockfileBytes / small.shots)} → ${Math.round(big.io.lockfileBytes / big.shots)} (×${lockGrowth.toFixed(2)} ≤ ×${IO_GROWTH_MAX})`,
+    );
   } else if (figs.length < 2) {
     console.log('(one size only: the linear-I/O target needs two sizes)');
   }
@@ -378,19 +461,34 @@ async function main() {
   const outDir = path.join(ROOT, '.bench');
   try {
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(path.join(outDir, 'apply-1k.json'), `${JSON.stringify({
-      at: new Date().toISOString(), node: process.version, concurrency: CONCURRENCY, renderMs: RENDER_MS, pollMs: POLL_MS,
-      runs: runs.map(({ stderr, dir, traceSummary, ...f }) => f), checks,
-    }, null, 2)}\n`);
+    writeFileSync(
+      path.join(outDir, 'apply-1k.json'),
+      `${JSON.stringify(
+        {
+          at: new Date().toISOString(),
+          node: process.version,
+          concurrency: CONCURRENCY,
+          renderMs: RENDER_MS,
+          pollMs: POLL_MS,
+          runs: runs.map(({ stderr, dir, traceSummary, ...f }) => f),
+          checks,
+        },
+        null,
+        2,
+      )}\n`,
+    );
   } catch {
     // the figures are printed; the JSON copy is a convenience
   }
   return checks.every((c) => c.ok) ? 0 : 1;
 }
 
-main().then((code) => {
-  process.exitCode = code;
-}, (err) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);

@@ -113,11 +113,17 @@ function report(results) {
       misses.push(r.failed);
       continue;
     }
-    const actions = Object.entries(r.actions).map(([a, n]) => `${n} ${a}`).join(', ') || '-';
-    console.log(`  ${r.phase.padEnd(9)} ${fmtMs(r.ms).padStart(10)} ${`(${fmtMs(r.cpuMs)})`.padStart(10)} ${fmtMs(r.processMs).padStart(9)} ${`${r.rssMb.toFixed(0)} MB`.padStart(10)}   ${String(r.shots).padEnd(7)}  ${actions}`);
+    const actions =
+      Object.entries(r.actions)
+        .map(([a, n]) => `${n} ${a}`)
+        .join(', ') || '-';
+    console.log(
+      `  ${r.phase.padEnd(9)} ${fmtMs(r.ms).padStart(10)} ${`(${fmtMs(r.cpuMs)})`.padStart(10)} ${fmtMs(r.processMs).padStart(9)} ${`${r.rssMb.toFixed(0)} MB`.padStart(10)}   ${String(r.shots).padEnd(7)}  ${actions}`,
+    );
     if (r.shots !== SHOTS) misses.push(`${r.phase} saw ${r.shots} shots, not ${SHOTS}`);
     const want = expected[r.phase];
-    if (want && JSON.stringify(r.actions) !== JSON.stringify(want)) misses.push(`${r.phase} actions ${JSON.stringify(r.actions)}, expected ${JSON.stringify(want)}`);
+    if (want && JSON.stringify(r.actions) !== JSON.stringify(want))
+      misses.push(`${r.phase} actions ${JSON.stringify(r.actions)}, expected ${JSON.stringify(want)}`);
     if (r.phase !== 'validate') {
       if (r.ms >= TARGET_MS) misses.push(`${r.phase} took ${fmtMs(r.ms)} (target < ${fmtMs(TARGET_MS)})`);
       if (r.rssMb >= TARGET_MB) misses.push(`${r.phase} peaked at ${r.rssMb.toFixed(0)} MB (target < ${TARGET_MB} MB)`);
@@ -194,9 +200,17 @@ async function writeRendered(specFile) {
   for (const s of plan.shots) {
     writeFileSync(s.output, video);
     lock.shots[s.id] = {
-      fingerprint: s.fingerprint, endpoint: ENDPOINT, model: plan.model, take: s.take, prediction_id: `pred-${s.id}`,
-      status: 'completed', duration: s.duration, cost_cents: s.costCents, request: s.contentRequest,
-      submitted_at: now, completed_at: now,
+      fingerprint: s.fingerprint,
+      endpoint: ENDPOINT,
+      model: plan.model,
+      take: s.take,
+      prediction_id: `pred-${s.id}`,
+      status: 'completed',
+      duration: s.duration,
+      cost_cents: s.costCents,
+      request: s.contentRequest,
+      submitted_at: now,
+      completed_at: now,
       outputs: [{ url: `https://cdn.example.com/${s.id}.mp4`, path: path.relative(dir, s.output), sha256: 'a'.repeat(64), bytes: video.length }],
       history: [],
     };

@@ -37,7 +37,8 @@ for (const file of benches) {
 }
 
 console.log('\n=== summary');
-for (const r of results) console.log(`  ${r.code === 0 ? 'ok  ' : 'FAIL'}  ${r.file.padEnd(32)} ${r.seconds.toFixed(1).padStart(6)} s${r.code === 0 ? '' : `  (exit ${r.code})`}`);
+for (const r of results)
+  console.log(`  ${r.code === 0 ? 'ok  ' : 'FAIL'}  ${r.file.padEnd(32)} ${r.seconds.toFixed(1).padStart(6)} s${r.code === 0 ? '' : `  (exit ${r.code})`}`);
 const failed = results.filter((r) => r.code !== 0).length;
 console.log(`bench: ${results.length - failed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;

@@ -59,7 +59,9 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: npm run chaos -- [--seed N] [--shots 300] [--concurrency 16] [--time-cap 6m] [--max-kills 30] [--hang-after 150s] [--budget-factor 1.25] [--out FILE] [--keep] [--faults JSON]');
+  console.log(
+    'usage: npm run chaos -- [--seed N] [--shots 300] [--concurrency 16] [--time-cap 6m] [--max-kills 30] [--hang-after 150s] [--budget-factor 1.25] [--out FILE] [--keep] [--faults JSON]',
+  );
   process.exit(0);
 }
 const seed = Number(values.seed);
@@ -77,12 +79,16 @@ if (![seed, shots, concurrency, maxKills].every(Number.isInteger) || !capMs || !
 /** The client's deadline is 2 s; slow answers take 3 s, so they trip it after the server has done the work. */
 const REQUEST_TIMEOUT = '2s';
 const DEFAULT_FAULTS = {
-  errorRate: 0.1, errorStatuses: [500, 503],
-  rateLimitRate: 0.05, retryAfterSeconds: 1,
+  errorRate: 0.1,
+  errorStatuses: [500, 503],
+  rateLimitRate: 0.05,
+  retryAfterSeconds: 1,
   dropRate: 0.02,
   lostSubmitRate: 0.02,
-  taskFailRate: 0.05, taskFailCodes: [1401, 1402, 5000, 5003],
-  slowRate: 0.03, slowMs: 3000,
+  taskFailRate: 0.05,
+  taskFailCodes: [1401, 1402, 5000, 5003],
+  slowRate: 0.03,
+  slowMs: 3000,
 };
 const FAULTS = { ...DEFAULT_FAULTS, ...JSON.parse(values.faults) };
 const APPLY_ARGS = ['--poll-interval', '100ms', '--settle-after', '1s', '--request-timeout', REQUEST_TIMEOUT, '--concurrency', String(concurrency)];
@@ -102,7 +108,9 @@ const endpoint = normalizeBaseUrl(server.url);
 const ledger = new OutputLedger(work);
 const killRng = createRng(seed ^ 0x9e3779b9);
 
-console.log(`chaos: seed ${seed}, ${shots} shots (${usd(campaign.totalCents)}, budget ${usd(campaign.budgetCents)}), concurrency ${concurrency}, cap ${duration(capMs)}`);
+console.log(
+  `chaos: seed ${seed}, ${shots} shots (${usd(campaign.totalCents)}, budget ${usd(campaign.budgetCents)}), concurrency ${concurrency}, cap ${duration(capMs)}`,
+);
 console.log(`chaos: server ${server.url}, faults ${JSON.stringify(FAULTS)}, request timeout ${REQUEST_TIMEOUT}`);
 console.log(`chaos: workspace ${work}`);
 
@@ -159,7 +167,10 @@ for (;;) {
   } catch (err) {
     lockNote += `; cannot read the lock state: ${err.message}`;
   }
-  const counts = Object.entries(run.events).filter(([t]) => t !== 'plan').map(([t, c]) => `${t} ${c}`).join(', ');
+  const counts = Object.entries(run.events)
+    .filter(([t]) => t !== 'plan')
+    .map(([t, c]) => `${t} ${c}`)
+    .join(', ');
   const how = run.killed ? `killed after ${run.ms} ms` : `exit ${run.code} after ${run.ms} ms`;
   console.log(`run ${n}: ${describeKillPlan(plan)} → ${how}${run.hung ? ' (HUNG)' : ''}; ${counts || 'no events'}${lockNote}`);
   if (!run.killed && run.code !== 0 && run.code !== 1) {
@@ -210,7 +221,9 @@ const details = [
 const strays = strayTempFiles(campaign.specFile);
 const partials = strayTempFiles(path.join(work, 'renders', 'x'), /\.(download|part)$/);
 const notes = [
-  `plan actions at the end: ${Object.entries(end.actions).map(([a, c]) => `${a} ${c}`).join(', ')}`,
+  `plan actions at the end: ${Object.entries(end.actions)
+    .map(([a, c]) => `${a} ${c}`)
+    .join(', ')}`,
   `blocked shots: ${end.blocked.join(', ') || 'none'}`,
   `server: ${end.stats.submissions} submissions, ${end.stats.polls} polls, ${end.stats.lists} lists, ${end.stats.uploads} uploads, ${end.stats.downloads} downloads; predictions ${JSON.stringify(end.stats.predictions)}`,
   `charges ${usd(end.stats.chargesCents)}, refunds ${usd(end.stats.refundsCents)}`,

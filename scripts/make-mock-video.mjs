@@ -35,9 +35,37 @@ function findFfmpeg() {
 // One 1280x720 still (navy background, red square), zoomed 1.0 → 1.2 over 50 frames down to 320x180.
 const still = 'color=c=0x1d3557:s=1280x720:r=1:d=1,drawbox=x=480:y=200:w=320:h=320:color=0xe63946:t=fill';
 const zoom = "zoompan=z='min(zoom+0.004,1.2)':d=50:x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':s=320x180:fps=25";
-const args = ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', still, '-vf', zoom, '-frames:v', '50',
-  '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '28', '-pix_fmt', 'yuv420p', '-movflags', '+faststart',
+const args = [
+  '-hide_banner',
+  '-loglevel',
+  'error',
+  '-y',
+  '-f',
+  'lavfi',
+  '-i',
+  still,
+  '-vf',
+  zoom,
+  '-frames:v',
+  '50',
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-crf',
+  '28',
+  '-pix_fmt',
+  'yuv420p',
+  '-movflags',
+  '+faststart',
   // No encoder/creation-time metadata: re-running the script gives the same bytes.
-  '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', out];
+  '-map_metadata',
+  '-1',
+  '-fflags',
+  '+bitexact',
+  '-flags:v',
+  '+bitexact',
+  out,
+];
 execFileSync(findFfmpeg(), args, { stdio: 'inherit' });
 console.log(`${out}: ${statSync(out).size} bytes`);

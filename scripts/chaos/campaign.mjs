@@ -39,12 +39,7 @@ export function makeCampaign(dir, { shots, rng, concurrency, budgetFactor = 1.25
     `budget: { max_usd: ${budgetUsd} }`,
     `concurrency: ${concurrency}`,
     'shots:',
-    ...list.flatMap((s) => [
-      `  - id: ${s.id}`,
-      `    image: ${s.image}`,
-      `    duration: ${s.duration}`,
-      `    prompt: ${JSON.stringify(s.prompt)}`,
-    ]),
+    ...list.flatMap((s) => [`  - id: ${s.id}`, `    image: ${s.image}`, `    duration: ${s.duration}`, `    prompt: ${JSON.stringify(s.prompt)}`]),
     '',
   ].join('\n');
   const specFile = path.join(dir, 'chaos.yaml');

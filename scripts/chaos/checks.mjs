@@ -191,7 +191,16 @@ export async function verifyEnd({ campaign, server, endpoint, ledger }) {
   const netCents = stats.chargesCents - stats.refundsCents;
   const lockSpentCents = spentCents(lock, endpoint);
   return {
-    lock, actions, done, blocked, problems, orphans, staleRetries, stats, netCents, lockSpentCents,
+    lock,
+    actions,
+    done,
+    blocked,
+    problems,
+    orphans,
+    staleRetries,
+    stats,
+    netCents,
+    lockSpentCents,
     lost: ledger.lost(lock),
     converged: plan.shots.every((s) => s.action === 'unchanged' || s.action === 'blocked'),
   };

@@ -12,7 +12,13 @@ const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
  * Common events wait longer, rare ones (a few per campaign) fire at once, or they would never fire.
  */
 const KILL_EVENTS = [
-  ['submitted', 40], ['status', 60], ['downloaded', 40], ['unknown', 3], ['settled', 3], ['failed', 2], ['upload', 3],
+  ['submitted', 40],
+  ['status', 60],
+  ['downloaded', 40],
+  ['unknown', 3],
+  ['settled', 3],
+  ['failed', 2],
+  ['upload', 3],
 ];
 
 /**

@@ -34,9 +34,7 @@ export interface ApplySpecOptions {
   checkBalance?: boolean;
 }
 
-export type ApplyOutcome =
-  | { kind: 'declined'; planned: PlannedSpec }
-  | { kind: 'applied'; planned: PlannedSpec; summary: ApplySummary };
+export type ApplyOutcome = { kind: 'declined'; planned: PlannedSpec } | { kind: 'applied'; planned: PlannedSpec; summary: ApplySummary };
 
 /**
  * The whole of `render apply`: take the per-spec process lock, plan (against the lockfile and any journal
@@ -60,8 +58,16 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
     const store = new LockStore(planned.loaded.file, plan.name);
     try {
       const summary = await runApply({
-        plan, store, client: o.client, emit: o.emit, concurrency: o.concurrency ?? plan.concurrency,
-        poll: o.poll, settleAfterMs: o.settleAfterMs, requestTimeoutMs: o.requestTimeoutMs, stopSignal: o.stopSignal, signal: o.signal,
+        plan,
+        store,
+        client: o.client,
+        emit: o.emit,
+        concurrency: o.concurrency ?? plan.concurrency,
+        poll: o.poll,
+        settleAfterMs: o.settleAfterMs,
+        requestTimeoutMs: o.requestTimeoutMs,
+        stopSignal: o.stopSignal,
+        signal: o.signal,
       });
       return { kind: 'applied', planned, summary };
     } finally {
@@ -77,7 +83,8 @@ function overBudgetError(t: PlanTotals): RenderError {
   const overBudget = t.overSpecBudgetCents;
   const overRun = t.overMaxCostCents;
   const caps: string[] = [];
-  if (overBudget > 0) caps.push(`over budget by ${usd(overBudget)} (${usd(t.spentCents)} spent before + ${usd(t.costCents)} this apply, budget ${usd(t.budgetCents)})`);
+  if (overBudget > 0)
+    caps.push(`over budget by ${usd(overBudget)} (${usd(t.spentCents)} spent before + ${usd(t.costCents)} this apply, budget ${usd(t.budgetCents)})`);
   if (overRun > 0) caps.push(`over --max-cost by ${usd(overRun)} (${usd(t.costCents)} this apply, --max-cost ${usd(t.maxRunCents ?? 0)})`);
   const raise = [overBudget > 0 ? 'budget.max_usd' : '', overRun > 0 ? '--max-cost' : ''].filter(Boolean).join(' and ');
   return new RenderError('OVER_BUDGET', `the plan is ${caps.join(' and ')}: nothing was submitted`, {

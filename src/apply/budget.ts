@@ -25,9 +25,13 @@ export class BudgetGuard {
   /** Reserve `cents` or throw OVER_BUDGET; synchronous, so concurrent callers cannot both pass. */
   reserve(cents: number, shot: string): void {
     if (this.reserved + cents > this.limit) {
-      throw new RenderError('OVER_BUDGET', `not submitting ${shot}: ${usd(cents)} more would pass the cap (${usd(this.reserved)} of ${usd(this.limit)} this run already committed)`, {
-        hint: 'raise budget.max_usd or --max-cost; what was rendered is kept',
-      });
+      throw new RenderError(
+        'OVER_BUDGET',
+        `not submitting ${shot}: ${usd(cents)} more would pass the cap (${usd(this.reserved)} of ${usd(this.limit)} this run already committed)`,
+        {
+          hint: 'raise budget.max_usd or --max-cost; what was rendered is kept',
+        },
+      );
     }
     this.reserved += cents;
   }

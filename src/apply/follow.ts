@@ -119,7 +119,10 @@ async function moveEarlierTake(ctx: RunContext, shotId: string, predictionId: st
 }
 
 async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** An MP4 (ISO BMFF) file has `ftyp` at bytes 4..8. */

@@ -53,11 +53,25 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
   const spentBefore = spentCents(o.store.lock, o.plan.endpoint);
   const limit = Math.min(t.budgetCents - spentBefore, t.maxRunCents ?? Infinity);
   const ctx: RunContext = {
-    client: o.client, store: o.store, budget: new BudgetGuard(Math.max(0, limit)), emit,
+    client: o.client,
+    store: o.store,
+    budget: new BudgetGuard(Math.max(0, limit)),
+    emit,
     uploader: new Uploader(o.client, o.store, o.plan.endpoint, now, { onUpload: (u) => emit({ type: 'upload', ...u }) }),
-    endpoint: o.plan.endpoint, model: o.plan.model, specDir: path.dirname(o.plan.specFile), outputDir: o.plan.outputDir,
-    poll: o.poll ?? {}, settleAfterMs: o.settleAfterMs ?? 60_000, requestTimeoutMs: o.requestTimeoutMs ?? 60_000, now, sleep: o.sleep ?? sleep,
-    stop: {}, signal: o.signal, downloads: pLimit(o.downloadConcurrency ?? 8), settling: pLimit(1), paid: { cents: 0 },
+    endpoint: o.plan.endpoint,
+    model: o.plan.model,
+    specDir: path.dirname(o.plan.specFile),
+    outputDir: o.plan.outputDir,
+    poll: o.poll ?? {},
+    settleAfterMs: o.settleAfterMs ?? 60_000,
+    requestTimeoutMs: o.requestTimeoutMs ?? 60_000,
+    now,
+    sleep: o.sleep ?? sleep,
+    stop: {},
+    signal: o.signal,
+    downloads: pLimit(o.downloadConcurrency ?? 8),
+    settling: pLimit(1),
+    paid: { cents: 0 },
   };
   const onStop = () => {
     ctx.stop.reason ??= 'interrupted: no new submits';
@@ -68,8 +82,13 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
 
   const work = o.plan.shots.filter((s) => s.action !== 'unchanged' && s.action !== 'blocked');
   emit({
-    type: 'start', shots: o.plan.shots.length, toSubmit: t.toSubmit, toResume: work.length - t.toSubmit,
-    costCents: t.costCents, concurrency: o.concurrency, endpoint: o.plan.endpoint,
+    type: 'start',
+    shots: o.plan.shots.length,
+    toSubmit: t.toSubmit,
+    toResume: work.length - t.toSubmit,
+    costCents: t.costCents,
+    concurrency: o.concurrency,
+    endpoint: o.plan.endpoint,
   });
   if (work.length > 0) mkdirSync(o.plan.outputDir, { recursive: true }); // once, not per download
   const inFlight = pLimit(o.concurrency);

@@ -37,10 +37,7 @@ export async function settleIntent(client: WaveSpeedClient, q: SettleQuery): Pro
   let sawInput = false;
   let sawAny = false;
   for (let page = 1; page <= MAX_PAGES; page++) {
-    const result = await client.listPredictions(
-      { page, page_size: 100, model: q.model, created_after: after, created_before: before },
-      { signal: q.signal },
-    );
+    const result = await client.listPredictions({ page, page_size: 100, model: q.model, created_after: after, created_before: before }, { signal: q.signal });
     for (const item of result.items) {
       sawAny = true;
       if (!item.input) continue;
@@ -50,9 +47,7 @@ export async function settleIntent(client: WaveSpeedClient, q: SettleQuery): Pro
     }
     const total = result.total;
     if (result.items.length < 100 || (total !== undefined && page * 100 >= total)) {
-      return sawAny && !sawInput
-        ? { kind: 'unknowable', reason: 'the server lists predictions without their inputs' }
-        : { kind: 'none' };
+      return sawAny && !sawInput ? { kind: 'unknowable', reason: 'the server lists predictions without their inputs' } : { kind: 'none' };
     }
   }
   return { kind: 'unknowable', reason: `more than ${MAX_PAGES * 100} predictions in the window` };

@@ -49,11 +49,19 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<string | 
   }
   const at = ctx.now();
   await ctx.store.record({
-    t: 'intent', at: iso(at), shot: shot.id,
+    t: 'intent',
+    at: iso(at),
+    shot: shot.id,
     take: {
-      fingerprint: shot.fingerprint, endpoint: ctx.endpoint, model: ctx.model, take: shot.take,
-      duration: shot.duration, cost_cents: shot.costCents,
-      request: shot.contentRequest as unknown as Record<string, unknown>, urls: prepared.urls, submitted_at: iso(at),
+      fingerprint: shot.fingerprint,
+      endpoint: ctx.endpoint,
+      model: ctx.model,
+      take: shot.take,
+      duration: shot.duration,
+      cost_cents: shot.costCents,
+      request: shot.contentRequest as unknown as Record<string, unknown>,
+      urls: prepared.urls,
+      submitted_at: iso(at),
     },
   });
   for (let attempt = 1; ; attempt++) {
@@ -93,7 +101,13 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<string | 
  * the money reserved and leave the shot for the user (the next apply tries again).
  */
 export async function settleLost(
-  ctx: RunContext, shotId: string, fingerprint: string, costCents: number, body: Record<string, unknown>, since: number, givenUpAt: number,
+  ctx: RunContext,
+  shotId: string,
+  fingerprint: string,
+  costCents: number,
+  body: Record<string, unknown>,
+  since: number,
+  givenUpAt: number,
 ): Promise<string | 'resubmit' | undefined> {
   // A server can still create the prediction after the client gave up on the request: the clock that counts
   // is the give-up time, not the intent's.
@@ -125,7 +139,9 @@ export async function settleLost(
   }
   ctx.emit({ type: 'settled', id: shotId, outcome: 'unknowable', message: result.reason });
   ctx.emit({
-    type: 'failed', id: shotId, code: 'UNKNOWN_OUTCOME',
+    type: 'failed',
+    id: shotId,
+    code: 'UNKNOWN_OUTCOME',
     message: `submit outcome unknown (${result.reason}); not paying again blindly`,
     hint: 'check the WaveSpeed dashboard; `render apply` again retries the settlement',
   });

@@ -55,8 +55,12 @@ export class Uploader {
   private async upload(image: { path: string; sha256: string }, signal?: AbortSignal): Promise<string> {
     const result = await this.client.upload(image.path, { signal });
     await this.store.record({
-      t: 'upload', at: new Date(this.now()).toISOString(), sha256: image.sha256, url: result.url,
-      endpoint: this.endpoint, bytes: result.size ?? 0,
+      t: 'upload',
+      at: new Date(this.now()).toISOString(),
+      sha256: image.sha256,
+      url: result.url,
+      endpoint: this.endpoint,
+      bytes: result.size ?? 0,
     });
     this.events.onUpload?.({ path: image.path, sha256: image.sha256, url: result.url });
     return result.url;

@@ -26,8 +26,12 @@ export type OptionTable = Readonly<Record<string, OptionDef>>;
 
 /** What node:util parseArgs gives for one option: a string or a boolean, an array of them when `multiple`. */
 type OptionValue<D extends OptionDef> = D extends { multiple: true }
-  ? D['type'] extends 'string' ? string[] : boolean[]
-  : D['type'] extends 'string' ? string : boolean;
+  ? D['type'] extends 'string'
+    ? string[]
+    : boolean[]
+  : D['type'] extends 'string'
+    ? string
+    : boolean;
 
 /**
  * The parsed options of a command, typed from its table: with `{ 'max-cost': { type: 'string', ... } }`,

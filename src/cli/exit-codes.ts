@@ -10,7 +10,13 @@ export const EXIT = {
 } as const;
 
 const INVALID: ReadonlySet<ErrorCode> = new Set([
-  'USAGE', 'SPEC_INVALID', 'FILE_NOT_FOUND', 'FILE_UNREADABLE', 'LOCKFILE_INVALID', 'PLAN_INVALID', 'PLAN_STALE',
+  'USAGE',
+  'SPEC_INVALID',
+  'FILE_NOT_FOUND',
+  'FILE_UNREADABLE',
+  'LOCKFILE_INVALID',
+  'PLAN_INVALID',
+  'PLAN_STALE',
 ]);
 
 export function exitCodeFor(err: unknown): number {

@@ -96,7 +96,7 @@ function mainHelp(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `render <command> --help` for a command\'s options. `render --version` prints the version.',
+    "Run `render <command> --help` for a command's options. `render --version` prints the version.",
     '',
     'Environment:',
     '  WAVESPEED_API_KEY   your WaveSpeedAI key (never printed, never written to a file)',

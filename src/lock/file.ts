@@ -21,7 +21,8 @@ export function readLockfile(file: string, name: string): Lockfile {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return emptyLockfile(name);
-    if (code === 'EISDIR') throw invalid(`${shown} is a folder, not a lockfile`, [], 'move the folder away: the lockfile is the file <name>.lock.json beside the spec');
+    if (code === 'EISDIR')
+      throw invalid(`${shown} is a folder, not a lockfile`, [], 'move the folder away: the lockfile is the file <name>.lock.json beside the spec');
     throw new RenderError('LOCKFILE_INVALID', `cannot read ${shown}: ${code ?? String(err)}`, { cause: err });
   }
   // An editor's byte-order mark is not a reason to refuse a record of what was paid.
@@ -32,19 +33,29 @@ export function readLockfile(file: string, name: string): Lockfile {
   const marker = /^(<{7}|={7}|>{7})( |$)/m.exec(text);
   if (marker) {
     const at = positionAt(text, marker.index);
-    throw invalid(`${shown} has git merge-conflict markers`, [{ file: shown, ...at, message: `${marker[1]} (a conflict marker)` }],
-      'resolve the conflict (keep both sides\' shots; for a shot in both, keep the newer take), then run `render status`');
+    throw invalid(
+      `${shown} has git merge-conflict markers`,
+      [{ file: shown, ...at, message: `${marker[1]} (a conflict marker)` }],
+      "resolve the conflict (keep both sides' shots; for a shot in both, keep the newer take), then run `render status`",
+    );
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
     const { reason, issue } = jsonSyntaxError(shown, text, err);
-    throw invalid(`${shown} is not valid JSON: ${reason}`, issue ? [issue] : [],
-      `restore it from git (\`git checkout -- ${shown}\`); never delete it: it records what was paid for`);
+    throw invalid(
+      `${shown} is not valid JSON: ${reason}`,
+      issue ? [issue] : [],
+      `restore it from git (\`git checkout -- ${shown}\`); never delete it: it records what was paid for`,
+    );
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw invalid(`${shown} is not a valid render lockfile`, [{ file: shown, line: 1, col: 1, message: `expected an object with version, name and shots, got ${describeJson(data)}` }], RESTORE);
+    throw invalid(
+      `${shown} is not a valid render lockfile`,
+      [{ file: shown, line: 1, col: 1, message: `expected an object with version, name and shots, got ${describeJson(data)}` }],
+      RESTORE,
+    );
   }
   const version = (data as { version?: unknown }).version;
   if (typeof version === 'number' && Number.isInteger(version) && version > LOCK_VERSION) {
@@ -53,7 +64,11 @@ export function readLockfile(file: string, name: string): Lockfile {
     });
   }
   if (version !== LOCK_VERSION) {
-    throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, [{ path: ['version'], message: `must be ${LOCK_VERSION}, got ${describeJson(version)}` }]), RESTORE);
+    throw invalid(
+      `${shown} is not a valid render lockfile`,
+      jsonFieldIssues(shown, text, [{ path: ['version'], message: `must be ${LOCK_VERSION}, got ${describeJson(version)}` }]),
+      RESTORE,
+    );
   }
   const parsed = LockfileSchema.safeParse(data);
   if (!parsed.success) {

@@ -23,7 +23,7 @@ export async function handleBinaryUpload(ctx: MockContext, r: RouteRequest): Pro
   }
   // Buffered first (with the size limit), then parsed by undici's multipart parser: binary-safe.
   const raw = await readBody(r.req, ctx.maxUploadBytes);
-  let file: ReturnType<FormData["get"]>;
+  let file: ReturnType<FormData['get']>;
   try {
     file = (await new Request(r.url, { method: 'POST', headers: { 'content-type': contentType }, body: raw }).formData()).get('file');
   } catch {

@@ -114,7 +114,20 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     mediaExists: (url) => media.isFetchable(url, (id) => store.get(id)?.status === 'completed'),
     refund: (cents) => ledger.refund(cents),
   });
-  const ctx: MockContext = { baseUrl, apiKey: o.apiKey, ledger, counters: new MockCounters(), store, media, faults, output, maxUploadBytes: o.maxUploadBytes, log: o.log, clock: o.clock, closed: false };
+  const ctx: MockContext = {
+    baseUrl,
+    apiKey: o.apiKey,
+    ledger,
+    counters: new MockCounters(),
+    store,
+    media,
+    faults,
+    output,
+    maxUploadBytes: o.maxUploadBytes,
+    log: o.log,
+    clock: o.clock,
+    closed: false,
+  };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (options.log) logRequests(o.log, o.clock, req, res);
     handleRequest(ctx, req, res).catch((err: unknown) => {

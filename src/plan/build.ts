@@ -76,8 +76,7 @@ export function buildPlan(input: BuildPlanInput): Plan {
   const { spec, lock, endpoint } = input;
   const specDir = path.dirname(input.specFile);
   const outputDir = path.resolve(specDir, spec.output ?? path.join('renders', spec.name));
-  const outputsIntact = (take: LockTake) =>
-    take.outputs.length > 0 && take.outputs.every((o) => input.fileSize(path.resolve(specDir, o.path)) === o.bytes);
+  const outputsIntact = (take: LockTake) => take.outputs.length > 0 && take.outputs.every((o) => input.fileSize(path.resolve(specDir, o.path)) === o.bytes);
 
   const shots: PlannedShot[] = [];
   for (const shot of input.shots) {
@@ -85,14 +84,26 @@ export function buildPlan(input: BuildPlanInput): Plan {
     const byContent = contentRequest(shot, input.images);
     const fingerprint = fingerprintOf(spec.model, byContent, shot.take);
     const { action, reason } = decideAction({
-      model: spec.model, fingerprint, request: byContent, take: shot.take, endpoint,
-      entry: lock.shots[shot.id], outputsIntact, now: input.now,
+      model: spec.model,
+      fingerprint,
+      request: byContent,
+      take: shot.take,
+      endpoint,
+      entry: lock.shots[shot.id],
+      outputsIntact,
+      now: input.now,
     });
     const duration = shot.request.duration;
     shots.push({
-      id: shot.id, action, reason, duration, fingerprint, take: shot.take,
+      id: shot.id,
+      action,
+      reason,
+      duration,
+      fingerprint,
+      take: shot.take,
       costCents: SUBMITTING.has(action) ? costCents(spec.model, duration) : 0,
-      request: shot.request, contentRequest: byContent,
+      request: shot.request,
+      contentRequest: byContent,
       images: shot.images.flatMap((img) => {
         const info = img.local ? input.images.get(img.local) : undefined;
         return info ? [{ field: img.field, path: info.path, sha256: info.sha256, bytes: info.bytes }] : [];
@@ -101,8 +112,13 @@ export function buildPlan(input: BuildPlanInput): Plan {
     });
   }
   return {
-    specFile: input.specFile, name: spec.name, model: spec.model, endpoint, outputDir,
-    concurrency: spec.concurrency ?? DEFAULT_CONCURRENCY, shots,
+    specFile: input.specFile,
+    name: spec.name,
+    model: spec.model,
+    endpoint,
+    outputDir,
+    concurrency: spec.concurrency ?? DEFAULT_CONCURRENCY,
+    shots,
     totals: totalsOf(shots, spentCents(lock, endpoint), budgetCentsOf(spec), input.maxRunCents),
   };
 }
@@ -115,8 +131,13 @@ function totalsOf(shots: PlannedShot[], spent: number, budget: number, maxRun?: 
   return {
     shots: shots.length,
     toSubmit: shots.filter((s) => SUBMITTING.has(s.action)).length,
-    costCents: cost, spentCents: spent, budgetCents: budget, afterApplyCents: after,
-    overBudgetCents: Math.max(overSpecBudget, overMaxCost), overSpecBudgetCents: overSpecBudget, overMaxCostCents: overMaxCost,
+    costCents: cost,
+    spentCents: spent,
+    budgetCents: budget,
+    afterApplyCents: after,
+    overBudgetCents: Math.max(overSpecBudget, overMaxCost),
+    overSpecBudgetCents: overSpecBudget,
+    overMaxCostCents: overMaxCost,
     maxRunCents: maxRun,
   };
 }

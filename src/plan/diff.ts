@@ -45,9 +45,7 @@ export function decideAction(input: DiffInput): Decision {
   if (inFlight) return resumeDecision(entry, entry.fingerprint !== fingerprint);
   if (entry.fingerprint !== fingerprint) {
     const change = describeChange(entry, input.model, input.request, input.take);
-    return entry.status === 'failed'
-      ? { action: 'retry', reason: `failed before (${failureText(entry)}); ${change}` }
-      : { action: 'replace', reason: change };
+    return entry.status === 'failed' ? { action: 'retry', reason: `failed before (${failureText(entry)}); ${change}` } : { action: 'replace', reason: change };
   }
   if (entry.status === 'failed') {
     return isInputFailure(entry.error?.task_code)

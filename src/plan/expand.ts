@@ -38,7 +38,13 @@ export function expandSpec(loaded: LoadedSpec, spec: Spec): ExpandedShot[] {
     if (combos.length > 1 && ids.size === 1 && shots.length - before === combos.length) {
       shots.length = before; // one error for the shot, not one duplicate per combination
       const example = `${shot.id}-{{${Object.keys(shot.matrix ?? {})[0]}}}`;
-      issues.push(issueAt(loaded, ['shots', index, 'id'], `a matrix shot's id must vary with the matrix (e.g. "${example}"), got "${[...ids][0]}" for all ${combos.length} combinations`));
+      issues.push(
+        issueAt(
+          loaded,
+          ['shots', index, 'id'],
+          `a matrix shot's id must vary with the matrix (e.g. "${example}"), got "${[...ids][0]}" for all ${combos.length} combinations`,
+        ),
+      );
     }
   });
   issues.push(...checkUniqueIds(loaded, shots));

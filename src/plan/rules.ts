@@ -35,28 +35,37 @@ export function checkShotRules(input: ShotRuleInput): Issue[] {
   const at = (field: PropertyKey[], message: string) => issues.push(issueAt(loaded, ['shots', expanded.source, ...field], message + note));
 
   if (!ID_PATTERN.test(expanded.id) || expanded.id.length > MAX_ID_CHARS) {
-    at(['id'], `must be 1 to ${MAX_ID_CHARS} characters of A-Z a-z 0-9 . _ - starting with a letter or digit (it names the output file), got ${JSON.stringify(expanded.id)}`);
+    at(
+      ['id'],
+      `must be 1 to ${MAX_ID_CHARS} characters of A-Z a-z 0-9 . _ - starting with a letter or digit (it names the output file), got ${JSON.stringify(expanded.id)}`,
+    );
   }
   if ((shot.prompt === undefined) === (shot.multi_prompt === undefined)) {
-    at(shot.prompt === undefined ? [] : ['multi_prompt'], shot.prompt === undefined
-      ? 'needs exactly one of prompt and multi_prompt, got neither'
-      : 'needs exactly one of prompt and multi_prompt, got both');
+    at(
+      shot.prompt === undefined ? [] : ['multi_prompt'],
+      shot.prompt === undefined ? 'needs exactly one of prompt and multi_prompt, got neither' : 'needs exactly one of prompt and multi_prompt, got both',
+    );
   }
   if (request.multi_prompt) {
     const sum = request.multi_prompt.reduce((n, item) => n + item.duration, 0);
     if (sum !== request.duration) {
-      at(['multi_prompt'], `durations must add up to the shot's duration ${request.duration}, got ${request.multi_prompt.length > 1 ? `${request.multi_prompt.map((i) => i.duration).join(' + ')} = ` : ''}${sum}`);
+      at(
+        ['multi_prompt'],
+        `durations must add up to the shot's duration ${request.duration}, got ${request.multi_prompt.length > 1 ? `${request.multi_prompt.map((i) => i.duration).join(' + ')} = ` : ''}${sum}`,
+      );
     } else if (sum < 3 || sum > 15) {
       at(['multi_prompt'], `durations must add up to 3..15 seconds (the shot's duration), got ${sum}`);
     }
     if (request.end_image !== undefined) at(['end_image'], 'is not allowed with multi_prompt (the API refuses it)');
     request.multi_prompt.forEach((item, i) => {
-      if (item.prompt.length > MAX_MULTI_PROMPT_CHARS) at(['multi_prompt', i, 'prompt'], `must be at most ${MAX_MULTI_PROMPT_CHARS} characters after templating, got ${item.prompt.length}`);
+      if (item.prompt.length > MAX_MULTI_PROMPT_CHARS)
+        at(['multi_prompt', i, 'prompt'], `must be at most ${MAX_MULTI_PROMPT_CHARS} characters after templating, got ${item.prompt.length}`);
     });
   }
   for (const field of ['prompt', 'negative_prompt'] as const) {
     const value = request[field];
-    if (value !== undefined && value.length > MAX_PROMPT_CHARS) at([field], `must be at most ${MAX_PROMPT_CHARS} characters after templating, got ${value.length}`);
+    if (value !== undefined && value.length > MAX_PROMPT_CHARS)
+      at([field], `must be at most ${MAX_PROMPT_CHARS} characters after templating, got ${value.length}`);
     if (value !== undefined && field === 'prompt' && value.trim() === '') at([field], 'is empty after templating');
   }
   if (elements.length > MAX_ELEMENTS) {

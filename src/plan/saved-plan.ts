@@ -20,20 +20,26 @@ const PLAN_FORMAT = 1;
 const need = (what: string) => ({ error: (iss: { input: unknown }) => (iss.input === undefined ? `is missing (${what})` : `must be ${what}`) });
 const cents = (what: string) => z.number(need(what)).int(need(what));
 
-const SavedShotSchema = z.object({
-  id: z.string(need('a shot id')),
-  action: z.enum(ACTIONS, need('an action')),
-  reason: z.string(need('a reason')),
-  duration: z.number(need('seconds')).int(need('seconds')),
-  cost_usd: z.number(need('dollars')),
-  cost_cents: cents('whole cents'),
-  fingerprint: z.string(need('a fingerprint')),
-  take: z.number(need('a take number')).int(need('a take number')),
-  /** The body to send; local images stand where their upload URLs will go (relative to the spec). */
-  request: z.record(z.string(), z.unknown(), need('the request body')),
-  images: z.array(z.object({ field: z.enum(['image', 'end_image']), path: z.string(), sha256: z.string(), bytes: z.number().int() }), need('a list of images')),
-  output: z.string(need('the output path')),
-}, need('a shot'));
+const SavedShotSchema = z.object(
+  {
+    id: z.string(need('a shot id')),
+    action: z.enum(ACTIONS, need('an action')),
+    reason: z.string(need('a reason')),
+    duration: z.number(need('seconds')).int(need('seconds')),
+    cost_usd: z.number(need('dollars')),
+    cost_cents: cents('whole cents'),
+    fingerprint: z.string(need('a fingerprint')),
+    take: z.number(need('a take number')).int(need('a take number')),
+    /** The body to send; local images stand where their upload URLs will go (relative to the spec). */
+    request: z.record(z.string(), z.unknown(), need('the request body')),
+    images: z.array(
+      z.object({ field: z.enum(['image', 'end_image']), path: z.string(), sha256: z.string(), bytes: z.number().int() }),
+      need('a list of images'),
+    ),
+    output: z.string(need('the output path')),
+  },
+  need('a shot'),
+);
 
 const SavedPlanSchema = z.object({
   format: z.literal(PLAN_FORMAT, need(`${PLAN_FORMAT}`)),
@@ -43,20 +49,23 @@ const SavedPlanSchema = z.object({
   endpoint: z.string(need('a string')),
   output: z.string(need('the output folder')),
   shots: z.array(SavedShotSchema, need('a list of shots')),
-  totals: z.object({
-    shots: z.number().int(),
-    to_submit: z.number().int(),
-    cost_usd: z.number(),
-    spent_usd: z.number(),
-    budget_usd: z.number(),
-    after_apply_usd: z.number(),
-    over_budget_usd: z.number(),
-    max_cost_usd: z.number().optional(),
-    cost_cents: cents('whole cents'),
-    spent_cents: cents('whole cents'),
-    budget_cents: cents('whole cents'),
-    after_apply_cents: cents('whole cents'),
-  }, need('the totals')),
+  totals: z.object(
+    {
+      shots: z.number().int(),
+      to_submit: z.number().int(),
+      cost_usd: z.number(),
+      spent_usd: z.number(),
+      budget_usd: z.number(),
+      after_apply_usd: z.number(),
+      over_budget_usd: z.number(),
+      max_cost_usd: z.number().optional(),
+      cost_cents: cents('whole cents'),
+      spent_cents: cents('whole cents'),
+      budget_cents: cents('whole cents'),
+      after_apply_cents: cents('whole cents'),
+    },
+    need('the totals'),
+  ),
 });
 export type SavedPlanJson = z.infer<typeof SavedPlanSchema>;
 
@@ -144,7 +153,8 @@ export function readSavedPlan(file: string, text: string): SavedPlan {
     const problems = parsed.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message }));
     const [first] = problems;
     throw new RenderError('PLAN_INVALID', `${shown} is not a render plan (format ${PLAN_FORMAT}): ${formatFieldPath(first!.path)} ${first!.message}`, {
-      issues: jsonFieldIssues(shown, body, problems.slice(0, 20)), hint: REMAKE,
+      issues: jsonFieldIssues(shown, body, problems.slice(0, 20)),
+      hint: REMAKE,
     });
   }
   // Saved with an absolute path; a relative one (edited) reads from the plan's folder, not the working directory.
@@ -185,9 +195,13 @@ export function checkSavedPlan(saved: SavedPlan, current: Plan): void {
   for (const c of current.shots) if (!before.has(c.id)) problems.push(`${c.id}: new in the spec since the plan was saved`);
   if (problems.length === 0 && saved.totals.cost_cents !== current.totals.costCents) problems.push('the total cost differs from the saved plan');
   if (problems.length > 0) {
-    throw new RenderError('PLAN_STALE', `the saved plan ${displayPath(saved.file)} is stale: ${problems.length} ${problems.length === 1 ? 'difference' : 'differences'}`, {
-      issues: problems.slice(0, 50).map((message) => ({ file: displayPath(saved.file), message })),
-      hint: `review a fresh plan: render plan ${displayPath(saved.spec)} --out ${displayPath(saved.file)}`,
-    });
+    throw new RenderError(
+      'PLAN_STALE',
+      `the saved plan ${displayPath(saved.file)} is stale: ${problems.length} ${problems.length === 1 ? 'difference' : 'differences'}`,
+      {
+        issues: problems.slice(0, 50).map((message) => ({ file: displayPath(saved.file), message })),
+        hint: `review a fresh plan: render plan ${displayPath(saved.spec)} --out ${displayPath(saved.file)}`,
+      },
+    );
   }
 }

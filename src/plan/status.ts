@@ -29,7 +29,12 @@ export function shotStatus(specFile: string, options: { verify?: boolean } = {})
   const { loaded, spec, shots } = validateSpec(specFile);
   const lock = readCurrentLock(loaded.file, spec.name);
   const ids = new Set(shots.map((s) => s.id));
-  const all = [...shots.map((s) => s.id), ...Object.keys(lock.shots).filter((id) => !ids.has(id)).sort()];
+  const all = [
+    ...shots.map((s) => s.id),
+    ...Object.keys(lock.shots)
+      .filter((id) => !ids.has(id))
+      .sort(),
+  ];
   return {
     specFile: loaded.file,
     name: spec.name,
@@ -38,7 +43,9 @@ export function shotStatus(specFile: string, options: { verify?: boolean } = {})
       const entry = lock.shots[id];
       const first = entry?.outputs[0];
       return {
-        id, inSpec: ids.has(id), entry,
+        id,
+        inSpec: ids.has(id),
+        entry,
         output: entry ? outputState(entry, loaded.dir, options.verify ?? false) : 'none',
         outputPath: first?.path,
       };

@@ -74,9 +74,7 @@ function elementHelper(this: unknown, ...args: unknown[]): string {
   }
   if (!data.known.has(name)) {
     const known = [...data.known];
-    throw new TemplateError(
-      `{{element '${name}'}}: no element "${name}" is defined in elements${known.length ? ` (defined: ${known.join(', ')})` : ''}`,
-    );
+    throw new TemplateError(`{{element '${name}'}}: no element "${name}" is defined in elements${known.length ? ` (defined: ${known.join(', ')})` : ''}`);
   }
   let index = data.elements.indexOf(name);
   if (index < 0) {
@@ -128,7 +126,9 @@ function templateMessage(err: unknown, context: Record<string, unknown>): string
   const text = err instanceof Error ? err.message : String(err);
   const missing = /^"([^"]+)" not defined in .* - (\d+):(\d+)$/.exec(text);
   if (missing) {
-    const available = Object.keys(context).filter((k) => k !== 'shot').sort();
+    const available = Object.keys(context)
+      .filter((k) => k !== 'shot')
+      .sort();
     return `template variable "${missing[1]}" is not defined (template line ${missing[2]}, column ${Number(missing[3]) + 1}; defined: ${available.join(', ') || 'none'}, shot.*)`;
   }
   // Parse errors are `Parse error on line N:\n<excerpt>\n---^\nExpecting ...`: keep the line, the text before

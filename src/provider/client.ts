@@ -100,8 +100,7 @@ export function createClient(options: ClientOptions = {}): WaveSpeedClient {
     getResult,
     listPredictions: (q, opts) => guard('list predictions', true, () => listPredictions(t, q, opts)),
     upload: (filePath, opts) => guard('upload', true, () => uploadFile(t, filePath, opts)),
-    download: (url, destPath, opts) =>
-      guard('download', false, () => downloadFile(t, url, destPath, { timeoutMs: downloadTimeoutMs, ...opts })),
+    download: (url, destPath, opts) => guard('download', false, () => downloadFile(t, url, destPath, { timeoutMs: downloadTimeoutMs, ...opts })),
     waitForResult: (id, opts = {}) =>
       guard('wait for result', true, () =>
         waitForPrediction(id, opts, { getResult, sleep: t.sleep, random: t.random, now: t.now, ctx: { op: `wait for ${id}`, redact: t.redact } }),

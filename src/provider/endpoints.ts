@@ -3,14 +3,7 @@ import { makeError, toSubmitError, type ErrorContext } from './map-error.js';
 import { usdToCentsExact } from '../money.js';
 import { abortedError } from './retry.js';
 import { contextFor, requestOnce, requestWithRetry, type Transport } from './transport.js';
-import {
-  BalanceDataSchema,
-  ListDataSchema,
-  PredictionDataSchema,
-  PriceDataSchema,
-  toPrediction,
-  type Prediction,
-} from './wire.js';
+import { BalanceDataSchema, ListDataSchema, PredictionDataSchema, PriceDataSchema, toPrediction, type Prediction } from './wire.js';
 
 /** The API calls proper, over a Transport. The client (client.ts) only wires these together. */
 

@@ -14,8 +14,7 @@ const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
   NETWORK: 'check the network connection and WAVESPEED_BASE_URL, then run again',
   TIMEOUT: 'the server did not answer in time; run again, or raise the request timeout',
   BAD_RESPONSE: "the server's answer does not look like the WaveSpeed API; check WAVESPEED_BASE_URL",
-  UNKNOWN_OUTCOME:
-    'the task may have been created and charged; do not resubmit by hand: `render apply` settles it by listing recent predictions',
+  UNKNOWN_OUTCOME: 'the task may have been created and charged; do not resubmit by hand: `render apply` settles it by listing recent predictions',
   MODERATION: 'the prompt or image was flagged by content moderation; change them and run again (failed tasks are refunded within about 3 hours)',
   TASK_FAILED: 'see the task error; failed tasks are refunded within about 3 hours',
   DOWNLOAD_FAILED: 'the output could not be saved; check disk space and permissions, then run apply again to fetch it (outputs are kept 7 days)',

@@ -65,7 +65,9 @@ function barsReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: st
     overall.update(progress.finished, { info: `spent ${usd(progress.spentCents)}  failed ${progress.count('failed')}` });
     const busy = progress.count('queued') + progress.count('processing') + progress.count('downloading');
     active.setTotal(Math.max(1, progress.total));
-    active.update(busy, { info: `uploads ${progress.uploads} · queued ${progress.count('queued')} · processing ${progress.count('processing')} · downloading ${progress.count('downloading')}` });
+    active.update(busy, {
+      info: `uploads ${progress.uploads} · queued ${progress.count('queued')} · processing ${progress.count('processing')} · downloading ${progress.count('downloading')}`,
+    });
   };
   return {
     emit(e) {

@@ -53,7 +53,10 @@ function formatTotals(plan: Plan): string[] {
   if (t.maxRunCents !== undefined) lines.push(`  --max-cost     ${usd(t.maxRunCents).padStart(12)}`);
   if (t.overBudgetCents > 0) {
     // Name the cap that is passed: the spec's budget, or this run's --max-cost (or both).
-    const caps = [t.overSpecBudgetCents > 0 ? `BUDGET by ${usd(t.overSpecBudgetCents)}` : '', t.overMaxCostCents > 0 ? `--max-cost by ${usd(t.overMaxCostCents)}` : ''];
+    const caps = [
+      t.overSpecBudgetCents > 0 ? `BUDGET by ${usd(t.overSpecBudgetCents)}` : '',
+      t.overMaxCostCents > 0 ? `--max-cost by ${usd(t.overMaxCostCents)}` : '',
+    ];
     lines.push('');
     lines.push(`OVER ${caps.filter(Boolean).join(' and ')}: nothing will be submitted.`);
     lines.push(`  raise budget.max_usd in ${path.basename(plan.specFile)}, raise --max-cost, or render fewer shots (--only GLOB)`);

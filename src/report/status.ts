@@ -9,18 +9,17 @@ export function formatStatus(r: StatusReport): string {
   for (const s of r.shots) {
     const e = s.entry;
     const state = !e ? 'not rendered' : e.status === 'submitting' || e.status === 'unknown' ? 'submit unknown' : e.status;
-    const note = [!s.inSpec ? 'not in the spec any more' : '', e?.error ? `${e.error.task_code ?? e.error.code}: ${e.error.message}` : '', e?.history.length ? `${e.history.length} earlier take(s)` : '']
-      .filter(Boolean).join('; ');
+    const note = [
+      !s.inSpec ? 'not in the spec any more' : '',
+      e?.error ? `${e.error.task_code ?? e.error.code}: ${e.error.message}` : '',
+      e?.history.length ? `${e.history.length} earlier take(s)` : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     rows.push([s.id, state, s.output === 'none' ? '—' : s.output, e ? usd(e.cost_cents) : '—', e ? e.endpoint : '—', e?.prediction_id ?? '—', note]);
   }
   const spent = Object.entries(r.spentByEndpoint).map(([ep, c]) => `${usd(c)} on ${describeEndpoint(ep)}`);
-  return [
-    `Status of ${r.name} (${displayPath(r.specFile)})`,
-    '',
-    ...table(rows).map((l) => `  ${l}`),
-    '',
-    `Spent: ${spent.join(', ') || '$0.00'}`,
-  ].join('\n');
+  return [`Status of ${r.name} (${displayPath(r.specFile)})`, '', ...table(rows).map((l) => `  ${l}`), '', `Spent: ${spent.join(', ') || '$0.00'}`].join('\n');
 }
 
 export function statusToJson(r: StatusReport): Record<string, unknown> {

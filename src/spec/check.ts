@@ -11,7 +11,10 @@ import { SpecSchema, type Spec } from './schema.js';
 export function checkSpec(loaded: LoadedSpec): Spec {
   const result = SpecSchema.safeParse(loaded.data, { reportInput: true });
   if (result.success) return result.data;
-  throw specInvalid(loaded.shown, withoutFollowOns(result.error.issues).flatMap((i) => toIssues(loaded, i)));
+  throw specInvalid(
+    loaded.shown,
+    withoutFollowOns(result.error.issues).flatMap((i) => toIssues(loaded, i)),
+  );
 }
 
 /**
@@ -33,9 +36,7 @@ export function issueAt(loaded: LoadedSpec, p: readonly PropertyKey[], message: 
 function toIssues(loaded: LoadedSpec, issue: z.core.$ZodIssue): Issue[] {
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeysAt(issue.path);
-    return issue.keys.map((key) =>
-      issueAt(loaded, [...issue.path, key], unknownKeyMessage(key, known)),
-    );
+    return issue.keys.map((key) => issueAt(loaded, [...issue.path, key], unknownKeyMessage(key, known)));
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) {
     return [issueAt(loaded, issue.path, `is required (${issue.message})`)];

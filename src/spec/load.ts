@@ -49,10 +49,14 @@ export function loadSpec(file: string): LoadedSpec {
     const pos = firstAlias(doc, lineCounter, bomb ? undefined : unresolved);
     throw specInvalid(shown, [
       {
-        file: shown, line: pos?.line, col: pos?.col,
+        file: shown,
+        line: pos?.line,
+        col: pos?.col,
         message: bomb
           ? 'too many YAML aliases (refused as a resource exhaustion attack)'
-          : unresolved ? `YAML alias *${unresolved} has no anchor &${unresolved} before it` : message,
+          : unresolved
+            ? `YAML alias *${unresolved} has no anchor &${unresolved} before it`
+            : message,
       },
     ]);
   }
@@ -98,10 +102,14 @@ function readSpecSource(abs: string, shown: string): string {
     const line = before.split('\n').length;
     const col = before.length - before.lastIndexOf('\n');
     const byte = `0x${bytes[bad]!.toString(16).toUpperCase().padStart(2, '0')}`;
-    throw specInvalid(shown, [{
-      file: shown, line, col,
-      message: `the file is not valid UTF-8 (byte ${byte}); save it as UTF-8 (it may be Latin-1 or Windows-1252)`,
-    }]);
+    throw specInvalid(shown, [
+      {
+        file: shown,
+        line,
+        col,
+        message: `the file is not valid UTF-8 (byte ${byte}); save it as UTF-8 (it may be Latin-1 or Windows-1252)`,
+      },
+    ]);
   }
   return text;
 }
@@ -117,9 +125,21 @@ function firstInvalidUtf8(b: Buffer): number {
     // Lead byte: how many continuation bytes, and the range the first of them must be in (no overlongs,
     // no surrogates, nothing past U+10FFFF).
     const [n, lo, hi] =
-      c >= 0xc2 && c <= 0xdf ? [1, 0x80, 0xbf] : c === 0xe0 ? [2, 0xa0, 0xbf] : c === 0xed ? [2, 0x80, 0x9f]
-        : c >= 0xe1 && c <= 0xef ? [2, 0x80, 0xbf] : c === 0xf0 ? [3, 0x90, 0xbf] : c === 0xf4 ? [3, 0x80, 0x8f]
-          : c >= 0xf1 && c <= 0xf3 ? [3, 0x80, 0xbf] : [0, 0, 0];
+      c >= 0xc2 && c <= 0xdf
+        ? [1, 0x80, 0xbf]
+        : c === 0xe0
+          ? [2, 0xa0, 0xbf]
+          : c === 0xed
+            ? [2, 0x80, 0x9f]
+            : c >= 0xe1 && c <= 0xef
+              ? [2, 0x80, 0xbf]
+              : c === 0xf0
+                ? [3, 0x90, 0xbf]
+                : c === 0xf4
+                  ? [3, 0x80, 0x8f]
+                  : c >= 0xf1 && c <= 0xf3
+                    ? [3, 0x80, 0xbf]
+                    : [0, 0, 0];
     if (n === 0) return i;
     for (let k = 1; k <= n; k++) {
       const x = b[i + k];

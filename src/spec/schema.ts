@@ -21,18 +21,24 @@ const wrongType = (message: string, badKey?: string) => (issue: { code: string }
 const text = (what: string) => z.string({ error: `must be ${what}` });
 const nonEmpty = (what: string) => text(what).min(1, { error: `must be ${what}, not empty` });
 
-const TemplateRefSchema = z.strictObject({
-  template: nonEmpty('the path of a Handlebars template file'),
-}, { error: wrongType('must be { template: path }') });
+const TemplateRefSchema = z.strictObject(
+  {
+    template: nonEmpty('the path of a Handlebars template file'),
+  },
+  { error: wrongType('must be { template: path }') },
+);
 
 const PromptSchema = z.union([text('a string or { template: path }'), TemplateRefSchema], {
   error: 'must be a string or { template: path }',
 });
 
-const MultiPromptItemSchema = z.strictObject({
-  prompt: nonEmpty('a prompt string'),
-  duration: intRange(1, 15),
-}, { error: wrongType('must be a map { prompt, duration }') });
+const MultiPromptItemSchema = z.strictObject(
+  {
+    prompt: nonEmpty('a prompt string'),
+    duration: intRange(1, 15),
+  },
+  { error: wrongType('must be a map { prompt, duration }') },
+);
 
 /** The fields a shot may set, and `defaults` may set under every shot. */
 const shotFields = {
@@ -51,9 +57,7 @@ const shotFields = {
     .array(MultiPromptItemSchema, { error: 'must be a list of { prompt, duration }' })
     .min(1, { error: 'must have 1 to 6 items' })
     .max(6, { error: 'must have 1 to 6 items' }),
-  elements: z
-    .array(nonEmpty('an element name'), { error: 'must be a list of element names' })
-    .max(3, { error: 'may name at most 3 elements' }),
+  elements: z.array(nonEmpty('an element name'), { error: 'must be a list of element names' }).max(3, { error: 'may name at most 3 elements' }),
 };
 
 const DefaultsSchema = z.strictObject(shotFields, { error: wrongType('must be a map of shot fields, e.g. duration: 5') }).partial();
@@ -66,47 +70,67 @@ const MatrixSchema = z.record(
   { error: wrongType('must be a map of variable: [values]', 'matrix variable names are letters, digits and _') },
 );
 
-const ShotSchema = z.strictObject({
-  id: nonEmpty('a shot id'),
-  matrix: MatrixSchema.optional(),
-  ...DefaultsSchema.shape,
-  /** Not sent to the API: bump it to render the same inputs again (a new take); part of the fingerprint. */
-  take: z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' }).optional(),
-}, { error: wrongType('must be a shot: a map with id, image, prompt, ...') });
-
-const ElementSchema = z.strictObject({
-  // Kling element ids are 15-digit integers: a YAML number that long can lose digits, so ids must be strings.
-  id: z
-    .string({ error: 'must be a quoted string of digits, e.g. "307212335131305" (a bare number can lose digits)' })
-    .regex(/^\d{1,32}$/, { error: 'must be a string of digits' }),
-  description: text('a string').optional(),
-}, { error: wrongType('must be a map { id: "digits", description }') });
-
-const varValue: z.ZodType<unknown> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(varValue), z.record(z.string(), varValue)]),
+const ShotSchema = z.strictObject(
+  {
+    id: nonEmpty('a shot id'),
+    matrix: MatrixSchema.optional(),
+    ...DefaultsSchema.shape,
+    /** Not sent to the API: bump it to render the same inputs again (a new take); part of the fingerprint. */
+    take: z
+      .number({ error: 'must be a positive integer' })
+      .int({ error: 'must be a positive integer' })
+      .min(1, { error: 'must be a positive integer' })
+      .optional(),
+  },
+  { error: wrongType('must be a shot: a map with id, image, prompt, ...') },
 );
 
-export const SpecSchema = z.strictObject({
-  $schema: z.string().optional(),
-  version: z.literal(1, { error: 'must be 1 (the only spec format version)' }),
-  name: z
-    .string({ error: 'must be a name of a-z, 0-9 and -' })
-    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: 'must be a name of a-z, 0-9 and - (up to 64), starting with a letter or digit' }),
-  model: z.enum(MODEL_IDS, { error: `must be one of: ${MODEL_IDS.join(', ')}` }).default(DEFAULT_MODEL),
-  output: nonEmpty('a folder path').optional(),
-  templates: nonEmpty('a folder path').optional(),
-  budget: z.strictObject({
-    max_usd: z.number({ error: 'must be an amount in US dollars, e.g. 60 or 59.50' }).min(0, { error: 'must not be negative' }),
-  }, { error: 'must be a map with max_usd, e.g. budget: { max_usd: 60 }' }),
-  max_shots: z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' }).optional(),
-  concurrency: intRange(1, 500).optional(),
-  defaults: DefaultsSchema.optional(),
-  vars: z.record(z.string(), varValue, { error: 'must be a map of name: value' }).optional(),
-  elements: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/), ElementSchema, {
-    error: wrongType('must be a map of name: { id, description }', 'element names are letters, digits, _ and -'),
-  }).optional(),
-  shots: z.array(ShotSchema, { error: 'must be a list of shots' }).min(1, { error: 'must list at least one shot' }),
-}, { error: wrongType('a spec must be a map of fields: version, name, budget, shots, ...') });
+const ElementSchema = z.strictObject(
+  {
+    // Kling element ids are 15-digit integers: a YAML number that long can lose digits, so ids must be strings.
+    id: z
+      .string({ error: 'must be a quoted string of digits, e.g. "307212335131305" (a bare number can lose digits)' })
+      .regex(/^\d{1,32}$/, { error: 'must be a string of digits' }),
+    description: text('a string').optional(),
+  },
+  { error: wrongType('must be a map { id: "digits", description }') },
+);
+
+const varValue: z.ZodType<unknown> = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(varValue), z.record(z.string(), varValue)]));
+
+export const SpecSchema = z.strictObject(
+  {
+    $schema: z.string().optional(),
+    version: z.literal(1, { error: 'must be 1 (the only spec format version)' }),
+    name: z
+      .string({ error: 'must be a name of a-z, 0-9 and -' })
+      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, { error: 'must be a name of a-z, 0-9 and - (up to 64), starting with a letter or digit' }),
+    model: z.enum(MODEL_IDS, { error: `must be one of: ${MODEL_IDS.join(', ')}` }).default(DEFAULT_MODEL),
+    output: nonEmpty('a folder path').optional(),
+    templates: nonEmpty('a folder path').optional(),
+    budget: z.strictObject(
+      {
+        max_usd: z.number({ error: 'must be an amount in US dollars, e.g. 60 or 59.50' }).min(0, { error: 'must not be negative' }),
+      },
+      { error: 'must be a map with max_usd, e.g. budget: { max_usd: 60 }' },
+    ),
+    max_shots: z
+      .number({ error: 'must be a positive integer' })
+      .int({ error: 'must be a positive integer' })
+      .min(1, { error: 'must be a positive integer' })
+      .optional(),
+    concurrency: intRange(1, 500).optional(),
+    defaults: DefaultsSchema.optional(),
+    vars: z.record(z.string(), varValue, { error: 'must be a map of name: value' }).optional(),
+    elements: z
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/), ElementSchema, {
+        error: wrongType('must be a map of name: { id, description }', 'element names are letters, digits, _ and -'),
+      })
+      .optional(),
+    shots: z.array(ShotSchema, { error: 'must be a list of shots' }).min(1, { error: 'must list at least one shot' }),
+  },
+  { error: wrongType('a spec must be a map of fields: version, name, budget, shots, ...') },
+);
 
 export type Spec = z.infer<typeof SpecSchema>;
 export type SpecInput = z.input<typeof SpecSchema>;

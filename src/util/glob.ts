@@ -22,8 +22,7 @@ function globToRegExp(glob: string): RegExp {
     } else if (ch === '}' && depth > 0) {
       depth--;
       out += ')';
-    }
-    else if (ch === ',' && depth > 0) out += '|';
+    } else if (ch === ',' && depth > 0) out += '|';
     else out += ch.replace(/[.+^$()|[\]\\]/g, '\\$&');
   }
   return new RegExp(`^${out}${')'.repeat(depth)}$`);

@@ -3,8 +3,19 @@ import { describe, expect, it } from 'vitest';
 import type { MockServer } from '../../src/mock/index.js';
 import { manualClock } from '../helpers/manual-clock.js';
 import {
-  actions, apply, expectExit, expectVerifiedOutputs, FAST, keptCents, linesOf, makeProject, mockServer, planJson,
-  readLock, startRender, waitUntil,
+  actions,
+  apply,
+  expectExit,
+  expectVerifiedOutputs,
+  FAST,
+  keptCents,
+  linesOf,
+  makeProject,
+  mockServer,
+  planJson,
+  readLock,
+  startRender,
+  waitUntil,
 } from './helpers.js';
 
 /** Another job on the same account spends `seconds` of video: a direct submit, as any other client would. */
@@ -24,7 +35,9 @@ describe('budget and balance', () => {
     const p = makeProject({ shots: 8, budgetUsd: 10.07 }); // 8 x $1.26 = $10.08
     const r = await apply(p, server);
     expectExit(r, 3);
-    expect(r.stderr).toContain('error: the plan is over budget by $0.01 ($0.00 spent before + $10.08 this apply, budget $10.07): nothing was submitted\nhint: raise budget.max_usd, or render fewer shots with --only');
+    expect(r.stderr).toContain(
+      'error: the plan is over budget by $0.01 ($0.00 spent before + $10.08 this apply, budget $10.07): nothing was submitted\nhint: raise budget.max_usd, or render fewer shots with --only',
+    );
     expect(server.stats()).toMatchObject({ submissions: 0, uploads: 0, chargesCents: 0 });
     expect(existsSync(p.lockFile)).toBe(false);
     expect(existsSync(p.outputDir)).toBe(false);
@@ -42,7 +55,10 @@ describe('budget and balance', () => {
     const p = makeProject({ shots: 4, budgetUsd: 6.5 });
     expectExit(await apply(p, server), 0);
     const before = server.stats();
-    p.shots.push({ id: 'extra-1', prompt: 'an extra shot, slow pan', image: 'assets/hero.png' }, { id: 'extra-2', prompt: 'another extra shot, slow tilt', image: 'assets/studio.jpg' });
+    p.shots.push(
+      { id: 'extra-1', prompt: 'an extra shot, slow pan', image: 'assets/hero.png' },
+      { id: 'extra-2', prompt: 'another extra shot, slow tilt', image: 'assets/studio.jpg' },
+    );
     p.writeSpec();
     const r = await apply(p, server);
     expectExit(r, 3);
@@ -60,7 +76,9 @@ describe('budget and balance', () => {
     const p = makeProject({ shots: 5 });
     const r = await apply(p, server, ['--max-cost', '6.29']);
     expectExit(r, 3);
-    expect(r.stderr).toContain('error: the plan is over --max-cost by $0.01 ($6.30 this apply, --max-cost $6.29): nothing was submitted\nhint: raise --max-cost, or render fewer shots with --only');
+    expect(r.stderr).toContain(
+      'error: the plan is over --max-cost by $0.01 ($6.30 this apply, --max-cost $6.29): nothing was submitted\nhint: raise --max-cost, or render fewer shots with --only',
+    );
     expect(server.stats()).toMatchObject({ submissions: 0, uploads: 0 });
     expect(existsSync(p.lockFile)).toBe(false);
 

@@ -2,8 +2,20 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  actions, apply, expectExit, expectVerifiedOutputs, keptCents, linesOf, makeProject, mockServer, outputFiles, planJson,
-  readLock, render, sha256File, shotOf,
+  actions,
+  apply,
+  expectExit,
+  expectVerifiedOutputs,
+  keptCents,
+  linesOf,
+  makeProject,
+  mockServer,
+  outputFiles,
+  planJson,
+  readLock,
+  render,
+  sha256File,
+  shotOf,
 } from './helpers.js';
 
 describe('editing the spec', () => {
@@ -18,7 +30,12 @@ describe('editing the spec', () => {
     p.writeSpec();
     const { plan } = await planJson(p, server);
     expect(actions(plan)).toEqual({
-      'shot-01': 'unchanged', 'shot-02': 'unchanged', 'shot-03': 'replace', 'shot-04': 'unchanged', 'shot-05': 'unchanged', 'shot-06': 'unchanged',
+      'shot-01': 'unchanged',
+      'shot-02': 'unchanged',
+      'shot-03': 'replace',
+      'shot-04': 'unchanged',
+      'shot-05': 'unchanged',
+      'shot-06': 'unchanged',
     });
     expect(shotOf(plan, 'shot-03')).toMatchObject({ reason: 'prompt changed', cost_cents: 126 });
     expect(plan.totals).toMatchObject({ to_submit: 1, cost_cents: 126, spent_cents: 756 });
@@ -86,7 +103,11 @@ describe('a deleted output file', () => {
     rmSync(p.output('shot-02'));
 
     const { plan } = await planJson(p, server);
-    expect(shotOf(plan, 'shot-02')).toMatchObject({ action: 'resume', cost_cents: 0, reason: 'output file missing or changed: download it again (no new charge)' });
+    expect(shotOf(plan, 'shot-02')).toMatchObject({
+      action: 'resume',
+      cost_cents: 0,
+      reason: 'output file missing or changed: download it again (no new charge)',
+    });
     expect(plan.totals).toMatchObject({ to_submit: 0, cost_cents: 0 });
 
     const r = await apply(p, server);
@@ -132,7 +153,9 @@ describe('a deleted output file', () => {
     const replaced = await apply(p, second);
     expectExit(replaced, 1);
     expect(linesOf(replaced.stderr, / FAILED /)).toEqual([
-      expect.stringMatching(/^\[1\/1\] FAILED shot-01: prediction [0-9a-f]{32} failed \(task code 1402\): 1402: media URL not fetchable .*\(the server could not fetch an uploaded image \(task code 1402\); run apply again: it uploads the image afresh/),
+      expect.stringMatching(
+        /^\[1\/1\] FAILED shot-01: prediction [0-9a-f]{32} failed \(task code 1402\): 1402: media URL not fetchable .*\(the server could not fetch an uploaded image \(task code 1402\); run apply again: it uploads the image afresh/,
+      ),
     ]);
     const { plan: third } = await planJson(p, second);
     expect(actions(third)).toEqual({ 'shot-01': 'retry', 'shot-02': 'unchanged', 'shot-03': 'unchanged' });

@@ -1,8 +1,6 @@
 import { readFileSync, rmSync, statSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  apply, expectExit, expectVerifiedOutputs, linesOf, makeProject, mockServer, ndjson, outputFiles, readLock, render,
-} from './helpers.js';
+import { apply, expectExit, expectVerifiedOutputs, linesOf, makeProject, mockServer, ndjson, outputFiles, readLock, render } from './helpers.js';
 
 describe('a clean apply', () => {
   it('renders every shot once, records it, and a second run changes nothing and costs $0.00', async () => {
@@ -60,7 +58,10 @@ describe('render status after a run', () => {
     const text = await render(['status', p.spec], { cwd: p.dir });
     expectExit(text, 0);
     for (const id of p.ids()) {
-      const row = new RegExp(`^\\s+${id}\\s+completed\\s+intact\\s+\\$1\\.26\\s+${server.url.replace(/[.:/]/g, '\\$&')}\\s+${lock.shots[id]!.prediction_id}\\s*$`, 'm');
+      const row = new RegExp(
+        `^\\s+${id}\\s+completed\\s+intact\\s+\\$1\\.26\\s+${server.url.replace(/[.:/]/g, '\\$&')}\\s+${lock.shots[id]!.prediction_id}\\s*$`,
+        'm',
+      );
       expect(text.stdout).toMatch(row);
     }
     expect(text.stdout).toContain(`Spent: $7.56 on ${server.url}`);
@@ -70,17 +71,25 @@ describe('render status after a run', () => {
     const report = JSON.parse(json.stdout) as { shots: Record<string, unknown>[]; spent_cents: Record<string, number> };
     expect(report.spent_cents).toEqual({ [server.url]: 756 });
     expect(report.shots).toEqual(
-      p.ids().map((id) => expect.objectContaining({
-        id, in_spec: true, status: 'completed', output: 'intact', output_path: `renders/e2e/${id}.mp4`,
-        prediction_id: lock.shots[id]!.prediction_id, cost_cents: 126, takes: 1,
-      })),
+      p.ids().map((id) =>
+        expect.objectContaining({
+          id,
+          in_spec: true,
+          status: 'completed',
+          output: 'intact',
+          output_path: `renders/e2e/${id}.mp4`,
+          prediction_id: lock.shots[id]!.prediction_id,
+          cost_cents: 126,
+          takes: 1,
+        }),
+      ),
     );
 
     rmSync(p.output('shot-03'));
-    const after = JSON.parse((await render(['status', p.spec, '--json'], { cwd: p.dir })).stdout) as { shots: { id: string; output: string; status: string }[] };
-    expect(after.shots.map((s) => [s.id, s.status, s.output])).toEqual(
-      p.ids().map((id) => [id, 'completed', id === 'shot-03' ? 'missing' : 'intact']),
-    );
+    const after = JSON.parse((await render(['status', p.spec, '--json'], { cwd: p.dir })).stdout) as {
+      shots: { id: string; output: string; status: string }[];
+    };
+    expect(after.shots.map((s) => [s.id, s.status, s.output])).toEqual(p.ids().map((id) => [id, 'completed', id === 'shot-03' ? 'missing' : 'intact']));
     expect((await render(['status', p.spec], { cwd: p.dir })).stdout).toMatch(/^\s+shot-03\s+completed\s+missing\s/m);
 
     // Same size, other bytes: only --verify (sha256) can tell.
@@ -105,7 +114,10 @@ describe('apply --json', () => {
     expect(events[0]).toMatchObject({ type: 'plan', plan: { format: 1, endpoint: server.url, totals: { shots: 6, to_submit: 6, cost_cents: 756 } } });
     const plan = events[0]!.plan as { shots: { id: string; action: string }[] };
     expect(plan.shots.map((s) => [s.id, s.action])).toEqual(p.ids().map((id) => [id, 'create']));
-    expect(events.at(-1)).toMatchObject({ type: 'summary', summary: { done: 6, failed: [], skipped: [], spentCents: 756, totalSpentCents: 756, interrupted: false } });
+    expect(events.at(-1)).toMatchObject({
+      type: 'summary',
+      summary: { done: 6, failed: [], skipped: [], spentCents: 756, totalSpentCents: 756, interrupted: false },
+    });
     expect(events.filter((e) => e.type === 'plan')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'summary')).toHaveLength(1);
     expect(events[1]).toMatchObject({ type: 'start', shots: 6, toSubmit: 6, toResume: 0, costCents: 756, endpoint: server.url });

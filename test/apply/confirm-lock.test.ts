@@ -2,9 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../helpers/manual-clock.js';
-import {
-  apply, ensureBuilt, expectExit, expectVerifiedOutputs, FAST, makeProject, mockServer, render, spawnRender,
-} from './helpers.js';
+import { apply, ensureBuilt, expectExit, expectVerifiedOutputs, FAST, makeProject, mockServer, render, spawnRender } from './helpers.js';
 
 // The lock is between processes: the run holding it is the built binary, the one refused runs in-process.
 beforeAll(ensureBuilt, 180_000);
@@ -17,8 +15,7 @@ describe('confirmation', () => {
     expectExit(r, 2);
     expect(r.stdout).toMatch(/^3 shots: 3 to create; 9 s of new video at \$0\.42\/s$/m);
     expect(r.stderr).toBe(
-      'error: refusing to apply without confirmation: there is no terminal to ask on\n' +
-        'hint: review the plan above, then run again with --yes\n',
+      'error: refusing to apply without confirmation: there is no terminal to ask on\n' + 'hint: review the plan above, then run again with --yes\n',
     );
     expect(server.stats()).toMatchObject({ submissions: 0, uploads: 0 });
     expect(existsSync(p.lockFile)).toBe(false);
@@ -40,7 +37,9 @@ describe('one apply per spec at a time', () => {
     expectExit(second, 1);
     const pid = first.child.pid!;
     expect(second.stderr).toMatch(
-      new RegExp(`^error: another render apply is running on this spec \\(pid ${pid} on ${hostname()}, since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\)\\nhint: wait for it to finish, or stop it \\(Ctrl-C\\)`),
+      new RegExp(
+        `^error: another render apply is running on this spec \\(pid ${pid} on ${hostname()}, since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\)\\nhint: wait for it to finish, or stop it \\(Ctrl-C\\)`,
+      ),
     );
     expect(second.stdout).toBe('');
     // Reading is never locked out.

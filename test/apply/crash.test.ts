@@ -3,8 +3,25 @@ import { serializeLockfile } from '../../src/lock/file.js';
 import { readCurrentLock } from '../../src/lock/store.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  applyUntilDone, apply, ensureBuilt, expectExit, expectVerifiedOutputs, FAST, keptCents, linesOf, makeProject, mockServer, planJson, readLock,
-  render, sha256File, spawnRender, waitUntil, type Project, type RunResult, type Running,
+  applyUntilDone,
+  apply,
+  ensureBuilt,
+  expectExit,
+  expectVerifiedOutputs,
+  FAST,
+  keptCents,
+  linesOf,
+  makeProject,
+  mockServer,
+  planJson,
+  readLock,
+  render,
+  sha256File,
+  spawnRender,
+  waitUntil,
+  type Project,
+  type RunResult,
+  type Running,
   sleep,
 } from './helpers.js';
 import { createRng, type MockServer } from '../../src/mock/index.js';
@@ -41,7 +58,9 @@ describe('SIGKILL at any moment, then apply again', () => {
     // Submits answer late half the time (created and charged first), so kills land between the charge and the
     // recorded id: those intents must be settled by listing, never paid again.
     const server = await mockServer({
-      completeAfterMs: 500, processingAfterMs: 50, seed: 7,
+      completeAfterMs: 500,
+      processingAfterMs: 50,
+      seed: 7,
       faults: { routes: ['submit'], latencyMs: [10, 60], slowRate: 0.5, slowMs: 250 },
     });
     // The budget is exactly the plan: an intent counted twice, or a kill that fooled the guard, would stop a run.

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultOptions, MockServer, MockServerOptions } from '../../src/mock/index.js';
 import {
-  applyUntilDone, actions, apply, expectExit, expectVerifiedOutputs, keptCents, linesOf, makeProject, mockServer, planJson, readLock,
+  applyUntilDone,
+  actions,
+  apply,
+  expectExit,
+  expectVerifiedOutputs,
+  keptCents,
+  linesOf,
+  makeProject,
+  mockServer,
+  planJson,
+  readLock,
   shotOf,
 } from './helpers.js';
 
@@ -54,7 +64,11 @@ describe('a submit whose response is lost', () => {
     expect(readLock(p).shots['shot-01']!.prediction_id).toBeUndefined();
 
     const { plan } = await planJson(p, server);
-    expect(shotOf(plan, 'shot-01')).toMatchObject({ action: 'resume', cost_cents: 0, reason: 'submit outcome unknown: settle by listing predictions before paying again' });
+    expect(shotOf(plan, 'shot-01')).toMatchObject({
+      action: 'resume',
+      cost_cents: 0,
+      reason: 'submit outcome unknown: settle by listing predictions before paying again',
+    });
     expect(plan.totals.to_submit).toBe(0);
 
     server.setFaults({});
@@ -93,17 +107,21 @@ describe('429 storms', () => {
     { rate: 0.5, retryAfterSeconds: 1, routes: ['submit', 'result'] as const },
     { rate: 0.7, retryAfterSeconds: 1, routes: ['submit'] as const },
     { rate: 0.8, retryAfterSeconds: 0, routes: ['result'] as const },
-  ])('rate $rate, Retry-After $retryAfterSeconds s on $routes: completes, nothing paid twice', async ({ rate, retryAfterSeconds, routes }) => {
-    const server = await mockServer({ seed: 11, faults: { routes: [...routes], rateLimitRate: rate, retryAfterSeconds } });
-    const p = makeProject({ shots: 5, concurrency: 5 });
-    // A shot may give up on a storm that lasts too long: then the next apply resumes it, still paying once.
-    await applyUntilDone(p, server, { maxRuns: 6, allowed: /(submit refused|could not follow prediction).*rate limit|429|RATE_LIMITED/i });
-    const stats = server.stats();
-    expect(stats.faults.rateLimit).toBeGreaterThan(5);
-    expect(stats).toMatchObject({ submissions: 5, duplicateSubmissions: 0 });
-    expect(keptCents(server)).toBe(5 * 126);
-    expectVerifiedOutputs(p);
-  }, 90_000);
+  ])(
+    'rate $rate, Retry-After $retryAfterSeconds s on $routes: completes, nothing paid twice',
+    async ({ rate, retryAfterSeconds, routes }) => {
+      const server = await mockServer({ seed: 11, faults: { routes: [...routes], rateLimitRate: rate, retryAfterSeconds } });
+      const p = makeProject({ shots: 5, concurrency: 5 });
+      // A shot may give up on a storm that lasts too long: then the next apply resumes it, still paying once.
+      await applyUntilDone(p, server, { maxRuns: 6, allowed: /(submit refused|could not follow prediction).*rate limit|429|RATE_LIMITED/i });
+      const stats = server.stats();
+      expect(stats.faults.rateLimit).toBeGreaterThan(5);
+      expect(stats).toMatchObject({ submissions: 5, duplicateSubmissions: 0 });
+      expect(keptCents(server)).toBe(5 * 126);
+      expectVerifiedOutputs(p);
+    },
+    90_000,
+  );
 });
 
 describe('failed tasks', () => {
@@ -164,7 +182,9 @@ describe('failed tasks', () => {
     const again = await apply(p, server);
     expectExit(again, 0);
     expect(server.stats().submissions).toBe(3);
-    expect(again.stderr).toContain('Nothing to do ($0.00): 3 shots blocked (failed on their input: change them in the spec to render them again), 0 rendered and intact.');
+    expect(again.stderr).toContain(
+      'Nothing to do ($0.00): 3 shots blocked (failed on their input: change them in the spec to render them again), 0 rendered and intact.',
+    );
     expect(again.stderr).not.toContain('every shot is rendered');
 
     // Changing the prompt of one blocked shot makes it renderable again; the others stay blocked.

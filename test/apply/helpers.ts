@@ -382,7 +382,10 @@ export function expectVerifiedOutputs(p: Project, ids: readonly string[] = p.ids
     expect(shot, `lockfile entry for ${id}`).toBeDefined();
     expect(shot!.status, `${id} status`).toBe('completed');
     expect(shot!.prediction_id, `${id} prediction id`).toMatch(/^[0-9a-f]{32}$/);
-    expect(shot!.outputs.map((o) => o.path), `${id} outputs`).toEqual([`renders/${p.name}/${id}.mp4`]);
+    expect(
+      shot!.outputs.map((o) => o.path),
+      `${id} outputs`,
+    ).toEqual([`renders/${p.name}/${id}.mp4`]);
     for (const out of shot!.outputs) {
       const file = p.abs(out.path);
       expect(existsSync(file), `${file} exists`).toBe(true);
@@ -450,7 +453,9 @@ export function shotOf(plan: PlanJson, id: string): PlanJson['shots'][number] {
 /** Leftover download temp files in the output folder (a kill mid-download leaves them; they are not outputs). */
 export function outputFiles(p: Project): string[] {
   if (!existsSync(p.outputDir)) return [];
-  return readdirSync(p.outputDir).filter((f) => f.endsWith('.mp4')).sort();
+  return readdirSync(p.outputDir)
+    .filter((f) => f.endsWith('.mp4'))
+    .sort();
 }
 
 /**

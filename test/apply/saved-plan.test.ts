@@ -68,24 +68,48 @@ describe('saved plans', () => {
   });
 
   it.each<[string, (plan: SavedPlanJson) => void, string]>([
-    ['a fingerprint', (plan) => {
-      plan.shots[2]!.fingerprint = 'f'.repeat(64);
-    }, 'p.json: shot-03: its inputs changed'],
-    ['a shot\'s cost', (plan) => {
-      plan.shots[0]!.cost_cents = 1;
-    }, 'p.json: shot-01: cost differs from the saved plan'],
-    ['the total cost', (plan) => {
-      plan.totals.cost_cents = 100;
-    }, 'the total cost differs from the saved plan'],
-    ['an action', (plan) => {
-      plan.shots[1]!.action = 'unchanged';
-    }, 'p.json: shot-02: was "unchanged", is now "create" (the lockfile changed)'],
-    ['the endpoint', (plan) => {
-      plan.endpoint = 'https://api.wavespeed.ai';
-    }, 'it was made for https://api.wavespeed.ai, this run is on'],
-    ['a prompt in the request shown for review', (plan) => {
-      plan.shots[3]!.request.prompt = 'something the reviewer never saw in the spec';
-    }, 'p.json: shot-04: its request differs from the saved plan'],
+    [
+      'a fingerprint',
+      (plan) => {
+        plan.shots[2]!.fingerprint = 'f'.repeat(64);
+      },
+      'p.json: shot-03: its inputs changed',
+    ],
+    [
+      "a shot's cost",
+      (plan) => {
+        plan.shots[0]!.cost_cents = 1;
+      },
+      'p.json: shot-01: cost differs from the saved plan',
+    ],
+    [
+      'the total cost',
+      (plan) => {
+        plan.totals.cost_cents = 100;
+      },
+      'the total cost differs from the saved plan',
+    ],
+    [
+      'an action',
+      (plan) => {
+        plan.shots[1]!.action = 'unchanged';
+      },
+      'p.json: shot-02: was "unchanged", is now "create" (the lockfile changed)',
+    ],
+    [
+      'the endpoint',
+      (plan) => {
+        plan.endpoint = 'https://api.wavespeed.ai';
+      },
+      'it was made for https://api.wavespeed.ai, this run is on',
+    ],
+    [
+      'a prompt in the request shown for review',
+      (plan) => {
+        plan.shots[3]!.request.prompt = 'something the reviewer never saw in the spec';
+      },
+      'p.json: shot-04: its request differs from the saved plan',
+    ],
   ])('a plan file with %s edited is refused (exit 2), nothing submitted', async (_what, edit, message) => {
     const server = await mockServer();
     const p = makeProject({ shots: 4 });
@@ -117,7 +141,10 @@ describe('saved plans', () => {
     const server = await mockServer();
     const p = makeProject({ shots: 2 });
     const file = await savePlan(p, server);
-    for (const extra of [['--only', 'shot-01'], ['--max-cost', '100']]) {
+    for (const extra of [
+      ['--only', 'shot-01'],
+      ['--max-cost', '100'],
+    ]) {
       const r = await apply(p, server, extra, file);
       expectExit(r, 2);
       expect(r.stderr).toContain('error: --only and --max-cost belong to `render plan` when applying a saved plan');

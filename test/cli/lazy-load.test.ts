@@ -61,7 +61,10 @@ const LIGHT: string[][] = [
   ['schema'],
 ];
 // Last, because what they load stays loaded: the heavy modules are allowed here, and prove the log sees them.
-const HEAVY_STEPS: string[][] = [['apply', '--help'], ['mock', '--help']];
+const HEAVY_STEPS: string[][] = [
+  ['apply', '--help'],
+  ['mock', '--help'],
+];
 
 let steps: Step[];
 

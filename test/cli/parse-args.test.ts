@@ -44,7 +44,9 @@ describe('parseCommandArgs', () => {
     const plan = await command('plan');
     expect(usageError(() => parseCommandArgs(plan, ['s.yaml', '--bogus']))).toBe("plan: Unknown option '--bogus'");
     expect(usageError(() => parseCommandArgs(plan, ['s.yaml', '--out']))).toBe("plan: Option '--out <value>' argument missing");
-    expect(usageError(() => parseCommandArgs(plan, ['s.yaml', '--out', '-x']))).toBe('plan: --out needs a value; for one that starts with "-", write --out=VALUE');
+    expect(usageError(() => parseCommandArgs(plan, ['s.yaml', '--out', '-x']))).toBe(
+      'plan: --out needs a value; for one that starts with "-", write --out=VALUE',
+    );
     expect(usageError(() => parseCommandArgs(plan, []))).toBe('plan: missing argument');
     expect(usageError(() => parseCommandArgs(plan, ['a', 'b']))).toBe('plan: unexpected argument "b"');
   });

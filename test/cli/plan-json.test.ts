@@ -58,7 +58,9 @@ describe('render plan --json', async () => {
         shot_type: 'customize',
       },
     });
-    expect(shot('opener').request.prompt).toMatch(/^Hero product shot of the Aster Bloom Runner \(chalk-white knit upper, coral heel tab & side stripe, gum sole\)/);
+    expect(shot('opener').request.prompt).toMatch(
+      /^Hero product shot of the Aster Bloom Runner \(chalk-white knit upper, coral heel tab & side stripe, gum sole\)/,
+    );
   });
 
   it('sends only fields the model knows: elements become element_list, id/matrix/take stay out', () => {

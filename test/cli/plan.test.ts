@@ -27,8 +27,12 @@ function rendered(ws: Workspace, file: string): Lockfile {
     const out = path.relative(ws.dir, s.output);
     ws.write(out, Buffer.alloc(100 + s.duration));
     lock.shots[s.id] = lockShot({
-      fingerprint: s.fingerprint, request: s.contentRequest, duration: s.duration, cost_cents: s.costCents,
-      prediction_id: `pred-${s.id}`, completed_at: new Date().toISOString(),
+      fingerprint: s.fingerprint,
+      request: s.contentRequest,
+      duration: s.duration,
+      cost_cents: s.costCents,
+      prediction_id: `pred-${s.id}`,
+      completed_at: new Date().toISOString(),
       outputs: [{ url: `https://cdn.example.com/${s.id}.mp4`, path: out, sha256: 'a'.repeat(64), bytes: 100 + s.duration }],
     });
   }

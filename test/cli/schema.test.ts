@@ -18,18 +18,28 @@ describe('render schema', async () => {
   });
 
   it('describes every top-level field of SPEC.md, shots among them, and requires version, name, budget, shots', () => {
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining([
-      'version', 'name', 'model', 'output', 'templates', 'budget', 'max_shots', 'concurrency', 'defaults', 'vars', 'elements', 'shots',
-    ]));
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining([
+        'version',
+        'name',
+        'model',
+        'output',
+        'templates',
+        'budget',
+        'max_shots',
+        'concurrency',
+        'defaults',
+        'vars',
+        'elements',
+        'shots',
+      ]),
+    );
     expect(schema.required).toEqual(expect.arrayContaining(['version', 'name', 'budget', 'shots']));
   });
 
-  it.each(['specs/spring-launch.yaml', 'specs/teaser.yaml', 'test/fixtures/specs/templating.yaml', 'test/fixtures/specs/matrix.yaml'])(
-    'accepts %s',
-    (file) => {
-      expect(checkJsonSchema(schema, spec(file))).toEqual([]);
-    },
-  );
+  it.each(['specs/spring-launch.yaml', 'specs/teaser.yaml', 'test/fixtures/specs/templating.yaml', 'test/fixtures/specs/matrix.yaml'])('accepts %s', (file) => {
+    expect(checkJsonSchema(schema, spec(file))).toEqual([]);
+  });
 
   it.each([
     ['an unknown top-level key', 'test/fixtures/corpus/schema/unknown-key-top/spec.yaml', '$.colour: not allowed'],

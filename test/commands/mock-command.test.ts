@@ -33,7 +33,6 @@ describe('render mock (the built binary: Ctrl-C is a real SIGINT)', () => {
     expect(code).toBe(0);
     expect(err).toContain('mock server stopped');
   });
-
 });
 
 describe('render mock', () => {

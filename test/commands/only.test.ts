@@ -16,7 +16,10 @@ describe('--only', () => {
     expect(JSON.parse(r.stdout).shots.map((s: { id: string }) => s.id)).toEqual(ids);
   });
 
-  it.each([['plan', []], ['apply', ['--yes']]])('matching no shot is a usage error of %s (exit 2), naming the ids', async (command, extra) => {
+  it.each([
+    ['plan', []],
+    ['apply', ['--yes']],
+  ])('matching no shot is a usage error of %s (exit 2), naming the ids', async (command, extra) => {
     const ws = makeWorkspace();
     const r = await render([command, ws.spec(SPEC_HEAD + SHOTS), '--only', 'citty-*', '--mock', ...extra]);
     expect(r.code).toBe(2);

@@ -1,9 +1,7 @@
 import { appendFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { issueLines, render } from '../helpers/cli.js';
-import {
-  copyCase, loadCases, matches, platformHas, resolveArgs, runSetup, snapshot, stripDir, unblockFifos,
-} from './harness.js';
+import { copyCase, loadCases, matches, platformHas, resolveArgs, runSetup, snapshot, stripDir, unblockFifos } from './harness.js';
 import { startTripwire, type Tripwire } from './tripwire.js';
 
 /**
@@ -21,7 +19,16 @@ const CASES = loadCases();
 const SENTINEL_KEY = 'corpus-sentinel-key-must-never-be-used';
 /** Every category the issue names, with the least number of cases each must have. */
 const REQUIRED: Record<string, number> = {
-  yaml: 5, schema: 6, templates: 4, matrix: 3, elements: 3, images: 9, lockfile: 4, 'saved-plan': 4, cli: 10, budget: 2,
+  yaml: 5,
+  schema: 6,
+  templates: 4,
+  matrix: 3,
+  elements: 3,
+  images: 9,
+  lockfile: 4,
+  'saved-plan': 4,
+  cli: 10,
+  budget: 2,
 };
 
 let wire: Tripwire;

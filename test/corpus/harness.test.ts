@@ -27,7 +27,9 @@ describe('the corpus harness', () => {
       expect(wire.requests).toEqual(['POST /api/v3/predictions']);
       // the socket under the first fetch is seen too: a client that bypassed fetch would not go unnoticed
       expect(wire.outgoing).toEqual([
-        `fetch ${wire.url}/api/v3/predictions`, `net.connect ${wire.url.slice('http://'.length)}`, 'fetch https://api.wavespeed.ai/api/v3/balance',
+        `fetch ${wire.url}/api/v3/predictions`,
+        `net.connect ${wire.url.slice('http://'.length)}`,
+        'fetch https://api.wavespeed.ai/api/v3/balance',
       ]);
     } finally {
       await wire.close();
@@ -60,8 +62,14 @@ describe('the corpus harness', () => {
     expect(s['d.png']).toBe('dir');
   });
 
-  it('reads ./x in argv as the case copy\'s file, and prints paths relative to it', () => {
-    expect(resolveArgs('/tmp/c', ['plan', './spec.yaml', '--out=./p.json', '--only', 'a'])).toEqual(['plan', '/tmp/c/spec.yaml', '--out=/tmp/c/p.json', '--only', 'a']);
+  it("reads ./x in argv as the case copy's file, and prints paths relative to it", () => {
+    expect(resolveArgs('/tmp/c', ['plan', './spec.yaml', '--out=./p.json', '--only', 'a'])).toEqual([
+      'plan',
+      '/tmp/c/spec.yaml',
+      '--out=/tmp/c/p.json',
+      '--only',
+      'a',
+    ]);
     expect(stripDir('error: /tmp/c/spec.yaml:1:1 x', '/tmp/c')).toBe('error: spec.yaml:1:1 x');
   });
 });

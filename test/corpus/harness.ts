@@ -1,8 +1,18 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync,
-  truncateSync, writeFileSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -106,8 +116,7 @@ export function makeFiles(dir: string, files: Record<string, MadeFile>): void {
     else if ('text' in spec) {
       writeFileSync(abs, Buffer.from(spec.text, spec.encoding ?? 'utf8'));
       if (spec.size !== undefined) truncateSync(abs, spec.size);
-    }
-    else if ('gif' in spec) writeFileSync(abs, makeGif(...spec.gif));
+    } else if ('gif' in spec) writeFileSync(abs, makeGif(...spec.gif));
     else {
       const bytes = 'png' in spec ? makePng(...spec.png) : makeJpeg(...spec.jpeg);
       writeFileSync(abs, spec.truncate === undefined ? bytes : bytes.subarray(0, spec.truncate));
@@ -187,7 +196,9 @@ export function matches(text: string, p: Pattern): boolean {
  * a separate process opens each FIFO after a while, so such a regression fails the case instead. Returns a stop.
  */
 export function unblockFifos(dir: string, files: Record<string, MadeFile>, afterSeconds = 3): () => void {
-  const fifos = Object.entries(files).filter(([, f]) => 'fifo' in f).map(([rel]) => path.join(dir, rel));
+  const fifos = Object.entries(files)
+    .filter(([, f]) => 'fifo' in f)
+    .map(([rel]) => path.join(dir, rel));
   if (fifos.length === 0) return () => {};
   const child = spawn('sh', ['-c', `sleep ${afterSeconds}; for f in "$@"; do exec 3<>"$f"; done`, 'sh', ...fifos], { stdio: 'ignore' });
   return () => child.kill('SIGKILL');
@@ -197,4 +208,3 @@ export function platformHas(need: 'fifo' | 'symlink'): boolean {
   if (process.platform === 'win32') return false;
   return need === 'symlink' || existsSync('/usr/bin/mkfifo') || existsSync('/bin/mkfifo');
 }
-

@@ -8,9 +8,33 @@
 type Schema = Record<string, unknown> | boolean;
 
 const KNOWN = new Set([
-  '$schema', '$id', 'title', 'description', 'default', '$defs', 'type', 'const', 'enum', 'pattern', 'minLength', 'maxLength',
-  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'properties', 'required', 'additionalProperties',
-  'propertyNames', 'items', 'minItems', 'maxItems', 'anyOf', 'oneOf', '$ref', 'format',
+  '$schema',
+  '$id',
+  'title',
+  'description',
+  'default',
+  '$defs',
+  'type',
+  'const',
+  'enum',
+  'pattern',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'properties',
+  'required',
+  'additionalProperties',
+  'propertyNames',
+  'items',
+  'minItems',
+  'maxItems',
+  'anyOf',
+  'oneOf',
+  '$ref',
+  'format',
 ]);
 
 /** Problems of `value` against `root`, as `path: what`; empty when it conforms. */
@@ -69,7 +93,10 @@ function walk(schema: Schema, v: unknown, at: string, out: string[], root: Recor
       else if (s.additionalProperties !== undefined) walk(s.additionalProperties, item, `${at}.${k}`, out, root);
     }
   }
-  for (const [kw, need] of [['anyOf', (n: number) => n >= 1], ['oneOf', (n: number) => n === 1]] as const) {
+  for (const [kw, need] of [
+    ['anyOf', (n: number) => n >= 1],
+    ['oneOf', (n: number) => n === 1],
+  ] as const) {
     if (!s[kw]) continue;
     const passing = (s[kw] as Schema[]).filter((sub) => checkSubschema(sub, v, root)).length;
     if (!need(passing)) out.push(`${at}: ${kw} matched ${passing} alternatives`);

@@ -45,8 +45,7 @@ export function i2vBody(overrides: Record<string, unknown> = {}): Record<string,
 
 /** A plain-fetch client for one server: authorised unless `key` is given. */
 export function client(server: MockServer, key: string | null = server.apiKey) {
-  const headers = (extra: Record<string, string> = {}): Record<string, string> =>
-    key === null ? extra : { authorization: `Bearer ${key}`, ...extra };
+  const headers = (extra: Record<string, string> = {}): Record<string, string> => (key === null ? extra : { authorization: `Bearer ${key}`, ...extra });
   return {
     get: (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers: headers() }),
     post: (path: string, body: unknown, init: RequestInit = {}) =>

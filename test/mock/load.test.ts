@@ -22,17 +22,25 @@ describe('mock server under load and abuse', () => {
         expect((await c.json<WirePrediction>(c.get(`/api/v3/predictions/${id}/result`))).body.data.status).toBe(want);
       });
     };
-    await pool(Array.from({ length: 1000 }, (_, i) => i), 100, async (i) => {
-      const res = await c.json<WirePrediction>(c.post(`/api/v3/${I2V}`, i2vBody({ prompt: `shot ${i}` })));
-      expect(res.body.data.status).toBe('created');
-      ids.push(res.body.data.id);
-    });
+    await pool(
+      Array.from({ length: 1000 }, (_, i) => i),
+      100,
+      async (i) => {
+        const res = await c.json<WirePrediction>(c.post(`/api/v3/${I2V}`, i2vBody({ prompt: `shot ${i}` })));
+        expect(res.body.data.status).toBe('created');
+        ids.push(res.body.data.id);
+      },
+    );
     clock.advance(20);
     await pollAll('processing', ids.slice(0, 100));
     clock.advance(80);
     await pollAll('completed');
     expect(server.stats()).toMatchObject({
-      submissions: 1000, distinctBodies: 1000, chargesCents: 210_000, polls: 1100, predictions: { completed: 1000, inFlight: 0 },
+      submissions: 1000,
+      distinctBodies: 1000,
+      chargesCents: 210_000,
+      polls: 1100,
+      predictions: { completed: 1000, inFlight: 0 },
     });
     const page = await c.json<{ total: number }>(c.post('/api/v3/predictions', { page: 1, page_size: 100 }));
     expect(page.body.data.total).toBe(1000);
@@ -42,19 +50,21 @@ describe('mock server under load and abuse', () => {
     const server = await startServer();
     const { port } = server;
     await Promise.all(
-      Array.from({ length: 20 }, () =>
-        new Promise<void>((resolve) => {
-          const socket = connect(port, '127.0.0.1', () => {
-            socket.write(
-              `POST /api/v3/${I2V} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.apiKey}\r\n` +
-                'Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{"prompt":"half',
-            );
-            setTimeout(() => {
-              socket.resetAndDestroy();
-              resolve();
-            }, 20);
-          });
-        }),
+      Array.from(
+        { length: 20 },
+        () =>
+          new Promise<void>((resolve) => {
+            const socket = connect(port, '127.0.0.1', () => {
+              socket.write(
+                `POST /api/v3/${I2V} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.apiKey}\r\n` +
+                  'Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{"prompt":"half',
+              );
+              setTimeout(() => {
+                socket.resetAndDestroy();
+                resolve();
+              }, 20);
+            });
+          }),
       ),
     );
     const c = client(server);

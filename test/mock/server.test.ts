@@ -44,7 +44,10 @@ describe('mock server: auth and routes', () => {
   it('answers 404 for an unknown model and 404 for an unknown prediction', async () => {
     const server = await startServer();
     const c = client(server);
-    expect(await c.json(c.post('/api/v3/kwaivgi/nope', i2vBody()))).toMatchObject({ status: 404, body: { code: 404, message: 'Model not found: kwaivgi/nope' } });
+    expect(await c.json(c.post('/api/v3/kwaivgi/nope', i2vBody()))).toMatchObject({
+      status: 404,
+      body: { code: 404, message: 'Model not found: kwaivgi/nope' },
+    });
     expect((await c.json(c.get('/api/v3/predictions/abc/result'))).status).toBe(404);
     expect(server.stats().chargesCents).toBe(0);
   });

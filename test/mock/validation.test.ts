@@ -22,10 +22,18 @@ describe('mock server: submit validation (400, nothing charged)', () => {
     ['empty prompt', i2vBody({ prompt: '  ' }), 'prompt must be a non-empty string of at most 2500 characters, got "  "'],
     ['multi_prompt empty', withoutPrompt({ multi_prompt: [] }), 'multi_prompt must be a list of 1 to 6 items, got []'],
     ['multi_prompt 7 items', withoutPrompt({ duration: 7, multi_prompt: mp(1, 1, 1, 1, 1, 1, 1) }), 'multi_prompt must be a list of 1 to 6 items'],
-    ['multi_prompt sum ≠ duration', withoutPrompt({ duration: 8, multi_prompt: mp(3, 4) }), 'multi_prompt durations sum to 7, but duration is 8: they must be equal'],
+    [
+      'multi_prompt sum ≠ duration',
+      withoutPrompt({ duration: 8, multi_prompt: mp(3, 4) }),
+      'multi_prompt durations sum to 7, but duration is 8: they must be equal',
+    ],
     ['multi_prompt item duration 0', withoutPrompt({ duration: 5, multi_prompt: mp(5, 0) }), 'multi_prompt[1].duration must be an integer from 1 to 15, got 0'],
     ['end_image with multi_prompt', withoutPrompt({ multi_prompt: mp(5), end_image: 'https://x/e.png' }), 'end_image cannot be used with multi_prompt'],
-    ['element_list of 4', i2vBody({ element_list: ['1', '2', '3', '4'].map((element_id) => ({ element_id })) }), 'element_list must be a list of at most 3 items'],
+    [
+      'element_list of 4',
+      i2vBody({ element_list: ['1', '2', '3', '4'].map((element_id) => ({ element_id })) }),
+      'element_list must be a list of at most 3 items',
+    ],
     ['element_id not numeric', i2vBody({ element_list: [{ element_id: 'abc' }] }), 'element_list[0].element_id must be a numeric id, got "abc"'],
     ['shot_type unknown', i2vBody({ shot_type: 'auto' }), 'shot_type must be "customize" or "intelligent", got "auto"'],
     ['sound not boolean', i2vBody({ sound: 'yes' }), 'sound must be a boolean, got "yes"'],
@@ -51,7 +59,19 @@ describe('mock server: submit validation (400, nothing charged)', () => {
   });
 
   it.each<[string, Record<string, unknown>, string, number]>([
-    ['every known field', i2vBody({ end_image: 'https://x/e.png', negative_prompt: 'blur', cfg_scale: 0, sound: true, shot_type: 'intelligent', element_list: [{ element_id: '123456789012345' }] }), I2V, 210],
+    [
+      'every known field',
+      i2vBody({
+        end_image: 'https://x/e.png',
+        negative_prompt: 'blur',
+        cfg_scale: 0,
+        sound: true,
+        shot_type: 'intelligent',
+        element_list: [{ element_id: '123456789012345' }],
+      }),
+      I2V,
+      210,
+    ],
     ['multi_prompt summing to duration', withoutPrompt({ duration: 9, multi_prompt: mp(3, 3, 3) }), I2V, 378],
     ['duration defaulting to 5', i2vBody({ duration: undefined }), I2V, 210],
     ['text-to-video without image', { prompt: 'waves', duration: 3 }, T2V, 126],

@@ -67,7 +67,22 @@ planSpec('specs/spring-launch.yaml', {});
 `,
     );
     const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-    const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2023', '--types', 'node', '--skipLibCheck', 'use.ts'];
+    const args = [
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--lib',
+      'es2023',
+      '--types',
+      'node',
+      '--skipLibCheck',
+      'use.ts',
+    ];
     expect(node([tsc, ...args])).toBe('');
   }, 60_000); // tsc parses the shipped declarations with node's and zod's: a few seconds of CPU
 

@@ -20,8 +20,15 @@ const valid = validateSpec(specFile);
 
 function plan(lock: Lockfile, extra: Partial<BuildPlanInput> = {}) {
   return buildPlan({
-    specFile: valid.loaded.file, spec: valid.spec, shots: valid.shots, images: valid.images, lock,
-    endpoint: REAL, now: NOW, fileSize: () => 1000, ...extra,
+    specFile: valid.loaded.file,
+    spec: valid.spec,
+    shots: valid.shots,
+    images: valid.images,
+    lock,
+    endpoint: REAL,
+    now: NOW,
+    fileSize: () => 1000,
+    ...extra,
   });
 }
 
@@ -43,7 +50,10 @@ describe('buildPlan', () => {
   it('with no lockfile creates every shot at its full price', () => {
     const p = plan(emptyLockfile('test'));
     expect(p.shots.map((s) => [s.id, s.action, s.costCents])).toEqual([
-      ['done', 'create', 210], ['flying', 'create', 252], ['refused', 'create', 294], ['fresh', 'create', 336],
+      ['done', 'create', 210],
+      ['flying', 'create', 252],
+      ['refused', 'create', 294],
+      ['fresh', 'create', 336],
     ]);
     expect(p.totals).toMatchObject({ shots: 4, toSubmit: 4, costCents: 1092, spentCents: 0, budgetCents: 10_000, afterApplyCents: 1092, overBudgetCents: 0 });
   });
@@ -51,7 +61,10 @@ describe('buildPlan', () => {
   it('charges only what submits: resume, unchanged and blocked cost nothing', () => {
     const p = plan(history());
     expect(p.shots.map((s) => [s.id, s.action, s.costCents])).toEqual([
-      ['done', 'unchanged', 0], ['flying', 'resume', 0], ['refused', 'blocked', 0], ['fresh', 'create', 336],
+      ['done', 'unchanged', 0],
+      ['flying', 'resume', 0],
+      ['refused', 'blocked', 0],
+      ['fresh', 'create', 336],
     ]);
     // spent: done (210) and flying (252) were paid; the failed one was refunded.
     expect(p.totals).toMatchObject({ toSubmit: 1, costCents: 336, spentCents: 462, afterApplyCents: 798 });

@@ -11,12 +11,22 @@ describe('expandMatrix', () => {
     [
       'two keys: the first varies slowest',
       { a: ['x', 'y'], b: [1, 2] },
-      [{ a: 'x', b: 1 }, { a: 'x', b: 2 }, { a: 'y', b: 1 }, { a: 'y', b: 2 }],
+      [
+        { a: 'x', b: 1 },
+        { a: 'x', b: 2 },
+        { a: 'y', b: 1 },
+        { a: 'y', b: 2 },
+      ],
     ],
     [
       'keys in the order written, not sorted',
       { z: [1, 2], a: [true, false] },
-      [{ z: 1, a: true }, { z: 1, a: false }, { z: 2, a: true }, { z: 2, a: false }],
+      [
+        { z: 1, a: true },
+        { z: 1, a: false },
+        { z: 2, a: true },
+        { z: 2, a: false },
+      ],
     ],
     ['a single value per key: one combination', { a: ['only'], b: [7] }, [{ a: 'only', b: 7 }]],
   ] as const)('%s', (_case, matrix, expected) => {
@@ -37,8 +47,14 @@ describe('a matrix shot in a spec', () => {
   it('expands in place, in the order written (city, then time, then take_no)', () => {
     expect(shots.map((s) => s.id)).toEqual([
       'before',
-      'paris-dawn-1', 'paris-dawn-2', 'paris-night-1', 'paris-night-2',
-      'tokyo-dawn-1', 'tokyo-dawn-2', 'tokyo-night-1', 'tokyo-night-2',
+      'paris-dawn-1',
+      'paris-dawn-2',
+      'paris-night-1',
+      'paris-night-2',
+      'tokyo-dawn-1',
+      'tokyo-dawn-2',
+      'tokyo-night-1',
+      'tokyo-night-2',
       'after',
     ]);
   });
@@ -58,7 +74,12 @@ describe('a matrix shot in a spec', () => {
     const example = validateSpec('specs/spring-launch.yaml').shots.map((s) => s.id);
     expect(example).toHaveLength(13);
     expect(example.filter((id) => id.startsWith('city-'))).toEqual([
-      'city-paris-dawn', 'city-paris-night', 'city-tokyo-dawn', 'city-tokyo-night', 'city-brooklyn-dawn', 'city-brooklyn-night',
+      'city-paris-dawn',
+      'city-paris-night',
+      'city-tokyo-dawn',
+      'city-tokyo-night',
+      'city-brooklyn-dawn',
+      'city-brooklyn-night',
     ]);
   });
 });

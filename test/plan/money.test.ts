@@ -86,7 +86,11 @@ describe('plan totals', () => {
     const { code, stdout } = await render(['plan', 'test/fixtures/specs/money.yaml', '--json']);
     expect(code).toBe(0);
     const json = JSON.parse(stdout) as { shots: { id: string; cost_usd: number }[]; totals: Record<string, number> };
-    expect(json.shots.map((s) => [s.id, s.cost_usd])).toEqual([['shortest', 1.26], ['seven', 2.94], ['longest', 6.3]]);
+    expect(json.shots.map((s) => [s.id, s.cost_usd])).toEqual([
+      ['shortest', 1.26],
+      ['seven', 2.94],
+      ['longest', 6.3],
+    ]);
     expect(stdout).toContain('"cost_usd": 2.94,');
     expect(json.totals).toMatchObject({ cost_usd: 10.5, spent_usd: 0, budget_usd: 10.5, after_apply_usd: 10.5, over_budget_usd: 0 });
     expect(json.totals).toMatchObject({ cost_cents: 1050, spent_cents: 0, budget_cents: 1050, after_apply_cents: 1050 });

@@ -71,12 +71,22 @@ describe('the template engine', () => {
 
   it.each([
     ['a missing variable', '{{brand}} shoe', { light: 'warm' }, 'template variable "brand" is not defined (template line 1, column 3; defined: light, shot.*)'],
-    ['a missing nested field', 'a {{brand.nme}}', { brand: { name: 'Aster' } }, 'template variable "nme" is not defined (template line 1, column 5; defined: brand, shot.*)'],
+    [
+      'a missing nested field',
+      'a {{brand.nme}}',
+      { brand: { name: 'Aster' } },
+      'template variable "nme" is not defined (template line 1, column 5; defined: brand, shot.*)',
+    ],
     ['a missing variable on line 2', 'ok\n  {{colour}}', {}, 'template variable "colour" is not defined (template line 2, column 5; defined: none, shot.*)'],
     ['an unknown element', "{{element 'fox'}}", {}, `{{element 'fox'}}: no element "fox" is defined in elements (defined: mascot)`],
     ['the element helper without a name', '{{element}}', {}, `{{element}} takes one element name, e.g. {{element 'mascot'}}`],
     ['a partial that does not exist', '{{> nope}}', {}, `partial "nope" not found (partials are the *.hbs files in the spec's templates folder)`],
-    ['a block never closed', '{{#each xs}}x', { xs: [] }, `Handlebars syntax error (template line 1, after "{{#each xs}}x"): Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', 'OPEN_ENDBLOCK', got 'EOF'`],
+    [
+      'a block never closed',
+      '{{#each xs}}x',
+      { xs: [] },
+      `Handlebars syntax error (template line 1, after "{{#each xs}}x"): Expecting 'OPEN_INVERSE_CHAIN', 'INVERSE', 'OPEN_ENDBLOCK', got 'EOF'`,
+    ],
   ])('fails on %s, naming it', (_what, source, context, message) => {
     expect(fail(source, context)).toBe(message);
   });

@@ -53,12 +53,14 @@ describe('download', () => {
     await writeFile(dest, 'the paid output from last time');
     nock(CDN).get('/v.mp4').reply(200, VIDEO);
     const seen: [string, number][] = [];
-    const err = await rejectionOf(client.download(`${CDN}/v.mp4`, dest, {
-      check: (head, bytes) => {
-        seen.push([head.toString('hex'), bytes]);
-        throw new RenderError('DOWNLOAD_FAILED', 'not an MP4');
-      },
-    }));
+    const err = await rejectionOf(
+      client.download(`${CDN}/v.mp4`, dest, {
+        check: (head, bytes) => {
+          seen.push([head.toString('hex'), bytes]);
+          throw new RenderError('DOWNLOAD_FAILED', 'not an MP4');
+        },
+      }),
+    );
     expect(err.code).toBe('DOWNLOAD_FAILED');
     expect(err.message).toMatch(/not an MP4/);
     expect(seen).toEqual([[VIDEO.subarray(0, 16).toString('hex'), VIDEO.length]]);
@@ -68,14 +70,18 @@ describe('download', () => {
 
   test('never sends the API key to another host', async () => {
     const { client } = makeClient();
-    const scope = nock(CDN, { badheaders: ['authorization'] }).get('/v.mp4').reply(200, VIDEO);
+    const scope = nock(CDN, { badheaders: ['authorization'] })
+      .get('/v.mp4')
+      .reply(200, VIDEO);
     await client.download(`${CDN}/v.mp4`, join(dir, 'v.mp4'));
     scope.done();
   });
 
   test("sends the key to the API's own origin", async () => {
     const { client } = makeClient();
-    const scope = nock(BASE, { reqheaders: { authorization: `Bearer ${KEY}` } }).get('/files/v.mp4').reply(200, VIDEO);
+    const scope = nock(BASE, { reqheaders: { authorization: `Bearer ${KEY}` } })
+      .get('/files/v.mp4')
+      .reply(200, VIDEO);
     await client.download(`${BASE}/files/v.mp4`, join(dir, 'v.mp4'));
     scope.done();
   });
@@ -84,7 +90,9 @@ describe('download', () => {
     const { client } = makeClient({ retry: { maxAttempts: 1 } });
     const dest = join(dir, 'shot.mp4');
     await writeFile(dest, 'the paid output from last time');
-    nock(CDN).get('/v.mp4').reply(200, () => breakingBody(64 * 1024));
+    nock(CDN)
+      .get('/v.mp4')
+      .reply(200, () => breakingBody(64 * 1024));
     const err = await rejectionOf(client.download(`${CDN}/v.mp4`, dest));
     expect(err.code).toBe('NETWORK');
     expect(await readdir(dir)).toEqual(['shot.mp4']);
@@ -93,7 +101,11 @@ describe('download', () => {
 
   test('a body cut mid-way is retried, and the retry writes the whole file', async () => {
     const { client, sleeps } = makeClient();
-    nock(CDN).get('/v.mp4').reply(200, () => breakingBody(1_000)).get('/v.mp4').reply(200, VIDEO);
+    nock(CDN)
+      .get('/v.mp4')
+      .reply(200, () => breakingBody(1_000))
+      .get('/v.mp4')
+      .reply(200, VIDEO);
     const dest = join(dir, 'v.mp4');
     const result = await client.download(`${CDN}/v.mp4`, dest);
     expect(result.bytes).toBe(VIDEO.length);
@@ -104,7 +116,9 @@ describe('download', () => {
 
   test('a body over maxBytes is refused and leaves no file', async () => {
     const { client } = makeClient();
-    nock(CDN).get('/v.mp4').reply(200, () => Readable.from([VIDEO.subarray(0, 1_000), VIDEO.subarray(1_000, 5_000)]));
+    nock(CDN)
+      .get('/v.mp4')
+      .reply(200, () => Readable.from([VIDEO.subarray(0, 1_000), VIDEO.subarray(1_000, 5_000)]));
     const err = await rejectionOf(client.download(`${CDN}/v.mp4`, join(dir, 'v.mp4'), { maxBytes: 2_000 }));
     expect(err.code).toBe('DOWNLOAD_FAILED');
     expect(await readdir(dir)).toEqual([]);
@@ -112,7 +126,9 @@ describe('download', () => {
 
   test('a declared Content-Length over maxBytes is refused before reading', async () => {
     const { client } = makeClient();
-    nock(CDN).get('/v.mp4').reply(200, VIDEO, { 'Content-Length': String(VIDEO.length) });
+    nock(CDN)
+      .get('/v.mp4')
+      .reply(200, VIDEO, { 'Content-Length': String(VIDEO.length) });
     const err = await rejectionOf(client.download(`${CDN}/v.mp4`, join(dir, 'v.mp4'), { maxBytes: 100 }));
     expect(err.code).toBe('DOWNLOAD_FAILED');
     expect(err.message).toMatch(/more than the 100 allowed/);

@@ -24,7 +24,9 @@ describe('HTTP answers map to RenderError codes, each with status, remote messag
     [403, 'not enough credits', 'INSUFFICIENT_BALANCE', /top up/],
   ])('HTTP %i "%s" is %s', async (status, message, code, hint) => {
     const { client } = makeClient(noRetry);
-    nock(BASE).get(RESULT_PATH).reply(status, envelope(null, status, message));
+    nock(BASE)
+      .get(RESULT_PATH)
+      .reply(status, envelope(null, status, message));
     const err = await rejectionOf(client.getResult('pred-1'));
     expect(err.code).toBe(code);
     expect(err.status).toBe(status);
@@ -60,14 +62,21 @@ describe('HTTP answers map to RenderError codes, each with status, remote messag
 
   test('a timeout on a GET is retried, and the retry can succeed', async () => {
     const { client, sleeps } = makeClient({ requestTimeoutMs: 50 });
-    nock(BASE).get(RESULT_PATH).delay(2_000).reply(200, envelope(predictionData())).get(RESULT_PATH).reply(200, envelope(predictionData({ status: 'completed' })));
+    nock(BASE)
+      .get(RESULT_PATH)
+      .delay(2_000)
+      .reply(200, envelope(predictionData()))
+      .get(RESULT_PATH)
+      .reply(200, envelope(predictionData({ status: 'completed' })));
     expect((await client.getResult('pred-1')).status).toBe('completed');
     expect(sleeps).toHaveLength(1);
   });
 
   test('an envelope code other than 200 on an HTTP 200 is an error', async () => {
     const { client } = makeClient(noRetry);
-    nock(BASE).get(RESULT_PATH).reply(200, envelope(null, 401, 'invalid token'));
+    nock(BASE)
+      .get(RESULT_PATH)
+      .reply(200, envelope(null, 401, 'invalid token'));
     const err = await rejectionOf(client.getResult('pred-1'));
     expect(err.code).toBe('AUTH');
     expect(err.status).toBe(401);
@@ -78,13 +87,17 @@ describe('HTTP answers map to RenderError codes, each with status, remote messag
     const { client } = makeClient(noRetry);
     nock(BASE).get(RESULT_PATH).reply(200, 'hello');
     expect((await rejectionOf(client.getResult('pred-1'))).code).toBe('BAD_RESPONSE');
-    nock(BASE).get(RESULT_PATH).reply(200, envelope({ status: 'created' }));
+    nock(BASE)
+      .get(RESULT_PATH)
+      .reply(200, envelope({ status: 'created' }));
     expect((await rejectionOf(client.getResult('pred-1'))).code).toBe('BAD_RESPONSE');
   });
 
   test('the error text is pinned', async () => {
     const { client } = makeClient(noRetry);
-    nock(BASE).get(RESULT_PATH).reply(401, envelope(null, 401, 'Invalid API key'));
+    nock(BASE)
+      .get(RESULT_PATH)
+      .reply(401, envelope(null, 401, 'Invalid API key'));
     const err = await rejectionOf(client.getResult('pred-1'));
     expect({ code: err.code, message: err.message, hint: err.hint }).toMatchInlineSnapshot(`
       {
@@ -130,7 +143,9 @@ describe('the API key never leaks', () => {
 
   test('a server that echoes the key in its message', async () => {
     const { client } = makeClient(noRetry);
-    nock(BASE).get(RESULT_PATH).reply(401, envelope(null, 401, `key ${KEY} is revoked (Authorization: Bearer ${KEY})`));
+    nock(BASE)
+      .get(RESULT_PATH)
+      .reply(401, envelope(null, 401, `key ${KEY} is revoked (Authorization: Bearer ${KEY})`));
     const err = await rejectionOf(client.getResult('pred-1'));
     expect(err.code).toBe('AUTH');
     expect(err.remoteMessage).toBe('key [REDACTED] is revoked (Authorization: Bearer [REDACTED])');
@@ -147,7 +162,9 @@ describe('the API key never leaks', () => {
 
   test('an unknown submit outcome whose cause holds the key', async () => {
     const { client } = makeClient();
-    nock(BASE).post('/api/v3/kwaivgi/kling-v3.0-4k/image-to-video').reply(500, envelope(null, 500, `crash for ${KEY}`));
+    nock(BASE)
+      .post('/api/v3/kwaivgi/kling-v3.0-4k/image-to-video')
+      .reply(500, envelope(null, 500, `crash for ${KEY}`));
     const err = await rejectionOf(client.submit('kwaivgi/kling-v3.0-4k/image-to-video', { duration: 5 }));
     expect(err.code).toBe('UNKNOWN_OUTCOME');
     expectNoKey(err);

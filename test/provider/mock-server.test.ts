@@ -11,10 +11,7 @@ import { rejectionOf } from './helpers.js';
 
 const MODEL = 'kwaivgi/kling-v3.0-4k/image-to-video';
 /** A valid 1x1 PNG. */
-const PNG_1X1 = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-);
+const PNG_1X1 = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
 const FAST_POLL = { initialMs: 20, factor: 1.5, maxMs: 100, jitter: 0 };
 let mock: MockServer;
 let dir: string;

@@ -58,7 +58,10 @@ describe('waitForResult', () => {
         clock += ms;
       },
     });
-    nock(BASE).get(RESULT_PATH).times(10).reply(200, envelope(predictionData({ status: 'processing' })));
+    nock(BASE)
+      .get(RESULT_PATH)
+      .times(10)
+      .reply(200, envelope(predictionData({ status: 'processing' })));
     const err = await rejectionOf(client.waitForResult('pred-1', { policy: { timeoutMs: 20_000, jitter: 0 } }));
     expect(err.code).toBe('TIMEOUT');
     expect(err.message).toMatch(/pred-1 not finished after 20 s \(last status: processing\)/);
@@ -98,7 +101,9 @@ describe('waitForResult', () => {
 
   test('a final error (unknown id) is thrown at once', async () => {
     const { client } = makeClient();
-    nock(BASE).get(RESULT_PATH).reply(404, envelope(null, 404, 'not found'));
+    nock(BASE)
+      .get(RESULT_PATH)
+      .reply(404, envelope(null, 404, 'not found'));
     const err = await rejectionOf(client.waitForResult('pred-1'));
     expect(err.code).toBe('NOT_FOUND');
     expect(err.hint).toMatch(/kept 7 days/);

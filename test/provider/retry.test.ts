@@ -65,7 +65,10 @@ describe('retries of safe calls', () => {
 
   test('429 until the attempts run out is RATE_LIMITED', async () => {
     const { client, sleeps } = makeClient({ retry: { maxAttempts: 3 } });
-    const scope = nock(BASE).get(RESULT_PATH).times(3).reply(429, envelope(null, 429, 'too many requests'), { 'Retry-After': '2' });
+    const scope = nock(BASE)
+      .get(RESULT_PATH)
+      .times(3)
+      .reply(429, envelope(null, 429, 'too many requests'), { 'Retry-After': '2' });
     const err = await rejectionOf(client.getResult('pred-1'));
     expect(err.code).toBe('RATE_LIMITED');
     expect(err.status).toBe(429);
@@ -76,11 +79,7 @@ describe('retries of safe calls', () => {
 
   test('a network error on a GET is retried', async () => {
     const { client, sleeps } = makeClient();
-    nock(BASE)
-      .get(RESULT_PATH)
-      .replyWithError({ code: 'ECONNRESET', message: 'socket hang up' })
-      .get(RESULT_PATH)
-      .reply(200, envelope(predictionData()));
+    nock(BASE).get(RESULT_PATH).replyWithError({ code: 'ECONNRESET', message: 'socket hang up' }).get(RESULT_PATH).reply(200, envelope(predictionData()));
     expect((await client.getResult('pred-1')).id).toBe('pred-1');
     expect(sleeps).toHaveLength(1);
   });
@@ -97,7 +96,11 @@ describe('retries of safe calls', () => {
 
   test('a 4xx on a GET is final: no retry', async () => {
     const { client, sleeps } = makeClient();
-    const second = nock(BASE).get(RESULT_PATH).reply(400, envelope(null, 400, 'bad id')).get(RESULT_PATH).reply(200, envelope(predictionData()));
+    const second = nock(BASE)
+      .get(RESULT_PATH)
+      .reply(400, envelope(null, 400, 'bad id'))
+      .get(RESULT_PATH)
+      .reply(200, envelope(predictionData()));
     expect((await rejectionOf(client.getResult('pred-1'))).code).toBe('INVALID_INPUT');
     expect(second.isDone()).toBe(false);
     expect(sleeps).toEqual([]);

@@ -8,7 +8,9 @@ const BODY = { image: 'https://example.test/a.png', prompt: 'a slow dolly in', d
 
 /** A second, healthy answer queued behind the first: if the client ever retried a submit, it would get it. */
 function queueHealthyRetry() {
-  return nock(BASE).post(SUBMIT_PATH).reply(200, envelope(predictionData({ id: 'pred-retried' })));
+  return nock(BASE)
+    .post(SUBMIT_PATH)
+    .reply(200, envelope(predictionData({ id: 'pred-retried' })));
 }
 
 describe('submit', () => {
@@ -26,7 +28,9 @@ describe('submit', () => {
 
   test('a 500 is UNKNOWN_OUTCOME after exactly one request', async () => {
     const { client, sleeps } = makeClient();
-    const first = nock(BASE).post(SUBMIT_PATH).reply(500, envelope(null, 500, 'internal error'));
+    const first = nock(BASE)
+      .post(SUBMIT_PATH)
+      .reply(500, envelope(null, 500, 'internal error'));
     const retry = queueHealthyRetry();
     const err = await rejectionOf(client.submit(MODEL, BODY));
     expect(err.code).toBe('UNKNOWN_OUTCOME');
@@ -78,13 +82,17 @@ describe('submit', () => {
 
   test('a 2xx without a readable prediction is UNKNOWN_OUTCOME (the task may exist)', async () => {
     const { client } = makeClient();
-    nock(BASE).post(SUBMIT_PATH).reply(200, envelope({ status: 'created' }));
+    nock(BASE)
+      .post(SUBMIT_PATH)
+      .reply(200, envelope({ status: 'created' }));
     expect((await rejectionOf(client.submit(MODEL, BODY))).code).toBe('UNKNOWN_OUTCOME');
   });
 
   test('an envelope code 500 on HTTP 200 is UNKNOWN_OUTCOME, not success', async () => {
     const { client } = makeClient();
-    const retry = nock(BASE).post(SUBMIT_PATH).reply(200, envelope(predictionData(), 500, 'worker crashed'));
+    const retry = nock(BASE)
+      .post(SUBMIT_PATH)
+      .reply(200, envelope(predictionData(), 500, 'worker crashed'));
     const err = await rejectionOf(client.submit(MODEL, BODY));
     expect(err.code).toBe('UNKNOWN_OUTCOME');
     expect(err.remoteMessage).toBe('worker crashed');
@@ -101,7 +109,9 @@ describe('submit', () => {
     [404, 'model not found', 'NOT_FOUND'],
   ])('a definite %i refusal maps to its own code, with one request', async (status, message, code) => {
     const { client } = makeClient();
-    const first = nock(BASE).post(SUBMIT_PATH).reply(status, envelope(null, status, message), { 'Retry-After': '7' });
+    const first = nock(BASE)
+      .post(SUBMIT_PATH)
+      .reply(status, envelope(null, status, message), { 'Retry-After': '7' });
     const retry = queueHealthyRetry();
     const err = await rejectionOf(client.submit(MODEL, BODY));
     expect(err.code).toBe(code);
@@ -113,7 +123,9 @@ describe('submit', () => {
 
   test('a 429 on submit carries the Retry-After as retryAfterMs', async () => {
     const { client } = makeClient();
-    nock(BASE).post(SUBMIT_PATH).reply(429, envelope(null, 429, 'slow down'), { 'Retry-After': '12' });
+    nock(BASE)
+      .post(SUBMIT_PATH)
+      .reply(429, envelope(null, 429, 'slow down'), { 'Retry-After': '12' });
     const err = await rejectionOf(client.submit(MODEL, BODY));
     expect(err.code).toBe('RATE_LIMITED');
     expect(err.retryAfterMs).toBe(12_000);

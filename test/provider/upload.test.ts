@@ -92,7 +92,9 @@ describe('upload', () => {
     const file = join(dir, 'big.png');
     await writeFile(file, 'x');
     const { client } = makeClient();
-    nock(BASE).post(UPLOAD).reply(413, envelope(null, 413, 'Request Entity Too Large'));
+    nock(BASE)
+      .post(UPLOAD)
+      .reply(413, envelope(null, 413, 'Request Entity Too Large'));
     const err = await rejectionOf(client.upload(file));
     expect(err.code).toBe('INVALID_INPUT');
     expect(err.hint).toMatch(/10 MB/);
@@ -102,7 +104,9 @@ describe('upload', () => {
     const file = join(dir, 'frame.png');
     await writeFile(file, 'x');
     const { client } = makeClient();
-    nock(BASE).post(UPLOAD).reply(200, envelope({ type: 'image' }));
+    nock(BASE)
+      .post(UPLOAD)
+      .reply(200, envelope({ type: 'image' }));
     expect((await rejectionOf(client.upload(file))).code).toBe('BAD_RESPONSE');
   });
 });

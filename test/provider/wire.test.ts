@@ -39,7 +39,9 @@ describe('prediction parsing', () => {
   test('outputs may be objects with a url; anything else is kept in rawOutputs', async () => {
     const { client } = makeClient();
     const outputs = [{ url: 'https://cdn.wavespeed.test/a.mp4' }, { element_id: '123456789012345' }];
-    nock(BASE).get(RESULT_PATH).reply(200, envelope(predictionData({ status: 'completed', outputs })));
+    nock(BASE)
+      .get(RESULT_PATH)
+      .reply(200, envelope(predictionData({ status: 'completed', outputs })));
     const p = await client.getResult('pred-1');
     expect(p.outputs).toEqual(['https://cdn.wavespeed.test/a.mp4']);
     expect(p.rawOutputs).toEqual(outputs);
@@ -54,13 +56,17 @@ describe('prediction parsing', () => {
     [{ error: 'something broke' }, undefined],
   ])('a failed task %j has task code %s', async (fields, taskCode) => {
     const { client } = makeClient();
-    nock(BASE).get(RESULT_PATH).reply(200, envelope(predictionData({ status: 'failed', ...fields })));
+    nock(BASE)
+      .get(RESULT_PATH)
+      .reply(200, envelope(predictionData({ status: 'failed', ...fields })));
     expect((await client.getResult('pred-1')).taskCode).toBe(taskCode);
   });
 
   test('an unknown status is kept as is and is not terminal', async () => {
     const { client } = makeClient();
-    nock(BASE).get(RESULT_PATH).reply(200, envelope(predictionData({ status: 'queued' })));
+    nock(BASE)
+      .get(RESULT_PATH)
+      .reply(200, envelope(predictionData({ status: 'queued' })));
     const p = await client.getResult('pred-1');
     expect(p.status).toBe('queued');
     expect(isTerminal(p.status)).toBe(false);
@@ -92,7 +98,9 @@ describe('list', () => {
 
   test('accepts a bare array as data', async () => {
     const { client } = makeClient();
-    nock(BASE).post('/api/v3/predictions').reply(200, envelope([predictionData({ id: 'a' }), predictionData({ id: 'b' })]));
+    nock(BASE)
+      .post('/api/v3/predictions')
+      .reply(200, envelope([predictionData({ id: 'a' }), predictionData({ id: 'b' })]));
     const page = await client.listPredictions({});
     expect(page.page).toBe(1);
     expect(page.total).toBeUndefined();
@@ -127,7 +135,9 @@ describe('money', () => {
 
   test('balance is floored to the cent', async () => {
     const { client } = makeClient();
-    nock(BASE).get('/api/v3/balance').reply(200, envelope({ balance: 100.999 }));
+    nock(BASE)
+      .get('/api/v3/balance')
+      .reply(200, envelope({ balance: 100.999 }));
     expect(await client.balanceCents()).toBe(10_099);
   });
 
@@ -142,7 +152,9 @@ describe('money', () => {
 
   test('a price that is not a number is BAD_RESPONSE', async () => {
     const { client } = makeClient();
-    nock(BASE).post('/api/v3/model/price').reply(200, envelope({ price: 'free' }));
+    nock(BASE)
+      .post('/api/v3/model/price')
+      .reply(200, envelope({ price: 'free' }));
     expect((await rejectionOf(client.priceCents(MODEL, {}))).code).toBe('BAD_RESPONSE');
   });
 });

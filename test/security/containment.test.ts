@@ -6,13 +6,16 @@ import { render } from '../helpers/cli.js';
 import { makeWorkspace, SPEC_HEAD } from '../helpers/workspace.js';
 
 describe('outputs never leave the output folder', () => {
-  it.each([['../escape'], ['a/../../b'], ['/etc/passwd'], ['..'], ['.hidden'], ['x\\..\\y']])('a shot id like %j is refused before anything runs', async (id) => {
-    const ws = makeWorkspace();
-    const spec = ws.spec(`${SPEC_HEAD}shots:\n  - { id: ${JSON.stringify(id)}, image: img/ok.png, prompt: "x" }\n`);
-    const r = await render(['plan', spec]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/shots\[0\]\.id: must be 1 to 100 characters of A-Z a-z 0-9 \. _ -/);
-  });
+  it.each([['../escape'], ['a/../../b'], ['/etc/passwd'], ['..'], ['.hidden'], ['x\\..\\y']])(
+    'a shot id like %j is refused before anything runs',
+    async (id) => {
+      const ws = makeWorkspace();
+      const spec = ws.spec(`${SPEC_HEAD}shots:\n  - { id: ${JSON.stringify(id)}, image: img/ok.png, prompt: "x" }\n`);
+      const r = await render(['plan', spec]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/shots\[0\]\.id: must be 1 to 100 characters of A-Z a-z 0-9 \. _ -/);
+    },
+  );
 
   it('a symlink planted at an output path is replaced, and its target is never written', async () => {
     const server = await startMockServer({ completeAfterMs: 30, processingAfterMs: 5 });
@@ -37,15 +40,18 @@ describe('outputs never leave the output folder', () => {
 });
 
 describe('templates cannot reach prototypes', () => {
-  it.each([['{{constructor}}'], ['{{__proto__}}'], ['{{constructor.name}}'], ['{{lookup this "constructor"}}'], ['{{shot.constructor.constructor}}']])('%s renders nothing from Object.prototype', async (expr) => {
-    const ws = makeWorkspace();
-    const spec = ws.spec(`${SPEC_HEAD}shots:\n  - { id: a, image: img/ok.png, prompt: 'x ${expr.replace(/'/g, "''")} y' }\n`);
-    const r = await render(['validate', spec, '--json']);
-    const text = r.stdout + r.stderr;
-    expect(text).not.toMatch(/function|Object|\[native code\]/);
-    if (r.code === 0) expect(JSON.parse(r.stdout).shots[0].request.prompt).toMatch(/^x\s+y$/);
-    else expect(r.code).toBe(2);
-  });
+  it.each([['{{constructor}}'], ['{{__proto__}}'], ['{{constructor.name}}'], ['{{lookup this "constructor"}}'], ['{{shot.constructor.constructor}}']])(
+    '%s renders nothing from Object.prototype',
+    async (expr) => {
+      const ws = makeWorkspace();
+      const spec = ws.spec(`${SPEC_HEAD}shots:\n  - { id: a, image: img/ok.png, prompt: 'x ${expr.replace(/'/g, "''")} y' }\n`);
+      const r = await render(['validate', spec, '--json']);
+      const text = r.stdout + r.stderr;
+      expect(text).not.toMatch(/function|Object|\[native code\]/);
+      if (r.code === 0) expect(JSON.parse(r.stdout).shots[0].request.prompt).toMatch(/^x\s+y$/);
+      else expect(r.code).toBe(2);
+    },
+  );
 });
 
 describe('the local server', () => {

@@ -26,7 +26,9 @@ function everythingWritten(dir: string): string {
 describe('the API key never reaches any output', () => {
   it('is absent from stdout, stderr, the lockfile, the journal, a saved plan and the outputs of a full run', async () => {
     const ws = makeWorkspace();
-    ws.spec(`${SPEC_HEAD}shots:\n  - { id: a, image: img/ok.png, prompt: "the key is not {{key}}" }\n  - { id: b, image: img/ok.png, prompt: "second" }\nvars: { key: nope }\n`);
+    ws.spec(
+      `${SPEC_HEAD}shots:\n  - { id: a, image: img/ok.png, prompt: "the key is not {{key}}" }\n  - { id: b, image: img/ok.png, prompt: "second" }\nvars: { key: nope }\n`,
+    );
     const env = { WAVESPEED_API_KEY: KEY, WAVESPEED_BASE_URL: server.url };
     const spec = ws.path('spec.yaml');
     const runs = [

@@ -15,7 +15,14 @@ import { tmpDir } from './fakes.js';
 
 const AT = '2026-11-24T10:00:00.000Z';
 const take = (fingerprint: string) => ({
-  fingerprint, endpoint: 'e', model: 'm', take: 1, duration: 5, cost_cents: 210, request: { prompt: fingerprint, duration: 5 }, submitted_at: AT,
+  fingerprint,
+  endpoint: 'e',
+  model: 'm',
+  take: 1,
+  duration: 5,
+  cost_cents: 210,
+  request: { prompt: fingerprint, duration: 5 },
+  submitted_at: AT,
 });
 const output = (p: string) => ({ url: `http://x/${p}`, path: p, sha256: 'a'.repeat(64), bytes: 3 });
 
@@ -27,7 +34,10 @@ function replay(records: JournalRecord[]): Lockfile {
 
 describe('the lockfile', () => {
   it('is written with version 1, keys sorted at every depth, and a final newline', () => {
-    const lock = replay([{ t: 'intent', at: AT, shot: 'b', take: take('f1') }, { t: 'intent', at: AT, shot: 'a', take: take('f2') }]);
+    const lock = replay([
+      { t: 'intent', at: AT, shot: 'b', take: take('f1') },
+      { t: 'intent', at: AT, shot: 'a', take: take('f2') },
+    ]);
     const text = serializeLockfile(lock);
     expect(text.endsWith('}\n')).toBe(true);
     const parsed = JSON.parse(text);
@@ -57,7 +67,7 @@ describe('the lockfile', () => {
     ['merge-conflict markers', '{\n<<<<<<< HEAD\n"version": 1\n=======\n>>>>>>> other\n}', /has git merge-conflict markers/],
     ['broken JSON', '{"version": 1, "name": ', /is not valid JSON/],
     ['a hand edit that breaks a field', '{"version": 1, "name": "t", "shots": {"a": {"status": "done"}}}', /is not a valid render lockfile/],
-    ['another spec\'s name', '{"version": 1, "name": "other", "shots": {}}', /belongs to spec "other"/],
+    ["another spec's name", '{"version": 1, "name": "other", "shots": {}}', /belongs to spec "other"/],
   ])('refuses %s with a clear message', (_what, text, message) => {
     const file = path.join(tmpDir(), 't.lock.json');
     writeFileSync(file, text);
@@ -95,7 +105,11 @@ describe('journal records replayed over the lockfile', () => {
     expect(replaced.shots.a).toMatchObject({ fingerprint: 'f2', status: 'submitting' });
     expect(replaced.shots.a?.history.map((h) => h.prediction_id)).toEqual(['p1']);
 
-    const refused = replay([...done, { t: 'intent', at: AT, shot: 'a', take: take('f2') }, { t: 'refused', at: AT, shot: 'a', fingerprint: 'f2', code: 'INVALID_INPUT', message: 'no' }]);
+    const refused = replay([
+      ...done,
+      { t: 'intent', at: AT, shot: 'a', take: take('f2') },
+      { t: 'refused', at: AT, shot: 'a', fingerprint: 'f2', code: 'INVALID_INPUT', message: 'no' },
+    ]);
     expect(refused.shots.a).toMatchObject({ fingerprint: 'f1', prediction_id: 'p1', status: 'completed', history: [] });
   });
 

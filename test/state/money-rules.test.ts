@@ -21,8 +21,14 @@ async function apply(spec: string, fake: FakeServer, extra: Partial<Parameters<t
   const events: ApplyEvent[] = [];
   try {
     const summary = await runApply({
-      plan, store, client: fake.client, emit: (e) => events.push(e), concurrency: 3,
-      settleAfterMs: 0, sleep: async () => undefined, ...extra,
+      plan,
+      store,
+      client: fake.client,
+      emit: (e) => events.push(e),
+      concurrency: 3,
+      settleAfterMs: 0,
+      sleep: async () => undefined,
+      ...extra,
     });
     return { summary, events, store };
   } finally {

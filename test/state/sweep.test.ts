@@ -21,7 +21,13 @@ describe('leftovers of a killed run', () => {
     for (const f of Object.values(files)) writeFileSync(f, 'x');
     expect(sweepLeftovers(out, dir, 't')).toBe(3);
     expect(Object.fromEntries(Object.entries(files).map(([k, f]) => [k, existsSync(f)]))).toEqual({
-      partial: false, unverified: false, output: true, tmpLock: false, lock: true, otherTmp: true, spec: true,
+      partial: false,
+      unverified: false,
+      output: true,
+      tmpLock: false,
+      lock: true,
+      otherTmp: true,
+      spec: true,
     });
   });
 

@@ -20,7 +20,7 @@ const MOCK_POLL: Partial<PollPolicy> = { initialMs: 200, factor: 1.25, maxMs: 10
 
 const OPTIONS = {
   yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation' },
-  concurrency: { type: 'string', value: 'N', description: 'predictions in flight at once (default: the spec\'s concurrency, else 4)' },
+  concurrency: { type: 'string', value: 'N', description: "predictions in flight at once (default: the spec's concurrency, else 4)" },
   only: COMMON.only,
   mock: COMMON.mock,
   json: { type: 'boolean', description: 'print NDJSON events on stdout (the plan first)' },
@@ -28,7 +28,11 @@ const OPTIONS = {
   'poll-interval': COMMON['poll-interval'],
   'poll-growth': { type: 'string', value: 'FACTOR', description: 'each poll interval is the last times this, 1 to 4 (default 1.5; 1.25 on --mock)' },
   'request-timeout': { type: 'string', value: 'DURATION', description: 'deadline of one API request (default 60s)' },
-  'settle-after': { type: 'string', value: 'DURATION', description: 'wait after a submit is given up before "not in the list" means never created (default 60s; 1s on --mock)' },
+  'settle-after': {
+    type: 'string',
+    value: 'DURATION',
+    description: 'wait after a submit is given up before "not in the list" means never created (default 60s; 1s on --mock)',
+  },
 } as const;
 
 export const applyCommand = defineCommand({
@@ -85,12 +89,25 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
   try {
     const savedIds = saved ? new Set(saved.shots.map((s) => s.id)) : undefined;
     const outcome = await applySpec({
-      spec: saved?.spec ?? target, savedPlan: saved, endpoint, client, emit: (e) => reporter.emit(e),
-      concurrency, maxRunCents: maxCostOf(options['max-cost']), select: savedIds ? (id) => savedIds.has(id) : selectOf(options.only),
+      spec: saved?.spec ?? target,
+      savedPlan: saved,
+      endpoint,
+      client,
+      emit: (e) => reporter.emit(e),
+      concurrency,
+      maxRunCents: maxCostOf(options['max-cost']),
+      select: savedIds ? (id) => savedIds.has(id) : selectOf(options.only),
       poll: { ...(mockMode ? MOCK_POLL : {}), ...(firstPoll ? { initialMs: firstPoll } : {}), ...(growth ? { factor: growth } : {}) },
-      settleAfterMs: settleAfter ?? (mockMode ? 1000 : 60_000), requestTimeoutMs, stopSignal: stop.signal, signal: hard.signal,
+      settleAfterMs: settleAfter ?? (mockMode ? 1000 : 60_000),
+      requestTimeoutMs,
+      stopSignal: stop.signal,
+      signal: hard.signal,
       show: ({ plan, shots }) => {
-        checkSelection(options.only, plan.shots.length, shots.map((s) => s.id));
+        checkSelection(
+          options.only,
+          plan.shots.length,
+          shots.map((s) => s.id),
+        );
         if (options.json) io.stdout.write(`${JSON.stringify({ type: 'plan', plan: planToJson(plan) })}\n`);
         else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120)}\n\n`);
       },

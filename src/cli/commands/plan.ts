@@ -37,7 +37,11 @@ Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
       maxRunCents: maxCostOf(options['max-cost']),
       select: selectOf(options.only),
     });
-    checkSelection(options.only, plan.shots.length, shots.map((s) => s.id));
+    checkSelection(
+      options.only,
+      plan.shots.length,
+      shots.map((s) => s.id),
+    );
     const json = planToJson(plan);
     if (options.out !== undefined) {
       savePlan(options.out, `${JSON.stringify(json, null, 2)}\n`, [plan.specFile, lockfilePath(plan.specFile, plan.name)]);

@@ -11,7 +11,7 @@ prediction id, what it cost, and whether its output file is intact. Lockfile ent
 in the spec are listed too (their spend still counts against the budget).`,
   options: {
     json: { type: 'boolean', description: 'print JSON on stdout' },
-    verify: { type: 'boolean', description: 'check each output file\'s sha256, not only its size' },
+    verify: { type: 'boolean', description: "check each output file's sha256, not only its size" },
   },
   positionals: [1, 1],
   async run({ io, options, positionals }) {

@@ -20,7 +20,12 @@ Exit 0 when the spec is valid, 2 when it is not.`,
     const seconds = shots.reduce((n, s) => n + s.request.duration, 0);
     const cents = seconds * (MODELS[spec.model]?.centsPerSecond ?? 0);
     if (options.json) {
-      const out = { valid: true, spec: loaded.file, name: spec.name, shots: shots.map((s) => ({ id: s.id, duration: s.request.duration, request: s.request })) };
+      const out = {
+        valid: true,
+        spec: loaded.file,
+        name: spec.name,
+        shots: shots.map((s) => ({ id: s.id, duration: s.request.duration, request: s.request })),
+      };
       io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {
       io.stdout.write(`${loaded.shown}: valid: ${plural(shots.length, 'shot')}, ${seconds} s of video, ${usd(cents)} to render from scratch\n`);

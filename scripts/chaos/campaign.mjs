@@ -12,7 +12,7 @@ const SUBJECTS = ['a sneaker on a pedestal', 'a city street at dawn', 'a rooftop
 const MOVES = ['slow dolly in', 'orbit left', 'crane up', 'handheld push', 'rack focus'];
 
 /** Kling V3.0 4K image-to-video: $0.42 a second (docs/ARCHITECTURE.md "API facts we rely on"). */
-export const CENTS_PER_SECOND = 42;
+const CENTS_PER_SECOND = 42;
 
 /**
  * Writes `<dir>/chaos.yaml` with `shots` shots (durations 3-5 s, drawn from `rng`) and its images, and a budget

@@ -6,7 +6,7 @@ import type { LockStore } from '../lock/store.js';
  * Uploaded media lives 7 days on the server (docs/ARCHITECTURE.md "API facts we rely on"); reuse an upload for at
  * most 6, to be safe.
  */
-export const UPLOAD_REUSE_MS = 6 * 24 * 3600 * 1000;
+const UPLOAD_REUSE_MS = 6 * 24 * 3600 * 1000;
 
 export interface UploadEvents {
   onUpload?: (e: { path: string; sha256: string; url: string }) => void;

@@ -4,7 +4,7 @@ import type { Reply } from './http-io.js';
 import type { MediaStore } from './media.js';
 import type { Prediction, PredictionStore } from './predictions.js';
 import type { Ledger, MockCounters } from './stats.js';
-import type { FaultRoute } from './types.js';
+import type { FaultRoute, MockClock } from './types.js';
 
 /** The server's whole state, handed to every handler. */
 export interface MockContext {
@@ -20,6 +20,7 @@ export interface MockContext {
   output: Buffer;
   maxUploadBytes: number;
   log: (line: string) => void;
+  clock: MockClock;
   closed: boolean;
 }
 
@@ -31,7 +32,7 @@ export interface RouteRequest {
   faults: RequestFaults;
 }
 
-export type Handler = (ctx: MockContext, r: RouteRequest) => Promise<Reply> | Reply;
+type Handler = (ctx: MockContext, r: RouteRequest) => Promise<Reply> | Reply;
 
 export interface Route {
   method: string | string[];
@@ -43,7 +44,7 @@ export interface Route {
   handler: Handler;
 }
 
-export function outputUrl(baseUrl: string, id: string): string {
+function outputUrl(baseUrl: string, id: string): string {
   return `${baseUrl}/files/outputs/${id}.mp4`;
 }
 

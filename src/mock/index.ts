@@ -22,7 +22,9 @@ export {
   type FaultKind,
   type FaultOptions,
   type FaultRoute,
+  type MockClock,
   type MockServer,
   type MockServerOptions,
   type MockStats,
+  type MockTimer,
 } from './types.js';

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import type { MockClock, MockTimer } from './types.js';
 
 /**
- * In-memory predictions and their lifecycle: created → processing → completed | failed, driven by timers.
+ * In-memory predictions and their lifecycle: created → processing → completed | failed, driven by the clock's
+ * timers (a test's manual clock steps them without sleeping).
  * O(1) per poll (a Map), O(log n + range) per list (creation order is kept sorted), and a FIFO queue for tasks
  * over the concurrency limit, as the real API queues tasks over an account tier's limit.
  */
 
-export type PredictionStatus = 'created' | 'processing' | 'completed' | 'failed';
+type PredictionStatus = 'created' | 'processing' | 'completed' | 'failed';
 
 export interface Prediction {
   id: string;
@@ -48,6 +50,7 @@ export interface LifecycleOptions {
   mediaExists: (url: string) => boolean;
   refund: (cents: number) => void;
   log: (line: string) => void;
+  clock: MockClock;
 }
 
 export interface ListQuery {
@@ -74,7 +77,7 @@ export class PredictionStore {
   private readonly queue: Prediction[] = [];
   private queueHead = 0;
   private running = 0;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<MockTimer>();
   private disposed = false;
 
   constructor(private readonly options: LifecycleOptions) {}
@@ -86,7 +89,7 @@ export class PredictionStore {
       id: randomBytes(16).toString('hex'),
       status: 'created',
       // Never before the previous one, so `ordered` stays sorted for the list's binary search.
-      createdAtMs: Math.max(Date.now(), last?.createdAtMs ?? 0),
+      createdAtMs: Math.max(this.options.clock.now(), last?.createdAtMs ?? 0),
       startedAtMs: null,
       finishedAtMs: null,
       error: '',
@@ -130,7 +133,7 @@ export class PredictionStore {
   /** Stops every timer: nothing keeps the process alive or fires after close(). */
   dispose(): void {
     this.disposed = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) this.options.clock.clearTimeout(t);
     this.timers.clear();
   }
 
@@ -147,17 +150,16 @@ export class PredictionStore {
 
   private schedule(ms: number, fn: () => void): void {
     if (this.disposed) return;
-    const timer = setTimeout(() => {
+    const timer = this.options.clock.setTimeout(() => {
       this.timers.delete(timer);
       fn();
     }, ms);
-    timer.unref();
     this.timers.add(timer);
   }
 
   private start(p: Prediction): void {
     this.running++;
-    p.startedAtMs = Date.now();
+    p.startedAtMs = this.options.clock.now();
     const { processingAfterMs, completeAfterMs } = this.options;
     this.schedule(processingAfterMs, () => {
       const missing = p.mediaUrls.find((url) => !this.options.mediaExists(url));
@@ -168,7 +170,7 @@ export class PredictionStore {
   }
 
   private settle(p: Prediction, failCode: number | null, detail?: string): void {
-    p.finishedAtMs = Date.now();
+    p.finishedAtMs = this.options.clock.now();
     this.running--;
     this.counts.inFlight--;
     if (failCode === null) {

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRenderError } from '../errors.js';
+import { delay } from './clock.js';
 import type { MockContext, Route, RouteRequest } from './context.js';
 import { NO_FAULTS, type RequestFaults } from './faults.js';
 import { HttpError, errorReply, readJsonObject, writeReply, type Reply } from './http-io.js';
 import { handleBalance, handleList, handlePrice, handleResult, handleSubmit } from './routes-api.js';
 import { handleBinaryUpload, handleUploadPut, handleUploadTicket, serveMedia, serveOutput } from './routes-media.js';
-import { sleepUnref } from '../util/sleep.js';
 
 /** Test hooks, outside /api/v3: no key, never faulted. */
 function handleStats(ctx: MockContext): Reply {
@@ -110,10 +110,10 @@ export async function handleRequest(ctx: MockContext, req: IncomingMessage, res:
   }
   const faults = found.route.name === null ? NO_FAULTS : ctx.faults.planRequest(found.route.name);
   if (faults.action !== 'none') ctx.log(`mock: fault ${faults.action} on ${found.route.name}`);
-  await sleepUnref(faults.latencyMs);
+  await delay(ctx.clock, faults.latencyMs);
   if (ctx.closed) return writeReply(res, { kind: 'destroy' });
   const r: RouteRequest = { req, url, params: found.params, faults };
   const reply = injectedReply(ctx, faults) ?? (await runHandler(ctx, r, found.route));
-  if (reply.kind !== 'destroy') await sleepUnref(faults.slowMs);
+  if (reply.kind !== 'destroy') await delay(ctx.clock, faults.slowMs);
   writeReply(res, reply);
 }

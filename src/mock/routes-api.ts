@@ -80,7 +80,7 @@ function stringField(body: Record<string, unknown>, name: string): string | unde
   return v;
 }
 
-export function parseListQuery(body: Record<string, unknown>, nowMs: number): ListQuery {
+function parseListQuery(body: Record<string, unknown>, nowMs: number): ListQuery {
   const after = timeField(body, 'created_after');
   return {
     page: intField(body, 'page', 1, 1, Number.MAX_SAFE_INTEGER),
@@ -95,7 +95,7 @@ export function parseListQuery(body: Record<string, unknown>, nowMs: number): Li
 
 /** POST /api/v3/predictions: history, newest first. Items carry `input` ([guess], see wirePrediction). */
 export async function handleList(ctx: MockContext, r: RouteRequest): Promise<Reply> {
-  const query = parseListQuery(await readJsonObject(r.req), Date.now());
+  const query = parseListQuery(await readJsonObject(r.req), ctx.clock.now());
   const { total, items } = ctx.store.list(query);
   ctx.counters.lists++;
   return envelope({
@@ -112,7 +112,7 @@ export function handleBalance(ctx: MockContext): Reply {
 }
 
 /** POST /api/v3/model/price `{model_id, inputs}` → `data: {price, discounted_price}` in USD; free. */
-export async function handlePrice(ctx: MockContext, r: RouteRequest): Promise<Reply> {
+export async function handlePrice(_ctx: MockContext, r: RouteRequest): Promise<Reply> {
   const body = await readJsonObject(r.req);
   if (typeof body.model_id !== 'string' || body.model_id === '') throw new HttpError(400, 'model_id is required');
   const model = findModel(body.model_id);

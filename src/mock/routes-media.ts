@@ -89,7 +89,7 @@ export function serveMedia(ctx: MockContext, r: RouteRequest): Reply {
 /** GET|HEAD /files/outputs/{id}.mp4: the fixture, once the prediction has completed. */
 export function serveOutput(ctx: MockContext, r: RouteRequest): Reply {
   const p = ctx.store.get(r.params[0] ?? '');
-  if (!p || p.status !== 'completed') throw new HttpError(404, 'File not found');
+  if (p?.status !== 'completed') throw new HttpError(404, 'File not found');
   ctx.counters.downloads++;
   return { kind: 'bytes', bytes: ctx.output, contentType: 'video/mp4', headOnly: r.req.method === 'HEAD' };
 }

@@ -3,13 +3,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { RenderError } from '../errors.js';
+import { REAL_CLOCK } from './clock.js';
 import type { MockContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { MediaStore } from './media.js';
 import { PredictionStore } from './predictions.js';
 import { handleRequest } from './router.js';
 import { Ledger, MockCounters } from './stats.js';
-import type { FaultOptions, MockServer, MockServerOptions } from './types.js';
+import type { FaultOptions, MockClock, MockServer, MockServerOptions } from './types.js';
 
 /** fixtures/mock-output.mp4, resolved from src/mock (tests) and dist/mock (built) alike; `fixtures` ships in the package. */
 export const DEFAULT_OUTPUT_FILE = fileURLToPath(new URL('../../fixtures/mock-output.mp4', import.meta.url));
@@ -65,6 +66,7 @@ export function resolveMockOptions(o: MockServerOptions) {
     outputFile: o.outputFile ?? DEFAULT_OUTPUT_FILE,
     faults: o.faults ?? {},
     log: o.log ?? (() => {}),
+    clock: o.clock ?? REAL_CLOCK,
   };
 }
 
@@ -86,12 +88,12 @@ async function readOutput(file: string): Promise<Buffer> {
   }
 }
 
-function logRequests(log: (line: string) => void, req: IncomingMessage, res: ServerResponse): void {
-  const started = performance.now();
+function logRequests(log: (line: string) => void, clock: MockClock, req: IncomingMessage, res: ServerResponse): void {
+  const started = clock.now();
   res.once('close', () => {
     const status = res.writableFinished ? String(res.statusCode) : 'dropped';
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    log(`mock: ${req.method ?? '?'} ${path} ${status} ${Math.round(performance.now() - started)}ms`);
+    log(`mock: ${req.method ?? '?'} ${path} ${status} ${Math.round(clock.now() - started)}ms`);
   });
 }
 
@@ -123,10 +125,11 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     output,
     maxUploadBytes: o.maxUploadBytes,
     log: o.log,
+    clock: o.clock,
     closed: false,
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (options.log) logRequests(o.log, req, res);
+    if (options.log) logRequests(o.log, o.clock, req, res);
     handleRequest(ctx, req, res).catch((err: unknown) => {
       // Never an unhandled rejection: that would kill the process the server runs in.
       o.log(`mock: request failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -39,6 +39,22 @@ export interface FaultOptions {
   routes?: FaultRoute[];
 }
 
+/**
+ * Time as the server sees it: prediction lifecycles, `created_at`, the list's 7-day window, delayed refunds and
+ * injected latencies all read it. The real clock by default; a test passes a manual one and steps a prediction
+ * from created to completed without sleeping through the window (docs/ARCHITECTURE.md, mock/).
+ */
+export interface MockClock {
+  /** Milliseconds since the epoch, like Date.now(). */
+  now(): number;
+  /** Calls `fn` once, `ms` from now. The server never lets its own timers keep the process alive. */
+  setTimeout(fn: () => void, ms: number): MockTimer;
+  clearTimeout(timer: MockTimer): void;
+}
+
+/** A clock's handle for one pending timer; opaque to the server. */
+export type MockTimer = unknown;
+
 export interface MockServerOptions {
   /** 0 = any free port (default). */
   port?: number;
@@ -65,6 +81,8 @@ export interface MockServerOptions {
   maxUploadBytes?: number;
   /** One line per request and per injected fault. Never receives the API key. */
   log?: (line: string) => void;
+  /** Default: the real clock (Date.now and unref'd timers). */
+  clock?: MockClock;
 }
 
 export interface MockStats {

@@ -9,9 +9,9 @@ import type { ExpandedShot } from './types.js';
  * Kling's own caps ([3p] in docs/ARCHITECTURE.md "API facts we rely on"): the server would refuse longer text, so we
  * refuse it first, for free.
  */
-export const MAX_PROMPT_CHARS = 2500;
-export const MAX_MULTI_PROMPT_CHARS = 512;
-export const MAX_ELEMENTS = 3;
+const MAX_PROMPT_CHARS = 2500;
+const MAX_MULTI_PROMPT_CHARS = 512;
+const MAX_ELEMENTS = 3;
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const MAX_ID_CHARS = 100;
 

@@ -3,7 +3,7 @@ import { sanitizeCause, type Redactor } from '../util/redact.js';
 import type { Prediction } from './wire.js';
 
 /** Every error says what to do next (docs/ARCHITECTURE.md "Errors"). */
-export const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
+const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
   AUTH: 'check WAVESPEED_API_KEY: it is missing, mistyped or revoked (keys: https://wavespeed.ai/accesskey)',
   FORBIDDEN: "the key's account may not use this model or endpoint; check the account's access at wavespeed.ai",
   INSUFFICIENT_BALANCE: 'top up the WaveSpeed balance, then run apply again: finished shots are kept and not paid twice',

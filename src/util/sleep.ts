@@ -4,6 +4,3 @@ import { setTimeout as delay } from 'node:timers/promises';
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 export const sleep: Sleep = (ms, signal) => delay(ms, undefined, { signal });
-
-/** A wait that never keeps the process alive on its own (the mock server's injected delays). */
-export const sleepUnref = (ms: number): Promise<void> => (ms > 0 ? delay(ms, undefined, { ref: false }) : Promise.resolve());

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MockServer } from '../../src/mock/index.js';
+import { manualClock } from '../helpers/manual-clock.js';
 import {
   actions,
   apply,
-  ensureBuilt,
   expectExit,
   expectVerifiedOutputs,
   FAST,
@@ -14,11 +14,9 @@ import {
   mockServer,
   planJson,
   readLock,
-  spawnRender,
-  sleep,
+  startRender,
+  waitUntil,
 } from './helpers.js';
-
-beforeAll(ensureBuilt, 180_000);
 
 /** Another job on the same account spends `seconds` of video: a direct submit, as any other client would. */
 async function spendElsewhere(server: MockServer, seconds: number): Promise<void> {
@@ -101,12 +99,15 @@ describe('budget and balance', () => {
   });
 
   it('a balance that runs out mid-run stops new submits; what was paid is kept and never overshoots', async () => {
-    // The balance covers the plan when the run starts; another job on the account then spends most of it.
-    const server = await mockServer({ balanceUsd: 10.08, completeAfterMs: 400 });
+    // The balance covers the plan when the run starts; another job on the account then spends most of it, while
+    // the server's clock stands still: no task of the run can end (and free a slot for a third submit) before.
+    const clock = manualClock();
+    const server = await mockServer({ clock, balanceUsd: 10.08, completeAfterMs: 400 });
     const p = makeProject({ shots: 8, concurrency: 2 });
-    const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
-    for (let i = 0; i < 400 && server.stats().submissions < 2; i++) await sleep(10);
+    const run = startRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
+    await waitUntil(() => server.stats().submissions === 2, 'the first two submits');
     await spendElsewhere(server, 15); // $6.30
+    clock.flow();
     const r = await run.done;
     expectExit(r, 1);
 

@@ -1,10 +1,9 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   actions,
   apply,
-  ensureBuilt,
   expectExit,
   expectVerifiedOutputs,
   keptCents,
@@ -18,8 +17,6 @@ import {
   sha256File,
   shotOf,
 } from './helpers.js';
-
-beforeAll(ensureBuilt, 180_000);
 
 describe('editing the spec', () => {
   it('a changed prompt re-renders exactly that shot; the earlier take is kept in history and its file in .takes/', async () => {

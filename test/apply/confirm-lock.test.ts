@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { manualClock } from '../helpers/manual-clock.js';
 import { apply, ensureBuilt, expectExit, expectVerifiedOutputs, FAST, makeProject, mockServer, render, spawnRender } from './helpers.js';
 
+// The lock is between processes: the run holding it is the built binary, the one refused runs in-process.
 beforeAll(ensureBuilt, 180_000);
 
 describe('confirmation', () => {
@@ -23,7 +25,10 @@ describe('confirmation', () => {
 
 describe('one apply per spec at a time', () => {
   it('a second apply while one runs is refused with a clear message; the first finishes untouched', async () => {
-    const server = await mockServer({ completeAfterMs: 1500 });
+    // The server's clock stands still until the test moves it: the first run cannot finish (and release the lock)
+    // before the second has been refused, however slow the machine.
+    const clock = manualClock();
+    const server = await mockServer({ clock });
     const p = makeProject({ shots: 3, concurrency: 3 });
     const first = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
     await first.waitForStderr(/^submitted /);
@@ -42,6 +47,8 @@ describe('one apply per spec at a time', () => {
     expectExit(status, 0);
     expectExit(await render(['plan', p.spec], { cwd: p.dir, server }), 0);
 
+    await first.waitForStderr(/^submitted /, 3);
+    clock.advance(150);
     const r = await first.done;
     expectExit(r, 0);
     expect(server.stats()).toMatchObject({ submissions: 3, duplicateSubmissions: 0 });

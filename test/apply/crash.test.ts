@@ -18,13 +18,16 @@ import {
   render,
   sha256File,
   spawnRender,
+  waitUntil,
   type Project,
   type RunResult,
   type Running,
   sleep,
 } from './helpers.js';
 import { createRng, type MockServer } from '../../src/mock/index.js';
+import { manualClock } from '../helpers/manual-clock.js';
 
+// Runs that are SIGKILLed or sent Ctrl-C are the built binary; everything before and after them runs in-process.
 beforeAll(ensureBuilt, 180_000);
 
 type KillPoint = { name: string; when: (run: Running) => Promise<void> };
@@ -107,13 +110,13 @@ describe('SIGKILL at any moment, then apply again', () => {
   }, 120_000);
 
   it('a kill while submits are held by the server is settled by listing: the charged ones are adopted', async () => {
-    // Every submit is created and charged, then answered only after 1.5 s: kill while all are pending.
-    const server = await mockServer({ completeAfterMs: 200, faults: { routes: ['submit'], slowRate: 1, slowMs: 1500 } });
+    // Every submit is created and charged, then answered 1.5 s later on the server's clock, which stands still
+    // until the run is killed: kill while all six are charged and none answered, however slow the machine.
+    const clock = manualClock();
+    const server = await mockServer({ clock, completeAfterMs: 200, faults: { routes: ['submit'], slowRate: 1, slowMs: 1500 } });
     const p = makeProject({ shots: 6, concurrency: 6 });
     const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
-    // Wait until the server has charged all six, none answered yet.
-    for (let i = 0; i < 100 && server.stats().submissions < 6; i++) await sleep(50);
-    expect(server.stats().submissions).toBe(6);
+    await waitUntil(() => server.stats().submissions === 6, 'the server to charge all six submits');
     const killed = await run.kill();
     expect(linesOf(killed.stderr, /^submitted /)).toEqual([]);
     await checkAfterKill(p, server, killed, 'all six submits pending');
@@ -124,6 +127,7 @@ describe('SIGKILL at any moment, then apply again', () => {
     }
 
     server.setFaults({});
+    clock.flow();
     const r = await apply(p, server);
     expectExit(r, 0);
     expect(linesOf(r.stderr, /: the lost submit was created: following it$/)).toHaveLength(6);
@@ -135,11 +139,16 @@ describe('SIGKILL at any moment, then apply again', () => {
 
 describe('Ctrl-C', () => {
   it('once: no new submits; what is in flight finishes and is recorded (exit 1); twice: exit at once; a rerun completes', async () => {
-    const server = await mockServer({ completeAfterMs: 700 });
+    // The server's clock stands still until the run has taken the first Ctrl-C: no shot can end and free a slot
+    // for a third submit before it lands, however long the signal takes.
+    const clock = manualClock();
+    const server = await mockServer({ clock, completeAfterMs: 700 });
     const p = makeProject({ shots: 8, concurrency: 2 });
     const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
     await run.waitForStderr(/^submitted /);
     run.child.kill('SIGINT');
+    await run.waitForStderr(/^stopping: /);
+    clock.flow();
     const r = await run.done;
     expectExit(r, 1);
     expect(r.stderr).toContain('stopping: no new submits; in-flight shots finish and are recorded (Ctrl-C again to exit now)');
@@ -154,7 +163,9 @@ describe('Ctrl-C', () => {
     expect(r.stdout).toMatch(new RegExp(`^Interrupted: ${submitted.length} rendered, 0 failed, ${8 - submitted.length} skipped`, 'm'));
     expect(Object.keys(readLock(p).shots).sort()).toEqual([...submitted].sort());
 
-    // Twice: the second Ctrl-C exits at once (130); what was submitted is durable and resumes.
+    // Twice: the second Ctrl-C exits at once (130); what was submitted is durable and resumes. The clock stands
+    // still again, so the second Ctrl-C always lands while a shot is in flight.
+    clock.freeze();
     const hurried = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
     await hurried.waitForStderr(/^submitted /);
     hurried.child.kill('SIGINT');
@@ -164,6 +175,7 @@ describe('Ctrl-C', () => {
     expect(h.code, h.stderr).toBe(130);
     readLock(p);
 
+    clock.flow();
     const last = await apply(p, server);
     expectExit(last, 0);
     expectVerifiedOutputs(p);
@@ -173,11 +185,18 @@ describe('Ctrl-C', () => {
 
 describe('kill points inside one step, recreated on disk', () => {
   it('killed between compaction writing the lockfile and emptying the journal: nothing is counted twice', async () => {
-    const server = await mockServer({ completeAfterMs: 500 });
+    // Three shots end while the other three are held by the server's clock: the kill comes with work recorded
+    // and work in flight, however slow the machine.
+    const clock = manualClock();
+    const server = await mockServer({ clock, completeAfterMs: 500 });
     const p = makeProject({ shots: 6, concurrency: 3 });
     const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
-    await run.waitForStderr(/^\[\d\/6\] done /, 2);
+    await run.waitForStderr(/^submitted /, 3);
+    clock.advance(500);
+    await run.waitForStderr(/^\[\d\/6\] done /, 3);
+    await run.waitForStderr(/^submitted /, 6);
     await run.kill();
+    clock.flow();
     // The run's records are in the journal. A compaction that got as far as renaming the new lockfile into place
     // (journal replayed into it) but was killed before truncating the journal leaves both on disk.
     const journal = readFileSync(p.journal, 'utf8');

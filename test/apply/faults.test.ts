@@ -1,13 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import type { MockServer } from '../../src/mock/index.js';
+import { describe, expect, it } from 'vitest';
+import type { FaultOptions, MockServer, MockServerOptions } from '../../src/mock/index.js';
 import {
   applyUntilDone,
   actions,
   apply,
-  ensureBuilt,
   expectExit,
   expectVerifiedOutputs,
-  FAST,
   keptCents,
   linesOf,
   makeProject,
@@ -15,32 +13,30 @@ import {
   planJson,
   readLock,
   shotOf,
-  spawnRender,
-  type Project,
-  type RunResult,
-  sleep,
 } from './helpers.js';
 
-beforeAll(ensureBuilt, 180_000);
-
-/** Poll the in-process server until `done` holds (the child runs meanwhile). */
-async function until(server: MockServer, done: (s: ReturnType<MockServer['stats']>) => boolean): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (done(server.stats())) return;
-    await sleep(5);
-  }
-  throw new Error(`server never reached the state: ${JSON.stringify(server.stats())}`);
+/**
+ * A server that loses the answer of every submit until the `n`th lost one, then switches to `after`: the switch
+ * happens inside the server as it drops that answer, so no other request can slip in between (no polling race).
+ */
+async function losingSubmits(n: number, after: FaultOptions, options: MockServerOptions = {}): Promise<MockServer> {
+  let lost = 0;
+  const server: MockServer = await mockServer({
+    ...options,
+    faults: { routes: ['submit'], lostSubmitRate: 1 },
+    log: (line) => {
+      if (line.startsWith('fault lostSubmit:') && ++lost === n) server.setFaults(after);
+    },
+  });
+  return server;
 }
 
 describe('a submit whose response is lost', () => {
   it('is settled by listing: the created prediction is adopted, never submitted twice', async () => {
-    const server = await mockServer({ faults: { routes: ['submit'], lostSubmitRate: 1 } });
+    // The first two submits are created and charged, and their answers lost; then the network heals.
+    const server = await losingSubmits(2, {});
     const p = makeProject({ shots: 6, concurrency: 2 });
-    const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
-    // The first submits are created and charged, and their answers lost; then the network heals.
-    await until(server, (s) => s.faults.lostSubmit! >= 2);
-    server.setFaults({});
-    const r = await run.done;
+    const r = await apply(p, server);
     expectExit(r, 0);
 
     const lost = server.stats().faults.lostSubmit!;
@@ -54,13 +50,11 @@ describe('a submit whose response is lost', () => {
   });
 
   it('when the list cannot be read either, the shot waits for the next apply, which settles it without paying again', async () => {
-    const server = await mockServer({ faults: { routes: ['submit'], lostSubmitRate: 1 } });
+    // After the first lost submit, submits work again, but listing (needed to settle the lost one) is down for
+    // the rest of the run.
+    const server = await losingSubmits(1, { routes: ['list'], errorRate: 1, errorStatuses: [503] });
     const p = makeProject({ shots: 4, concurrency: 1 });
-    const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
-    await until(server, (s) => s.faults.lostSubmit === 1);
-    // Submits work again, but listing (needed to settle the lost one) is down for the rest of the run.
-    server.setFaults({ routes: ['list'], errorRate: 1, errorStatuses: [503] });
-    const first = await run.done;
+    const first = await apply(p, server);
     expectExit(first, 1);
     const [failed] = linesOf(first.stderr, / FAILED /);
     expect(failed).toMatch(/^\[\d\/4\] FAILED shot-01: could not list predictions to settle a lost submit; `render apply` again settles it: /);
@@ -90,15 +84,12 @@ describe('a submit whose response is lost', () => {
 describe('lost submits of identical requests', () => {
   it('three shots with the same body, all answers lost: each adopts its own prediction, none is left orphaned', async () => {
     // Render the same prompt three times to pick the best: three shots, three identical request bodies.
-    const server = await mockServer({ completeAfterMs: 300, faults: { routes: ['submit'], lostSubmitRate: 1 } });
+    const server = await losingSubmits(3, {}, { completeAfterMs: 300 });
     const p = makeProject({ shots: 3, concurrency: 3 });
     for (const shot of p.shots) Object.assign(shot, { prompt: 'the sneaker on a pedestal, slow orbit', image: 'assets/hero.png' });
-    p.shots.forEach((shot, i) => (shot.id = `variant-${i + 1}`));
+    for (const [i, shot] of p.shots.entries()) shot.id = `variant-${i + 1}`;
     p.writeSpec();
-    const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
-    await until(server, (s) => s.faults.lostSubmit === 3);
-    server.setFaults({});
-    const r = await run.done;
+    const r = await apply(p, server);
     expectExit(r, 0);
     expect(linesOf(r.stderr, /: the lost submit was created: following it$/)).toHaveLength(3);
     expect(server.stats()).toMatchObject({ submissions: 3, distinctBodies: 1 });
@@ -177,7 +168,7 @@ describe('failed tasks', () => {
     const r = await apply(p, server);
     expectExit(r, 1);
     expect(r.stdout).toMatch(/^Done: 0 rendered, 3 failed, 0 skipped/m);
-    expect(linesOf(r.stdout, /^  failed  shot-0\d: prediction [0-9a-f]{32} failed \(task code 1200\): 1200: content moderation/)).toHaveLength(3);
+    expect(linesOf(r.stdout, /^ {2}failed {2}shot-0\d: prediction [0-9a-f]{32} failed \(task code 1200\): 1200: content moderation/)).toHaveLength(3);
 
     const { plan } = await planJson(p, server);
     for (const s of plan.shots) {

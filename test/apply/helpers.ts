@@ -1,23 +1,38 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, onTestFinished } from 'vitest';
+import { runCli } from '../../src/cli/run.js';
 import { LockfileSchema, type Lockfile, type LockShot } from '../../src/lock/schema.js';
 import { startMockServer, type MockServer, type MockServerOptions } from '../../src/mock/index.js';
+import { CLI, ROOT } from '../helpers/build.js';
+import { stripDir } from '../helpers/cli.js';
 
 /**
- * End-to-end helpers for `render apply`: the BUILT CLI (dist/cli/main.js) runs as a child process against a
- * mock server started in the test process on 127.0.0.1, port 0. Every test gets its own folder with a small
- * generated spec, so each shot's request body is distinct and the server's duplicate count means "paid twice".
+ * End-to-end helpers for `render apply` against a mock server started in the test process on 127.0.0.1, port 0.
+ * The CLI runs in this process (`runCli` with injected streams and env, as the binary wires them), except in the
+ * tests that SIGKILL it or send it a signal: those spawn the built binary (`spawnRender`). Every test gets its own
+ * folder with a small generated spec, so each shot's request body is distinct and the server's duplicate count
+ * means "paid twice".
  */
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+export { ensureBuilt } from '../helpers/build.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Resolves once `check()` holds, looked at every 5 ms; fails after `timeoutMs` saying what it waited for. A wait for
+ * an event (the server has seen N submits), never for a stretch of time: how long it took is not asserted.
+ */
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    await sleep(5);
+  }
+}
 
 /**
  * Flags every apply in these tests uses: no prompt, brisk polls, lost submits settled 300 ms after the request
@@ -25,56 +40,6 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * it was written).
  */
 export const FAST = ['--yes', '--poll-interval', '50ms', '--settle-after', '300ms', '--request-timeout', '3s'] as const;
-
-// ---------------------------------------------------------------------------------------------------------
-// Build
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const abs = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(abs) : statSync(abs).mtimeMs);
-  }
-  return newest;
-}
-
-function isStale(): boolean {
-  if (!existsSync(CLI)) return true;
-  // tsc rewrites every output, so main.js is as old as the last build.
-  return newestMtime(path.join(ROOT, 'src')) > statSync(CLI).mtimeMs;
-}
-
-/**
- * `npm test` builds first; a bare `npx vitest run test/apply` may find dist older than src. Build then, once:
- * a folder made with mkdir is the lock between vitest's workers.
- */
-export function ensureBuilt(): void {
-  if (!isStale()) return;
-  const lock = path.join(tmpdir(), 'render-test-apply-build.lock');
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`build lock ${lock} held for 2 minutes; remove it if no build runs`);
-      execFileSync(process.execPath, ['-e', 'setTimeout(() => {}, 200)']);
-    }
-  }
-  try {
-    if (isStale()) {
-      try {
-        execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
-      } catch (err) {
-        // tsc still emits on type errors (someone's work in progress elsewhere in src): test what was built, say so.
-        if (isStale()) throw err;
-        console.warn(`tsc reported errors while building dist/ for test/apply:\n${String((err as { stdout?: unknown }).stdout ?? err)}`);
-      }
-    }
-  } finally {
-    rmdirSync(lock);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Mock server
@@ -91,7 +56,7 @@ export async function mockServer(options: MockServerOptions = {}): Promise<MockS
 
 const IMAGES = ['hero.png', 'studio.jpg', 'rooftop.png', 'tokyo-night.jpg'] as const;
 
-export interface ShotDef {
+interface ShotDef {
   id: string;
   prompt: string;
   image: string;
@@ -188,8 +153,13 @@ export interface RunResult {
 }
 
 export interface RunOptions {
+  /**
+   * The project folder. The binary runs in it; an in-process run cannot change directory, so every path in its
+   * arguments must be absolute, and the folder's path is removed from its output, which then reads as the
+   * binary's does (paths shown relative to where it runs).
+   */
   cwd: string;
-  /** The server the child talks to, through WAVESPEED_BASE_URL and WAVESPEED_API_KEY. */
+  /** The server the run talks to, through WAVESPEED_BASE_URL and WAVESPEED_API_KEY. */
   server?: MockServer;
   env?: Record<string, string>;
   /** Kill the child (SIGKILL) if it runs longer than this (default 60 s): a hung run fails the test, never the suite. */
@@ -197,21 +167,21 @@ export interface RunOptions {
 }
 
 export interface Running {
-  child: ChildProcess;
   readonly stdout: string;
   readonly stderr: string;
   /** Resolves once stderr has a line matching `re` `count` times (rejects if the run ends first). */
   waitForStderr(re: RegExp, count?: number): Promise<void>;
-  kill(): Promise<RunResult>;
   done: Promise<RunResult>;
 }
 
-const live = new Set<ChildProcess>();
+export interface Spawned extends Running {
+  child: ChildProcess;
+  kill(): Promise<RunResult>;
+}
 
-function childEnv(o: RunOptions): Record<string, string> {
-  // Only what the child needs: none of the test runner's environment (CI, RENDER_DEBUG, NODE_OPTIONS...) leaks in.
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1' };
-  if (process.env.HOME) env.HOME = process.env.HOME;
+function runEnv(o: RunOptions): Record<string, string> {
+  // Only what the run needs: none of the test runner's environment (CI, RENDER_DEBUG, NODE_OPTIONS...) leaks in.
+  const env: Record<string, string> = { NO_COLOR: '1' };
   if (o.server) {
     env.WAVESPEED_BASE_URL = o.server.url;
     env.WAVESPEED_API_KEY = o.server.apiKey;
@@ -219,13 +189,8 @@ function childEnv(o: RunOptions): Record<string, string> {
   return { ...env, ...o.env };
 }
 
-/** Start `render ARGS` (the built binary) in the background. */
-export function spawnRender(args: readonly string[], o: RunOptions): Running {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: o.cwd, env: childEnv(o), stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  onTestFinished(() => {
-    if (live.has(child)) child.kill('SIGKILL');
-  });
+/** Output collected as it comes, with waiters on stderr lines; `finish` settles the waiters that can no longer match. */
+function collector() {
   let stdout = '';
   let stderr = '';
   let finished = false;
@@ -242,35 +207,107 @@ export function spawnRender(args: readonly string[], o: RunOptions): Running {
       }
     }
   };
-  child.stdout!.setEncoding('utf8').on('data', (t: string) => (stdout += t));
-  child.stderr!.setEncoding('utf8').on('data', (t: string) => {
-    stderr += t;
-    check();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000);
-  const done = new Promise<RunResult>((resolve) => {
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      live.delete(child);
+  return {
+    out: (t: string) => {
+      stdout += t;
+    },
+    err: (t: string) => {
+      stderr += t;
+      check();
+    },
+    finish() {
       finished = true;
       check();
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  return {
-    child,
+    },
     get stdout() {
       return stdout;
     },
     get stderr() {
       return stderr;
     },
-    waitForStderr(re, count = 1) {
+    waitForStderr(re: RegExp, count = 1): Promise<void> {
       return new Promise((resolve, reject) => {
         waiters.push({ re, count, resolve, reject });
         check();
       });
     },
+  };
+}
+
+/** A path argument that would be resolved against the test runner's working directory (the repository). */
+function relativePathArg(args: readonly string[]): string | undefined {
+  return args.find((a) => !a.startsWith('-') && /\.(ya?ml|json)$/.test(a) && !path.isAbsolute(a));
+}
+
+/**
+ * Start `render ARGS` in this process, in the background: `runCli` with string streams, no terminal and no stdin,
+ * and only the env of `runEnv`, as the binary run in `o.cwd` would see them.
+ */
+export function startRender(args: readonly string[], o: RunOptions): Running {
+  const rel = relativePathArg(args);
+  if (rel !== undefined) throw new Error(`in-process runs need absolute paths (${rel} would resolve against ${process.cwd()}); use project.abs()`);
+  const c = collector();
+  const strip = (text: string) => stripDir(text, o.cwd);
+  const done = runCli(args, {
+    stdout: { write: c.out, isTTY: false },
+    stderr: { write: c.err, isTTY: false },
+    env: runEnv(o),
+  }).then(
+    (code): RunResult => {
+      c.finish();
+      return { code, signal: null, stdout: strip(c.stdout), stderr: strip(c.stderr) };
+    },
+    (err: unknown) => {
+      c.finish();
+      throw err; // runCli renders every error itself: a rejection is a bug the test must show
+    },
+  );
+  return {
+    get stdout() {
+      return strip(c.stdout);
+    },
+    get stderr() {
+      return strip(c.stderr);
+    },
+    waitForStderr: (re, count) => c.waitForStderr(re, count),
+    done,
+  };
+}
+
+const live = new Set<ChildProcess>();
+
+/**
+ * Start `render ARGS` as the built binary (dist/cli/main.js) in a child process, in `o.cwd`. Only for what needs
+ * a real process: a SIGKILL at any moment, Ctrl-C (SIGINT), the process lock held by another process.
+ */
+export function spawnRender(args: readonly string[], o: RunOptions): Spawned {
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(process.env.HOME ? { HOME: process.env.HOME } : {}), ...runEnv(o) };
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: o.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  onTestFinished(() => {
+    if (live.has(child)) child.kill('SIGKILL');
+  });
+  const c = collector();
+  child.stdout!.setEncoding('utf8').on('data', c.out);
+  child.stderr!.setEncoding('utf8').on('data', c.err);
+  const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 60_000);
+  const done = new Promise<RunResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      live.delete(child);
+      c.finish();
+      resolve({ code, signal, stdout: c.stdout, stderr: c.stderr });
+    });
+  });
+  return {
+    child,
+    get stdout() {
+      return c.stdout;
+    },
+    get stderr() {
+      return c.stderr;
+    },
+    waitForStderr: (re, count) => c.waitForStderr(re, count),
     async kill() {
       child.kill('SIGKILL');
       return done;
@@ -279,18 +316,18 @@ export function spawnRender(args: readonly string[], o: RunOptions): Running {
   };
 }
 
-/** Run `render ARGS` to the end. */
+/** Run `render ARGS` (in-process) to the end. */
 export function render(args: readonly string[], o: RunOptions): Promise<RunResult> {
-  return spawnRender(args, o).done;
+  return startRender(args, o).done;
 }
 
-/** `render apply SPEC --yes --poll-interval 50ms --settle-after 300ms ...extra` against `server`. */
+/** `render apply SPEC --yes --poll-interval 50ms --settle-after 300ms ...extra` against `server`, in-process. */
 export function apply(p: Project, server: MockServer, extra: readonly string[] = [], target = p.spec): Promise<RunResult> {
   return render(['apply', target, ...FAST, ...extra], { cwd: p.dir, server });
 }
 
 /** A readable failure message for a run that did not exit as expected. */
-export function describeRun(r: RunResult): string {
+function describeRun(r: RunResult): string {
   return `exit ${r.code} (signal ${r.signal})\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 }
 
@@ -303,7 +340,10 @@ export function expectExit(r: RunResult, code: number): void {
 // The lockfile and the outputs
 
 function assertSortedKeys(value: unknown, where: string): void {
-  if (Array.isArray(value)) return value.forEach((v, i) => assertSortedKeys(v, `${where}[${i}]`));
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) assertSortedKeys(v, `${where}[${i}]`);
+    return;
+  }
   if (value === null || typeof value !== 'object') return;
   const keys = Object.keys(value);
   expect(keys, `keys of ${where || 'the lockfile'} are sorted`).toEqual([...keys].sort());

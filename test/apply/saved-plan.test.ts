@@ -1,9 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MockServer } from '../../src/mock/index.js';
-import { apply, ensureBuilt, expectExit, expectVerifiedOutputs, makeProject, mockServer, render, type Project } from './helpers.js';
-
-beforeAll(ensureBuilt, 180_000);
+import { apply, expectExit, expectVerifiedOutputs, makeProject, mockServer, render, type Project } from './helpers.js';
 
 interface SavedPlanJson {
   endpoint: string;
@@ -12,7 +10,7 @@ interface SavedPlanJson {
 }
 
 async function savePlan(p: Project, server: MockServer): Promise<string> {
-  const r = await render(['plan', p.spec, '--out', 'p.json'], { cwd: p.dir, server });
+  const r = await render(['plan', p.spec, '--out', p.abs('p.json')], { cwd: p.dir, server });
   expectExit(r, 0);
   expect(r.stderr).toContain('plan saved to p.json; apply it with: render apply p.json');
   return p.abs('p.json');
@@ -46,7 +44,7 @@ describe('saved plans', () => {
   it('a plan saved with --only applies only its shots', async () => {
     const server = await mockServer();
     const p = makeProject({ shots: 6 });
-    expectExit(await render(['plan', p.spec, '--out', 'p.json', '--only', 'shot-0{1,2}'], { cwd: p.dir, server }), 0);
+    expectExit(await render(['plan', p.spec, '--out', p.abs('p.json'), '--only', 'shot-0{1,2}'], { cwd: p.dir, server }), 0);
     const r = await apply(p, server, [], p.abs('p.json'));
     expectExit(r, 0);
     expectVerifiedOutputs(p, ['shot-01', 'shot-02']);
@@ -70,14 +68,46 @@ describe('saved plans', () => {
   });
 
   it.each<[string, (plan: SavedPlanJson) => void, string]>([
-    ['a fingerprint', (plan) => void (plan.shots[2]!.fingerprint = 'f'.repeat(64)), 'p.json: shot-03: its inputs changed'],
-    ["a shot's cost", (plan) => void (plan.shots[0]!.cost_cents = 1), 'p.json: shot-01: cost differs from the saved plan'],
-    ['the total cost', (plan) => void (plan.totals.cost_cents = 100), 'the total cost differs from the saved plan'],
-    ['an action', (plan) => void (plan.shots[1]!.action = 'unchanged'), 'p.json: shot-02: was "unchanged", is now "create" (the lockfile changed)'],
-    ['the endpoint', (plan) => void (plan.endpoint = 'https://api.wavespeed.ai'), 'it was made for https://api.wavespeed.ai, this run is on'],
+    [
+      'a fingerprint',
+      (plan) => {
+        plan.shots[2]!.fingerprint = 'f'.repeat(64);
+      },
+      'p.json: shot-03: its inputs changed',
+    ],
+    [
+      "a shot's cost",
+      (plan) => {
+        plan.shots[0]!.cost_cents = 1;
+      },
+      'p.json: shot-01: cost differs from the saved plan',
+    ],
+    [
+      'the total cost',
+      (plan) => {
+        plan.totals.cost_cents = 100;
+      },
+      'the total cost differs from the saved plan',
+    ],
+    [
+      'an action',
+      (plan) => {
+        plan.shots[1]!.action = 'unchanged';
+      },
+      'p.json: shot-02: was "unchanged", is now "create" (the lockfile changed)',
+    ],
+    [
+      'the endpoint',
+      (plan) => {
+        plan.endpoint = 'https://api.wavespeed.ai';
+      },
+      'it was made for https://api.wavespeed.ai, this run is on',
+    ],
     [
       'a prompt in the request shown for review',
-      (plan) => void (plan.shots[3]!.request.prompt = 'something the reviewer never saw in the spec'),
+      (plan) => {
+        plan.shots[3]!.request.prompt = 'something the reviewer never saw in the spec';
+      },
       'p.json: shot-04: its request differs from the saved plan',
     ],
   ])('a plan file with %s edited is refused (exit 2), nothing submitted', async (_what, edit, message) => {

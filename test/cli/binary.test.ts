@@ -1,17 +1,15 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI as BIN, ensureBuilt, ROOT } from '../helpers/build.js';
 import { copyExample } from '../helpers/workspace.js';
 
 /**
  * The built binary, run as a user runs it: `node dist/cli/main.js ...` in a child process, real stdout,
- * stderr and exit code. `npm test` builds first; running vitest alone builds only when dist/ is missing.
+ * stderr and exit code. dist/ is built first when it is missing or older than src/ (ensureBuilt), so a stale
+ * binary is never what is tested.
  */
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = path.join(ROOT, 'dist', 'cli', 'main.js');
 
 interface Run {
   code: number;
@@ -33,9 +31,7 @@ function run(args: string[], cwd = ROOT): Promise<Run> {
   });
 }
 
-beforeAll(() => {
-  if (!existsSync(BIN)) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-}, 120_000);
+beforeAll(ensureBuilt, 180_000);
 
 describe('the render binary', () => {
   it('plans the example campaign: the table on stdout, exit 0', async () => {
@@ -82,9 +78,9 @@ describe('the render binary', () => {
   });
 
   it('validate on a bad spec: exit 2, file:line:col on stderr, nothing on stdout', async () => {
-    const { code, stdout, stderr } = await run(['validate', 'test/fixtures/specs/invalid/duration-16.yaml']);
+    const { code, stdout, stderr } = await run(['validate', 'test/fixtures/corpus/schema/duration-16/spec.yaml']);
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
-    expect(stderr).toContain('\n  test/fixtures/specs/invalid/duration-16.yaml:14:15 shots[2].duration: must be an integer from 3 to 15, got 16\n');
+    expect(stderr).toContain('\n  test/fixtures/corpus/schema/duration-16/spec.yaml:14:15 shots[2].duration: must be an integer from 3 to 15, got 16\n');
   });
 
   it('validate on a good spec: one line on stdout, exit 0', async () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, ROOT } from '../apply/helpers.js';
+import { ensureBuilt, ROOT } from '../helpers/build.js';
 import { copyExample } from '../helpers/workspace.js';
 
 /**

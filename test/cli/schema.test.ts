@@ -42,11 +42,11 @@ describe('render schema', async () => {
   });
 
   it.each([
-    ['an unknown top-level key', 'test/fixtures/specs/invalid/unknown-key-top.yaml', '$.colour: not allowed'],
-    ['an unknown key in a shot', 'test/fixtures/specs/invalid/unknown-key-shot.yaml', '$.shots[0].durration: not allowed'],
-    ['a duration of 16', 'test/fixtures/specs/invalid/duration-16.yaml', '$.shots[2].duration: above 15'],
-    ['version 2', 'test/fixtures/specs/invalid/version-2.yaml', '$.version: expected 1'],
-    ['an element id as a bare number', 'test/fixtures/specs/invalid/element-id-number.yaml', '$.elements.mascot.id: expected string, got integer'],
+    ['an unknown top-level key', 'test/fixtures/corpus/schema/unknown-key-top/spec.yaml', '$.colour: not allowed'],
+    ['an unknown key in a shot', 'test/fixtures/corpus/schema/unknown-key-typo/spec.yaml', '$.shots[0].durration: not allowed'],
+    ['a duration of 16', 'test/fixtures/corpus/schema/duration-16/spec.yaml', '$.shots[2].duration: above 15'],
+    ['version 2', 'test/fixtures/corpus/schema/version-2/spec.yaml', '$.version: expected 1'],
+    ['an element id as a bare number', 'test/fixtures/corpus/elements/id-number/spec.yaml', '$.elements.mascot.id: expected string, got integer'],
   ])('refuses %s', (_what, file, problem) => {
     const problems = checkJsonSchema(schema, spec(file));
     expect(problems).toContain(problem);

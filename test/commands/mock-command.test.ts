@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { CLI as BIN, ensureBuilt } from '../helpers/build.js';
+import { render } from '../helpers/cli.js';
 
-const BIN = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+describe('render mock (the built binary: Ctrl-C is a real SIGINT)', () => {
+  beforeAll(ensureBuilt, 180_000);
 
-describe.runIf(existsSync(BIN))('render mock (the built binary)', () => {
   it('prints where it listens and how to point render at it, serves the API, and stops cleanly on Ctrl-C', async () => {
     const child = spawn(process.execPath, [BIN, 'mock', '--port', '0', '--seed', '7', '--api-key', 'k-123'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
     let out = '';
     let err = '';
     child.stderr.on('data', (d) => (err += d));
@@ -29,13 +33,12 @@ describe.runIf(existsSync(BIN))('render mock (the built binary)', () => {
     expect(code).toBe(0);
     expect(err).toContain('mock server stopped');
   });
+});
 
+describe('render mock', () => {
   it('refuses a bad flag value with exit 2 and says which', async () => {
-    const child = spawn(process.execPath, [BIN, 'mock', '--error-rate', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(2);
-    expect(err).toContain('--error-rate must be a rate from 0 to 1');
+    const { code, stdout, stderr } = await render(['mock', '--error-rate', '2']);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toContain('--error-rate must be a rate from 0 to 1');
   });
 });

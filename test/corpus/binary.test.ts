@@ -1,28 +1,18 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ensureBuilt } from '../helpers/build.js';
 import { copyCase, loadCases, matches, platformHas, snapshot, unblockFifos, type CorpusCase } from './harness.js';
 import { startTripwire, type Tripwire } from './tripwire.js';
 
 /**
  * The built binary on a sample of the corpus (the first case of each category), run as a user would: from
- * the case's folder, through dist/cli/main.js, with its own signal handlers and process exit. Skipped when
- * dist/ is missing or older than src/ (`npm test` builds first).
+ * the case's folder, through dist/cli/main.js, with its own signal handlers and process exit. dist/ is built
+ * first when it is missing or older than src/ (ensureBuilt), so a stale binary is never what is tested.
  */
 
-const CLI = path.resolve('dist/cli/main.js');
 const SENTINEL_KEY = 'corpus-sentinel-key-must-never-be-used';
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-const built = existsSync(CLI) && statSync(CLI).mtimeMs >= newestMtime(path.resolve('src')) - 1;
 const SAMPLE: CorpusCase[] = [];
 for (const c of loadCases()) {
   const runnable = !c.expect.needs?.some((n) => !platformHas(n)) && !c.expect.setup && !c.expect.env;
@@ -30,6 +20,7 @@ for (const c of loadCases()) {
 }
 
 let wire: Tripwire;
+beforeAll(ensureBuilt, 180_000);
 beforeAll(async () => {
   wire = await startTripwire();
 });
@@ -47,7 +38,7 @@ function run(args: string[], cwd: string): Promise<{ code: number; stdout: strin
   });
 }
 
-describe.skipIf(!built)('the built binary on the corpus', () => {
+describe('the built binary on the corpus', () => {
   it.each(SAMPLE.map((c) => [`${c.category}/${c.name}`, c] as const))('%s', async (_, c) => {
     const dir = copyCase(c);
     const stop = unblockFifos(dir, c.expect.make ?? {});

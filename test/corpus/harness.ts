@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { render } from '../helpers/cli.js';
+import { render, stripDir } from '../helpers/cli.js';
 import { makeGif, makeJpeg, makePng } from '../helpers/images.js';
 
 /**
@@ -54,7 +54,12 @@ interface Expect {
   exit: 2 | 3;
   /** Each must occur in stderr (substring, or `{ re }`), with the copy's path removed, so paths read `spec.yaml:5:3`. */
   stderr: Pattern[];
-  /** Patterns that must occur in stdout (default: none checked). */
+  /**
+   * The located lines of stderr (`  file:line:col field: message`, without the indent): all of them, in this
+   * order, and the first line counts them (`error: file: N errors`). Pins every problem of an invalid spec.
+   */
+  issues?: string[];
+  /** Patterns that must occur in stdout; without them, stdout must be empty (an error prints nothing there). */
   stdout?: Pattern[];
   /** Extra environment; `null` removes a variable the runner sets. */
   env?: Record<string, string | null>;
@@ -180,9 +185,7 @@ export function snapshot(root: string): Record<string, string> {
 }
 
 /** Remove the copy's path from output, so it reads as if run in the case's folder. */
-export function stripDir(text: string, dir: string): string {
-  return text.split(`${dir}${path.sep}`).join('').split(dir).join('.');
-}
+export { stripDir };
 
 export function matches(text: string, p: Pattern): boolean {
   return typeof p === 'string' ? text.includes(p) : new RegExp(p.re, 'm').test(text);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { runCli } from '../../src/cli/run.js';
 
 export interface CliResult {
@@ -24,4 +25,9 @@ export function issueLines(stderr: string): string[] {
     .split('\n')
     .filter((l) => l.startsWith('  '))
     .map((l) => l.slice(2));
+}
+
+/** Remove a folder's absolute path from output, so it reads as if render ran in that folder. */
+export function stripDir(text: string, dir: string): string {
+  return text.split(`${dir}${path.sep}`).join('').split(dir).join('.');
 }

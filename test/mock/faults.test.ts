@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FaultInjector } from '../../src/mock/faults.js';
 import { createRng } from '../../src/mock/prng.js';
-import { I2V, client, i2vBody, startServer, submit, waitForEnd, type WirePrediction } from './helpers.js';
+import { manualClock } from '../helpers/manual-clock.js';
+import { I2V, client, i2vBody, startServer, submit, until, waitForEnd, type WirePrediction } from './helpers.js';
 
 describe('mock server: injected faults at rate 1', () => {
   it('error: answers one of errorStatuses with the envelope, and charges nothing', async () => {
@@ -56,19 +57,44 @@ describe('mock server: injected faults at rate 1', () => {
     expect((await fetch(`${server.url}/files/outputs/${id}.mp4`)).status).toBe(404);
   });
 
-  it('latency: delays every request by latencyMs', async () => {
-    const server = await startServer({ faults: { latencyMs: 150 } });
-    const t0 = performance.now();
-    expect((await client(server).get('/api/v3/balance')).status).toBe(200);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
-    expect(server.stats().faults.latency).toBe(1);
+  it('latency: holds every request latencyMs before handling it', async () => {
+    const clock = manualClock();
+    const server = await startServer({ clock, faults: { latencyMs: 150 } });
+    const c = client(server);
+    const answer = c.post(`/api/v3/${I2V}`, i2vBody());
+    await clock.waitForTimers();
+    expect(clock.nextIn()).toBe(150);
+    clock.advance(149);
+    // Still held: nothing handled, nothing charged.
+    expect(clock.nextIn()).toBe(1);
+    expect(server.stats()).toMatchObject({ submissions: 0, chargesCents: 0 });
+    clock.advance(1);
+    expect((await answer).status).toBe(200);
+    expect(server.stats()).toMatchObject({ submissions: 1, faults: { latency: 1 } });
   });
 
   it('slow: handles the request, then answers slowMs late (a submit the client gave up on still exists)', async () => {
-    const server = await startServer({ faults: { slowRate: 1, slowMs: 400, routes: ['submit'] } });
+    const clock = manualClock();
+    const server = await startServer({ clock, faults: { slowRate: 1, slowMs: 400, routes: ['submit'] } });
     const c = client(server);
-    await expect(c.post(`/api/v3/${I2V}`, i2vBody(), { signal: AbortSignal.timeout(100) })).rejects.toThrow(/abort|timeout/i);
+    const gaveUp = new AbortController();
+    const answer = c.post(`/api/v3/${I2V}`, i2vBody(), { signal: gaveUp.signal });
+    // Handled and charged at once; the answer waits for the clock.
+    await until(() => server.stats().submissions === 1);
+    clock.advance(399);
+    gaveUp.abort();
+    await expect(answer).rejects.toThrow(/abort/i);
     expect(server.stats()).toMatchObject({ submissions: 1, chargesCents: 210, faults: { slow: 1 } });
+  });
+
+  it('slow: the answer comes once slowMs have passed', async () => {
+    const clock = manualClock();
+    const server = await startServer({ clock, faults: { slowRate: 1, slowMs: 400, routes: ['balance'] } });
+    const answer = client(server).get('/api/v3/balance');
+    await clock.waitForTimers();
+    expect(clock.nextIn()).toBe(400);
+    clock.advance(400);
+    expect((await answer).status).toBe(200);
   });
 
   it('routes: faults hit only the listed routes', async () => {

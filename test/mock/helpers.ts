@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterEach } from 'vitest';
 import { DEFAULT_OUTPUT_FILE, startMockServer, type MockServer, type MockServerOptions } from '../../src/mock/index.js';
 
+export type { MockServer };
+
 export const I2V = 'kwaivgi/kling-v3.0-4k/image-to-video';
 export const T2V = 'kwaivgi/kling-v3.0-4k/text-to-video';
 export const FIXTURE = readFileSync(DEFAULT_OUTPUT_FILE);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { manualClock } from '../helpers/manual-clock.js';
 import { I2V, T2V, client, i2vBody, startServer, submit, waitForEnd, type WirePrediction } from './helpers.js';
 
 interface Page {
@@ -11,8 +12,6 @@ async function list(server: Awaited<ReturnType<typeof startServer>>, query: Reco
   const c = client(server);
   return c.json<Page>(c.post('/api/v3/predictions', query));
 }
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('mock server: POST /api/v3/predictions (history)', () => {
   it('lists newest first, with the submitted input on each item', async () => {
@@ -53,11 +52,12 @@ describe('mock server: POST /api/v3/predictions (history)', () => {
   });
 
   it('filters by created_after and created_before (ISO times, inclusive)', async () => {
-    const server = await startServer();
+    const clock = manualClock();
+    const server = await startServer({ clock });
     const a = await submit(server);
-    await pause(30);
+    clock.advance(30);
     const b = await submit(server);
-    await pause(30);
+    clock.advance(30);
     const c = await submit(server);
     const window = { page: 1, page_size: 100, created_after: b.created_at, created_before: b.created_at };
     expect((await list(server, window)).body.data.items.map((p) => p.id)).toEqual([b.id]);
@@ -65,6 +65,17 @@ describe('mock server: POST /api/v3/predictions (history)', () => {
     expect(after.items.map((p) => p.id)).toEqual([c.id, b.id]);
     const before = (await list(server, { page: 1, page_size: 100, created_before: b.created_at })).body.data;
     expect(before.items.map((p) => p.id)).toEqual([b.id, a.id]);
+  });
+
+  it('reaches back 7 days on its clock, as the real history does', async () => {
+    const clock = manualClock();
+    const server = await startServer({ clock });
+    const old = await submit(server, i2vBody({ prompt: 'old' }));
+    clock.advance(7 * 24 * 3600 * 1000);
+    const recent = await submit(server, i2vBody({ prompt: 'recent' }));
+    expect((await list(server, { page: 1, page_size: 10 })).body.data.items.map((p) => p.id)).toEqual([recent.id, old.id]);
+    clock.advance(1);
+    expect((await list(server, { page: 1, page_size: 10, created_after: old.created_at })).body.data.items.map((p) => p.id)).toEqual([recent.id]);
   });
 
   it.each([

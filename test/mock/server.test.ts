@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { startMockServer } from '../../src/mock/index.js';
-import { FIXTURE, I2V, T2V, client, i2vBody, startServer, submit, until, waitForEnd, type WirePrediction } from './helpers.js';
+import { manualClock } from '../helpers/manual-clock.js';
+import { FIXTURE, I2V, T2V, client, i2vBody, startServer, submit, until, waitForEnd, type MockServer, type WirePrediction } from './helpers.js';
+
+async function statusOf(server: MockServer, id: string): Promise<string> {
+  const c = client(server);
+  return (await c.json<WirePrediction>(c.get(`/api/v3/predictions/${id}/result`))).body.data.status;
+}
 
 describe('mock server: auth and routes', () => {
   it.each([
@@ -62,13 +68,30 @@ describe('mock server: predictions', () => {
     expect(server.stats()).toMatchObject({ submissions: 1, downloads: 1, predictions: { completed: 1, failed: 0, inFlight: 0 } });
   });
 
-  it('passes through processing on the way', async () => {
-    const server = await startServer({ processingAfterMs: 5, completeAfterMs: 400 });
+  it('passes through processing on the way: created, processing at processingAfterMs, completed at completeAfterMs', async () => {
+    const clock = manualClock();
+    const server = await startServer({ clock, processingAfterMs: 5, completeAfterMs: 400 });
     const { id } = await submit(server);
-    const c = client(server);
-    await until(() => server.stats().predictions.inFlight === 1);
-    await new Promise((r) => setTimeout(r, 60));
-    expect((await c.json<WirePrediction>(c.get(`/api/v3/predictions/${id}/result`))).body.data.status).toBe('processing');
+    expect(await statusOf(server, id)).toBe('created');
+    clock.advance(4);
+    expect(await statusOf(server, id)).toBe('created');
+    clock.advance(1);
+    expect(await statusOf(server, id)).toBe('processing');
+    clock.advance(394);
+    expect(await statusOf(server, id)).toBe('processing');
+    clock.advance(1);
+    expect(await statusOf(server, id)).toBe('completed');
+    expect(server.stats().predictions).toEqual({ completed: 1, failed: 0, inFlight: 0 });
+  });
+
+  it('stamps created_at from its clock', async () => {
+    const clock = manualClock();
+    const server = await startServer({ clock });
+    const first = await submit(server);
+    clock.advance(1234);
+    const second = await submit(server);
+    expect(first.created_at).toBe(new Date(clock.now() - 1234).toISOString());
+    expect(second.created_at).toBe(new Date(clock.now()).toISOString());
   });
 
   it('charges duration × price at submit, in exact cents, and reports the balance in USD', async () => {
@@ -109,23 +132,31 @@ describe('mock server: predictions', () => {
   });
 
   it('refunds a failed task only after refundAfterMs', async () => {
-    const server = await startServer({ refundAfterMs: 150, faults: { taskFailRate: 1 } });
+    const clock = manualClock();
+    const server = await startServer({ clock, processingAfterMs: 5, completeAfterMs: 20, refundAfterMs: 150, faults: { taskFailRate: 1 } });
     const { id } = await submit(server);
-    await waitForEnd(server, id);
-    expect(server.stats().refundsCents).toBe(0);
-    await until(() => server.stats().refundsCents === 210);
-    expect(server.stats().balanceCents).toBe(1_000_000);
+    clock.advance(20);
+    expect(await statusOf(server, id)).toBe('failed');
+    clock.advance(149);
+    expect(server.stats()).toMatchObject({ refundsCents: 0, balanceCents: 1_000_000 - 210 });
+    clock.advance(1);
+    expect(server.stats()).toMatchObject({ refundsCents: 210, balanceCents: 1_000_000 });
   });
 
-  it('queues tasks over maxConcurrentTasks as created', async () => {
-    const server = await startServer({ maxConcurrentTasks: 1, processingAfterMs: 5, completeAfterMs: 150 });
+  it('queues tasks over maxConcurrentTasks as created, and starts the next when one ends', async () => {
+    const clock = manualClock();
+    const server = await startServer({ clock, maxConcurrentTasks: 1, processingAfterMs: 5, completeAfterMs: 150 });
     const first = await submit(server);
     const second = await submit(server);
-    await new Promise((r) => setTimeout(r, 60));
-    const c = client(server);
-    const poll = async (id: string) => (await c.json<WirePrediction>(c.get(`/api/v3/predictions/${id}/result`))).body.data.status;
-    expect([await poll(first.id), await poll(second.id)]).toEqual(['processing', 'created']);
-    expect((await waitForEnd(server, second.id)).status).toBe('completed');
+    const both = async () => [await statusOf(server, first.id), await statusOf(server, second.id)];
+    clock.advance(5);
+    expect(await both()).toEqual(['processing', 'created']);
+    clock.advance(145);
+    expect(await both()).toEqual(['completed', 'created']);
+    clock.advance(5);
+    expect(await both()).toEqual(['completed', 'processing']);
+    clock.advance(145);
+    expect(await both()).toEqual(['completed', 'completed']);
   });
 
   it('holds the answer until the end with enable_sync_mode (the SDKs option)', async () => {
@@ -137,11 +168,15 @@ describe('mock server: predictions', () => {
   });
 
   it('closes promptly with keep-alive sockets and tasks in flight, leaving no timers behind', async () => {
-    const server = await startMockServer({ completeAfterMs: 60_000, refundAfterMs: 60_000 });
+    const clock = manualClock();
+    const server = await startMockServer({ clock, completeAfterMs: 60_000, refundAfterMs: 60_000 });
     await submit(server);
+    expect(clock.pending).toBe(1);
+    // The keep-alive socket would hold close() open for 30 s (its timeout), were it not cut.
     const t0 = Date.now();
     await server.close();
-    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(clock.pending).toBe(0);
     await expect(fetch(`${server.url}/__mock/stats`)).rejects.toThrow();
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, ROOT } from '../apply/helpers.js';
+import { ensureBuilt, ROOT } from '../helpers/build.js';
 import { copyExample, type Workspace } from '../helpers/workspace.js';
 
 /**

@@ -21,12 +21,19 @@ afterEach(async () => {
 const VIDEO = Buffer.from(Array.from({ length: 256 * 1024 }, (_, i) => (i * 31) % 251));
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-/** A body that sends `bytes` then breaks, like a connection cut mid-download. */
+/**
+ * A body that sends `bytes` then breaks, like a connection cut mid-download. It breaks when the reader asks for
+ * more, not after a timer: a timer could fire before anyone listened, and the error would escape the test.
+ */
 function breakingBody(bytes: number): Readable {
-  const body = new Readable({ read() {} });
-  body.push(VIDEO.subarray(0, bytes));
-  setTimeout(() => body.destroy(new Error('connection reset mid-body')), 5);
-  return body;
+  let sent = false;
+  return new Readable({
+    read() {
+      if (sent) return this.destroy(new Error('connection reset mid-body'));
+      sent = true;
+      this.push(VIDEO.subarray(0, bytes));
+    },
+  });
 }
 
 describe('download', () => {

@@ -55,10 +55,9 @@ describe('HTTP answers map to RenderError codes, each with status, remote messag
   test('a deadline is TIMEOUT', async () => {
     const { client } = makeClient({ ...noRetry, requestTimeoutMs: 50 });
     nock(BASE).get(RESULT_PATH).delay(2_000).reply(200, envelope(predictionData()));
-    const started = Date.now();
+    // The reply would be a success: TIMEOUT alone shows the deadline cut it short (no wall-time bound to flake).
     const err = await rejectionOf(client.getResult('pred-1'));
     expect(err.code).toBe('TIMEOUT');
-    expect(Date.now() - started).toBeLessThan(1_500);
   });
 
   test('a timeout on a GET is retried, and the retry can succeed', async () => {

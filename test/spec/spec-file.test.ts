@@ -47,3 +47,26 @@ describe('the spec file', () => {
     expect(ws.strip(stdout)).toBe('campaign/spec.yaml: valid: 1 shot, 5 s of video, $2.10 to render from scratch\n');
   });
 });
+
+/** How an invalid spec is reported (the cases themselves are the corpus: test/fixtures/corpus/, README there). */
+describe('an invalid spec', () => {
+  const DURATION_16 = 'test/fixtures/corpus/schema/duration-16/spec.yaml';
+  const MANY = 'test/fixtures/corpus/schema/many-rule-errors/spec.yaml';
+
+  it('prints the error as SPEC.md shows it', async () => {
+    const { stderr } = await render(['validate', DURATION_16]);
+    expect(stderr).toMatchInlineSnapshot(`
+      "error: test/fixtures/corpus/schema/duration-16/spec.yaml: 1 error
+        test/fixtures/corpus/schema/duration-16/spec.yaml:14:15 shots[2].duration: must be an integer from 3 to 15, got 16
+      hint: fix the spec and run \`render validate\` again
+      "
+    `);
+  });
+
+  it('plan refuses an invalid spec the same way, before reading any lockfile', async () => {
+    const validate = await render(['validate', MANY]);
+    const plan = await render(['plan', MANY, '--json']);
+    expect(validate.code).toBe(2);
+    expect(plan).toEqual({ code: 2, stdout: '', stderr: validate.stderr });
+  });
+});

@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { onTestFinished } from 'vitest';
 import { RenderError } from '../../src/errors.js';
 import type { Prediction, WaveSpeedClient } from '../../src/provider/index.js';
 
@@ -88,6 +89,9 @@ export function createFakeServer(): FakeServer {
   return fake;
 }
 
-export function tmpDir(prefix = 'render-test-'): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+/** A fresh temp folder, removed when the calling test ends. */
+export function tmpDir(prefix = 'render-state-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }

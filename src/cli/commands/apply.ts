@@ -13,7 +13,7 @@ import { type CommandContext, defineCommand } from '../command.js';
 import { confirmSpend } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
 import { checkSelection, COMMON, durationOption, endpointOf, intOption, maxCostOf, numberOption, selectOf } from '../options.js';
-import { MOCK_ENDPOINT } from '../../endpoint.js';
+import { DEFAULT_BASE_URL, MOCK_ENDPOINT } from '../../endpoint.js';
 
 /** On the embedded mock, polls are free and tasks take a fraction of a second: poll briskly. */
 const MOCK_POLL: Partial<PollPolicy> = { initialMs: 200, factor: 1.25, maxMs: 1000, jitter: 0.1 };
@@ -67,9 +67,11 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
   const requestTimeoutMs = durationOption(options, 'request-timeout');
   // The embedded server is loaded only for --mock.
   const mock: MockServer | undefined = mockMode ? await (await import('../../mock/index.js')).startMockServer() : undefined;
+  // Both settings come from io.env, never process.env (createClient's fallback when one is absent): a run in a
+  // test process, or a library caller's, sees only the environment it was given.
   const client = mock
     ? createClient({ baseUrl: mock.url, apiKey: mock.apiKey, requestTimeoutMs })
-    : createClient({ apiKey: io.env.WAVESPEED_API_KEY, baseUrl: io.env.WAVESPEED_BASE_URL || undefined, requestTimeoutMs });
+    : createClient({ apiKey: io.env.WAVESPEED_API_KEY ?? '', baseUrl: io.env.WAVESPEED_BASE_URL || DEFAULT_BASE_URL, requestTimeoutMs });
   const reporter = createReporter(reporterMode(Boolean(options.json), io.stderr, io.env), io.stdout, io.stderr, client.redact);
   const stop = new AbortController();
   const hard = new AbortController();

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, renameSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, renameSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { RenderError } from '../errors.js';
 import type { LockTake } from '../lock/schema.js';
@@ -56,13 +56,14 @@ export function takesDir(ctx: RunContext): string {
  * edited file, a file no lockfile entry owns, a symbolic link, a folder) moves to a `kept` name, recorded.
  */
 export async function clearPlace(ctx: RunContext, dest: string): Promise<void> {
+  const rel = relToSpec(ctx, dest);
   let st: Stats;
   try {
     st = lstatSync(dest);
   } catch {
-    return; // nothing there
+    await recordEarlierMoves(ctx, rel); // nothing there
+    return;
   }
-  const rel = relToSpec(ctx, dest);
   const hash = st.isFile() ? sha256FileSync(dest) : undefined;
   const owner = hash === undefined ? undefined : ownerOf(ctx, rel, hash);
   const dir = takesDir(ctx);
@@ -103,6 +104,26 @@ export async function clearPlace(ctx: RunContext, dest: string): Promise<void> {
   ctx.emit({ type: 'kept', from: rel, path: relToSpec(ctx, aside), reason });
 }
 
+/**
+ * A take that still claims `rel` although its file is already at its own name in `.takes/`: a run killed between
+ * moving the file and recording the move. The move is recorded now (the aside name carries the take's number and
+ * prediction id, so a file there is that take's).
+ */
+async function recordEarlierMoves(ctx: RunContext, rel: string): Promise<void> {
+  for (const [endpoint, state] of Object.entries(ctx.store.lock.endpoints)) {
+    for (const [shot, entry] of Object.entries(state.shots)) {
+      for (const take of entry.takes) {
+        for (const [index, out] of take.outputs.entries()) {
+          if (out.path !== rel) continue;
+          const aside = path.join(ctx.placeDir, '.takes', takeFileName(shot, take, index));
+          if (!existsSync(aside)) continue;
+          await ctx.store.record({ t: 'moved', at: iso(ctx.now()), endpoint, shot, n: take.n, from: rel, to: relToSpec(ctx, aside) });
+        }
+      }
+    }
+  }
+}
+
 interface Owner {
   endpoint: string;
   shot: string;
@@ -110,17 +131,23 @@ interface Owner {
   index: number;
 }
 
-/** The take whose recorded output at `rel` has exactly these bytes. */
+/**
+ * The take whose recorded output at `rel` has exactly these bytes. Several takes may claim one name over time (a file
+ * deleted by hand, then a later take downloaded there): the current take owns it, else the latest to complete.
+ */
 function ownerOf(ctx: RunContext, rel: string, sha256: string): Owner | undefined {
+  let best: (Owner & { rank: number }) | undefined;
   for (const [endpoint, state] of Object.entries(ctx.store.lock.endpoints)) {
     for (const [shot, entry] of Object.entries(state.shots)) {
       for (const take of entry.takes) {
         const index = take.outputs.findIndex((o) => o.path === rel && o.sha256 === sha256);
-        if (index >= 0) return { endpoint, shot, take, index };
+        if (index < 0) continue;
+        const rank = entry.current === take.n ? Number.POSITIVE_INFINITY : Date.parse(take.completed_at ?? take.submitted_at);
+        if (!best || rank >= best.rank) best = { endpoint, shot, take, index, rank };
       }
     }
   }
-  return undefined;
+  return best;
 }
 
 function ownedPath(ctx: RunContext, rel: string): boolean {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { LockStore } from '../lock/store.js';
-import { isOpen, shotState, spentCents, takeByN } from '../lock/takes.js';
+import { isOpen, openIntents, shotState, spentCents, takeByN } from '../lock/takes.js';
 import type { Plan, PlannedShot } from '../plan/build.js';
 import type { PollPolicy, WaveSpeedClient } from '../provider/index.js';
 import { sleep } from '../util/sleep.js';
@@ -114,6 +114,8 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
   if (work.length > 0) mkdirSync(plan.placeDir, { recursive: true }); // once, not per download
   // Submits earlier runs left unknown are looked for first, all in one listing (positive evidence only).
   if (work.some((s) => s.action === 'resume' && isOpenIntent(ctx, s))) {
+    // An earlier run may have given its request up moments ago: the list is asked settleAfter after that.
+    await ctx.sleep(Math.max(0, Math.min(ctx.settleAfterMs, latestGiveUp(ctx) + ctx.settleAfterMs - now())), ctx.signal);
     await settleOpenIntents(ctx).catch((err: unknown) => {
       for (const s of work.filter((w) => isOpenIntent(ctx, w))) fail(ctx, s.id, err, "could not look for an earlier lost submit in the server's list");
     });
@@ -130,6 +132,16 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
   summary.elapsedMs = Date.now() - started;
   emit({ type: 'summary', summary });
   return summary;
+}
+
+/** When the latest open intent of the endpoint was (or, for a killed run's, would have been) given up. */
+function latestGiveUp(ctx: RunContext): number {
+  let latest = 0;
+  for (const { take } of openIntents(ctx.store.lock, ctx.endpoint)) {
+    const givenUp = take.given_up_at ? Date.parse(take.given_up_at) : Date.parse(take.submitted_at) + ctx.requestTimeoutMs;
+    latest = Math.max(latest, givenUp);
+  }
+  return latest;
 }
 
 function isOpenIntent(ctx: RunContext, shot: PlannedShot): boolean {

@@ -114,7 +114,7 @@ async function heldBack(ctx: RunContext): Promise<void> {
  * server's list (after settleAfter, and twice more as a list may lag creation). Found: the take has its prediction
  * id. Not found: it stays "outcome unknown", counted as spent; the user adopts or forgets it.
  */
-export async function settleLost(ctx: RunContext, shotId: string, n: number): Promise<boolean> {
+async function settleLost(ctx: RunContext, shotId: string, n: number): Promise<boolean> {
   let release!: () => void;
   const hold = new Promise<void>((resolve) => (release = resolve));
   const ours = !ctx.holds.has(ctx.model);
@@ -183,7 +183,7 @@ export function settleOpenIntents(ctx: RunContext): Promise<number> {
   });
 }
 
-export function unknownHint(shotId: string): string {
+function unknownHint(shotId: string): string {
   return `look for it in the WaveSpeed dashboard, then \`render adopt SPEC ${shotId} PREDICTION_ID\` if it exists, or \`render forget SPEC ${shotId}\` if it does not; render never pays for it again on its own`;
 }
 

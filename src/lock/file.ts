@@ -6,7 +6,7 @@ import { jsonFieldIssues, jsonSyntaxError, positionAt } from '../spec/positions.
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { displayPath } from '../util/paths.js';
-import { migrateV1Lockfile, V1LockfileSchema, type V1Lockfile } from './migrate-v1.js';
+import { V1LockfileSchema, type V1Lockfile } from './migrate-v1.js';
 import { LOCK_VERSION, LockfileSchema, type Lockfile } from './schema.js';
 
 /** `<name>.lock.json` beside the spec. */
@@ -99,11 +99,6 @@ export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk |
     });
   }
   return version === 1 ? { version: 1, v1: parsed.data as V1Lockfile } : { version: 2, lock: parsed.data as Lockfile };
-}
-
-/** A lockfile of either version as version 2 (a version 1 file is migrated in memory; written as 2 by apply). */
-export function toCurrentVersion(onDisk: LockfileOnDisk, spec: string): Lockfile {
-  return onDisk.version === 2 ? onDisk.lock : migrateV1Lockfile(onDisk.v1, spec);
 }
 
 const RESTORE = 'restore it from git; if it was edited by hand, undo the edit';

@@ -57,8 +57,9 @@ function applyTakeRecord(lock: Lockfile, rec: TakeRecord): void {
       return;
     case 'refused':
       if (take.prediction_id || (take.status !== 'submitting' && take.status !== 'unknown')) return;
-      // No prediction exists: the intent is not a take.
+      // No prediction exists: the intent is not a take (and a shot with no takes left is no entry).
       shot.takes = shot.takes.filter((t) => t !== take);
+      if (shot.takes.length === 0) delete lock.endpoints[rec.endpoint]!.shots[rec.shot];
       return;
     case 'forgotten':
       if (take.prediction_id || (take.status !== 'submitting' && take.status !== 'unknown')) return;
@@ -74,7 +75,7 @@ function applyTakeRecord(lock: Lockfile, rec: TakeRecord): void {
       if (take.error?.code === 'OUTPUT_GONE') delete take.error;
       return;
     case 'gone':
-      if (take.outputs.length === 0) take.error = { code: 'OUTPUT_GONE', message: rec.message };
+      take.error = { code: 'OUTPUT_GONE', message: rec.message };
       return;
     case 'moved':
       for (const out of take.outputs) if (out.path === rec.from) out.path = rec.to;

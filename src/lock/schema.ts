@@ -16,14 +16,14 @@ import { z } from 'zod';
 
 export const LOCK_VERSION = 2;
 
-export const LockOutputSchema = z.strictObject({
+const LockOutputSchema = z.strictObject({
   url: z.string(),
   path: z.string(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: z.number().int().nonnegative(),
 });
 
-export const LockErrorSchema = z.strictObject({
+const LockErrorSchema = z.strictObject({
   code: z.string(),
   task_code: z.number().int().optional(),
   message: z.string(),
@@ -36,8 +36,8 @@ export const LockErrorSchema = z.strictObject({
  * - `submitted`, `processing`, `completed`, `failed`: the prediction's own life.
  * - `forgotten`: the user declared the intent never created (`render forget`): not counted as spent.
  */
-export const TAKE_STATUSES = ['submitting', 'unknown', 'submitted', 'processing', 'completed', 'failed', 'forgotten'] as const;
-export const TakeStatusSchema = z.enum(TAKE_STATUSES);
+const TAKE_STATUSES = ['submitting', 'unknown', 'submitted', 'processing', 'completed', 'failed', 'forgotten'] as const;
+const TakeStatusSchema = z.enum(TAKE_STATUSES);
 
 /** One prediction of a shot (or an intent that may have become one). */
 export const TakeSchema = z.strictObject({
@@ -67,26 +67,26 @@ export const TakeSchema = z.strictObject({
   settled_by: z.enum(['list', 'adopt', 'forget']).optional(),
 });
 
-export const LockShotSchema = z.strictObject({
+const LockShotSchema = z.strictObject({
   /** The `n` of the take the shot is on now: the newest submitted one, or one restored since. */
   current: z.number().int().min(1).optional(),
   takes: z.array(TakeSchema),
 });
 
-export const LockUploadSchema = z.strictObject({
+const LockUploadSchema = z.strictObject({
   url: z.string(),
   uploaded_at: z.string(),
   bytes: z.number().int().nonnegative(),
 });
 
-export const EndpointStateSchema = z.strictObject({
+const EndpointStateSchema = z.strictObject({
   shots: z.record(z.string(), LockShotSchema),
   /** Uploaded images by sha256: reused until they expire (uploads live 7 days on the server). */
   uploads: z.record(z.string(), LockUploadSchema),
 });
 
 /** A file found where an output goes that was not byte for byte any take's output: moved aside, never deleted. */
-export const KeptFileSchema = z.strictObject({
+const KeptFileSchema = z.strictObject({
   from: z.string(),
   path: z.string(),
   sha256: z.string(),
@@ -111,7 +111,6 @@ export type EndpointState = z.infer<typeof EndpointStateSchema>;
 export type LockShot = z.infer<typeof LockShotSchema>;
 export type LockTake = z.infer<typeof TakeSchema>;
 export type LockOutput = z.infer<typeof LockOutputSchema>;
-export type LockUpload = z.infer<typeof LockUploadSchema>;
 export type TakeStatus = z.infer<typeof TakeStatusSchema>;
 export type KeptFile = z.infer<typeof KeptFileSchema>;
 

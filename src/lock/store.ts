@@ -21,7 +21,7 @@ export function journalPath(specFile: string, name: string): string {
 }
 
 /** The copy of the lockfile an apply leaves in `.render/` when it ends: the way back from a stale lockfile. */
-export function lastLockPath(specFile: string, name: string): string {
+function lastLockPath(specFile: string, name: string): string {
   return path.join(stateDir(specFile), `${name}.last.lock.json`);
 }
 

@@ -20,11 +20,6 @@ export function currentTake(shot: LockShot | undefined): LockTake | undefined {
   return takeByN(shot, shot?.current);
 }
 
-/** The take of a shot that has this prediction id. */
-export function takeById(shot: LockShot | undefined, predictionId: string): LockTake | undefined {
-  return shot?.takes.find((t) => t.prediction_id === predictionId);
-}
-
 /** The number the next take of this shot gets. */
 export function nextTakeNumber(shot: LockShot | undefined): number {
   return (shot?.takes.reduce((n, t) => Math.max(n, t.n), 0) ?? 0) + 1;
@@ -36,7 +31,7 @@ export function isOpen(take: LockTake): boolean {
 }
 
 /** Whether a take's cost is money spent: everything but a failed task (refunded) and an intent declared never created. */
-export function isSpent(take: LockTake): boolean {
+function isSpent(take: LockTake): boolean {
   return take.status !== 'failed' && take.status !== 'forgotten';
 }
 

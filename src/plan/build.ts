@@ -155,7 +155,7 @@ export function outputDirOf(specFile: string, spec: Spec): string {
  * Where an endpoint's outputs go (docs/ARCHITECTURE.md "Outputs"): the output folder itself, or for the local mock
  * server its own `.mock/` part, so a free try-out never moves, renames or replaces a real render.
  */
-export function outputPlace(outputDir: string, endpoint: string): string {
+function outputPlace(outputDir: string, endpoint: string): string {
   return endpoint === MOCK_ENDPOINT ? path.join(outputDir, '.mock') : outputDir;
 }
 

@@ -10,13 +10,13 @@ export type Action = (typeof ACTIONS)[number];
 export const SUBMITTING: ReadonlySet<Action> = new Set(['create', 'replace', 'retry', 'regenerate']);
 
 /** Predictions and their files live 7 days on the server (docs/ARCHITECTURE.md "API facts we rely on"). */
-export const SERVER_RETENTION_MS = 7 * 24 * 3600 * 1000;
+const SERVER_RETENTION_MS = 7 * 24 * 3600 * 1000;
 /** A remote output this close to its deletion is not counted on. */
 const RETENTION_MARGIN_MS = 3600 * 1000;
 
 /** Task codes that mean "fix the input": the same input would fail again. 1402 (an upload URL the server could not
  * fetch) is cured by a fresh upload, so it is retried. */
-export function isInputFailure(taskCode: number | undefined): boolean {
+function isInputFailure(taskCode: number | undefined): boolean {
   return taskCode !== undefined && taskCode >= 1000 && taskCode < 2000 && taskCode !== 1402;
 }
 
@@ -78,13 +78,15 @@ function decide(input: DiffInput): Decision {
     };
   }
   const done = completedWith(entry, fingerprint, cur);
-  if (done.length > 0) return fromCompleted(input, done, cur);
+  const kept = fromCompleted(input, done, cur);
+  if (kept) return kept;
   const latest = entry.takes.filter((t) => t.fingerprint === fingerprint && t.status !== 'forgotten' && !isOpen(t)).at(-1);
   if (latest?.status === 'failed') {
     return isInputFailure(latest.error?.task_code)
       ? { action: 'blocked', takeN: latest.n, reason: `failed: ${failureText(latest)}; the same inputs would fail again: change the shot to retry it` }
       : { action: 'retry', takeN: latest.n, reason: `failed: ${failureText(latest)}` };
   }
+  if (done.length > 0) return regenerate(done);
   const before = cur ?? entry.takes.filter((t) => t.prediction_id).at(-1);
   if (!before) return { action: 'create', reason: neverRendered(input) };
   const changes = changesOf(before, input.model, input.request, input.take);
@@ -100,7 +102,8 @@ function completedWith(entry: LockShot, fingerprint: string, cur: LockTake | und
   return cur && done.includes(cur) ? [cur, ...done.filter((t) => t !== cur)] : done;
 }
 
-function fromCompleted(input: DiffInput, done: LockTake[], cur: LockTake | undefined): Decision {
+/** A completed take with these inputs whose video is on disk, or still on the server: kept, or restored for $0. */
+function fromCompleted(input: DiffInput, done: LockTake[], cur: LockTake | undefined): Decision | undefined {
   const [first] = done;
   if (first === cur && cur && input.filesOf(cur) === 'here') return { action: 'unchanged', takeN: cur.n, reason: 'rendered, output intact' };
   const onDisk = done.find((t) => input.filesOf(t) !== 'missing');
@@ -119,10 +122,15 @@ function fromCompleted(input: DiffInput, done: LockTake[], cur: LockTake | undef
         : `restore take #${remote.n} (rendered ${day(remote.completed_at)}): download it again from the server, no new charge`;
     return { action: 'restore', takeN: remote.n, restoreFrom: 'download', reason };
   }
+  return undefined;
+}
+
+/** Completed takes with these inputs exist, but no video of them is left anywhere: rendering again is a choice. */
+function regenerate(done: LockTake[]): Decision {
   const gone = done.some((t) => t.error?.code === 'OUTPUT_GONE');
   return {
     action: 'regenerate',
-    takeN: first?.n,
+    takeN: done[0]?.n,
     reason: gone
       ? 'output deleted on the server before it was downloaded: rendering it again costs a new prediction'
       : 'output file missing, and the server deleted its copy after 7 days: rendering it again costs a new prediction',
@@ -162,7 +170,7 @@ function failureText(take: LockTake): string {
 const FIELD_NAMES: Record<string, string> = { image: 'start image', end_image: 'end image', element_list: 'elements' };
 
 /** The fields whose values differ between a recorded take and a shot's request now (plus model and take). */
-export function changesOf(before: LockTake, model: string, request: VideoRequest, take: number): FieldChange[] {
+function changesOf(before: LockTake, model: string, request: VideoRequest, take: number): FieldChange[] {
   const a = before.request as Record<string, unknown>;
   const b = request as unknown as Record<string, unknown>;
   const changes: FieldChange[] = [];
@@ -181,6 +189,7 @@ export function describeChanges(changes: readonly FieldChange[]): string {
     if (a === undefined) return `${name} added`;
     if (b === undefined) return `${name} removed`;
     if (String(a).startsWith('sha256:')) return `${name} content changed`;
+    if (field === 'model' || field === 'take') return `${name} ${String(a)} → ${String(b)}`;
     if (typeof a !== 'object' && typeof b !== 'object' && String(a).length <= 24 && String(b).length <= 24) return `${name} ${String(a)} → ${String(b)}`;
     return `${name} changed`;
   });

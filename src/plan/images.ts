@@ -8,7 +8,7 @@ import { displayPath } from '../util/paths.js';
 import type { ExpandedShot, ImageInfo } from './types.js';
 
 /** The API's limits for `image` and `end_image` (docs/ARCHITECTURE.md "API facts we rely on"). */
-export const IMAGE_LIMITS = { maxBytes: 10 * 1024 * 1024, minSide: 300, maxAspect: 2.5, maxPixels: 100_000_000 } as const;
+const IMAGE_LIMITS = { maxBytes: 10 * 1024 * 1024, minSide: 300, maxAspect: 2.5, maxPixels: 100_000_000 } as const;
 
 /**
  * Check every local image the shots name (exists, PNG or JPEG by content, size, pixels, aspect) and identify

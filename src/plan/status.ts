@@ -7,7 +7,7 @@ import type { Action } from './diff.js';
 import { planSpec } from './plan-spec.js';
 
 /** The current take's output file: intact (size, or sha256 with --verify), missing, changed, or there is none. */
-export type OutputState = 'intact' | 'missing' | 'changed' | 'none';
+type OutputState = 'intact' | 'missing' | 'changed' | 'none';
 
 export interface ShotStatus {
   id: string;

@@ -6,7 +6,7 @@ import { readCurrentLock } from '../lock/store.js';
 import { validateSpec } from './plan-spec.js';
 
 /** A take's file: at the shot's output name or elsewhere (`.takes/`), and whether its size is still the recorded one. */
-export interface TakeFile {
+interface TakeFile {
   path: string;
   state: 'intact' | 'missing' | 'changed';
 }

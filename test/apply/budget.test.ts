@@ -16,6 +16,7 @@ import {
   readLock,
   startRender,
   waitUntil,
+  shotsOf,
 } from './helpers.js';
 
 /** Another job on the same account spends `seconds` of video: a direct submit, as any other client would. */
@@ -41,7 +42,7 @@ describe('budget and balance', () => {
     expect(server.stats()).toMatchObject({ submissions: 0, uploads: 0, chargesCents: 0 });
     expect(existsSync(p.lockFile)).toBe(false);
     expect(existsSync(p.outputDir)).toBe(false);
-    expect(existsSync(p.pidFile)).toBe(false);
+    expect(p.lockFiles()).toEqual([]);
 
     // The budget exactly met is within it.
     p.options.budgetUsd = 10.08;
@@ -127,7 +128,7 @@ describe('budget and balance', () => {
 
     // Paid shots are complete; the others left no trace in the lockfile, and the next plan creates exactly them.
     const lock = readLock(p);
-    const done = Object.keys(lock.shots).sort();
+    const done = Object.keys(shotsOf(lock)).sort();
     expect(done).toHaveLength(mine);
     expectVerifiedOutputs(p, done);
     const { code, plan } = await planJson(p, server);

@@ -16,6 +16,9 @@ import {
   render,
   sha256File,
   shotOf,
+  shotsOf,
+  takesOf,
+  currentOf,
 } from './helpers.js';
 
 describe('editing the spec', () => {
@@ -24,7 +27,7 @@ describe('editing the spec', () => {
     const p = makeProject({ shots: 6 });
     expectExit(await apply(p, server), 0);
     const before = readLock(p);
-    const old = before.shots['shot-03']!;
+    const old = currentOf(before, 'shot-03')!;
 
     p.shots[2]!.prompt = 'take 3, reshot: the sneaker on a wet street at night, neon reflections';
     p.writeSpec();
@@ -46,22 +49,23 @@ describe('editing the spec', () => {
     expect(server.stats()).toMatchObject({ submissions: 7, duplicateSubmissions: 0 });
 
     const after = expectVerifiedOutputs(p);
-    const shot = after.shots['shot-03']!;
+    const shot = currentOf(after, 'shot-03')!;
+    expect(shot.n).toBe(2);
     expect(shot.prediction_id).not.toBe(old.prediction_id);
     expect(shot.request.prompt).toBe(p.shots[2]!.prompt);
-    // The earlier take, in history, with its file moved aside rather than overwritten.
+    // The earlier take is kept, with its file moved aside rather than overwritten.
     const aside = `renders/e2e/.takes/shot-03.take-1-${old.prediction_id!.slice(0, 12)}.mp4`;
-    expect(shot.history).toEqual([{ ...old, history: undefined, outputs: [{ ...old.outputs[0]!, path: aside }] }].map(({ history: _, ...t }) => t));
+    expect(takesOf(after, 'shot-03')[0]).toEqual({ ...old, outputs: [{ ...old.outputs[0]!, path: aside }] });
     expect(sha256File(p.abs(aside))).toBe(old.outputs[0]!.sha256);
     expect(readdirSync(path.join(p.outputDir, '.takes'))).toEqual([path.basename(aside)]);
     // Everything else is byte for byte what it was.
-    for (const id of p.ids().filter((i) => i !== 'shot-03')) expect(after.shots[id]).toEqual(before.shots[id]);
+    for (const id of p.ids().filter((i) => i !== 'shot-03')) expect(shotsOf(after)[id]).toEqual(shotsOf(before)[id]);
     // Money: both takes were paid for and count against the budget.
     const { plan: next } = await planJson(p, server);
     expect(Object.values(actions(next))).toEqual(Array(6).fill('unchanged'));
     expect(next.totals.spent_cents).toBe(7 * 126);
 
-    const status = JSON.parse((await render(['status', p.spec, '--json'], { cwd: p.dir })).stdout) as { shots: { id: string; takes: number }[] };
+    const status = JSON.parse((await render(['status', p.spec, '--json'], { cwd: p.dir, server })).stdout) as { shots: { id: string; takes: number }[] };
     expect(status.shots.find((s) => s.id === 'shot-03')?.takes).toBe(2);
   });
 });
@@ -71,23 +75,23 @@ describe('takes of one shot over time', () => {
     const server = await mockServer();
     const p = makeProject({ shots: 2 });
     expectExit(await apply(p, server), 0);
-    const a = readLock(p).shots['shot-01']!;
+    const a = currentOf(readLock(p), 'shot-01')!;
     // Take A's file is deleted by hand, then the prompt changes: take B takes the file name.
     rmSync(p.output('shot-01'));
     p.shots[0]!.prompt = 'second version of the first shot';
     p.writeSpec();
     expectExit(await apply(p, server), 0);
-    const b = readLock(p).shots['shot-01']!;
-    expect(b.history.map((t) => t.prediction_id)).toEqual([a.prediction_id]);
+    const b = currentOf(readLock(p), 'shot-01')!;
+    expect(takesOf(readLock(p), 'shot-01').map((t) => t.prediction_id)).toEqual([a.prediction_id, b.prediction_id]);
     // The prompt changes again: B's file (not A's, long gone) is the one moved aside, under B's name.
     p.shots[0]!.prompt = 'third version of the first shot';
     p.writeSpec();
     expectExit(await apply(p, server), 0);
     const lock = expectVerifiedOutputs(p);
-    const c = lock.shots['shot-01']!;
-    expect(c.history.map((t) => t.prediction_id)).toEqual([a.prediction_id, b.prediction_id]);
-    const bAside = `renders/e2e/.takes/shot-01.take-1-${b.prediction_id!.slice(0, 12)}.mp4`;
-    expect(c.history[1]!.outputs.map((o) => o.path)).toEqual([bAside]);
+    const takes = takesOf(lock, 'shot-01');
+    expect(takes.map((t) => t.prediction_id)).toEqual([a.prediction_id, b.prediction_id, currentOf(lock, 'shot-01')!.prediction_id]);
+    const bAside = `renders/e2e/.takes/shot-01.take-2-${b.prediction_id!.slice(0, 12)}.mp4`;
+    expect(takes[1]!.outputs.map((o) => o.path)).toEqual([bAside]);
     expect(existsSync(p.abs(bAside))).toBe(true);
     expect(sha256File(p.abs(bAside))).toBe(b.outputs[0]!.sha256);
     expect(readdirSync(path.join(p.outputDir, '.takes'))).toEqual([path.basename(bAside)]);
@@ -104,7 +108,7 @@ describe('a deleted output file', () => {
 
     const { plan } = await planJson(p, server);
     expect(shotOf(plan, 'shot-02')).toMatchObject({
-      action: 'resume',
+      action: 'restore',
       cost_cents: 0,
       reason: 'output file missing or changed: download it again (no new charge)',
     });
@@ -116,10 +120,10 @@ describe('a deleted output file', () => {
     expect(linesOf(r.stderr, /^downloaded /)).toEqual(['downloaded renders/e2e/shot-02.mp4 (4.3 KB)']);
     expect(server.stats()).toMatchObject({ submissions: 4, duplicateSubmissions: 0 });
     const after = expectVerifiedOutputs(p);
-    expect(after.shots['shot-02']).toEqual(before.shots['shot-02']);
+    expect(shotsOf(after)['shot-02']).toEqual(shotsOf(before)['shot-02']);
   });
 
-  it('when the server that made it no longer has it, the download fails, is marked, and the next plan replaces it', async () => {
+  it('when the server that made it no longer has it, the download fails once, is marked gone, and the next plan regenerates it at its cost', async () => {
     const first = await mockServer();
     const p = makeProject({ shots: 3 });
     expectExit(await apply(p, first), 0);
@@ -132,21 +136,28 @@ describe('a deleted output file', () => {
     expect(second.url).toBe(first.url);
 
     const { plan } = await planJson(p, second);
-    expect(shotOf(plan, 'shot-01').action).toBe('resume');
+    expect(shotOf(plan, 'shot-01').action).toBe('restore');
     const r = await apply(p, second);
     expectExit(r, 1);
     expect(linesOf(r.stderr, / FAILED /)).toEqual([
-      expect.stringMatching(/^\[1\/1\] FAILED shot-01: download failed \(the prediction is paid and recorded; `render apply` again downloads it\): .*404/),
+      expect.stringMatching(
+        /^\[1\/1\] FAILED shot-01: the output is gone from the server \(the prediction is paid and recorded; `render plan` shows it as regenerate, with its cost\): .*404/,
+      ),
     ]);
     expect(second.stats().submissions).toBe(0);
-    const marked = readLock(p).shots['shot-01']!;
-    expect(marked).toMatchObject({ status: 'completed', prediction_id: before.shots['shot-01']!.prediction_id, error: { code: 'OUTPUT_GONE' } });
+    const marked = currentOf(readLock(p), 'shot-01')!;
+    expect(marked).toMatchObject({ status: 'completed', prediction_id: currentOf(before, 'shot-01')!.prediction_id, error: { code: 'OUTPUT_GONE' } });
     expect(existsSync(p.output('shot-01'))).toBe(false);
     expect(outputFiles(p)).toEqual(['shot-02.mp4', 'shot-03.mp4']);
 
     const { plan: next } = await planJson(p, second);
-    expect(actions(next)).toEqual({ 'shot-01': 'replace', 'shot-02': 'unchanged', 'shot-03': 'unchanged' });
-    expect(shotOf(next, 'shot-01')).toMatchObject({ cost_cents: 126, reason: 'the server deleted the output before it was downloaded: render again' });
+    expect(actions(next)).toEqual({ 'shot-01': 'regenerate', 'shot-02': 'unchanged', 'shot-03': 'unchanged' });
+    expect(shotOf(next, 'shot-01')).toMatchObject({
+      cost_cents: 126,
+      reason: 'output deleted on the server before it was downloaded: rendering it again costs a new prediction',
+    });
+    // Rendering it again is a decision, not a loop: a rerun without approving the plan changes nothing.
+    expect(shotOf((await planJson(p, second)).plan, 'shot-01').action).toBe('regenerate');
 
     // The new server lost the uploaded images too: the recorded upload URL fails the task (1402, refunded), is
     // dropped from the lockfile, and the retry uploads the image afresh.
@@ -167,9 +178,9 @@ describe('a deleted output file', () => {
     expect(second.stats()).toMatchObject({ submissions: 2, duplicateSubmissions: 0, uploads: 1 });
     expect(keptCents(second)).toBe(126);
     const lock = expectVerifiedOutputs(p);
-    const history = lock.shots['shot-01']!.history;
+    const history = takesOf(lock, 'shot-01').slice(0, -1);
     expect(history.map((t) => [t.prediction_id, t.status, t.error?.code])).toEqual([
-      [before.shots['shot-01']!.prediction_id, 'completed', 'OUTPUT_GONE'],
+      [currentOf(before, 'shot-01')!.prediction_id, 'completed', 'OUTPUT_GONE'],
       [expect.stringMatching(/^[0-9a-f]{32}$/), 'failed', 'TASK_FAILED'],
     ]);
     // Paid for: the first take (on the old server) and the last; the refunded 1402 take is not counted.

@@ -1,6 +1,19 @@
-import { readFileSync, rmSync, statSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { apply, expectExit, expectVerifiedOutputs, linesOf, makeProject, mockServer, ndjson, outputFiles, readLock, render } from './helpers.js';
+import {
+  apply,
+  currentOf,
+  expectExit,
+  expectVerifiedOutputs,
+  linesOf,
+  makeProject,
+  mockServer,
+  ndjson,
+  outputFiles,
+  readLock,
+  render,
+  shotsOf,
+} from './helpers.js';
 
 describe('a clean apply', () => {
   it('renders every shot once, records it, and a second run changes nothing and costs $0.00', async () => {
@@ -10,14 +23,17 @@ describe('a clean apply', () => {
     const first = await apply(p, server);
     expectExit(first, 0);
     const lock = expectVerifiedOutputs(p);
-    expect(Object.keys(lock.shots).sort()).toEqual(p.ids());
+    expect(Object.keys(lock.endpoints)).toEqual([server.url]);
+    expect(Object.keys(shotsOf(lock)).sort()).toEqual(p.ids());
     expect(outputFiles(p)).toEqual(p.ids().map((id) => `${id}.mp4`));
-    for (const shot of Object.values(lock.shots)) {
-      expect(shot).toMatchObject({ endpoint: server.url, take: 1, cost_cents: 126, duration: 3, history: [] });
-      expect(shot.error).toBeUndefined();
+    for (const shot of Object.values(shotsOf(lock))) {
+      expect(shot.current).toBe(1);
+      expect(shot.takes).toHaveLength(1);
+      expect(shot.takes[0]).toMatchObject({ n: 1, take: 1, cost_cents: 126, duration: 3 });
+      expect(shot.takes[0]!.error).toBeUndefined();
     }
     // Four distinct images, each uploaded once, whatever the number of shots using it.
-    expect(Object.keys(lock.uploads)).toHaveLength(4);
+    expect(Object.keys(lock.endpoints[server.url]!.uploads)).toHaveLength(4);
     const stats = server.stats();
     expect(stats).toMatchObject({ submissions: 8, distinctBodies: 8, duplicateSubmissions: 0, uploads: 4, chargesCents: 8 * 126, refundsCents: 0 });
     expect(stats.ignoredKeys).toEqual([]);
@@ -26,8 +42,13 @@ describe('a clean apply', () => {
     expect(linesOf(first.stderr, /^submitted shot-\d\d as [0-9a-f]{32} \(\$1\.26\)$/)).toHaveLength(8);
     expect(linesOf(first.stderr, /^\[\d\/8\] done shot-\d\d$/)).toHaveLength(8);
     // Nothing of the run is left in the working state: the journal is compacted, the process lock released.
-    expect(readFileSync(p.journal, 'utf8')).toBe('');
-    expect(existsSync(p.pidFile)).toBe(false);
+    expect(
+      readFileSync(p.journal, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { t: string }).t),
+    ).toEqual(['base']);
+    expect(p.lockFiles()).toEqual([]);
 
     const lockBytes = readFileSync(p.lockFile);
     // Dated an hour back, so a rewrite would show in the mtime however fast the second run is.
@@ -55,21 +76,18 @@ describe('render status after a run', () => {
     expectExit(await apply(p, server), 0);
     const lock = readLock(p);
 
-    const text = await render(['status', p.spec], { cwd: p.dir });
+    const text = await render(['status', p.spec], { cwd: p.dir, server });
     expectExit(text, 0);
     for (const id of p.ids()) {
-      const row = new RegExp(
-        `^\\s+${id}\\s+completed\\s+intact\\s+\\$1\\.26\\s+${server.url.replace(/[.:/]/g, '\\$&')}\\s+${lock.shots[id]!.prediction_id}\\s*$`,
-        'm',
-      );
+      const row = new RegExp(`^\\s+${id}\\s+unchanged\\s+#1 completed\\s+3s\\s+\\$1\\.26\\s+intact\\s+${currentOf(lock, id)!.prediction_id}\\s*$`, 'm');
       expect(text.stdout).toMatch(row);
     }
     expect(text.stdout).toContain(`Spent: $7.56 on ${server.url}`);
 
-    const json = await render(['status', p.spec, '--json'], { cwd: p.dir });
+    const json = await render(['status', p.spec, '--json'], { cwd: p.dir, server });
     expectExit(json, 0);
-    const report = JSON.parse(json.stdout) as { shots: Record<string, unknown>[]; spent_cents: Record<string, number> };
-    expect(report.spent_cents).toEqual({ [server.url]: 756 });
+    const report = JSON.parse(json.stdout) as { shots: Record<string, unknown>[]; spent: Record<string, { cents: number; usd: number }> };
+    expect(report.spent).toEqual({ [server.url]: { cents: 756, usd: 7.56 } });
     expect(report.shots).toEqual(
       p.ids().map((id) =>
         expect.objectContaining({
@@ -78,7 +96,7 @@ describe('render status after a run', () => {
           status: 'completed',
           output: 'intact',
           output_path: `renders/e2e/${id}.mp4`,
-          prediction_id: lock.shots[id]!.prediction_id,
+          prediction_id: currentOf(lock, id)!.prediction_id,
           cost_cents: 126,
           takes: 1,
         }),
@@ -86,20 +104,22 @@ describe('render status after a run', () => {
     );
 
     rmSync(p.output('shot-03'));
-    const after = JSON.parse((await render(['status', p.spec, '--json'], { cwd: p.dir })).stdout) as {
+    const after = JSON.parse((await render(['status', p.spec, '--json'], { cwd: p.dir, server })).stdout) as {
       shots: { id: string; output: string; status: string }[];
     };
     expect(after.shots.map((s) => [s.id, s.status, s.output])).toEqual(p.ids().map((id) => [id, 'completed', id === 'shot-03' ? 'missing' : 'intact']));
-    expect((await render(['status', p.spec], { cwd: p.dir })).stdout).toMatch(/^\s+shot-03\s+completed\s+missing\s/m);
+    expect((await render(['status', p.spec], { cwd: p.dir, server })).stdout).toMatch(/^\s+shot-03\s+restore\s+#1 completed\s+3s\s+\$1\.26\s+missing\s/m);
 
     // Same size, other bytes: only --verify (sha256) can tell.
     const file = p.output('shot-05');
     const bytes = readFileSync(file);
     bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 0xff, bytes.length - 1);
     writeFileSync(file, bytes);
-    const quick = JSON.parse((await render(['status', p.spec, '--json'], { cwd: p.dir })).stdout) as { shots: { id: string; output: string }[] };
+    const quick = JSON.parse((await render(['status', p.spec, '--json'], { cwd: p.dir, server })).stdout) as { shots: { id: string; output: string }[] };
     expect(quick.shots.find((s) => s.id === 'shot-05')?.output).toBe('intact');
-    const verified = JSON.parse((await render(['status', p.spec, '--json', '--verify'], { cwd: p.dir })).stdout) as { shots: { id: string; output: string }[] };
+    const verified = JSON.parse((await render(['status', p.spec, '--json', '--verify'], { cwd: p.dir, server })).stdout) as {
+      shots: { id: string; output: string }[];
+    };
     expect(verified.shots.find((s) => s.id === 'shot-05')?.output).toBe('changed');
   });
 });

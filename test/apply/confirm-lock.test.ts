@@ -19,7 +19,7 @@ describe('confirmation', () => {
     );
     expect(server.stats()).toMatchObject({ submissions: 0, uploads: 0 });
     expect(existsSync(p.lockFile)).toBe(false);
-    expect(existsSync(p.pidFile)).toBe(false);
+    expect(p.lockFiles()).toEqual([]);
   });
 });
 
@@ -53,7 +53,7 @@ describe('one apply per spec at a time', () => {
     expectExit(r, 0);
     expect(server.stats()).toMatchObject({ submissions: 3, duplicateSubmissions: 0 });
     expectVerifiedOutputs(p);
-    expect(existsSync(p.pidFile)).toBe(false);
+    expect(p.lockFiles()).toEqual([]);
   });
 
   it('a lock left by a SIGKILLed run does not block the next run', async () => {
@@ -63,7 +63,8 @@ describe('one apply per spec at a time', () => {
     await run.waitForStderr(/^submitted /);
     const killed = await run.kill();
     expect(killed.signal).toBe('SIGKILL');
-    const holder = JSON.parse(readFileSync(p.pidFile, 'utf8')) as { pid: number; host: string };
+    expect(p.lockFiles()).toHaveLength(1);
+    const holder = JSON.parse(readFileSync(p.lockFiles()[0]!, 'utf8')) as { pid: number; host: string };
     expect(holder).toMatchObject({ pid: run.child.pid, host: hostname() });
 
     const r = await apply(p, server);
@@ -71,7 +72,7 @@ describe('one apply per spec at a time', () => {
     expect(r.stderr).not.toContain('another render apply');
     expectVerifiedOutputs(p);
     expect(server.stats()).toMatchObject({ submissions: 3, duplicateSubmissions: 0 });
-    expect(existsSync(p.pidFile)).toBe(false);
+    expect(p.lockFiles()).toEqual([]);
   });
 
   it('a torn or empty lock file (a kill while it was written) does not block either', async () => {
@@ -79,10 +80,10 @@ describe('one apply per spec at a time', () => {
     const p = makeProject({ shots: 2 });
     mkdirSync(p.abs('.render'), { recursive: true });
     for (const text of ['', '{"pid": 12']) {
-      writeFileSync(p.pidFile, text);
+      writeFileSync(p.lockFileFor(12), text);
       const r = await apply(p, server);
       expectExit(r, 0);
-      expect(existsSync(p.pidFile)).toBe(false);
+      expect(p.lockFiles()).toEqual([]);
     }
     expect(server.stats()).toMatchObject({ submissions: 2, duplicateSubmissions: 0 });
   });

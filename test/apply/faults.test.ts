@@ -13,6 +13,10 @@ import {
   planJson,
   readLock,
   shotOf,
+  currentOf,
+  latestOf,
+  render,
+  takesOf,
 } from './helpers.js';
 
 /**
@@ -40,13 +44,14 @@ describe('a submit whose response is lost', () => {
     expectExit(r, 0);
 
     const lost = server.stats().faults.lostSubmit!;
-    expect(linesOf(r.stderr, /: submit outcome unknown \(.*\); settling by listing predictions before paying again$/)).toHaveLength(lost);
-    expect(linesOf(r.stderr, /: the lost submit was created: following it$/)).toHaveLength(lost);
+    expect(linesOf(r.stderr, /: submit outcome unknown \(.*\); counted as spent, looked for in the server's list, never sent again$/)).toHaveLength(lost);
+    expect(linesOf(r.stderr, /: the lost submit exists as [0-9a-f]{32} \(matched by its input\): following it$/)).toHaveLength(lost);
     expect(linesOf(r.stderr, /^submitted /)).toHaveLength(6 - lost);
     expect(server.stats()).toMatchObject({ submissions: 6, duplicateSubmissions: 0, distinctBodies: 6 });
     expect(server.stats().lists).toBeGreaterThanOrEqual(1);
     const lock = expectVerifiedOutputs(p);
-    for (const id of p.ids()) expect(lock.shots[id]!.history).toEqual([]);
+    for (const id of p.ids()) expect(takesOf(lock, id)).toHaveLength(1);
+    expect(p.ids().filter((id) => currentOf(lock, id)!.settled_by === 'list')).toHaveLength(lost);
   });
 
   it('when the list cannot be read either, the shot waits for the next apply, which settles it without paying again', async () => {
@@ -57,24 +62,27 @@ describe('a submit whose response is lost', () => {
     const first = await apply(p, server);
     expectExit(first, 1);
     const [failed] = linesOf(first.stderr, / FAILED /);
-    expect(failed).toMatch(/^\[\d\/4\] FAILED shot-01: could not list predictions to settle a lost submit; `render apply` again settles it: /);
+    expect(failed).toMatch(/^\[\d\/4\] FAILED shot-01: could not look for a lost submit in the server's list; it stays outcome unknown: /);
     expect(first.stdout).toMatch(/^Done: 3 rendered, 1 failed, 0 skipped/m);
-    expect(first.stdout).toContain('  failed  shot-01: could not list predictions');
-    expect(readLock(p).shots['shot-01']).toMatchObject({ status: 'unknown' });
-    expect(readLock(p).shots['shot-01']!.prediction_id).toBeUndefined();
+    expect(first.stdout).toMatch(
+      /^ {2}unknown shot-01 \(take #1, \$1\.26 counted as spent\): `render adopt SPEC shot-01 PREDICTION_ID` if the dashboard shows it, `render forget SPEC shot-01` if not$/m,
+    );
+    expect(latestOf(readLock(p), 'shot-01')).toMatchObject({ status: 'unknown' });
+    expect(latestOf(readLock(p), 'shot-01')!.prediction_id).toBeUndefined();
 
     const { plan } = await planJson(p, server);
-    expect(shotOf(plan, 'shot-01')).toMatchObject({
-      action: 'resume',
-      cost_cents: 0,
-      reason: 'submit outcome unknown: settle by listing predictions before paying again',
-    });
+    expect(shotOf(plan, 'shot-01')).toMatchObject({ action: 'resume', cost_cents: 0 });
+    expect(shotOf(plan, 'shot-01').reason).toMatch(
+      /^submit outcome unknown since .*: apply looks for it in the server's list and never pays again blindly; resolve it yourself with `render adopt` or `render forget`$/,
+    );
     expect(plan.totals.to_submit).toBe(0);
+    // Counted as spent until it is settled.
+    expect(plan.totals.spent_cents).toBe(4 * 126);
 
     server.setFaults({});
     const second = await apply(p, server);
     expectExit(second, 0);
-    expect(second.stderr).toContain('shot-01: the lost submit was created: following it');
+    expect(second.stderr).toMatch(/^shot-01: the lost submit exists as [0-9a-f]{32} \(matched by its input\): following it$/m);
     expect(linesOf(second.stderr, /^submitted /)).toEqual([]);
     expect(server.stats()).toMatchObject({ submissions: 4, duplicateSubmissions: 0 });
     expectVerifiedOutputs(p);
@@ -82,7 +90,7 @@ describe('a submit whose response is lost', () => {
 });
 
 describe('lost submits of identical requests', () => {
-  it('three shots with the same body, all answers lost: each adopts its own prediction, none is left orphaned', async () => {
+  it('three shots with the same body, all answers lost: no prediction can be told apart, so none is adopted or paid again; the user adopts them', async () => {
     // Render the same prompt three times to pick the best: three shots, three identical request bodies.
     const server = await losingSubmits(3, {}, { completeAfterMs: 300 });
     const p = makeProject({ shots: 3, concurrency: 3 });
@@ -90,15 +98,44 @@ describe('lost submits of identical requests', () => {
     for (const [i, shot] of p.shots.entries()) shot.id = `variant-${i + 1}`;
     p.writeSpec();
     const r = await apply(p, server);
-    expectExit(r, 0);
-    expect(linesOf(r.stderr, /: the lost submit was created: following it$/)).toHaveLength(3);
+    expectExit(r, 1);
+    expect(linesOf(r.stdout, /^ {2}unknown variant-\d \(take #1, \$1\.26 counted as spent\)/)).toHaveLength(3);
+    // (Three identical bodies on purpose: the server's duplicate count does not apply; one prediction per shot does.)
     expect(server.stats()).toMatchObject({ submissions: 3, distinctBodies: 1 });
+    // The next apply pays for none of them again.
+    const again = await apply(p, server);
+    expectExit(again, 1);
+    expect(server.stats().submissions).toBe(3);
+
+    // The user looks them up (here: the server's own list) and adopts one per shot.
+    const ids = (await listedIds(server)).sort();
+    expect(ids).toHaveLength(3);
+    for (const [i, id] of p.ids().entries()) expectExit(await render(['adopt', p.spec, id, ids[i]!], { cwd: p.dir, server }), 0);
+    const taken = await render(['adopt', p.spec, 'variant-1', ids[1]!], { cwd: p.dir, server });
+    expectExit(taken, 2);
+    const done = await apply(p, server);
+    expectExit(done, 0);
     const lock = expectVerifiedOutputs(p);
-    const ids = p.ids().map((id) => lock.shots[id]!.prediction_id);
-    // Three paid predictions, three shots: each prediction adopted by exactly one shot.
-    expect(new Set(ids).size).toBe(3);
+    expect(
+      p
+        .ids()
+        .map((id) => currentOf(lock, id)!.prediction_id)
+        .sort(),
+    ).toEqual(ids);
+    expect(p.ids().map((id) => currentOf(lock, id)!.settled_by)).toEqual(['adopt', 'adopt', 'adopt']);
+    expect(server.stats()).toMatchObject({ submissions: 3 });
   });
 });
+
+/** The ids of every prediction the server holds, as its list shows them. */
+async function listedIds(server: MockServer): Promise<string[]> {
+  const res = await fetch(`${server.url}/api/v3/predictions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ page: 1, page_size: 100 }),
+  });
+  return ((await res.json()) as { data: { items: { id: string }[] } }).data.items.map((i) => i.id);
+}
 
 describe('429 storms', () => {
   // Without Retry-After a refused submit backs off 2 s, 4 s, ... (the real API's pace): too slow for a test,
@@ -137,8 +174,8 @@ describe('failed tasks', () => {
     expect(r.stdout).toContain('Run `render apply` again to resume: nothing paid is paid again.');
     const lock = readLock(p);
     for (const id of p.ids()) {
-      expect(lock.shots[id]).toMatchObject({ status: 'failed', error: { code: 'TASK_FAILED', task_code: 5000 } });
-      expect(lock.shots[id]!.outputs).toEqual([]);
+      expect(currentOf(lock, id)).toMatchObject({ status: 'failed', error: { code: 'TASK_FAILED', task_code: 5000 } });
+      expect(currentOf(lock, id)!.outputs).toEqual([]);
     }
     expect(keptCents(server)).toBe(0);
 
@@ -153,9 +190,10 @@ describe('failed tasks', () => {
     expectExit(retry, 0);
     const after = expectVerifiedOutputs(p);
     for (const id of p.ids()) {
-      // The failed take is kept in history; the retry is take 1 again (same inputs), a new prediction.
-      expect(after.shots[id]!.history).toEqual([expect.objectContaining({ status: 'failed', prediction_id: lock.shots[id]!.prediction_id })]);
-      expect(after.shots[id]!.prediction_id).not.toBe(lock.shots[id]!.prediction_id);
+      // The failed take is kept; the retry is a new take of the same inputs (spec take 1), a new prediction.
+      expect(takesOf(after, id)[0]).toEqual(expect.objectContaining({ status: 'failed', prediction_id: currentOf(lock, id)!.prediction_id }));
+      expect(currentOf(after, id)!.prediction_id).not.toBe(currentOf(lock, id)!.prediction_id);
+      expect(currentOf(after, id)).toMatchObject({ n: 2, take: 1 });
     }
     // The same bodies went out again, which is no double payment: the failed ones were refunded.
     expect(server.stats()).toMatchObject({ submissions: 8, distinctBodies: 4, duplicateSubmissions: 0 });

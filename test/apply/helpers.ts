@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, onTestFinished } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
-import { LockfileSchema, type Lockfile, type LockShot } from '../../src/lock/schema.js';
+import { LockfileSchema, type Lockfile, type LockShot, type LockTake } from '../../src/lock/schema.js';
 import { startMockServer, type MockServer, type MockServerOptions } from '../../src/mock/index.js';
 import { CLI, ROOT } from '../helpers/build.js';
 import { stripDir } from '../helpers/cli.js';
@@ -78,7 +78,10 @@ export interface Project {
   name: string;
   lockFile: string;
   journal: string;
-  pidFile: string;
+  /** The process lock files in .render/ (one while an apply runs or after it was killed; none once it ended). */
+  lockFiles(): string[];
+  /** A process lock file name as an apply of this project writes it. */
+  lockFileFor(pid: number): string;
   outputDir: string;
   shots: ShotDef[];
   options: Required<Omit<ProjectOptions, 'shots'>>;
@@ -115,7 +118,14 @@ export function makeProject(o: ProjectOptions = {}): Project {
     name,
     lockFile: path.join(dir, `${name}.lock.json`),
     journal: path.join(dir, '.render', `${name}.journal.ndjson`),
-    pidFile: path.join(dir, '.render', `${name}.pid`),
+    lockFiles: () => {
+      const dirOf = path.join(dir, '.render');
+      if (!existsSync(dirOf)) return [];
+      return readdirSync(dirOf)
+        .filter((f) => f.startsWith(`${name}.apply.`) && f.endsWith('.json'))
+        .map((f) => path.join(dirOf, f));
+    },
+    lockFileFor: (pid) => path.join(dir, '.render', `${name}.apply.${pid}.0123456789ab.json`),
     outputDir: path.join(dir, 'renders', name),
     shots,
     options,
@@ -350,19 +360,43 @@ function assertSortedKeys(value: unknown, where: string): void {
   for (const k of keys) assertSortedKeys((value as Record<string, unknown>)[k], `${where}.${k}`);
 }
 
+/** The shots on the lockfile's one endpoint (each of these tests talks to one server), or on `endpoint`. */
+export function shotsOf(lock: Lockfile, endpoint?: string): Record<string, LockShot> {
+  const keys = Object.keys(lock.endpoints);
+  if (endpoint !== undefined) return lock.endpoints[endpoint]?.shots ?? {};
+  expect(keys.length, `one endpoint in the lockfile, got ${keys.join(', ')}`).toBeLessThanOrEqual(1);
+  return keys[0] === undefined ? {} : (lock.endpoints[keys[0]]?.shots ?? {});
+}
+
+/** Every take of a shot, oldest first. */
+export function takesOf(lock: Lockfile, id: string, endpoint?: string): LockTake[] {
+  return shotsOf(lock, endpoint)[id]?.takes ?? [];
+}
+
+/** A shot's current take. */
+export function currentOf(lock: Lockfile, id: string, endpoint?: string): LockTake | undefined {
+  const shot = shotsOf(lock, endpoint)[id];
+  return shot?.takes.find((t) => t.n === shot.current);
+}
+
+/** A shot's newest take (the current one, or an intent that has no prediction yet). */
+export function latestOf(lock: Lockfile, id: string, endpoint?: string): LockTake | undefined {
+  return takesOf(lock, id, endpoint).at(-1);
+}
+
 /**
- * The lockfile as committed: valid JSON, `"version": 1`, keys sorted at every depth (the text, not just the
+ * The lockfile as committed: valid JSON, `"version": 2`, keys sorted at every depth (the text, not just the
  * data), a final newline, and the schema's shape. Absent is allowed only when `optional`.
  */
 export function readLock(p: Project, optional = false): Lockfile {
   if (!existsSync(p.lockFile)) {
     expect(optional, `${p.lockFile} exists`).toBe(true);
-    return { version: 1, name: p.name, shots: {}, uploads: {} };
+    return { version: 2, name: p.name, spec: 'spec.yaml', lineage: 'none-yet', serial: 0, endpoints: {}, kept: [] };
   }
   const text = readFileSync(p.lockFile, 'utf8');
   let data: unknown;
   expect(() => (data = JSON.parse(text)), 'the lockfile is valid JSON').not.toThrow();
-  expect((data as { version?: unknown }).version).toBe(1);
+  expect((data as { version?: unknown }).version).toBe(2);
   expect(text.endsWith('}\n')).toBe(true);
   assertSortedKeys(data, '');
   const parsed = LockfileSchema.safeParse(data);
@@ -378,7 +412,7 @@ export function sha256File(file: string): string {
 export function expectVerifiedOutputs(p: Project, ids: readonly string[] = p.ids()): Lockfile {
   const lock = readLock(p);
   for (const id of ids) {
-    const shot: LockShot | undefined = lock.shots[id];
+    const shot: LockTake | undefined = currentOf(lock, id);
     expect(shot, `lockfile entry for ${id}`).toBeDefined();
     expect(shot!.status, `${id} status`).toBe('completed');
     expect(shot!.prediction_id, `${id} prediction id`).toMatch(/^[0-9a-f]{32}$/);
@@ -460,7 +494,9 @@ export function outputFiles(p: Project): string[] {
 
 /**
  * Apply until it exits 0. Every run before must exit 1 (a shot failed in a way a rerun cures), never be refused
- * outright; with `allowed`, each of its FAILED lines must match it.
+ * outright; with `allowed`, each of its FAILED lines must match it. Submits whose outcome stays unknown (a run
+ * killed between writing an intent and the server creating the prediction leaves no evidence either way) are
+ * resolved between runs as a user would (`resolveAsUser`).
  */
 export async function applyUntilDone(p: Project, server: MockServer, o: { maxRuns?: number; allowed?: RegExp } = {}): Promise<RunResult[]> {
   const runs: RunResult[] = [];
@@ -470,7 +506,49 @@ export async function applyUntilDone(p: Project, server: MockServer, o: { maxRun
     runs.push(r);
     if (r.code === 0) return runs;
     expect(r.code, r.stderr).toBe(1);
-    if (o.allowed) for (const line of linesOf(r.stderr, / FAILED /)) expect(line).toMatch(o.allowed);
+    const allowed = o.allowed;
+    if (allowed) for (const line of linesOf(r.stderr, / FAILED /).filter((l) => !/submit outcome unknown/.test(l))) expect(line).toMatch(allowed);
+    await resolveAsUser(p, server);
   }
   throw new Error(`not done after ${maxRuns} runs:\n${runs.map((r) => r.stderr).join('\n----\n')}`);
+}
+
+/**
+ * What a user does with a submit whose outcome is unknown: look for it in the dashboard (here, the server's own
+ * record of what it created) and `render adopt` it, or `render forget` it when it is not there. Returns what was done.
+ */
+async function resolveAsUser(p: Project, server: MockServer): Promise<{ adopted: string[]; forgotten: string[] }> {
+  const lock = readLock(p, true);
+  const claimed = new Set(Object.values(shotsOf(lock)).flatMap((s) => s.takes.flatMap((t) => (t.prediction_id ? [t.prediction_id] : []))));
+  const created = await serverPredictions(server);
+  const done = { adopted: [] as string[], forgotten: [] as string[] };
+  for (const [id, shot] of Object.entries(shotsOf(lock))) {
+    for (const take of shot.takes.filter((t) => t.status === 'submitting' || t.status === 'unknown')) {
+      const match = created.find((c) => !claimed.has(c.id) && c.input.prompt === take.request.prompt && c.input.duration === take.request.duration);
+      if (match) {
+        claimed.add(match.id);
+        expectExit(await render(['adopt', p.spec, id, match.id, '--take', String(take.n)], { cwd: p.dir, server }), 0);
+        done.adopted.push(id);
+      } else {
+        expectExit(await render(['forget', p.spec, id, '--take', String(take.n)], { cwd: p.dir, server }), 0);
+        done.forgotten.push(id);
+      }
+    }
+  }
+  return done;
+}
+
+/** Every prediction the server created, with the body it was submitted with (the dashboard's view). */
+async function serverPredictions(server: MockServer): Promise<{ id: string; input: Record<string, unknown> }[]> {
+  const all: { id: string; input: Record<string, unknown> }[] = [];
+  for (let page = 1; ; page++) {
+    const res = await fetch(`${server.url}/api/v3/predictions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ page, page_size: 100 }),
+    });
+    const items = ((await res.json()) as { data: { items: { id: string; input: Record<string, unknown> }[] } }).data.items;
+    all.push(...items);
+    if (items.length < 100) return all;
+  }
 }

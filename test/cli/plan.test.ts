@@ -1,11 +1,11 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emptyLockfile, type Lockfile } from '../../src/lock/schema.js';
+import type { Lockfile } from '../../src/lock/schema.js';
 import { serializeLockfile } from '../../src/lock/file.js';
 import { planSpec } from '../../src/plan/plan-spec.js';
 import { render } from '../helpers/cli.js';
-import { lockShot, REAL } from '../helpers/lock.js';
+import { lockShot, lockTake, lockWith, REAL } from '../helpers/lock.js';
 import { makeWorkspace, SPEC_HEAD, type Workspace } from '../helpers/workspace.js';
 
 /**
@@ -22,19 +22,21 @@ const spec = (prompt: string) => `${SPEC_HEAD}shots:
 /** Record every shot of the spec as rendered on the real API, outputs on disk: what a finished apply leaves. */
 function rendered(ws: Workspace, file: string): Lockfile {
   const { plan } = planSpec(file, { endpoint: REAL });
-  const lock = emptyLockfile('test');
+  const lock = lockWith({});
   for (const s of plan.shots) {
     const out = path.relative(ws.dir, s.output);
     ws.write(out, Buffer.alloc(100 + s.duration));
-    lock.shots[s.id] = lockShot({
-      fingerprint: s.fingerprint,
-      request: s.contentRequest,
-      duration: s.duration,
-      cost_cents: s.costCents,
-      prediction_id: `pred-${s.id}`,
-      completed_at: new Date().toISOString(),
-      outputs: [{ url: `https://cdn.example.com/${s.id}.mp4`, path: out, sha256: 'a'.repeat(64), bytes: 100 + s.duration }],
-    });
+    lock.endpoints[REAL]!.shots[s.id] = lockShot([
+      lockTake({
+        fingerprint: s.fingerprint,
+        request: s.contentRequest as unknown as Record<string, unknown>,
+        duration: s.duration,
+        cost_cents: s.costCents,
+        prediction_id: `pred-${s.id}`,
+        completed_at: new Date().toISOString(),
+        outputs: [{ url: `https://cdn.example.com/${s.id}.mp4`, path: out, sha256: 'a'.repeat(64), bytes: 100 + s.duration }],
+      }),
+    ]);
   }
   writeFileSync(ws.path('test.lock.json'), serializeLockfile(lock));
   return lock;
@@ -77,10 +79,10 @@ describe('render plan after an apply', () => {
       "Plan for test (spec.yaml): kwaivgi/kling-v3.0-4k/image-to-video on https://api.wavespeed.ai
 
            SHOT   ACTION   DUR   COST  PROMPT / REASON
-        >  hero   resume    6s      —  output file missing or changed: download it again (no new charge)
-        ~  macro  replace   4s  $1.68  prompt changed
+        <  hero   restore   6s      —  output file missing or changed: download it again (no new charge)
+        ~  macro  replace   4s  $1.68  prompt: macro push-in along the coral stripe{+, slower+}
 
-      2 shots: 1 to resume, 1 to replace; 4 s of new video at $0.42/s
+      2 shots: 1 to restore, 1 to replace; 4 s of new video at $0.42/s
         this apply            $1.68
         spent before          $4.20
         after apply           $5.88   of $100.00 budget ($94.12 left)
@@ -92,7 +94,7 @@ describe('render plan after an apply', () => {
     const { stdout } = await render(['plan', file, '--json']);
     const json = JSON.parse(stdout);
     expect(json.shots.map((s: Record<string, unknown>) => [s.id, s.action, s.reason, s.cost_usd])).toEqual([
-      ['hero', 'resume', 'output file missing or changed: download it again (no new charge)', 0],
+      ['hero', 'restore', 'output file missing or changed: download it again (no new charge)', 0],
       ['macro', 'replace', 'prompt changed', 1.68],
     ]);
     expect(json.totals).toMatchObject({ shots: 2, to_submit: 1, cost_usd: 1.68, spent_usd: 4.2, budget_usd: 100, after_apply_usd: 5.88 });

@@ -2,8 +2,8 @@ import { deflateSync } from 'node:zlib';
 
 /**
  * Small, valid test images made in code, so no binaries are committed. The PNGs are real (signature, IHDR,
- * zlib-compressed IDAT of one flat colour, IEND, correct CRCs); a 1000x1000 one is under 5 KB. The JPEGs carry
- * what planning reads (SOI, APP0, SOF0 with the size, EOI); they are not meant to be decoded.
+ * zlib-compressed IDAT of one flat colour, IEND, correct CRCs); a 1000x1000 one is under 5 KB. So are the JPEGs
+ * (one flat grey, see makeJpeg).
  */
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -47,14 +47,31 @@ export function makePng(width: number, height: number, rgb: Rgb = [200, 120, 90]
   ]);
 }
 
-/** A baseline JPEG header of the given size, closed by an end-of-image marker; `seed` varies the bytes. */
+/**
+ * A real baseline JPEG of the given size, one flat grey: every 8x8 block is "no change, end of block", which two
+ * one-code Huffman tables write as two zero bits, so the scan is a run of zero bytes. Decoders read it whole (the
+ * decode check before upload needs that); `seed` varies the bytes (a comment segment) without changing the image.
+ */
 export function makeJpeg(width: number, height: number, seed = 0): Buffer {
-  const app0 = Buffer.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]);
-  const sof0 = Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, 0, 0, 0, 0, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
-  sof0.writeUInt16BE(height, 5);
-  sof0.writeUInt16BE(width, 7);
-  const comment = Buffer.from([0xff, 0xfe, 0x00, 0x06, seed & 0xff, (seed >> 8) & 0xff, (seed >> 16) & 0xff, seed >>> 24]);
-  return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, comment, sof0, Buffer.from([0xff, 0xd9])]);
+  const segment = (marker: number, body: Buffer) => {
+    const head = Buffer.from([0xff, marker, 0, 0]);
+    head.writeUInt16BE(body.length + 2, 2);
+    return Buffer.concat([head, body]);
+  };
+  const app0 = segment(0xe0, Buffer.from([0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00]));
+  const comment = segment(0xfe, Buffer.from([seed & 0xff, (seed >> 8) & 0xff, (seed >> 16) & 0xff, seed >>> 24]));
+  const dqt = segment(0xdb, Buffer.concat([Buffer.from([0x00]), Buffer.alloc(64, 1)]));
+  const frame = Buffer.from([8, 0, 0, 0, 0, 1, 1, 0x11, 0]);
+  frame.writeUInt16BE(height, 1);
+  frame.writeUInt16BE(width, 3);
+  const sof0 = segment(0xc0, frame);
+  // One symbol of code length 1 per table: DC category 0, and AC end-of-block.
+  const table = (tableClass: number) => Buffer.concat([Buffer.from([tableClass << 4, 1]), Buffer.alloc(15), Buffer.from([0])]);
+  const dht = segment(0xc4, Buffer.concat([table(0), table(1)]));
+  const sos = segment(0xda, Buffer.from([1, 1, 0x00, 0, 63, 0]));
+  const blocks = Math.ceil(width / 8) * Math.ceil(height / 8);
+  const scan = Buffer.alloc(Math.ceil((blocks * 2) / 8));
+  return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, comment, dqt, sof0, dht, sos, scan, Buffer.from([0xff, 0xd9])]);
 }
 
 /** A GIF89a header (a format the API does not take). */

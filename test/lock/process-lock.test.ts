@@ -5,7 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RenderError } from '../../src/errors.js';
 import { acquireProcessLock } from '../../src/lock/process-lock.js';
-import { ensureBuilt, ROOT } from '../apply/helpers.js';
+import { ensureBuilt, ROOT } from '../helpers/build.js';
 import { makeWorkspace } from '../helpers/workspace.js';
 
 /**

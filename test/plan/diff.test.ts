@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { LockShot } from '../../src/lock/schema.js';
+import { fingerprintOf } from '../../src/lock/fingerprint.js';
+import type { LockShot, LockTake } from '../../src/lock/schema.js';
 import type { VideoRequest } from '../../src/models.js';
-import { decideAction, SUBMITTING, type Action } from '../../src/plan/diff.js';
-import { fingerprintOf } from '../../src/plan/fingerprint.js';
-import { DAY, lockShot, MODEL, NOW, REAL } from '../helpers/lock.js';
+import { type Action, decideAction, SUBMITTING, type TakeFiles } from '../../src/plan/diff.js';
+import { DAY, lockShot, lockTake, MODEL, NOW, REAL } from '../helpers/lock.js';
 
 /**
- * Plan actions (docs/SPEC.md "Commands and exit codes"), decided per shot from its fingerprint and its lockfile
- * entry: create (never rendered), unchanged (completed, same fingerprint, output intact), replace (inputs changed),
- * resume (submitted, not finished: poll, never resubmit), retry (failed), blocked (failed on its input, and the
- * input is the same).
+ * Plan actions (docs/SPEC.md "Commands and exit codes"), decided per shot from its fingerprint and every take the
+ * lockfile recorded on the endpoint: create (never rendered), unchanged (completed, same fingerprint, output intact),
+ * replace (inputs changed), resume (submitted, not finished, or outcome unknown: never resubmit), retry (failed),
+ * blocked (failed on its input, and the input is the same), restore (an earlier take of these inputs comes back
+ * for $0), regenerate (its paid output is gone everywhere: rendering again costs).
  */
 
 const START = `sha256:${'1'.repeat(64)}`;
@@ -23,18 +24,30 @@ const REQUEST: VideoRequest = {
 };
 const FP = fingerprintOf(MODEL, REQUEST, 1);
 
-/** The lockfile entry of a shot last rendered with `before` (fingerprint and request as recorded then). */
-const renderedWith = (before: VideoRequest, fields: Partial<Record<keyof LockShot, unknown>> = {}, take = 1, model = MODEL) =>
-  lockShot({ fingerprint: fingerprintOf(model, before, take), request: before, take, model, ...fields });
+type Fields = Parameters<typeof lockTake>[0];
+
+/** A take rendered with `before` (fingerprint and request as recorded then). */
+const takeWith = (before: VideoRequest, fields: Fields = {}, take = 1, model = MODEL): LockTake =>
+  lockTake({ fingerprint: fingerprintOf(model, before, take), request: before as unknown as Record<string, unknown>, take, model, ...fields });
+
+/** The state of a shot whose one take was rendered with `before`. */
+const renderedWith = (before: VideoRequest, fields: Fields = {}, take = 1, model = MODEL) => lockShot([takeWith(before, fields, take, model)]);
 
 const failed = (task_code: number | undefined, message: string, before = REQUEST) =>
   renderedWith(before, { status: 'failed', outputs: [], completed_at: undefined, error: { code: 'TASK_FAILED', task_code, message } });
+
+const SINCE = new Date(NOW - DAY - 60_000).toISOString();
+const UNKNOWN = `submit outcome unknown since ${SINCE}: apply looks for it in the server's list and never pays again blindly; resolve it yourself with \`render adopt\` or \`render forget\``;
+const LATER = { ...REQUEST, prompt: 'a later idea' };
 
 interface Case {
   entry: LockShot | undefined;
   /** Planning for this endpoint (default: the real API). */
   endpoint?: string;
-  /** Whether the recorded output files are on disk with their recorded sizes (default: yes). */
+  /** Other endpoints where the shot has takes. */
+  elsewhere?: string[];
+  /** Where each take's recorded output files are (default: at the shot's output name; `intact: false`: missing). */
+  files?: (take: LockTake) => TakeFiles;
   intact?: boolean;
   /** The shot now (default: REQUEST, take 1). */
   request?: VideoRequest;
@@ -47,13 +60,13 @@ const CASES: [name: string, action: Action, reason: string, c: Case][] = [
     'rendered only on the mock',
     'create',
     'rendered only on the local mock server, never on https://api.wavespeed.ai',
-    { entry: renderedWith(REQUEST, { endpoint: 'mock' }) },
+    { entry: undefined, elsewhere: ['mock'] },
   ],
   [
     'rendered only on the real API, planning for the mock',
     'create',
     'rendered only on https://api.wavespeed.ai, never on the local mock server',
-    { entry: renderedWith(REQUEST), endpoint: 'mock' },
+    { entry: undefined, endpoint: 'mock', elsewhere: [REAL] },
   ],
 
   ['completed, same inputs, output intact', 'unchanged', 'rendered, output intact', { entry: renderedWith(REQUEST) }],
@@ -88,20 +101,45 @@ const CASES: [name: string, action: Action, reason: string, c: Case][] = [
   [
     'submit sent, no id recorded',
     'resume',
-    'submit outcome unknown: settle by listing predictions before paying again',
-    { entry: renderedWith(REQUEST, { status: 'submitting', prediction_id: undefined, outputs: [] }) },
+    UNKNOWN,
+    { entry: renderedWith(REQUEST, { status: 'submitting', prediction_id: undefined, outputs: [], completed_at: undefined }) },
   ],
   [
     'outcome unknown, no id',
     'resume',
-    'submit outcome unknown: settle by listing predictions before paying again',
-    { entry: renderedWith(REQUEST, { status: 'unknown', prediction_id: undefined, outputs: [] }) },
+    UNKNOWN,
+    { entry: renderedWith(REQUEST, { status: 'unknown', prediction_id: undefined, outputs: [], completed_at: undefined }) },
   ],
+
   [
     'completed a day ago, output file gone',
-    'resume',
+    'restore',
     'output file missing or changed: download it again (no new charge)',
     { entry: renderedWith(REQUEST), intact: false },
+  ],
+  [
+    "the current take's file was moved by hand into .takes/",
+    'restore',
+    'the output file was moved: put it back (no new charge)',
+    { entry: renderedWith(REQUEST), files: () => 'elsewhere' },
+  ],
+  [
+    'a prompt reverted to an earlier take kept in .takes/',
+    'restore',
+    `restore take #1 (rendered ${SINCE.slice(0, 10)}, kept in .takes/): the same inputs, no new charge`,
+    {
+      entry: lockShot([takeWith(REQUEST, { completed_at: SINCE }), takeWith(LATER, { prediction_id: 'pred-2' })]),
+      files: (t) => (t.n === 1 ? 'elsewhere' : 'here'),
+    },
+  ],
+  [
+    'a prompt reverted to an earlier take whose file is gone but the server still has',
+    'restore',
+    `restore take #1 (rendered ${SINCE.slice(0, 10)}): download it again from the server, no new charge`,
+    {
+      entry: lockShot([takeWith(REQUEST, { completed_at: SINCE }), takeWith(LATER, { prediction_id: 'pred-2' })]),
+      files: (t) => (t.n === 1 ? 'missing' : 'here'),
+    },
   ],
 
   ['failed on the server (5003), same inputs', 'retry', 'failed: 5003 service unavailable', { entry: failed(5003, '5003: service unavailable') }],
@@ -114,21 +152,39 @@ const CASES: [name: string, action: Action, reason: string, c: Case][] = [
     { entry: failed(1200, 'content flagged', { ...REQUEST, prompt: 'the mascot fights a rival on a rooftop' }) },
   ],
   [
+    'a failed retry after the paid output was gone: retry, not regenerate',
+    'retry',
+    'failed: 5003 service unavailable',
+    {
+      entry: lockShot([
+        takeWith(REQUEST, { error: { code: 'OUTPUT_GONE', message: '404' } }),
+        takeWith(REQUEST, {
+          prediction_id: 'pred-2',
+          status: 'failed',
+          outputs: [],
+          error: { code: 'TASK_FAILED', task_code: 5003, message: 'service unavailable' },
+        }),
+      ]),
+      intact: false,
+    },
+  ],
+
+  [
     'completed 8 days ago, output file gone (the server deleted its copy)',
-    'replace',
-    'output file missing and the server deleted its copy after 7 days: render again',
+    'regenerate',
+    'output file missing, and the server deleted its copy after 7 days: rendering it again costs a new prediction',
     { entry: renderedWith(REQUEST, { completed_at: new Date(NOW - 8 * DAY).toISOString() }), intact: false },
   ],
   [
     'completed, no completion time, output file gone',
-    'replace',
-    'output file missing and the server deleted its copy after 7 days: render again',
+    'regenerate',
+    'output file missing, and the server deleted its copy after 7 days: rendering it again costs a new prediction',
     { entry: renderedWith(REQUEST, { completed_at: undefined }), intact: false },
   ],
   [
     'the server deleted the output before it was downloaded',
-    'replace',
-    'the server deleted the output before it was downloaded: render again',
+    'regenerate',
+    'output deleted on the server before it was downloaded: rendering it again costs a new prediction',
     { entry: renderedWith(REQUEST, { outputs: [], error: { code: 'OUTPUT_GONE', message: '404' } }), intact: false },
   ],
 
@@ -144,6 +200,18 @@ const CASES: [name: string, action: Action, reason: string, c: Case][] = [
     'failed: 1401 invalid param; the same inputs would fail again: change the shot to retry it',
     { entry: failed(1401, 'invalid param') },
   ],
+
+  [
+    'an earlier submit of other inputs is still outcome unknown',
+    'replace',
+    'prompt changed; an earlier submit of other inputs (take #2) is still outcome unknown and counted as spent: `render adopt` or `render forget` it',
+    {
+      entry: lockShot([
+        takeWith({ ...REQUEST, prompt: 'v1' }),
+        takeWith({ ...REQUEST, prompt: 'v2' }, { status: 'unknown', prediction_id: undefined, outputs: [], completed_at: undefined }),
+      ]),
+    },
+  ],
 ];
 
 describe('decideAction', () => {
@@ -157,28 +225,30 @@ describe('decideAction', () => {
       take,
       endpoint: c.endpoint ?? REAL,
       entry: c.entry,
-      outputsIntact: () => c.intact ?? true,
+      elsewhere: c.elsewhere ?? [],
+      filesOf: c.files ?? (() => (c.intact === false ? 'missing' : 'here')),
       now: NOW,
     });
-    expect(decision).toEqual({ action, reason });
+    expect({ action: decision.action, reason: decision.reason }).toEqual({ action, reason });
   });
 
   it('every action has a row', () => {
-    expect(new Set(CASES.map(([, action]) => action))).toEqual(new Set(['create', 'unchanged', 'replace', 'resume', 'retry', 'blocked']));
+    expect(new Set(CASES.map(([, action]) => action))).toEqual(
+      new Set(['create', 'unchanged', 'replace', 'resume', 'retry', 'blocked', 'restore', 'regenerate']),
+    );
   });
 
-  it('only create, replace and retry submit (and cost money); resume, unchanged and blocked never do', () => {
-    expect([...SUBMITTING].sort()).toEqual(['create', 'replace', 'retry']);
+  it('only create, replace, retry and regenerate submit (and cost money); resume, restore, unchanged and blocked never do', () => {
+    expect([...SUBMITTING].sort()).toEqual(['create', 'regenerate', 'replace', 'retry']);
   });
 
-  it('asks about the output files of the entry it judges', () => {
-    const entry = renderedWith(REQUEST);
-    const asked: unknown[] = [];
-    const outputsIntact = (t: unknown) => {
-      asked.push(t);
-      return true;
-    };
-    decideAction({ model: MODEL, fingerprint: FP, request: REQUEST, take: 1, endpoint: REAL, entry, outputsIntact, now: NOW });
-    expect(asked).toEqual([entry]);
+  it('names the take it concerns, and for a replace every field that changed', () => {
+    const entry = renderedWith({ ...REQUEST, prompt: 'old words', duration: 6 });
+    const d = decideAction({ model: MODEL, fingerprint: FP, request: REQUEST, take: 1, endpoint: REAL, entry, elsewhere: [], filesOf: () => 'here', now: NOW });
+    expect(d).toMatchObject({ action: 'replace', takeN: 1 });
+    expect(d.changes).toEqual([
+      { field: 'duration', before: 6, after: 5 },
+      { field: 'prompt', before: 'old words', after: REQUEST.prompt },
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { utimesSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { VideoRequest } from '../../src/models.js';
-import { fingerprintOf } from '../../src/plan/fingerprint.js';
+import { fingerprintOf } from '../../src/lock/fingerprint.js';
 import { planSpec } from '../../src/plan/plan-spec.js';
 import { makePng } from '../helpers/images.js';
 import { makeWorkspace, SPEC_HEAD } from '../helpers/workspace.js';

@@ -1,22 +1,25 @@
-import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readJournal } from '../../src/lock/journal.js';
-import type { JournalRecord } from '../../src/lock/records.js';
-import { emptyLockfile, type Lockfile } from '../../src/lock/schema.js';
-import { readLockfile, serializeLockfile, writeLockfile } from '../../src/lock/file.js';
-import { acquireProcessLock } from '../../src/lock/process-lock.js';
-import { applyRecord } from '../../src/lock/reducer.js';
-import { LockStore } from '../../src/lock/store.js';
 import { isRenderError } from '../../src/errors.js';
+import { readLockfileOnDisk, serializeLockfile, writeLockfile } from '../../src/lock/file.js';
+import { readJournal } from '../../src/lock/journal.js';
+import { acquireProcessLock } from '../../src/lock/process-lock.js';
+import type { JournalRecord } from '../../src/lock/records.js';
+import { applyRecord } from '../../src/lock/reducer.js';
+import { emptyLockfile, type Lockfile } from '../../src/lock/schema.js';
+import { LockStore } from '../../src/lock/store.js';
 import { tmpDir } from './fakes.js';
 
+/** The lockfile, the journal's records and the one reducer, the store, and the process lock (docs/ARCHITECTURE.md "State"). */
+
 const AT = '2026-11-24T10:00:00.000Z';
-const take = (fingerprint: string) => ({
+const EP = 'https://api.wavespeed.ai';
+const take = (fingerprint: string, n = 1) => ({
+  n,
   fingerprint,
-  endpoint: 'e',
   model: 'm',
   take: 1,
   duration: 5,
@@ -25,55 +28,70 @@ const take = (fingerprint: string) => ({
   submitted_at: AT,
 });
 const output = (p: string) => ({ url: `http://x/${p}`, path: p, sha256: 'a'.repeat(64), bytes: 3 });
+const ref = (shot: string, n = 1) => ({ at: AT, endpoint: EP, shot, n });
+const intent = (shot: string, fingerprint: string, n = 1): JournalRecord => ({ t: 'intent', at: AT, endpoint: EP, shot, take: take(fingerprint, n) });
 
 function replay(records: JournalRecord[]): Lockfile {
-  const lock = emptyLockfile('t');
+  const lock = emptyLockfile('t', 't.yaml', 'lineage-of-test');
   for (const r of records) applyRecord(lock, r);
   return lock;
 }
 
+const shot = (lock: Lockfile, id: string) => lock.endpoints[EP]?.shots[id];
+
 describe('the lockfile', () => {
-  it('is written with version 1, keys sorted at every depth, and a final newline', () => {
-    const lock = replay([
-      { t: 'intent', at: AT, shot: 'b', take: take('f1') },
-      { t: 'intent', at: AT, shot: 'a', take: take('f2') },
-    ]);
+  it('is written with version 2, keys sorted at every depth, and a final newline', () => {
+    const lock = replay([intent('b', 'f1'), intent('a', 'f2')]);
     const text = serializeLockfile(lock);
     expect(text.endsWith('}\n')).toBe(true);
     const parsed = JSON.parse(text);
-    expect(parsed.version).toBe(1);
+    expect(parsed.version).toBe(2);
     expect(Object.keys(parsed)).toEqual([...Object.keys(parsed)].sort());
-    expect(Object.keys(parsed.shots)).toEqual(['a', 'b']);
-    expect(Object.keys(parsed.shots.a)).toEqual([...Object.keys(parsed.shots.a)].sort());
+    expect(Object.keys(parsed.endpoints[EP].shots)).toEqual(['a', 'b']);
+    expect(Object.keys(parsed.endpoints[EP].shots.a.takes[0])).toEqual([...Object.keys(parsed.endpoints[EP].shots.a.takes[0])].sort());
   });
 
-  it('is not rewritten when its bytes would not change, and leaves no temp file', async () => {
+  it('is not rewritten when its state would not change, and leaves no temp file', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 't.lock.json');
-    const lock = replay([{ t: 'intent', at: AT, shot: 'a', take: take('f') }]);
-    expect(writeLockfile(file, lock)).toBeGreaterThan(0);
+    const lock = replay([intent('a', 'f')]);
+    const first = writeLockfile(file, lock, undefined);
+    expect(first.bytes).toBeGreaterThan(0);
     // Dated an hour back, so a rewrite shows in the mtime however fast it comes (no sleep to make them differ).
     const before = new Date(Date.now() - 3_600_000);
     utimesSync(file, before, before);
     const mtime = statSync(file).mtimeMs;
-    expect(writeLockfile(file, lock)).toBe(0);
+    expect(writeLockfile(file, lock, first.text).bytes).toBe(0);
     expect(statSync(file).mtimeMs).toBe(mtime);
     expect(readdirSync(dir)).toEqual(['t.lock.json']);
-    expect(readLockfile(file, 't')).toEqual(lock);
+    expect(readLockfileOnDisk(file, 't')).toEqual({ version: 2, lock });
   });
 
   it.each([
-    ['a future version', '{"version": 2, "name": "t", "shots": {}}', /is lockfile version 2; this render reads version 1/],
-    ['merge-conflict markers', '{\n<<<<<<< HEAD\n"version": 1\n=======\n>>>>>>> other\n}', /has git merge-conflict markers/],
-    ['broken JSON', '{"version": 1, "name": ', /is not valid JSON/],
-    ['a hand edit that breaks a field', '{"version": 1, "name": "t", "shots": {"a": {"status": "done"}}}', /is not a valid render lockfile/],
-    ["another spec's name", '{"version": 1, "name": "other", "shots": {}}', /belongs to spec "other"/],
+    ['a future version', '{"version": 3, "name": "t", "shots": {}}', /is lockfile version 3; this render reads versions 1 and 2/],
+    ['merge-conflict markers', '{\n<<<<<<< HEAD\n"version": 2\n=======\n>>>>>>> other\n}', /has git merge-conflict markers/],
+    ['broken JSON', '{"version": 2, "name": ', /is not valid JSON/],
+    [
+      'a hand edit that breaks a field',
+      '{"version": 2, "name": "t", "spec": "t.yaml", "lineage": "abcdefgh", "serial": 1, "kept": [], "endpoints": {"e": {"uploads": {}, "shots": {"a": {"takes": [{"status": "done"}]}}}}}',
+      /is not a valid render lockfile/,
+    ],
+    [
+      "another spec's name",
+      '{"version": 2, "name": "other", "spec": "t.yaml", "lineage": "abcdefgh", "serial": 1, "kept": [], "endpoints": {}}',
+      /belongs to spec "other"/,
+    ],
+    [
+      'a key twice',
+      '{"version": 2, "name": "t", "name": "t", "spec": "t.yaml", "lineage": "abcdefgh", "serial": 1, "kept": [], "endpoints": {}}',
+      /has the key "name" twice in one object/,
+    ],
   ])('refuses %s with a clear message', (_what, text, message) => {
     const file = path.join(tmpDir(), 't.lock.json');
     writeFileSync(file, text);
     let err: unknown;
     try {
-      readLockfile(file, 't');
+      readLockfileOnDisk(file, 't');
     } catch (e) {
       err = e;
     }
@@ -85,106 +103,139 @@ describe('the lockfile', () => {
 describe('journal records replayed over the lockfile', () => {
   it('follow a take from intent to verified output', () => {
     const lock = replay([
-      { t: 'intent', at: AT, shot: 'a', take: take('f') },
-      { t: 'submitted', at: AT, shot: 'a', fingerprint: 'f', prediction_id: 'p1' },
-      { t: 'status', at: AT, shot: 'a', prediction_id: 'p1', status: 'completed', outputs: ['http://x/o.mp4'] },
-      { t: 'output', at: AT, shot: 'a', prediction_id: 'p1', outputs: [output('renders/t/a.mp4')] },
+      intent('a', 'f'),
+      { t: 'submitted', ...ref('a'), prediction_id: 'p1' },
+      { t: 'status', ...ref('a'), status: 'completed', outputs: ['http://x/o.mp4'] },
+      { t: 'output', ...ref('a'), outputs: [output('renders/t/a.mp4')] },
     ]);
-    expect(lock.shots.a).toMatchObject({ status: 'completed', prediction_id: 'p1', outputs: [output('renders/t/a.mp4')], history: [] });
-    expect(lock.shots.a?.remote_outputs).toBeUndefined();
+    expect(shot(lock, 'a')).toMatchObject({ current: 1, takes: [{ n: 1, status: 'completed', prediction_id: 'p1', outputs: [output('renders/t/a.mp4')] }] });
+    expect(shot(lock, 'a')?.takes[0]?.remote_outputs).toBeUndefined();
   });
 
-  it('a new take moves the earlier one into history; a refused submit puts it back', () => {
+  it('a new take is added beside the earlier one and becomes current once it has an id; a refused submit leaves no take', () => {
     const done: JournalRecord[] = [
-      { t: 'intent', at: AT, shot: 'a', take: take('f1') },
-      { t: 'submitted', at: AT, shot: 'a', fingerprint: 'f1', prediction_id: 'p1' },
-      { t: 'status', at: AT, shot: 'a', prediction_id: 'p1', status: 'completed' },
-      { t: 'output', at: AT, shot: 'a', prediction_id: 'p1', outputs: [output('a.mp4')] },
+      intent('a', 'f1'),
+      { t: 'submitted', ...ref('a'), prediction_id: 'p1' },
+      { t: 'status', ...ref('a'), status: 'completed' },
+      { t: 'output', ...ref('a'), outputs: [output('a.mp4')] },
     ];
-    const replaced = replay([...done, { t: 'intent', at: AT, shot: 'a', take: take('f2') }]);
-    expect(replaced.shots.a).toMatchObject({ fingerprint: 'f2', status: 'submitting' });
-    expect(replaced.shots.a?.history.map((h) => h.prediction_id)).toEqual(['p1']);
+    const pending = replay([...done, intent('a', 'f2', 2)]);
+    expect(shot(pending, 'a')).toMatchObject({
+      current: 1,
+      takes: [
+        { n: 1, prediction_id: 'p1' },
+        { n: 2, fingerprint: 'f2', status: 'submitting' },
+      ],
+    });
+    const replaced = replay([...done, intent('a', 'f2', 2), { t: 'submitted', ...ref('a', 2), prediction_id: 'p2' }]);
+    expect(shot(replaced, 'a')?.current).toBe(2);
 
-    const refused = replay([
-      ...done,
-      { t: 'intent', at: AT, shot: 'a', take: take('f2') },
-      { t: 'refused', at: AT, shot: 'a', fingerprint: 'f2', code: 'INVALID_INPUT', message: 'no' },
-    ]);
-    expect(refused.shots.a).toMatchObject({ fingerprint: 'f1', prediction_id: 'p1', status: 'completed', history: [] });
+    const refused = replay([...done, intent('a', 'f2', 2), { t: 'refused', ...ref('a', 2), code: 'INVALID_INPUT', message: 'no' }]);
+    expect(shot(refused, 'a')).toMatchObject({ current: 1, takes: [{ n: 1, fingerprint: 'f1', prediction_id: 'p1', status: 'completed' }] });
+    expect(shot(refused, 'a')?.takes).toHaveLength(1);
   });
 
-  it('a record for a take that is no longer pending is ignored, not trusted', () => {
+  it('an older intent found later (adopted, or matched in the list) never takes the place of a newer take', () => {
     const lock = replay([
-      { t: 'intent', at: AT, shot: 'a', take: take('f1') },
-      { t: 'submitted', at: AT, shot: 'a', fingerprint: 'f1', prediction_id: 'p1' },
-      { t: 'submitted', at: AT, shot: 'a', fingerprint: 'f1', prediction_id: 'p2' },
-      { t: 'status', at: AT, shot: 'a', prediction_id: 'p-unknown', status: 'failed' },
+      intent('a', 'f1'),
+      { t: 'unknown', ...ref('a'), message: 'timeout' },
+      intent('a', 'f2', 2),
+      { t: 'submitted', ...ref('a', 2), prediction_id: 'p2' },
+      { t: 'submitted', ...ref('a', 1), prediction_id: 'p1', by: 'adopt' },
     ]);
-    expect(lock.shots.a).toMatchObject({ prediction_id: 'p1', status: 'submitted' });
+    expect(shot(lock, 'a')).toMatchObject({
+      current: 2,
+      takes: [
+        { n: 1, prediction_id: 'p1', settled_by: 'adopt' },
+        { n: 2, prediction_id: 'p2' },
+      ],
+    });
+  });
+
+  it('a forgotten intent stays recorded, no longer counted as spent', () => {
+    const lock = replay([intent('a', 'f1'), { t: 'unknown', ...ref('a'), message: 'timeout' }, { t: 'forgotten', ...ref('a') }]);
+    expect(shot(lock, 'a')?.takes[0]).toMatchObject({ status: 'forgotten', settled_by: 'forget' });
+  });
+
+  it('a record for a take that is no longer pending is ignored, not trusted; a final status is final', () => {
+    const lock = replay([
+      intent('a', 'f1'),
+      { t: 'submitted', ...ref('a'), prediction_id: 'p1' },
+      { t: 'submitted', ...ref('a'), prediction_id: 'p2' },
+      { t: 'status', ...ref('a', 7), status: 'failed' },
+      { t: 'status', ...ref('a'), status: 'completed' },
+      { t: 'status', ...ref('a'), status: 'processing' },
+    ]);
+    expect(shot(lock, 'a')?.takes[0]).toMatchObject({ prediction_id: 'p1', status: 'completed' });
   });
 
   it('a torn last journal line (a kill in mid-write) is dropped', () => {
     const file = path.join(tmpDir(), 'j.ndjson');
-    writeFileSync(file, `${JSON.stringify({ t: 'intent', at: AT, shot: 'a', take: take('f') })}\n{"t":"submitted","at":"2026-11-24T1`);
-    expect(readJournal(file).map((r) => r.t)).toEqual(['intent']);
+    writeFileSync(file, `${JSON.stringify(intent('a', 'f'))}\n{"t":"submitted","at":"2026-11-24T1`);
+    expect(readJournal(file).map((r) => r.rec.t)).toEqual(['intent']);
   });
 });
 
 describe('the store (money rule 8: durable cost stays O(1) per event)', () => {
-  it('compacts the journal into the lockfile every max(256, 2 x shots) records, not on every record', async () => {
+  it('compacts the journal into the lockfile every max(256, 2 x shots) records, and for money records within the group-commit window only', async () => {
     const dir = tmpDir();
     const spec = path.join(dir, 't.yaml');
-    const store = new LockStore(spec, 't');
-    for (let i = 0; i < 10; i++) await store.record({ t: 'intent', at: AT, shot: `s${i}`, take: take(`f${i}`) });
-    for (let i = 0; i < 1000; i++) await store.record({ t: 'status', at: AT, shot: 's0', prediction_id: 'none', status: 'processing' });
+    const store = new LockStore(spec, 't', { groupCommitMs: 60_000 });
+    for (let i = 0; i < 10; i++) await store.record(intent(`s${i}`, `f${i}`));
+    for (let i = 0; i < 1000; i++) await store.record({ t: 'status', ...ref('s0', 9), status: 'processing' });
     const figures = store.stats();
     await store.close();
     expect(figures.journalRecords).toBe(1010);
-    expect(figures.lockfileWrites).toBeLessThanOrEqual(1010 / 256 + 1);
-    expect(readLockfile(path.join(dir, 't.lock.json'), 't').shots.s9?.fingerprint).toBe('f9');
+    expect(figures.lockfileWrites).toBeLessThanOrEqual(1010 / 256 + 2);
+    const onDisk = readLockfileOnDisk(path.join(dir, 't.lock.json'), 't');
+    expect(onDisk?.version === 2 && onDisk.lock.endpoints[EP]?.shots.s9?.takes[0]?.fingerprint).toBe('f9');
   });
 
   it('a journal left by a killed run is replayed into the lockfile on the next open', async () => {
     const dir = tmpDir();
     const spec = path.join(dir, 't.yaml');
     const journal = path.join(dir, '.render', 't.journal.ndjson');
-    const first = new LockStore(spec, 't');
-    await first.record({ t: 'intent', at: AT, shot: 'a', take: take('f') });
-    await first.record({ t: 'submitted', at: AT, shot: 'a', fingerprint: 'f', prediction_id: 'p1' });
-    // killed here: never closed, the lockfile does not know p1 yet
-    expect(existsSync(path.join(dir, 't.lock.json')) ? readFileSync(path.join(dir, 't.lock.json'), 'utf8') : '').not.toContain('p1');
-    expect(readJournal(journal)).toHaveLength(2);
+    const first = new LockStore(spec, 't', { groupCommitMs: 60_000 });
+    await first.record(intent('a', 'f'));
+    await first.record({ t: 'submitted', ...ref('a'), prediction_id: 'p1' });
+    // killed here: never closed, and the group commit has not come yet: the lockfile does not know p1
+    expect(readFileSync(path.join(dir, 't.lock.json'), 'utf8')).not.toContain('p1');
+    expect(readJournal(journal).map((l) => l.rec.t)).toEqual(['base', 'intent', 'submitted']);
     const second = new LockStore(spec, 't');
-    expect(second.lock.shots.a?.prediction_id).toBe('p1');
+    expect(second.lock.endpoints[EP]?.shots.a?.takes[0]?.prediction_id).toBe('p1');
     await second.close();
     expect(readFileSync(path.join(dir, 't.lock.json'), 'utf8')).toContain('"prediction_id": "p1"');
-    expect(readJournal(journal)).toHaveLength(0);
+    expect(readJournal(journal).map((l) => l.rec.t)).toEqual(['base']);
   });
 });
 
 describe('the process lock', () => {
   it('refuses a second apply on the same spec while one runs', () => {
     const dir = tmpDir();
-    writeFileSync(path.join(dir, 't.pid'), JSON.stringify({ pid: process.ppid, host: hostname(), started_at: AT }));
+    writeFileSync(path.join(dir, 't.apply.1.aaaa.json'), JSON.stringify({ pid: process.ppid, host: hostname(), started_at: AT }));
     expect(() => acquireProcessLock(dir, 't')).toThrow(/another render apply is running on this spec \(pid \d+/);
   });
 
-  it('is taken over from a process that died', () => {
+  it('is taken from a process that died, whose file is removed', () => {
     const dir = tmpDir();
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-    writeFileSync(path.join(dir, 't.pid'), JSON.stringify({ pid: Number(dead), host: hostname(), started_at: AT }));
+    const stale = path.join(dir, `t.apply.${dead}.bbbb.json`);
+    writeFileSync(stale, JSON.stringify({ pid: Number(dead), host: hostname(), started_at: AT }));
     const release = acquireProcessLock(dir, 't');
-    expect(JSON.parse(readFileSync(path.join(dir, 't.pid'), 'utf8')).pid).toBe(process.pid);
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(JSON.parse(readFileSync(path.join(dir, files[0]!), 'utf8')).pid).toBe(process.pid);
+    expect(existsSync(stale)).toBe(false);
     release();
-    expect(existsSync(path.join(dir, 't.pid'))).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 
 describe('a damaged journal', () => {
-  it('records of no known kind (null, a number, a hand edit) are ignored, not trusted', () => {
+  it('a line in the middle that is not a record is refused, naming the line, never skipped', () => {
     const file = path.join(tmpDir(), 'j.ndjson');
-    writeFileSync(file, `null\n42\n{"t":"bogus"}\n${JSON.stringify({ t: 'intent', at: AT, shot: 'a', take: take('f') })}\n`);
-    expect(readJournal(file).map((r) => r.t)).toEqual(['intent']);
+    writeFileSync(file, `null\n42\n{"t":"bogus"}\n${JSON.stringify(intent('a', 'f'))}\n`);
+    expect(() => readJournal(file)).toThrow(/is damaged: line 1 is not a journal record/);
   });
 
   it('a folder where the journal belongs is a clear error, not a crash', () => {

@@ -21,6 +21,8 @@ export interface FakeServer {
   listShowsInput: boolean;
   /** Bytes every download serves (default a valid MP4 head). */
   outputBytes: Buffer;
+  /** The server's clock, for created_at (default the real one). */
+  now: () => number;
 }
 
 /** An in-memory WaveSpeed: predictions complete on their first poll; lost submits still create them. */
@@ -33,10 +35,11 @@ export function createFakeServer(): FakeServer {
     uploads: 0,
     listShowsInput: true,
     outputBytes: MP4_BYTES,
+    now: Date.now,
     client: undefined as unknown as WaveSpeedClient,
   };
   const create = (model: string, body: Record<string, unknown>): Prediction => {
-    const p: Prediction = { id: `pred-${++n}`, model, status: 'created', outputs: [], input: body, createdAt: new Date().toISOString() };
+    const p: Prediction = { id: `pred-${++n}`, model, status: 'created', outputs: [], input: body, createdAt: new Date(fake.now()).toISOString() };
     fake.predictions.set(p.id, p);
     return p;
   };
@@ -85,6 +88,7 @@ export function createFakeServer(): FakeServer {
       return { priceCents: 0 };
     },
     redact: (t) => t,
+    serverClockOffsetMs: () => 0,
   };
   return fake;
 }

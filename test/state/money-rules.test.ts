@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ApplyEvent } from '../../src/apply/events.js';
 import { readJournal } from '../../src/lock/journal.js';
 import { runApply } from '../../src/apply/run.js';
+import type { Lockfile } from '../../src/lock/schema.js';
 import { journalPath, LockStore } from '../../src/lock/store.js';
 import { RenderError } from '../../src/errors.js';
 import { planSpec } from '../../src/plan/plan-spec.js';
@@ -43,7 +44,7 @@ describe('money rule 2: write-ahead intent', () => {
     const fake = createFakeServer();
     let seenAtSubmit: string[] = [];
     fake.onSubmit = () => {
-      seenAtSubmit = readJournal(journalPath(spec, 'test')).map((r) => r.t);
+      seenAtSubmit = readJournal(journalPath(spec, 'test')).map((r) => r.rec.t);
       return 'ok';
     };
     await apply(spec, fake);
@@ -59,13 +60,14 @@ describe('money rule 2: write-ahead intent', () => {
     expect(summary.done).toBe(2);
     expect(fake.submits).toHaveLength(2); // the lost one was found by listing, not sent again
     expect(fake.lists).toBeGreaterThan(0);
-    const lock = JSON.parse(readFileSync(ws.path('test.lock.json'), 'utf8'));
-    expect(Object.values(lock.shots).map((s) => (s as { status: string }).status)).toEqual(['completed', 'completed']);
+    const lock = JSON.parse(readFileSync(ws.path('test.lock.json'), 'utf8')) as Lockfile;
+    const shots = Object.values(lock.endpoints['http://fake.test']!.shots);
+    expect(shots.map((s) => s.takes.map((t) => [t.status, t.settled_by]))).toEqual([[['completed', 'list']], [['completed', undefined]]]);
   });
 });
 
 describe('money rule 3: a submit POST is never retried automatically', () => {
-  it('an unknown outcome whose prediction the list cannot show is left for the user, not paid again', async () => {
+  it("a list without inputs: the one unclaimed prediction in the lost submit's time window settles it", async () => {
     const ws = makeWorkspace();
     const spec = specOf(ws, 1);
     const fake = createFakeServer();
@@ -73,24 +75,24 @@ describe('money rule 3: a submit POST is never retried automatically', () => {
     fake.onSubmit = () => 'lost';
     const { summary } = await apply(spec, fake);
     expect(fake.submits).toHaveLength(1);
+    expect(summary.done).toBe(1);
+  });
+
+  it('absence is not evidence: a submit the server never saw stays outcome unknown, counted as spent, never sent again', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 1);
+    const fake = createFakeServer();
+    fake.onSubmit = () => new RenderError('UNKNOWN_OUTCOME', 'dropped before the server saw it');
+    const { summary } = await apply(spec, fake);
+    expect(fake.submits).toHaveLength(1);
+    expect(summary.unknown).toEqual([{ id: 's0', take: 1, costCents: 210 }]);
     expect(summary.failed.map((f) => f.code)).toEqual(['UNKNOWN_OUTCOME']);
     // The next plan resumes (settles) it at no new cost; it never proposes to pay for it again.
     const { plan } = planSpec(spec, { endpoint: 'http://fake.test' });
     expect(plan.shots[0]).toMatchObject({ action: 'resume', costCents: 0 });
     expect(plan.totals.spentCents).toBe(210);
-  });
-
-  it('a lost submit proven never created (absent from a full list) is submitted once more', async () => {
-    const ws = makeWorkspace();
-    const spec = specOf(ws, 1);
-    const fake = createFakeServer();
-    fake.onSubmit = (_b, n) => {
-      if (n === 1) return new RenderError('UNKNOWN_OUTCOME', 'dropped before the server saw it');
-      return 'ok';
-    };
-    const { summary } = await apply(spec, fake);
-    expect(fake.submits).toHaveLength(2);
-    expect(summary.done).toBe(1);
+    await apply(spec, fake);
+    expect(fake.submits).toHaveLength(1);
   });
 
   it('a 429 on submit is a refusal: the same body is sent again after Retry-After', async () => {
@@ -162,7 +164,9 @@ describe('failed predictions', () => {
     const { summary, store } = await apply(spec, fake, { concurrency: 1 });
     expect(summary.done).toBe(2);
     expect(summary.failed).toHaveLength(1);
-    const failed = Object.values(store.lock.shots).find((s) => s.status === 'failed');
+    const failed = Object.values(store.lock.endpoints['http://fake.test']!.shots)
+      .flatMap((s) => s.takes)
+      .find((t) => t.status === 'failed');
     expect(failed?.error).toMatchObject({ task_code: 5000 });
     const { plan } = planSpec(spec, { endpoint: 'http://fake.test' });
     expect(plan.shots.find((s) => s.action !== 'unchanged')).toMatchObject({ action: 'retry', costCents: 210 });
@@ -177,6 +181,7 @@ describe('settling a lost submit waits from when the request was given up', () =
     const spec = specOf(ws, 1);
     const fake = createFakeServer();
     let clock = Date.parse('2026-11-24T10:00:00Z');
+    fake.now = () => clock;
     const waits: number[] = [];
     fake.onSubmit = () => {
       clock += 5000; // the request hung for 5 s before the client gave up
@@ -211,8 +216,8 @@ describe('money rule 5: a downloaded output is verified before it takes its name
     const { summary, store } = await apply(spec, fake);
     expect(summary.failed.map((f) => f.code)).toEqual(['DOWNLOAD_FAILED']);
     expect(existsSync(ws.path('renders/test/s0.mp4'))).toBe(false);
-    expect(store.lock.shots.s0).toMatchObject({ status: 'completed', prediction_id: 'pred-1', outputs: [] });
+    expect(store.lock.endpoints['http://fake.test']!.shots.s0!.takes[0]).toMatchObject({ status: 'completed', prediction_id: 'pred-1', outputs: [] });
     const { plan } = planSpec(spec, { endpoint: 'http://fake.test' });
-    expect(plan.shots[0]).toMatchObject({ action: 'resume', costCents: 0 });
+    expect(plan.shots[0]).toMatchObject({ action: 'restore', costCents: 0 });
   });
 });

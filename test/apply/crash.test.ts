@@ -45,7 +45,7 @@ async function checkAfterKill(p: Project, server: MockServer, killed: RunResult,
   // Rule 4 across a crash: the lockfile (with the journal replayed) counts every cent the server kept, and
   // more only for intents the server never saw; so the budget guard can never be fooled by a kill.
   expect(plan.totals.spent_cents, `${point}: spent per lockfile vs kept by the server`).toBeGreaterThanOrEqual(keptCents(server));
-  for (const s of plan.shots) expect(['create', 'resume', 'unchanged'], `${point}: ${s.id} ${s.reason}`).toContain(s.action);
+  for (const s of plan.shots) expect(['create', 'resume', 'restore', 'unchanged'], `${point}: ${s.id} ${s.reason}`).toContain(s.action);
   // status reads the same state (lockfile with the journal replayed) and agrees with the plan.
   const status = await render(['status', p.spec, '--json'], { cwd: p.dir, server });
   expect(status.code, `${point}: status after the kill\n${status.stderr}`).toBe(0);

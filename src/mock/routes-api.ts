@@ -1,8 +1,8 @@
 import { MODELS } from '../models.js';
 import { formatUsd } from '../money.js';
-import { wirePrediction, type MockContext, type RouteRequest } from './context.js';
+import { shownInput, wirePrediction, type MockContext, type RouteRequest } from './context.js';
 import { HttpError, envelope, readJsonObject, type Reply } from './http-io.js';
-import type { ListQuery } from './predictions.js';
+import type { ListQuery, Prediction } from './predictions.js';
 import { checkVideoInput } from './validate-input.js';
 
 /** Handlers for the prediction, balance and price routes (docs/ARCHITECTURE.md "API facts we rely on"). */
@@ -13,6 +13,12 @@ function findModel(id: string) {
   const model = MODELS[id];
   if (!model) throw new HttpError(404, `Model not found: ${id}`);
   return model;
+}
+
+/** A list or result item: the prediction, with the body shown only if the server is set to show it. */
+function wireItem(ctx: MockContext, p: Prediction): Record<string, unknown> {
+  const view = ctx.inputView;
+  return wirePrediction(ctx.baseUrl, p, view ? { key: view.key, input: shownInput(ctx.baseUrl, p, view) } : undefined);
 }
 
 /** POST /api/v3/{model_id}: validate, charge, create; the prediction comes back `created`. */
@@ -53,7 +59,7 @@ export function handleResult(ctx: MockContext, r: RouteRequest): Reply {
   const p = ctx.store.get(id);
   if (!p) throw new HttpError(404, `Prediction not found: ${id}`);
   ctx.counters.polls++;
-  return envelope(wirePrediction(ctx.baseUrl, p));
+  return envelope(wireItem(ctx, p));
 }
 
 function intField(body: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
@@ -93,7 +99,10 @@ function parseListQuery(body: Record<string, unknown>, nowMs: number): ListQuery
   };
 }
 
-/** POST /api/v3/predictions: history, newest first. Items carry `input` ([guess], see wirePrediction). */
+/**
+ * POST /api/v3/predictions: history, newest first. Filters and the 7-day window are on the server's clock. Items
+ * show the body only with `listInputs`.
+ */
 export async function handleList(ctx: MockContext, r: RouteRequest): Promise<Reply> {
   const query = parseListQuery(await readJsonObject(r.req), ctx.clock.now());
   const { total, items } = ctx.store.list(query);
@@ -102,7 +111,7 @@ export async function handleList(ctx: MockContext, r: RouteRequest): Promise<Rep
     page: query.page,
     page_size: query.pageSize,
     total,
-    items: items.map((p) => wirePrediction(ctx.baseUrl, p, true)),
+    items: items.map((p) => wireItem(ctx, p)),
   });
 }
 

@@ -7,6 +7,7 @@ import { REAL_CLOCK } from './clock.js';
 import type { MockContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { MediaStore } from './media.js';
+import { nonNegative, positiveInteger, resolveInputView, usage } from './options.js';
 import { PredictionStore } from './predictions.js';
 import { handleRequest } from './router.js';
 import { Ledger, MockCounters } from './stats.js';
@@ -25,22 +26,6 @@ export const MOCK_DEFAULTS = {
   seed: 1,
   maxUploadBytes: 64 * 1024 * 1024,
 } as const;
-
-function usage(message: string): RenderError {
-  return new RenderError('USAGE', `mock server: ${message}`);
-}
-
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw usage(`${name} must be a number ≥ 0, got ${String(value)}`);
-  return v;
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (v !== Infinity && (!Number.isInteger(v) || v < 1)) throw usage(`${name} must be an integer ≥ 1, got ${String(value)}`);
-  return v;
-}
 
 /** Options with defaults, checked once (throws RenderError USAGE). */
 export function resolveMockOptions(o: MockServerOptions) {
@@ -62,6 +47,7 @@ export function resolveMockOptions(o: MockServerOptions) {
     completeAfterMs: Math.max(processingAfterMs, nonNegative('completeAfterMs', o.completeAfterMs, MOCK_DEFAULTS.completeAfterMs)),
     refundAfterMs: nonNegative('refundAfterMs', o.refundAfterMs, MOCK_DEFAULTS.refundAfterMs),
     maxConcurrentTasks: positiveInteger('maxConcurrentTasks', o.maxConcurrentTasks, Infinity),
+    inputView: resolveInputView(o),
     maxUploadBytes: positiveInteger('maxUploadBytes', o.maxUploadBytes, MOCK_DEFAULTS.maxUploadBytes),
     outputFile: o.outputFile ?? DEFAULT_OUTPUT_FILE,
     faults: o.faults ?? {},
@@ -124,6 +110,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     faults,
     output,
     maxUploadBytes: o.maxUploadBytes,
+    inputView: o.inputView,
     log: o.log,
     clock: o.clock,
     closed: false,

@@ -83,6 +83,18 @@ export interface MockServerOptions {
   log?: (line: string) => void;
   /** Default: the real clock (Date.now and unref'd timers). */
   clock?: MockClock;
+  /**
+   * Show the submitted body on list and result items. Default false ("docs mode"): the docs' examples show no
+   * `input`, so a client must not count on it (docs/ARCHITECTURE.md "The local server").
+   */
+  listInputs?: boolean;
+  /** The key the shown body goes under; the official CLI types both. Default 'input'. Needs `listInputs`. */
+  inputKey?: 'input' | 'inputs';
+  /**
+   * Where inputs are shown, `image`/`end_image` appear as this server's own stored copy (`/files/stored/...`, a
+   * different URL per prediction), as a server that re-hosts its inputs would show them. Needs `listInputs`.
+   */
+  storeMediaUrls?: boolean;
 }
 
 export interface MockStats {

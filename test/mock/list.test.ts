@@ -14,7 +14,7 @@ async function list(server: Awaited<ReturnType<typeof startServer>>, query: Reco
 }
 
 describe('mock server: POST /api/v3/predictions (history)', () => {
-  it('lists newest first, with the submitted input on each item', async () => {
+  it('lists newest first', async () => {
     const server = await startServer();
     const ids: string[] = [];
     for (const prompt of ['one', 'two', 'three']) ids.push((await submit(server, i2vBody({ prompt }))).id);
@@ -22,7 +22,6 @@ describe('mock server: POST /api/v3/predictions (history)', () => {
     expect(status).toBe(200);
     expect(body.data.total).toBe(3);
     expect(body.data.items.map((p) => p.id)).toEqual([...ids].reverse());
-    expect(body.data.items[0]?.input).toEqual(i2vBody({ prompt: 'three' }));
     expect(server.stats().lists).toBe(1);
   });
 

@@ -23,6 +23,7 @@ export interface MockContext {
   maxUploadBytes: number;
   /** How list and result items show the submitted body; null = not at all (the docs' examples). */
   inputView: InputView | null;
+  listLagMs: number;
   log: (line: string) => void;
   clock: MockClock;
   closed: boolean;

@@ -5,7 +5,7 @@
  *   POST /api/v3/{model_id}                  submit → prediction (`created`); charged at once
  *   GET  /api/v3/predictions/{id}/result     poll
  *   POST /api/v3/predictions                 list {page, page_size, model?, status?, created_after?, created_before?};
- *                                            items show no `input` unless `listInputs`
+ *                                            items show no `input` unless `listInputs`; lagged by `listLagMs`
  *   POST /api/v3/media/upload/binary         multipart `file` → {type, download_url, filename, size}
  *   POST /api/v3/media/uploads               {filename, size, content_type?} → {upload: {method, url, headers}, download_url}
  *   GET  /api/v3/balance                     → {balance} USD

@@ -60,6 +60,8 @@ export interface ListQuery {
   status?: string;
   afterMs?: number;
   beforeMs?: number;
+  /** Only predictions created at or before this time are visible yet (the list's lag). */
+  visibleUntilMs?: number;
 }
 
 export interface NewPrediction {
@@ -117,7 +119,8 @@ export class PredictionStore {
   /** Newest first; `afterMs`/`beforeMs` are inclusive bounds found by binary search. */
   list(q: ListQuery): { total: number; items: Prediction[] } {
     const lo = q.afterMs === undefined ? 0 : this.firstIndexAtOrAfter(q.afterMs);
-    const hi = q.beforeMs === undefined ? this.ordered.length : this.firstIndexAtOrAfter(q.beforeMs + 1);
+    const until = Math.min(q.beforeMs ?? Infinity, q.visibleUntilMs ?? Infinity);
+    const hi = until === Infinity ? this.ordered.length : this.firstIndexAtOrAfter(until + 1);
     const skip = (q.page - 1) * q.pageSize;
     const items: Prediction[] = [];
     let total = 0;

@@ -86,7 +86,7 @@ function stringField(body: Record<string, unknown>, name: string): string | unde
   return v;
 }
 
-function parseListQuery(body: Record<string, unknown>, nowMs: number): ListQuery {
+function parseListQuery(body: Record<string, unknown>, nowMs: number, lagMs: number): ListQuery {
   const after = timeField(body, 'created_after');
   return {
     page: intField(body, 'page', 1, 1, Number.MAX_SAFE_INTEGER),
@@ -96,15 +96,16 @@ function parseListQuery(body: Record<string, unknown>, nowMs: number): ListQuery
     // The real history only reaches back 7 days (docs/ARCHITECTURE.md "API facts we rely on").
     afterMs: Math.max(after ?? 0, nowMs - SEVEN_DAYS_MS),
     beforeMs: timeField(body, 'created_before'),
+    visibleUntilMs: nowMs - lagMs,
   };
 }
 
 /**
- * POST /api/v3/predictions: history, newest first. Filters and the 7-day window are on the server's clock. Items
- * show the body only with `listInputs`.
+ * POST /api/v3/predictions: history, newest first. Filters and the 7-day window are on the server's clock; a
+ * prediction shows up `listLagMs` after its creation. Items show the body only with `listInputs`.
  */
 export async function handleList(ctx: MockContext, r: RouteRequest): Promise<Reply> {
-  const query = parseListQuery(await readJsonObject(r.req), ctx.clock.now());
+  const query = parseListQuery(await readJsonObject(r.req), ctx.clock.now(), ctx.listLagMs);
   const { total, items } = ctx.store.list(query);
   ctx.counters.lists++;
   return envelope({

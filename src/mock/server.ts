@@ -25,6 +25,7 @@ export const MOCK_DEFAULTS = {
   refundAfterMs: 0,
   seed: 1,
   maxUploadBytes: 64 * 1024 * 1024,
+  listLagMs: 0,
 } as const;
 
 /** Options with defaults, checked once (throws RenderError USAGE). */
@@ -48,6 +49,7 @@ export function resolveMockOptions(o: MockServerOptions) {
     refundAfterMs: nonNegative('refundAfterMs', o.refundAfterMs, MOCK_DEFAULTS.refundAfterMs),
     maxConcurrentTasks: positiveInteger('maxConcurrentTasks', o.maxConcurrentTasks, Infinity),
     inputView: resolveInputView(o),
+    listLagMs: nonNegative('listLagMs', o.listLagMs, MOCK_DEFAULTS.listLagMs),
     maxUploadBytes: positiveInteger('maxUploadBytes', o.maxUploadBytes, MOCK_DEFAULTS.maxUploadBytes),
     outputFile: o.outputFile ?? DEFAULT_OUTPUT_FILE,
     faults: o.faults ?? {},
@@ -111,6 +113,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     output,
     maxUploadBytes: o.maxUploadBytes,
     inputView: o.inputView,
+    listLagMs: o.listLagMs,
     log: o.log,
     clock: o.clock,
     closed: false,

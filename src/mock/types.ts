@@ -95,6 +95,8 @@ export interface MockServerOptions {
    * different URL per prediction), as a server that re-hosts its inputs would show them. Needs `listInputs`.
    */
   storeMediaUrls?: boolean;
+  /** A prediction appears in the list only this long after its creation (eventually consistent). Default 0. */
+  listLagMs?: number;
 }
 
 export interface MockStats {

@@ -25,6 +25,7 @@ export interface MockContext {
   inputView: InputView | null;
   listLagMs: number;
   log: (line: string) => void;
+  /** The server's clock: the option's clock plus `clockSkewMs`. */
   clock: MockClock;
   closed: boolean;
 }

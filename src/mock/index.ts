@@ -11,6 +11,7 @@
  *   GET  /api/v3/balance                     → {balance} USD
  *   POST /api/v3/model/price                 {model_id, inputs} → {price, discounted_price} USD
  * File host, no key: PUT /upload/{token} (presigned), GET|HEAD /files/media/{id}/{name}, GET|HEAD /files/outputs/{id}.mp4.
+ * Every response carries a `Date` from the server's clock (`clock` + `clockSkewMs`).
  * Test hooks, no key, never faulted: GET /__mock/stats (MockStats), GET|POST /__mock/faults (FaultOptions).
  */
 export { startMockServer, resolveMockOptions, DEFAULT_OUTPUT_FILE, MOCK_DEFAULTS } from './server.js';

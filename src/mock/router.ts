@@ -99,21 +99,22 @@ async function runHandler(ctx: MockContext, r: RouteRequest, route: Route): Prom
 
 /** One request: route → key → faults → handler → (late) answer. */
 export async function handleRequest(ctx: MockContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const send = (reply: Reply) => writeReply(res, reply, ctx.clock.now());
   const url = new URL(req.url ?? '/', ctx.baseUrl);
   const found = matchRoute(req.method ?? 'GET', url.pathname);
   if (url.pathname.startsWith('/api/v3/') && !isAuthorized(ctx, req)) {
-    return writeReply(res, errorReply(401, 'Unauthorized: missing or invalid API key (Authorization: Bearer <key>)'));
+    return send(errorReply(401, 'Unauthorized: missing or invalid API key (Authorization: Bearer <key>)'));
   }
   if ('status' in found) {
     const text = found.status === 404 ? `Not found: ${url.pathname}` : `Method ${req.method} not allowed on ${url.pathname}`;
-    return writeReply(res, errorReply(found.status, text));
+    return send(errorReply(found.status, text));
   }
   const faults = found.route.name === null ? NO_FAULTS : ctx.faults.planRequest(found.route.name);
   if (faults.action !== 'none') ctx.log(`mock: fault ${faults.action} on ${found.route.name}`);
   await delay(ctx.clock, faults.latencyMs);
-  if (ctx.closed) return writeReply(res, { kind: 'destroy' });
+  if (ctx.closed) return send({ kind: 'destroy' });
   const r: RouteRequest = { req, url, params: found.params, faults };
   const reply = injectedReply(ctx, faults) ?? (await runHandler(ctx, r, found.route));
   if (reply.kind !== 'destroy') await delay(ctx.clock, faults.slowMs);
-  writeReply(res, reply);
+  send(reply);
 }

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { RenderError } from '../errors.js';
-import { REAL_CLOCK } from './clock.js';
+import { REAL_CLOCK, httpDate, skewedClock } from './clock.js';
 import type { MockContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { MediaStore } from './media.js';
@@ -26,6 +26,7 @@ export const MOCK_DEFAULTS = {
   seed: 1,
   maxUploadBytes: 64 * 1024 * 1024,
   listLagMs: 0,
+  clockSkewMs: 0,
 } as const;
 
 /** Options with defaults, checked once (throws RenderError USAGE). */
@@ -38,6 +39,8 @@ export function resolveMockOptions(o: MockServerOptions) {
   const apiKey = o.apiKey ?? MOCK_DEFAULTS.apiKey;
   if (host === '' || apiKey === '') throw usage('host and apiKey must not be empty');
   const processingAfterMs = nonNegative('processingAfterMs', o.processingAfterMs, MOCK_DEFAULTS.processingAfterMs);
+  const clockSkewMs = o.clockSkewMs ?? MOCK_DEFAULTS.clockSkewMs;
+  if (!Number.isSafeInteger(clockSkewMs)) throw usage(`clockSkewMs must be an integer number of milliseconds, got ${String(o.clockSkewMs)}`);
   return {
     port,
     host,
@@ -50,11 +53,12 @@ export function resolveMockOptions(o: MockServerOptions) {
     maxConcurrentTasks: positiveInteger('maxConcurrentTasks', o.maxConcurrentTasks, Infinity),
     inputView: resolveInputView(o),
     listLagMs: nonNegative('listLagMs', o.listLagMs, MOCK_DEFAULTS.listLagMs),
+    clockSkewMs,
     maxUploadBytes: positiveInteger('maxUploadBytes', o.maxUploadBytes, MOCK_DEFAULTS.maxUploadBytes),
     outputFile: o.outputFile ?? DEFAULT_OUTPUT_FILE,
     faults: o.faults ?? {},
     log: o.log ?? (() => {}),
-    clock: o.clock ?? REAL_CLOCK,
+    clock: skewedClock(o.clock ?? REAL_CLOCK, clockSkewMs),
   };
 }
 
@@ -126,6 +130,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       res.destroy();
     });
   });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, o.clock.now()));
   o.log(`mock: WaveSpeed-compatible server on ${baseUrl} (seed ${o.seed})`);
   return {
     url: baseUrl,
@@ -135,6 +140,24 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     setFaults: (f: FaultOptions) => faults.set(f),
     close: () => closeServer(server, ctx),
   };
+}
+
+/**
+ * A request Node could not parse: answered like Node's default handler (400, or 431 for oversized headers), but
+ * with a `Date` from the server's clock, so that no response of this server shows the real clock.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket, nowMs: number): void {
+  if (err.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) {
+    socket.destroy();
+    return;
+  }
+  const status =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? '431 Request Header Fields Too Large'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nDate: ${httpDate(nowMs)}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
 }
 
 function closeServer(server: Server, ctx: MockContext): Promise<void> {

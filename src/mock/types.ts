@@ -97,6 +97,11 @@ export interface MockServerOptions {
   storeMediaUrls?: boolean;
   /** A prediction appears in the list only this long after its creation (eventually consistent). Default 0. */
   listLagMs?: number;
+  /**
+   * The server's clock runs this far ahead (positive) or behind (negative) of `clock`: `created_at`, the `Date`
+   * header of every response, list filters and the 7-day window, billing times. Default 0.
+   */
+  clockSkewMs?: number;
 }
 
 export interface MockStats {

@@ -5,6 +5,7 @@ import type { Reply } from './http-io.js';
 import type { MediaStore } from './media.js';
 import type { InputView } from './options.js';
 import type { Prediction, PredictionStore } from './predictions.js';
+import type { Prices } from './pricing.js';
 import type { Ledger, MockCounters } from './stats.js';
 import type { FaultRoute, MockClock } from './types.js';
 
@@ -24,6 +25,7 @@ export interface MockContext {
   /** How list and result items show the submitted body; null = not at all (the docs' examples). */
   inputView: InputView | null;
   listLagMs: number;
+  prices: Prices;
   log: (line: string) => void;
   /** The server's clock: the option's clock plus `clockSkewMs`. */
   clock: MockClock;

@@ -22,6 +22,12 @@ export function positiveInteger(name: string, value: number | undefined, fallbac
   return v;
 }
 
+export function factor(name: string, value: number | undefined, max: number): number {
+  const v = value ?? 1;
+  if (!isNumber(v) || v <= 0 || v > max) throw usage(`${name} must be a number above 0 and at most ${max}, got ${String(value)}`);
+  return v;
+}
+
 /** How list and result items show the submitted body. */
 export interface InputView {
   key: 'input' | 'inputs';

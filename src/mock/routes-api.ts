@@ -1,8 +1,9 @@
 import { MODELS } from '../models.js';
-import { formatUsd } from '../money.js';
+import { formatUsd, usdNumber } from '../money.js';
 import { shownInput, wirePrediction, type MockContext, type RouteRequest } from './context.js';
 import { HttpError, envelope, readJsonObject, type Reply } from './http-io.js';
 import type { ListQuery, Prediction } from './predictions.js';
+import { discountedCents, priceCents } from './pricing.js';
 import { checkVideoInput } from './validate-input.js';
 
 /** Handlers for the prediction, balance and price routes (docs/ARCHITECTURE.md "API facts we rely on"). */
@@ -27,7 +28,7 @@ export async function handleSubmit(ctx: MockContext, r: RouteRequest): Promise<R
   const model = findModel(modelId);
   const body = await readJsonObject(r.req);
   const checked = checkVideoInput(model, body);
-  const cost = model.centsPerSecond * checked.durationSeconds;
+  const cost = priceCents(ctx.prices, model, checked.durationSeconds);
   if (!ctx.ledger.tryCharge(cost)) {
     // [guess] The real status and text are undocumented (docs/ARCHITECTURE.md "API facts we rely on"); clients
     // match "insufficient balance".
@@ -121,14 +122,17 @@ export function handleBalance(ctx: MockContext): Reply {
   return envelope({ balance: ctx.ledger.balanceCents / 100 });
 }
 
-/** POST /api/v3/model/price `{model_id, inputs}` → `data: {price, discounted_price}` in USD; free. */
-export async function handlePrice(_ctx: MockContext, r: RouteRequest): Promise<Reply> {
+/**
+ * POST /api/v3/model/price `{model_id, inputs}` → `data: {price, discounted_price}` in USD; free. `price` is what a
+ * submit is charged (the table × `priceFactor`); `discounted_price` is only shown.
+ */
+export async function handlePrice(ctx: MockContext, r: RouteRequest): Promise<Reply> {
   const body = await readJsonObject(r.req);
   if (typeof body.model_id !== 'string' || body.model_id === '') throw new HttpError(400, 'model_id is required');
   const model = findModel(body.model_id);
   const inputs = body.inputs ?? {};
   if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) throw new HttpError(400, 'inputs must be an object');
   const duration = intField(inputs as Record<string, unknown>, 'duration', 5, 3, 15);
-  const usd = (model.centsPerSecond * duration) / 100;
-  return envelope({ model_id: model.id, price: usd, discounted_price: usd });
+  const cents = priceCents(ctx.prices, model, duration);
+  return envelope({ model_id: model.id, price: usdNumber(cents), discounted_price: usdNumber(discountedCents(ctx.prices, cents)) });
 }

@@ -7,7 +7,7 @@ import { REAL_CLOCK, httpDate, skewedClock } from './clock.js';
 import type { MockContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { MediaStore } from './media.js';
-import { nonNegative, positiveInteger, resolveInputView, usage } from './options.js';
+import { factor, nonNegative, positiveInteger, resolveInputView, usage } from './options.js';
 import { PredictionStore } from './predictions.js';
 import { handleRequest } from './router.js';
 import { Ledger, MockCounters } from './stats.js';
@@ -54,6 +54,8 @@ export function resolveMockOptions(o: MockServerOptions) {
     inputView: resolveInputView(o),
     listLagMs: nonNegative('listLagMs', o.listLagMs, MOCK_DEFAULTS.listLagMs),
     clockSkewMs,
+    priceFactor: factor('priceFactor', o.priceFactor, 100),
+    discountFactor: factor('discountFactor', o.discountFactor, 1),
     maxUploadBytes: positiveInteger('maxUploadBytes', o.maxUploadBytes, MOCK_DEFAULTS.maxUploadBytes),
     outputFile: o.outputFile ?? DEFAULT_OUTPUT_FILE,
     faults: o.faults ?? {},
@@ -118,6 +120,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     maxUploadBytes: o.maxUploadBytes,
     inputView: o.inputView,
     listLagMs: o.listLagMs,
+    prices: { priceFactor: o.priceFactor, discountFactor: o.discountFactor },
     log: o.log,
     clock: o.clock,
     closed: false,

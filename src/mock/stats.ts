@@ -5,8 +5,8 @@ import type { Prediction, PredictionStore } from './predictions.js';
 import type { MockStats } from './types.js';
 
 /**
- * The account's money, in integer cents: charged at submit, refunded when a task fails (docs/ARCHITECTURE.md "API
- * facts we rely on").
+ * The account's money, in integer cents: charged at submit (the server's price, see pricing.ts), refunded when a
+ * task fails (docs/ARCHITECTURE.md "API facts we rely on").
  */
 export class Ledger {
   chargesCents = 0;

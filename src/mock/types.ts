@@ -102,6 +102,10 @@ export interface MockServerOptions {
    * header of every response, list filters and the 7-day window, billing times. Default 0.
    */
   clockSkewMs?: number;
+  /** The server's real price = the local table × this, rounded half-up to the cent; charged and quoted. Default 1. */
+  priceFactor?: number;
+  /** `discounted_price` = price × this (0 < f ≤ 1), in quotes only: charges stay at `price`. Default 1. */
+  discountFactor?: number;
 }
 
 export interface MockStats {

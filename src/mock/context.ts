@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { BillingLog } from './billing.js';
 import type { FaultInjector, RequestFaults } from './faults.js';
 import type { Reply } from './http-io.js';
 import type { MediaStore } from './media.js';
@@ -15,6 +16,7 @@ export interface MockContext {
   baseUrl: string;
   apiKey: string;
   ledger: Ledger;
+  billing: BillingLog;
   counters: MockCounters;
   store: PredictionStore;
   media: MediaStore;

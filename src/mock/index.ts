@@ -10,6 +10,8 @@
  *   POST /api/v3/media/uploads               {filename, size, content_type?} → {upload: {method, url, headers}, download_url}
  *   GET  /api/v3/balance                     → {balance} USD
  *   POST /api/v3/model/price                 {model_id, inputs} → {price, discounted_price} USD
+ *   POST /api/v3/billings/search             {page, page_size, billing_type?, start_time?, end_time?, model_uuid?}
+ *                                            → {page, has_more, items[]}: a charge per submit, a refund per refunded task
  * File host, no key: PUT /upload/{token} (presigned), GET|HEAD /files/media/{id}/{name}, GET|HEAD /files/outputs/{id}.mp4.
  * Every response carries a `Date` from the server's clock (`clock` + `clockSkewMs`).
  * Test hooks, no key, never faulted: GET /__mock/stats (MockStats), GET|POST /__mock/faults (FaultOptions).

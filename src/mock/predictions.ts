@@ -48,7 +48,8 @@ export interface LifecycleOptions {
   maxConcurrentTasks: number;
   /** Whether a media URL the task needs can be fetched (own URLs are checked; others are assumed fine). */
   mediaExists: (url: string) => boolean;
-  refund: (cents: number) => void;
+  /** A failed task's charge comes back (`refundAfterMs` after it failed). */
+  refund: (p: Prediction) => void;
   log: (line: string) => void;
   clock: MockClock;
 }
@@ -74,6 +75,7 @@ export interface NewPrediction {
 
 export class PredictionStore {
   readonly counts = { completed: 0, failed: 0, inFlight: 0 };
+  refundsPendingCents = 0;
   private readonly byId = new Map<string, Prediction>();
   private readonly ordered: Prediction[] = [];
   private readonly queue: Prediction[] = [];
@@ -186,7 +188,11 @@ export class PredictionStore {
       p.error = `${failCode}: ${text}${detail ? ` (${detail})` : ''}`;
       this.counts.failed++;
       this.options.log(`task ${p.id} failed: ${p.error}`);
-      const refund = () => this.options.refund(p.costCents);
+      this.refundsPendingCents += p.costCents;
+      const refund = () => {
+        this.refundsPendingCents -= p.costCents;
+        this.options.refund(p);
+      };
       if (this.options.refundAfterMs > 0) this.schedule(this.options.refundAfterMs, refund);
       else refund();
     }

@@ -5,11 +5,12 @@ import type { MockContext, Route, RouteRequest } from './context.js';
 import { NO_FAULTS, type RequestFaults } from './faults.js';
 import { HttpError, errorReply, readJsonObject, writeReply, type Reply } from './http-io.js';
 import { handleBalance, handleList, handlePrice, handleResult, handleSubmit } from './routes-api.js';
+import { handleBillingSearch } from './routes-billing.js';
 import { handleBinaryUpload, handleUploadPut, handleUploadTicket, serveMedia, serveOutput } from './routes-media.js';
 
 /** Test hooks, outside /api/v3: no key, never faulted. */
 function handleStats(ctx: MockContext): Reply {
-  return { kind: 'json', status: 200, body: ctx.counters.snapshot(ctx.ledger, ctx.store, ctx.faults) };
+  return { kind: 'json', status: 200, body: ctx.counters.snapshot(ctx.ledger, ctx.store, ctx.faults, ctx.billing) };
 }
 
 async function handleFaults(ctx: MockContext, r: RouteRequest): Promise<Reply> {
@@ -31,6 +32,7 @@ const ROUTES: readonly Route[] = [
   { method: ['GET', 'POST'], pattern: /^\/__mock\/faults$/, name: null, auth: false, handler: handleFaults },
   { method: 'GET', pattern: /^\/api\/v3\/balance$/, name: 'balance', auth: true, handler: handleBalance },
   { method: 'POST', pattern: /^\/api\/v3\/model\/price$/, name: 'price', auth: true, handler: handlePrice },
+  { method: 'POST', pattern: /^\/api\/v3\/billings\/search$/, name: 'billing', auth: true, handler: handleBillingSearch },
   { method: 'POST', pattern: /^\/api\/v3\/predictions$/, name: 'list', auth: true, handler: handleList },
   { method: 'GET', pattern: /^\/api\/v3\/predictions\/([^/]+)\/result$/, name: 'result', auth: true, handler: handleResult },
   { method: 'POST', pattern: /^\/api\/v3\/media\/upload\/binary$/, name: 'upload', auth: true, handler: handleBinaryUpload },

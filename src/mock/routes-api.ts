@@ -1,6 +1,7 @@
 import { MODELS } from '../models.js';
 import { formatUsd, usdNumber } from '../money.js';
 import { shownInput, wirePrediction, type MockContext, type RouteRequest } from './context.js';
+import { intField, stringField, timeField } from './fields.js';
 import { HttpError, envelope, readJsonObject, type Reply } from './http-io.js';
 import type { ListQuery, Prediction } from './predictions.js';
 import { discountedCents, priceCents } from './pricing.js';
@@ -8,7 +9,7 @@ import { checkVideoInput } from './validate-input.js';
 
 /** Handlers for the prediction, balance and price routes (docs/ARCHITECTURE.md "API facts we rely on"). */
 
-const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
+export const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
 
 function findModel(id: string) {
   const model = MODELS[id];
@@ -44,6 +45,7 @@ export async function handleSubmit(ctx: MockContext, r: RouteRequest): Promise<R
     mediaUrls: checked.mediaUrls,
     plannedFailCode: ctx.faults.planTask(),
   });
+  ctx.billing.record('charge', p, cost, p.createdAtMs);
   ctx.counters.recordSubmit(modelId, body, checked.ignoredKeys, p);
   if (r.faults.action === 'lostSubmit') {
     ctx.faults.counts.lostSubmit++;
@@ -61,30 +63,6 @@ export function handleResult(ctx: MockContext, r: RouteRequest): Reply {
   if (!p) throw new HttpError(404, `Prediction not found: ${id}`);
   ctx.counters.polls++;
   return envelope(wireItem(ctx, p));
-}
-
-function intField(body: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
-  const v = body[name] ?? fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new HttpError(400, `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-/** [guess] Times as ISO 8601 strings (documented) or Unix epoch numbers (seconds, or ms when ≥ 1e12). */
-function timeField(body: Record<string, unknown>, name: string): number | undefined {
-  const v = body[name];
-  if (v === undefined || v === null || v === '') return undefined;
-  const ms = typeof v === 'number' ? (v < 1e12 ? v * 1000 : v) : typeof v === 'string' ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms)) throw new HttpError(400, `${name} must be an ISO 8601 time, got ${JSON.stringify(v)}`);
-  return ms;
-}
-
-function stringField(body: Record<string, unknown>, name: string): string | undefined {
-  const v = body[name];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw new HttpError(400, `${name} must be a string, got ${JSON.stringify(v)}`);
-  return v;
 }
 
 function parseListQuery(body: Record<string, unknown>, nowMs: number, lagMs: number): ListQuery {

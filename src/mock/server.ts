@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { RenderError } from '../errors.js';
+import { BillingLog } from './billing.js';
 import { REAL_CLOCK, httpDate, skewedClock } from './clock.js';
 import type { MockContext } from './context.js';
 import { FaultInjector } from './faults.js';
@@ -102,16 +103,21 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const port = await listen(server, o.port, o.host);
   const baseUrl = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   const ledger = new Ledger(o.balanceCents);
+  const billing = new BillingLog();
   const media = new MediaStore(baseUrl);
   const store: PredictionStore = new PredictionStore({
     ...o,
     mediaExists: (url) => media.isFetchable(url, (id) => store.get(id)?.status === 'completed'),
-    refund: (cents) => ledger.refund(cents),
+    refund: (p) => {
+      ledger.refund(p.costCents);
+      billing.record('refund', p, p.costCents, o.clock.now());
+    },
   });
   const ctx: MockContext = {
     baseUrl,
     apiKey: o.apiKey,
     ledger,
+    billing,
     counters: new MockCounters(),
     store,
     media,
@@ -139,7 +145,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     url: baseUrl,
     port,
     apiKey: o.apiKey,
-    stats: () => ctx.counters.snapshot(ledger, store, faults),
+    stats: () => ctx.counters.snapshot(ledger, store, faults, billing),
     setFaults: (f: FaultOptions) => faults.set(f),
     close: () => closeServer(server, ctx),
   };

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../util/canonical-json.js';
+import type { BillingLog } from './billing.js';
 import type { FaultInjector } from './faults.js';
 import type { Prediction, PredictionStore } from './predictions.js';
 import type { MockStats } from './types.js';
 
 /**
  * The account's money, in integer cents: charged at submit (the server's price, see pricing.ts), refunded when a
- * task fails (docs/ARCHITECTURE.md "API facts we rely on").
+ * task fails (docs/ARCHITECTURE.md "API facts we rely on"). Each movement is also a billing item (billing.ts).
  */
 export class Ledger {
   chargesCents = 0;
@@ -56,7 +57,7 @@ export class MockCounters {
     for (const key of ignoredKeys) this.ignoredKeys.add(key);
   }
 
-  snapshot(ledger: Ledger, store: PredictionStore, faults: FaultInjector): MockStats {
+  snapshot(ledger: Ledger, store: PredictionStore, faults: FaultInjector, billing: BillingLog): MockStats {
     return {
       submissions: this.submissions,
       distinctBodies: this.bodies.size,
@@ -70,6 +71,8 @@ export class MockCounters {
       downloads: this.downloads,
       faults: { ...faults.counts },
       ignoredKeys: [...this.ignoredKeys].sort(),
+      refundsPendingCents: store.refundsPendingCents,
+      billing: { ...billing.counts },
       predictions: { ...store.counts },
     };
   }

@@ -5,9 +5,9 @@
  */
 
 /** Route families that faults can target. `download` is the file host (outputs and uploaded media). */
-export type FaultRoute = 'submit' | 'result' | 'list' | 'upload' | 'download' | 'balance' | 'price';
+export type FaultRoute = 'submit' | 'result' | 'list' | 'upload' | 'download' | 'balance' | 'price' | 'billing';
 
-export const FAULT_ROUTES: readonly FaultRoute[] = ['submit', 'result', 'list', 'upload', 'download', 'balance', 'price'];
+export const FAULT_ROUTES: readonly FaultRoute[] = ['submit', 'result', 'list', 'upload', 'download', 'balance', 'price', 'billing'];
 
 /** The kinds counted in `MockStats.faults`. */
 export type FaultKind = 'latency' | 'slow' | 'drop' | 'error' | 'rateLimit' | 'lostSubmit' | 'taskFail';
@@ -130,6 +130,10 @@ export interface MockStats {
   faults: Record<string, number>;
   /** Unknown body keys seen on submits, sorted (the real server ignores them and still bills). */
   ignoredKeys: string[];
+  /** Failed tasks' charges not yet refunded (`refundAfterMs`). */
+  refundsPendingCents: number;
+  /** Billing items written (one charge per accepted submit, one refund per refunded task) and searches served. */
+  billing: { charges: number; refunds: number; searches: number };
   predictions: { completed: number; failed: number; inFlight: number };
 }
 

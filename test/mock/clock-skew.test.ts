@@ -23,6 +23,7 @@ describe('mock server: a server clock ahead of or behind ours (clockSkewMs)', ()
       c.post(`/api/v3/${I2V}`, i2vBody()),
       c.get(`/api/v3/predictions/${p.id}/result`),
       c.post('/api/v3/predictions', { page: 1, page_size: 1 }),
+      c.post('/api/v3/billings/search', { page: 1, page_size: 1 }),
       c.get('/api/v3/balance'),
       c.get('/api/v3/predictions/nope/result'), // 404
       client(server, null).get('/api/v3/balance'), // 401
@@ -58,14 +59,16 @@ describe('mock server: a server clock ahead of or behind ours (clockSkewMs)', ()
     expect((await listPage(server, { page: 1, page_size: 10, created_before: theirs })).items.map((p) => p.id)).toEqual([id]);
   });
 
-  it('ends the 7-day list window 7 days after created_at on the server clock, not on ours', async () => {
+  it('ends the 7-day list and billing windows 7 days after created_at on the server clock, not on ours', async () => {
     const clock = manualClock();
     const server = await startServer({ clock, clockSkewMs: TEN_MINUTES });
+    const c = client(server);
     await submit(server);
+    const billed = async () => (await c.json<{ items: unknown[] }>(c.post('/api/v3/billings/search', { page: 1, page_size: 10 }))).body.data.items.length;
     clock.advance(7 * DAY);
-    expect((await listPage(server)).total).toBe(1);
+    expect([(await listPage(server)).total, await billed()]).toEqual([1, 1]);
     // A window on our clock would keep it 10 more minutes.
     clock.advance(1);
-    expect((await listPage(server)).total).toBe(0);
+    expect([(await listPage(server)).total, await billed()]).toEqual([0, 0]);
   });
 });

@@ -98,7 +98,7 @@ describe('render mock flags → MockServerOptions', () => {
     [{ latency: '200ms..20ms' }, '--latency must be a duration or a range MIN..MAX, got "200ms..20ms"'],
     [{ balance: '-5' }, '--balance must be a dollar amount such as 100 or 12.50, got "-5"'],
     [{ 'error-statuses': '500,abc' }, '--error-statuses must be an integer from 400 to 599, got "abc"'],
-    [{ 'fault-routes': 'submit,poll' }, '--fault-routes must be a list of submit, result, list, upload, download, balance, price, got "submit,poll"'],
+    [{ 'fault-routes': 'submit,poll' }, '--fault-routes must be a list of submit, result, list, upload, download, balance, price, billing, got "submit,poll"'],
     [{ 'max-concurrent': '0' }, '--max-concurrent must be an integer from 1 to 1000000, got "0"'],
     [{ seed: true }, '--seed needs a value (N)'],
   ])('refuses %j with a USAGE error', (values, message) => {

@@ -19,6 +19,9 @@ describe('mock server: prices that differ from the local table', () => {
     expect(await quote(server, T2V, 3)).toMatchObject({ price: 1.39 }); // 126 × 1.1 = 138.6
     await submit(server, i2vBody({ duration: 5 }));
     expect(server.stats()).toMatchObject({ chargesCents: 231, balanceCents: 1_000_000 - 231 });
+    const c = client(server);
+    const billed = await c.json<{ items: { price: number }[] }>(c.post('/api/v3/billings/search', { page: 1, page_size: 10 }));
+    expect(billed.body.data.items.map((i) => i.price)).toEqual([2.31]);
   });
 
   it('refuses a submit the balance covers at the table price but not at the real one', async () => {

@@ -31,4 +31,5 @@ export {
   type MockServerOptions,
   type MockStats,
   type MockTimer,
+  type RenderTime,
 } from './types.js';

@@ -1,6 +1,6 @@
 /** Checks of the server's options, used by server.ts resolveMockOptions (throw RenderError USAGE). */
 import { RenderError } from '../errors.js';
-import type { MockServerOptions } from './types.js';
+import type { MockServerOptions, RenderTime } from './types.js';
 
 export function usage(message: string): RenderError {
   return new RenderError('USAGE', `mock server: ${message}`);
@@ -26,6 +26,18 @@ export function factor(name: string, value: number | undefined, max: number): nu
   const v = value ?? 1;
   if (!isNumber(v) || v <= 0 || v > max) throw usage(`${name} must be a number above 0 and at most ${max}, got ${String(value)}`);
   return v;
+}
+
+export function resolveRenderTime(value: RenderTime | undefined): Required<RenderTime> | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'object' || value === null) throw usage('renderTime must be {baseMs, perSecondMs, jitter?}');
+  const jitter = value.jitter ?? 0;
+  if (!isNumber(jitter) || jitter < 0 || jitter >= 1) throw usage(`renderTime.jitter must be a fraction from 0 to below 1, got ${String(value.jitter)}`);
+  return {
+    baseMs: nonNegative('renderTime.baseMs', value.baseMs, NaN),
+    perSecondMs: nonNegative('renderTime.perSecondMs', value.perSecondMs, NaN),
+    jitter,
+  };
 }
 
 /** How list and result items show the submitted body. */

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { MockClock, MockTimer } from './types.js';
+import { createRng } from './prng.js';
+import type { MockClock, MockTimer, RenderTime } from './types.js';
 
 /**
  * In-memory predictions and their lifecycle: created → processing → completed | failed, driven by the clock's
- * timers (a test's manual clock steps them without sleeping).
+ * timers (a test's manual clock steps them without sleeping). A task runs `completeAfterMs`, or with `renderTime`
+ * a time that follows its duration, counted from when it gets a slot.
  * O(1) per poll (a Map), O(log n + range) per list (creation order is kept sorted), and a FIFO queue for tasks
  * over the concurrency limit, as the real API queues tasks over an account tier's limit.
  */
@@ -19,6 +21,9 @@ export interface Prediction {
   startedAtMs: number | null;
   finishedAtMs: number | null;
   costCents: number;
+  durationSeconds: number;
+  /** From start to end, decided at submit (`renderTime`); null = `completeAfterMs`. */
+  runMs: number | null;
   /** Decided at submit by the fault injector; null = will complete. */
   plannedFailCode: number | null;
   mediaUrls: string[];
@@ -44,6 +49,10 @@ export const TASK_ERROR_MESSAGES: Readonly<Record<number, string>> = {
 export interface LifecycleOptions {
   processingAfterMs: number;
   completeAfterMs: number;
+  /** null = every task runs `completeAfterMs`. */
+  renderTime: Required<RenderTime> | null;
+  /** Seeds the render-time jitter (its own stream: faults and traffic do not shift it). */
+  seed: number;
   refundAfterMs: number;
   maxConcurrentTasks: number;
   /** Whether a media URL the task needs can be fetched (own URLs are checked; others are assumed fine). */
@@ -69,6 +78,7 @@ export interface NewPrediction {
   model: string;
   input: Record<string, unknown>;
   costCents: number;
+  durationSeconds: number;
   mediaUrls: string[];
   plannedFailCode: number | null;
 }
@@ -83,14 +93,18 @@ export class PredictionStore {
   private running = 0;
   private readonly timers = new Set<MockTimer>();
   private disposed = false;
+  private readonly renderRng: () => number;
 
-  constructor(private readonly options: LifecycleOptions) {}
+  constructor(private readonly options: LifecycleOptions) {
+    this.renderRng = createRng(options.seed ^ 0x2545f491);
+  }
 
   create(init: NewPrediction): Prediction {
     const last = this.ordered[this.ordered.length - 1];
     const p: Prediction = {
       ...init,
       id: randomBytes(16).toString('hex'),
+      runMs: this.planRunMs(init.durationSeconds),
       status: 'created',
       // Never before the previous one, so `ordered` stays sorted for the list's binary search.
       createdAtMs: Math.max(this.options.clock.now(), last?.createdAtMs ?? 0),
@@ -153,6 +167,14 @@ export class PredictionStore {
     return lo;
   }
 
+  /** base + perSecond × duration, times a uniform draw in [1 − jitter, 1 + jitter]: one draw per created task. */
+  private planRunMs(durationSeconds: number): number | null {
+    const t = this.options.renderTime;
+    if (t === null) return null;
+    const spread = 1 + t.jitter * (2 * this.renderRng() - 1);
+    return Math.round((t.baseMs + t.perSecondMs * durationSeconds) * spread);
+  }
+
   private schedule(ms: number, fn: () => void): void {
     if (this.disposed) return;
     const timer = this.options.clock.setTimeout(() => {
@@ -165,7 +187,8 @@ export class PredictionStore {
   private start(p: Prediction): void {
     this.running++;
     p.startedAtMs = this.options.clock.now();
-    const { processingAfterMs, completeAfterMs } = this.options;
+    const completeAfterMs = p.runMs ?? this.options.completeAfterMs;
+    const processingAfterMs = Math.min(this.options.processingAfterMs, completeAfterMs);
     this.schedule(processingAfterMs, () => {
       const missing = p.mediaUrls.find((url) => !this.options.mediaExists(url));
       if (missing !== undefined) return this.settle(p, 1402, `${missing} returned 404`);

@@ -42,6 +42,7 @@ export async function handleSubmit(ctx: MockContext, r: RouteRequest): Promise<R
     model: modelId,
     input: body,
     costCents: cost,
+    durationSeconds: checked.durationSeconds,
     mediaUrls: checked.mediaUrls,
     plannedFailCode: ctx.faults.planTask(),
   });

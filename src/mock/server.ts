@@ -8,7 +8,7 @@ import { REAL_CLOCK, httpDate, skewedClock } from './clock.js';
 import type { MockContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { MediaStore } from './media.js';
-import { factor, nonNegative, positiveInteger, resolveInputView, usage } from './options.js';
+import { factor, nonNegative, positiveInteger, resolveInputView, resolveRenderTime, usage } from './options.js';
 import { PredictionStore } from './predictions.js';
 import { handleRequest } from './router.js';
 import { Ledger, MockCounters } from './stats.js';
@@ -51,6 +51,7 @@ export function resolveMockOptions(o: MockServerOptions) {
     processingAfterMs,
     completeAfterMs: Math.max(processingAfterMs, nonNegative('completeAfterMs', o.completeAfterMs, MOCK_DEFAULTS.completeAfterMs)),
     refundAfterMs: nonNegative('refundAfterMs', o.refundAfterMs, MOCK_DEFAULTS.refundAfterMs),
+    renderTime: resolveRenderTime(o.renderTime),
     maxConcurrentTasks: positiveInteger('maxConcurrentTasks', o.maxConcurrentTasks, Infinity),
     inputView: resolveInputView(o),
     listLagMs: nonNegative('listLagMs', o.listLagMs, MOCK_DEFAULTS.listLagMs),

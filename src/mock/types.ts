@@ -106,6 +106,19 @@ export interface MockServerOptions {
   priceFactor?: number;
   /** `discounted_price` = price × this (0 < f ≤ 1), in quotes only: charges stay at `price`. Default 1. */
   discountFactor?: number;
+  /**
+   * A task runs base + perSecond × duration from start to end, spread uniformly by ±jitter (a fraction < 1; seeded,
+   * one draw per accepted submit in submit order). Replaces `completeAfterMs`; `processing` still comes at
+   * `processingAfterMs` (or at the end, if sooner). Default: absent (processingAfterMs/completeAfterMs).
+   */
+  renderTime?: RenderTime;
+}
+
+export interface RenderTime {
+  baseMs: number;
+  perSecondMs: number;
+  /** Default 0. */
+  jitter?: number;
 }
 
 export interface MockStats {

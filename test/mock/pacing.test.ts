@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { MockServerOptions } from '../../src/mock/index.js';
+import { ManualClock, manualClock } from '../helpers/manual-clock.js';
+import { i2vBody, result, startServer, submit, type MockServer } from './helpers.js';
+
+/** Advances `clock` to each task end in turn; returns, per id, the time from `t0` at which it was seen terminal. */
+async function endTimes(server: MockServer, clock: ManualClock, ids: string[], t0: number): Promise<Record<string, number>> {
+  const ends: Record<string, number> = {};
+  for (let next = clock.nextIn(); next !== undefined; next = clock.nextIn()) {
+    clock.advance(next);
+    for (const id of ids) {
+      if (ends[id] === undefined && ['completed', 'failed'].includes((await result(server, id)).status)) ends[id] = clock.now() - t0;
+    }
+  }
+  return ends;
+}
+
+describe('mock server: render time that follows the duration (renderTime)', () => {
+  it('runs a task base + perSecond × duration, and reports that as timings.inference', async () => {
+    const clock = manualClock();
+    const server = await startServer({ clock, processingAfterMs: 50, renderTime: { baseMs: 2_000, perSecondMs: 1_000 } });
+    const t0 = clock.now();
+    const short = await submit(server, i2vBody({ duration: 3 }));
+    const long = await submit(server, i2vBody({ duration: 15 }));
+    clock.advance(50);
+    expect((await result(server, short.id)).status).toBe('processing');
+    expect(await endTimes(server, clock, [short.id, long.id], t0)).toEqual({ [short.id]: 5_000, [long.id]: 17_000 });
+    expect((await result(server, short.id)).timings.inference).toBe(5_000);
+    expect((await result(server, long.id)).timings.inference).toBe(17_000);
+  });
+
+  async function jitteredEnds(seed: number): Promise<number[]> {
+    const clock = new ManualClock(0);
+    const server = await startServer({ clock, seed, renderTime: { baseMs: 2_000, perSecondMs: 1_000, jitter: 0.15 } });
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push((await submit(server, i2vBody({ duration: 5 }))).id);
+    const ends = await endTimes(server, clock, ids, 0);
+    return Promise.all(ids.map(async (id) => (await result(server, id)).timings.inference)).then((inference) => {
+      expect(inference).toEqual(ids.map((id) => ends[id]));
+      return inference;
+    });
+  }
+
+  it('spreads it by ±jitter, the same way for the same seed and submit order', async () => {
+    const a = await jitteredEnds(5);
+    expect(await jitteredEnds(5)).toEqual(a);
+    expect(await jitteredEnds(6)).not.toEqual(a);
+    for (const ms of a) expect(ms === Math.round(ms) && ms >= 5_950 && ms <= 8_050).toBe(true);
+    expect(new Set(a).size).toBeGreaterThan(1);
+  });
+
+  it('without renderTime, every task takes completeAfterMs', async () => {
+    const clock = manualClock();
+    const server = await startServer({ clock, processingAfterMs: 5, completeAfterMs: 400 });
+    const t0 = clock.now();
+    const a = await submit(server, i2vBody({ duration: 3 }));
+    const b = await submit(server, i2vBody({ duration: 15 }));
+    expect(await endTimes(server, clock, [a.id, b.id], t0)).toEqual({ [a.id]: 400, [b.id]: 400 });
+  });
+});
+
+describe('mock server: pacing options', () => {
+  it.each<[MockServerOptions, string]>([
+    [{ renderTime: { baseMs: 1_000, perSecondMs: 100, jitter: 1 } }, 'renderTime.jitter must be a fraction from 0 to below 1, got 1'],
+    [{ renderTime: { baseMs: -1, perSecondMs: 100 } }, 'renderTime.baseMs must be a number ≥ 0, got -1'],
+  ])('refuses %j', async (options, message) => {
+    await expect(startServer(options)).rejects.toThrow(message);
+  });
+});

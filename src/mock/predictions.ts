@@ -84,13 +84,13 @@ export interface NewPrediction {
 }
 
 export class PredictionStore {
-  readonly counts = { completed: 0, failed: 0, inFlight: 0 };
+  readonly counts = { completed: 0, failed: 0, inFlight: 0, running: 0, queued: 0 };
+  peakRunning = 0;
   refundsPendingCents = 0;
   private readonly byId = new Map<string, Prediction>();
   private readonly ordered: Prediction[] = [];
   private readonly queue: Prediction[] = [];
   private queueHead = 0;
-  private running = 0;
   private readonly timers = new Set<MockTimer>();
   private disposed = false;
   private readonly renderRng: () => number;
@@ -117,8 +117,11 @@ export class PredictionStore {
     this.byId.set(p.id, p);
     this.ordered.push(p);
     this.counts.inFlight++;
-    if (this.running < this.options.maxConcurrentTasks) this.start(p);
-    else this.queue.push(p);
+    if (this.counts.running < this.options.maxConcurrentTasks) this.start(p);
+    else {
+      this.queue.push(p);
+      this.counts.queued++;
+    }
     return p;
   }
 
@@ -185,7 +188,8 @@ export class PredictionStore {
   }
 
   private start(p: Prediction): void {
-    this.running++;
+    this.counts.running++;
+    this.peakRunning = Math.max(this.peakRunning, this.counts.running);
     p.startedAtMs = this.options.clock.now();
     const completeAfterMs = p.runMs ?? this.options.completeAfterMs;
     const processingAfterMs = Math.min(this.options.processingAfterMs, completeAfterMs);
@@ -199,7 +203,7 @@ export class PredictionStore {
 
   private settle(p: Prediction, failCode: number | null, detail?: string): void {
     p.finishedAtMs = this.options.clock.now();
-    this.running--;
+    this.counts.running--;
     this.counts.inFlight--;
     if (failCode === null) {
       p.status = 'completed';
@@ -225,8 +229,9 @@ export class PredictionStore {
 
   private startNextQueued(): void {
     const next = this.queue[this.queueHead];
-    if (next === undefined || this.running >= this.options.maxConcurrentTasks) return;
+    if (next === undefined || this.counts.running >= this.options.maxConcurrentTasks) return;
     this.queue[this.queueHead++] = undefined as unknown as Prediction;
+    this.counts.queued--;
     // Drop the consumed head now and then, so the queue costs O(1) amortised and does not grow without bound.
     if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
       this.queue.splice(0, this.queueHead);

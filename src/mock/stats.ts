@@ -74,6 +74,7 @@ export class MockCounters {
       refundsPendingCents: store.refundsPendingCents,
       billing: { ...billing.counts },
       predictions: { ...store.counts },
+      peakRunning: store.peakRunning,
     };
   }
 }

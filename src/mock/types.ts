@@ -147,7 +147,10 @@ export interface MockStats {
   refundsPendingCents: number;
   /** Billing items written (one charge per accepted submit, one refund per refunded task) and searches served. */
   billing: { charges: number; refunds: number; searches: number };
-  predictions: { completed: number; failed: number; inFlight: number };
+  /** `running` tasks hold a slot, `queued` ones wait for one (`created`); `inFlight` = running + queued. */
+  predictions: { completed: number; failed: number; inFlight: number; running: number; queued: number };
+  /** The most tasks running at once so far. */
+  peakRunning: number;
 }
 
 export interface MockServer {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MockServerOptions } from '../../src/mock/index.js';
 import { ManualClock, manualClock } from '../helpers/manual-clock.js';
-import { i2vBody, result, startServer, submit, type MockServer } from './helpers.js';
+import { i2vBody, result, startServer, submit, type MockServer, type WirePrediction } from './helpers.js';
 
 /** Advances `clock` to each task end in turn; returns, per id, the time from `t0` at which it was seen terminal. */
 async function endTimes(server: MockServer, clock: ManualClock, ids: string[], t0: number): Promise<Record<string, number>> {
@@ -56,6 +56,37 @@ describe('mock server: render time that follows the duration (renderTime)', () =
     const a = await submit(server, i2vBody({ duration: 3 }));
     const b = await submit(server, i2vBody({ duration: 15 }));
     expect(await endTimes(server, clock, [a.id, b.id], t0)).toEqual({ [a.id]: 400, [b.id]: 400 });
+  });
+});
+
+describe('mock server: running-task limit (maxConcurrentTasks)', () => {
+  it('keeps tasks over the limit created (queued), starts them in submit order as slots free; created_at is the submit time', async () => {
+    const clock = manualClock();
+    const server = await startServer({ clock, maxConcurrentTasks: 2, processingAfterMs: 10, completeAfterMs: 1_000 });
+    const submitted: WirePrediction[] = [];
+    for (let i = 0; i < 5; i++) {
+      submitted.push(await submit(server, i2vBody({ prompt: `task ${i}` })));
+      clock.advance(1);
+    }
+    const statuses = async () => Promise.all(submitted.map(async (p) => (await result(server, p.id)).status));
+    expect(server.stats()).toMatchObject({ predictions: { running: 2, queued: 3, inFlight: 5 }, peakRunning: 2 });
+    clock.advance(10);
+    expect(await statuses()).toEqual(['processing', 'processing', 'created', 'created', 'created']);
+    clock.advance(1_000 - 15); // the first ends (at 1,000): the third starts, the fourth still waits
+    expect(await statuses()).toEqual(['completed', 'processing', 'created', 'created', 'created']);
+    clock.advance(10); // the third, started first, turns processing first
+    expect(await statuses()).toEqual(['completed', 'completed', 'processing', 'created', 'created']);
+    clock.advance(1);
+    expect(await statuses()).toEqual(['completed', 'completed', 'processing', 'processing', 'created']);
+    clock.advance(1_000);
+    expect(await statuses()).toEqual(['completed', 'completed', 'completed', 'completed', 'processing']);
+    clock.advance(1_000);
+    expect(server.stats()).toMatchObject({ predictions: { completed: 5, running: 0, queued: 0 }, peakRunning: 2 });
+    const done = await Promise.all(submitted.map((p) => result(server, p.id)));
+    // Stamped at submit, 1 ms apart, though the last started 2 s later; inference is only the run.
+    expect(done.map((p) => p.created_at)).toEqual(submitted.map((p) => p.created_at));
+    expect(done.map((p) => Date.parse(p.created_at) - Date.parse(submitted[0]?.created_at ?? ''))).toEqual([0, 1, 2, 3, 4]);
+    expect(done.map((p) => p.timings.inference)).toEqual([1_000, 1_000, 1_000, 1_000, 1_000]);
   });
 });
 

@@ -7,6 +7,7 @@ import type { MediaStore } from './media.js';
 import type { InputView } from './options.js';
 import type { Prediction, PredictionStore } from './predictions.js';
 import type { Prices } from './pricing.js';
+import type { SubmitLimiter } from './rate-limit.js';
 import type { Ledger, MockCounters } from './stats.js';
 import type { FaultRoute, MockClock } from './types.js';
 
@@ -28,6 +29,7 @@ export interface MockContext {
   inputView: InputView | null;
   listLagMs: number;
   prices: Prices;
+  limiter: SubmitLimiter;
   log: (line: string) => void;
   /** The server's clock: the option's clock plus `clockSkewMs`. */
   clock: MockClock;

@@ -2,7 +2,7 @@
  * The WaveSpeed-compatible local server (`startMockServer`) and the `render mock` flag table.
  *
  * Routes (all /api/v3 ones need `Authorization: Bearer <apiKey>`; envelopes `{code, message, data}`):
- *   POST /api/v3/{model_id}                  submit → prediction (`created`); charged at once
+ *   POST /api/v3/{model_id}                  submit → prediction (`created`); charged at once; 429 over submitsPerMinute
  *   GET  /api/v3/predictions/{id}/result     poll
  *   POST /api/v3/predictions                 list {page, page_size, model?, status?, created_after?, created_before?};
  *                                            items show no `input` unless `listInputs`; lagged by `listLagMs`

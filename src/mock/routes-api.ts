@@ -2,7 +2,7 @@ import { MODELS } from '../models.js';
 import { formatUsd, usdNumber } from '../money.js';
 import { shownInput, wirePrediction, type MockContext, type RouteRequest } from './context.js';
 import { intField, stringField, timeField } from './fields.js';
-import { HttpError, envelope, readJsonObject, type Reply } from './http-io.js';
+import { HttpError, envelope, errorReply, readJsonObject, type Reply } from './http-io.js';
 import type { ListQuery, Prediction } from './predictions.js';
 import { discountedCents, priceCents } from './pricing.js';
 import { checkVideoInput } from './validate-input.js';
@@ -23,11 +23,22 @@ function wireItem(ctx: MockContext, p: Prediction): Record<string, unknown> {
   return wirePrediction(ctx.baseUrl, p, view ? { key: view.key, input: shownInput(ctx.baseUrl, p, view) } : undefined);
 }
 
-/** POST /api/v3/{model_id}: validate, charge, create; the prediction comes back `created`. */
+/**
+ * POST /api/v3/{model_id}: rate limit, validate, charge, create; the prediction comes back `created`. The limit
+ * comes before the model and the inputs are checked, as a gateway's would (only a body that is not JSON at all is a
+ * 400 first): a submit over it is answered 429, and nothing is created or charged.
+ */
 export async function handleSubmit(ctx: MockContext, r: RouteRequest): Promise<Reply> {
   const modelId = r.params[0] ?? '';
-  const model = findModel(modelId);
   const body = await readJsonObject(r.req);
+  const wait = ctx.limiter.retryAfterSeconds(ctx.clock.now());
+  if (wait !== null) {
+    ctx.counters.rateLimited++;
+    return errorReply(429, `Too many requests: the account's limit of submits per minute is reached; retry in ${wait} s`, {
+      'retry-after': String(wait),
+    });
+  }
+  const model = findModel(modelId);
   const checked = checkVideoInput(model, body);
   const cost = priceCents(ctx.prices, model, checked.durationSeconds);
   if (!ctx.ledger.tryCharge(cost)) {
@@ -46,6 +57,7 @@ export async function handleSubmit(ctx: MockContext, r: RouteRequest): Promise<R
     mediaUrls: checked.mediaUrls,
     plannedFailCode: ctx.faults.planTask(),
   });
+  ctx.limiter.accept(ctx.clock.now());
   ctx.billing.record('charge', p, cost, p.createdAtMs);
   ctx.counters.recordSubmit(modelId, body, checked.ignoredKeys, p);
   if (r.faults.action === 'lostSubmit') {

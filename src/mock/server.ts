@@ -10,6 +10,7 @@ import { FaultInjector } from './faults.js';
 import { MediaStore } from './media.js';
 import { factor, nonNegative, positiveInteger, resolveInputView, resolveRenderTime, usage } from './options.js';
 import { PredictionStore } from './predictions.js';
+import { SubmitLimiter } from './rate-limit.js';
 import { handleRequest } from './router.js';
 import { Ledger, MockCounters } from './stats.js';
 import type { FaultOptions, MockClock, MockServer, MockServerOptions } from './types.js';
@@ -53,6 +54,7 @@ export function resolveMockOptions(o: MockServerOptions) {
     refundAfterMs: nonNegative('refundAfterMs', o.refundAfterMs, MOCK_DEFAULTS.refundAfterMs),
     renderTime: resolveRenderTime(o.renderTime),
     maxConcurrentTasks: positiveInteger('maxConcurrentTasks', o.maxConcurrentTasks, Infinity),
+    submitsPerMinute: positiveInteger('submitsPerMinute', o.submitsPerMinute, Infinity),
     inputView: resolveInputView(o),
     listLagMs: nonNegative('listLagMs', o.listLagMs, MOCK_DEFAULTS.listLagMs),
     clockSkewMs,
@@ -128,6 +130,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     inputView: o.inputView,
     listLagMs: o.listLagMs,
     prices: { priceFactor: o.priceFactor, discountFactor: o.discountFactor },
+    limiter: new SubmitLimiter(o.submitsPerMinute),
     log: o.log,
     clock: o.clock,
     closed: false,

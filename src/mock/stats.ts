@@ -37,6 +37,8 @@ export class MockCounters {
   polls = 0;
   lists = 0;
   downloads = 0;
+  /** Submits refused by the `submitsPerMinute` limit. */
+  rateLimited = 0;
   /** The predictions created for each body, by digest. */
   private readonly bodies = new Map<string, Prediction[]>();
   private readonly ignoredKeys = new Set<string>();
@@ -71,6 +73,7 @@ export class MockCounters {
       downloads: this.downloads,
       faults: { ...faults.counts },
       ignoredKeys: [...this.ignoredKeys].sort(),
+      rateLimited: this.rateLimited,
       refundsPendingCents: store.refundsPendingCents,
       billing: { ...billing.counts },
       predictions: { ...store.counts },

@@ -112,6 +112,11 @@ export interface MockServerOptions {
    * `processingAfterMs` (or at the end, if sooner). Default: absent (processingAfterMs/completeAfterMs).
    */
   renderTime?: RenderTime;
+  /**
+   * Accepted submits allowed in any sliding 60 s window, per account (the key); more are answered 429 with
+   * Retry-After, not created, not charged. Default unlimited.
+   */
+  submitsPerMinute?: number;
 }
 
 export interface RenderTime {
@@ -143,6 +148,8 @@ export interface MockStats {
   faults: Record<string, number>;
   /** Unknown body keys seen on submits, sorted (the real server ignores them and still bills). */
   ignoredKeys: string[];
+  /** Submits answered 429 by the `submitsPerMinute` limit (not created, not charged); injected 429s are in `faults`. */
+  rateLimited: number;
   /** Failed tasks' charges not yet refunded (`refundAfterMs`). */
   refundsPendingCents: number;
   /** Billing items written (one charge per accepted submit, one refund per refunded task) and searches served. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MockServerOptions } from '../../src/mock/index.js';
 import { ManualClock, manualClock } from '../helpers/manual-clock.js';
-import { i2vBody, result, startServer, submit, type MockServer, type WirePrediction } from './helpers.js';
+import { I2V, client, i2vBody, listPage, result, startServer, submit, type MockServer, type WirePrediction } from './helpers.js';
 
 /** Advances `clock` to each task end in turn; returns, per id, the time from `t0` at which it was seen terminal. */
 async function endTimes(server: MockServer, clock: ManualClock, ids: string[], t0: number): Promise<Record<string, number>> {
@@ -90,10 +90,47 @@ describe('mock server: running-task limit (maxConcurrentTasks)', () => {
   });
 });
 
+describe('mock server: submits per minute (submitsPerMinute)', () => {
+  it('answers a submit over the limit 429 with Retry-After, creates and charges nothing, and counts it', async () => {
+    const clock = manualClock();
+    const server = await startServer({ clock, submitsPerMinute: 2 });
+    const c = client(server);
+    await submit(server);
+    clock.advance(20_000);
+    await submit(server);
+    const refused = await c.post(`/api/v3/${I2V}`, i2vBody({ prompt: 'third' }));
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('40'); // the first leaves the window at 60 s
+    expect(await refused.json()).toMatchObject({ code: 429, data: null });
+    expect(server.stats()).toMatchObject({ submissions: 2, chargesCents: 420, rateLimited: 1, billing: { charges: 2 }, faults: { rateLimit: 0 } });
+    expect((await listPage(server)).total).toBe(2);
+    clock.advance(39_900);
+    const almost = await c.post(`/api/v3/${I2V}`, i2vBody());
+    expect([almost.status, almost.headers.get('retry-after')]).toEqual([429, '1']); // whole seconds, at least 1
+    clock.advance(100);
+    await submit(server); // the window slid: one place is free
+    const next = await c.post(`/api/v3/${I2V}`, i2vBody());
+    expect([next.status, next.headers.get('retry-after')]).toEqual([429, '20']); // the second leaves at 80 s
+    expect(server.stats()).toMatchObject({ submissions: 3, rateLimited: 3 });
+  });
+
+  it('counts only accepted submits: a refused body takes no place in the window', async () => {
+    const server = await startServer({ clock: manualClock(), submitsPerMinute: 1 });
+    const c = client(server);
+    expect((await c.post(`/api/v3/${I2V}`, i2vBody({ duration: 99 }))).status).toBe(400);
+    await submit(server);
+    expect((await c.post(`/api/v3/${I2V}`, i2vBody())).status).toBe(429);
+    // Over the limit, the limit answers first, as a gateway's would.
+    expect((await c.post(`/api/v3/${I2V}`, i2vBody({ duration: 99 }))).status).toBe(429);
+    expect(server.stats()).toMatchObject({ submissions: 1, rateLimited: 2 });
+  });
+});
+
 describe('mock server: pacing options', () => {
   it.each<[MockServerOptions, string]>([
     [{ renderTime: { baseMs: 1_000, perSecondMs: 100, jitter: 1 } }, 'renderTime.jitter must be a fraction from 0 to below 1, got 1'],
     [{ renderTime: { baseMs: -1, perSecondMs: 100 } }, 'renderTime.baseMs must be a number ≥ 0, got -1'],
+    [{ submitsPerMinute: 0 }, 'submitsPerMinute must be an integer ≥ 1, got 0'],
   ])('refuses %j', async (options, message) => {
     await expect(startServer(options)).rejects.toThrow(message);
   });

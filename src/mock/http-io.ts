@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { httpDate } from './clock.js';
 
 /** A response the handlers want to send instead of a result; the router renders it as the API's envelope. */
 export class HttpError extends Error {
@@ -33,8 +34,13 @@ export function errorReply(status: number, message: string, headers: Record<stri
   return { kind: 'json', status, body: { code: status, message, data: null }, headers };
 }
 
-export function writeReply(res: ServerResponse, reply: Reply): void {
+/**
+ * Writes `reply`, with a `Date` header from the server's clock (`nowMs`): Node's own would come from the real
+ * clock, and a skewed or manual server clock must show in every response.
+ */
+export function writeReply(res: ServerResponse, reply: Reply, nowMs: number): void {
   if (res.destroyed || res.headersSent) return;
+  res.setHeader('date', httpDate(nowMs));
   switch (reply.kind) {
     case 'json': {
       const text = JSON.stringify(reply.body);

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { MockClock, MockTimer } from './types.js';
+import { createRng } from './prng.js';
+import type { MockClock, MockTimer, RenderTime } from './types.js';
 
 /**
  * In-memory predictions and their lifecycle: created → processing → completed | failed, driven by the clock's
- * timers (a test's manual clock steps them without sleeping).
+ * timers (a test's manual clock steps them without sleeping). A task runs `completeAfterMs`, or with `renderTime`
+ * a time that follows its duration, counted from when it gets a slot.
  * O(1) per poll (a Map), O(log n + range) per list (creation order is kept sorted), and a FIFO queue for tasks
  * over the concurrency limit, as the real API queues tasks over an account tier's limit.
  */
@@ -19,6 +21,9 @@ export interface Prediction {
   startedAtMs: number | null;
   finishedAtMs: number | null;
   costCents: number;
+  durationSeconds: number;
+  /** From start to end, decided at submit (`renderTime`); null = `completeAfterMs`. */
+  runMs: number | null;
   /** Decided at submit by the fault injector; null = will complete. */
   plannedFailCode: number | null;
   mediaUrls: string[];
@@ -44,11 +49,16 @@ export const TASK_ERROR_MESSAGES: Readonly<Record<number, string>> = {
 export interface LifecycleOptions {
   processingAfterMs: number;
   completeAfterMs: number;
+  /** null = every task runs `completeAfterMs`. */
+  renderTime: Required<RenderTime> | null;
+  /** Seeds the render-time jitter (its own stream: faults and traffic do not shift it). */
+  seed: number;
   refundAfterMs: number;
   maxConcurrentTasks: number;
   /** Whether a media URL the task needs can be fetched (own URLs are checked; others are assumed fine). */
   mediaExists: (url: string) => boolean;
-  refund: (cents: number) => void;
+  /** A failed task's charge comes back (`refundAfterMs` after it failed). */
+  refund: (p: Prediction) => void;
   log: (line: string) => void;
   clock: MockClock;
 }
@@ -60,33 +70,41 @@ export interface ListQuery {
   status?: string;
   afterMs?: number;
   beforeMs?: number;
+  /** Only predictions created at or before this time are visible yet (the list's lag). */
+  visibleUntilMs?: number;
 }
 
 export interface NewPrediction {
   model: string;
   input: Record<string, unknown>;
   costCents: number;
+  durationSeconds: number;
   mediaUrls: string[];
   plannedFailCode: number | null;
 }
 
 export class PredictionStore {
-  readonly counts = { completed: 0, failed: 0, inFlight: 0 };
+  readonly counts = { completed: 0, failed: 0, inFlight: 0, running: 0, queued: 0 };
+  peakRunning = 0;
+  refundsPendingCents = 0;
   private readonly byId = new Map<string, Prediction>();
   private readonly ordered: Prediction[] = [];
   private readonly queue: Prediction[] = [];
   private queueHead = 0;
-  private running = 0;
   private readonly timers = new Set<MockTimer>();
   private disposed = false;
+  private readonly renderRng: () => number;
 
-  constructor(private readonly options: LifecycleOptions) {}
+  constructor(private readonly options: LifecycleOptions) {
+    this.renderRng = createRng(options.seed ^ 0x2545f491);
+  }
 
   create(init: NewPrediction): Prediction {
     const last = this.ordered[this.ordered.length - 1];
     const p: Prediction = {
       ...init,
       id: randomBytes(16).toString('hex'),
+      runMs: this.planRunMs(init.durationSeconds),
       status: 'created',
       // Never before the previous one, so `ordered` stays sorted for the list's binary search.
       createdAtMs: Math.max(this.options.clock.now(), last?.createdAtMs ?? 0),
@@ -99,8 +117,11 @@ export class PredictionStore {
     this.byId.set(p.id, p);
     this.ordered.push(p);
     this.counts.inFlight++;
-    if (this.running < this.options.maxConcurrentTasks) this.start(p);
-    else this.queue.push(p);
+    if (this.counts.running < this.options.maxConcurrentTasks) this.start(p);
+    else {
+      this.queue.push(p);
+      this.counts.queued++;
+    }
     return p;
   }
 
@@ -117,7 +138,8 @@ export class PredictionStore {
   /** Newest first; `afterMs`/`beforeMs` are inclusive bounds found by binary search. */
   list(q: ListQuery): { total: number; items: Prediction[] } {
     const lo = q.afterMs === undefined ? 0 : this.firstIndexAtOrAfter(q.afterMs);
-    const hi = q.beforeMs === undefined ? this.ordered.length : this.firstIndexAtOrAfter(q.beforeMs + 1);
+    const until = Math.min(q.beforeMs ?? Infinity, q.visibleUntilMs ?? Infinity);
+    const hi = until === Infinity ? this.ordered.length : this.firstIndexAtOrAfter(until + 1);
     const skip = (q.page - 1) * q.pageSize;
     const items: Prediction[] = [];
     let total = 0;
@@ -148,6 +170,14 @@ export class PredictionStore {
     return lo;
   }
 
+  /** base + perSecond × duration, times a uniform draw in [1 − jitter, 1 + jitter]: one draw per created task. */
+  private planRunMs(durationSeconds: number): number | null {
+    const t = this.options.renderTime;
+    if (t === null) return null;
+    const spread = 1 + t.jitter * (2 * this.renderRng() - 1);
+    return Math.round((t.baseMs + t.perSecondMs * durationSeconds) * spread);
+  }
+
   private schedule(ms: number, fn: () => void): void {
     if (this.disposed) return;
     const timer = this.options.clock.setTimeout(() => {
@@ -158,9 +188,11 @@ export class PredictionStore {
   }
 
   private start(p: Prediction): void {
-    this.running++;
+    this.counts.running++;
+    this.peakRunning = Math.max(this.peakRunning, this.counts.running);
     p.startedAtMs = this.options.clock.now();
-    const { processingAfterMs, completeAfterMs } = this.options;
+    const completeAfterMs = p.runMs ?? this.options.completeAfterMs;
+    const processingAfterMs = Math.min(this.options.processingAfterMs, completeAfterMs);
     this.schedule(processingAfterMs, () => {
       const missing = p.mediaUrls.find((url) => !this.options.mediaExists(url));
       if (missing !== undefined) return this.settle(p, 1402, `${missing} returned 404`);
@@ -171,7 +203,7 @@ export class PredictionStore {
 
   private settle(p: Prediction, failCode: number | null, detail?: string): void {
     p.finishedAtMs = this.options.clock.now();
-    this.running--;
+    this.counts.running--;
     this.counts.inFlight--;
     if (failCode === null) {
       p.status = 'completed';
@@ -183,7 +215,11 @@ export class PredictionStore {
       p.error = `${failCode}: ${text}${detail ? ` (${detail})` : ''}`;
       this.counts.failed++;
       this.options.log(`task ${p.id} failed: ${p.error}`);
-      const refund = () => this.options.refund(p.costCents);
+      this.refundsPendingCents += p.costCents;
+      const refund = () => {
+        this.refundsPendingCents -= p.costCents;
+        this.options.refund(p);
+      };
       if (this.options.refundAfterMs > 0) this.schedule(this.options.refundAfterMs, refund);
       else refund();
     }
@@ -193,8 +229,9 @@ export class PredictionStore {
 
   private startNextQueued(): void {
     const next = this.queue[this.queueHead];
-    if (next === undefined || this.running >= this.options.maxConcurrentTasks) return;
+    if (next === undefined || this.counts.running >= this.options.maxConcurrentTasks) return;
     this.queue[this.queueHead++] = undefined as unknown as Prediction;
+    this.counts.queued--;
     // Drop the consumed head now and then, so the queue costs O(1) amortised and does not grow without bound.
     if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
       this.queue.splice(0, this.queueHead);

@@ -5,11 +5,12 @@ import type { MockContext, Route, RouteRequest } from './context.js';
 import { NO_FAULTS, type RequestFaults } from './faults.js';
 import { HttpError, errorReply, readJsonObject, writeReply, type Reply } from './http-io.js';
 import { handleBalance, handleList, handlePrice, handleResult, handleSubmit } from './routes-api.js';
+import { handleBillingSearch } from './routes-billing.js';
 import { handleBinaryUpload, handleUploadPut, handleUploadTicket, serveMedia, serveOutput } from './routes-media.js';
 
 /** Test hooks, outside /api/v3: no key, never faulted. */
 function handleStats(ctx: MockContext): Reply {
-  return { kind: 'json', status: 200, body: ctx.counters.snapshot(ctx.ledger, ctx.store, ctx.faults) };
+  return { kind: 'json', status: 200, body: ctx.counters.snapshot(ctx.ledger, ctx.store, ctx.faults, ctx.billing) };
 }
 
 async function handleFaults(ctx: MockContext, r: RouteRequest): Promise<Reply> {
@@ -31,6 +32,7 @@ const ROUTES: readonly Route[] = [
   { method: ['GET', 'POST'], pattern: /^\/__mock\/faults$/, name: null, auth: false, handler: handleFaults },
   { method: 'GET', pattern: /^\/api\/v3\/balance$/, name: 'balance', auth: true, handler: handleBalance },
   { method: 'POST', pattern: /^\/api\/v3\/model\/price$/, name: 'price', auth: true, handler: handlePrice },
+  { method: 'POST', pattern: /^\/api\/v3\/billings\/search$/, name: 'billing', auth: true, handler: handleBillingSearch },
   { method: 'POST', pattern: /^\/api\/v3\/predictions$/, name: 'list', auth: true, handler: handleList },
   { method: 'GET', pattern: /^\/api\/v3\/predictions\/([^/]+)\/result$/, name: 'result', auth: true, handler: handleResult },
   { method: 'POST', pattern: /^\/api\/v3\/media\/upload\/binary$/, name: 'upload', auth: true, handler: handleBinaryUpload },
@@ -99,21 +101,22 @@ async function runHandler(ctx: MockContext, r: RouteRequest, route: Route): Prom
 
 /** One request: route → key → faults → handler → (late) answer. */
 export async function handleRequest(ctx: MockContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const send = (reply: Reply) => writeReply(res, reply, ctx.clock.now());
   const url = new URL(req.url ?? '/', ctx.baseUrl);
   const found = matchRoute(req.method ?? 'GET', url.pathname);
   if (url.pathname.startsWith('/api/v3/') && !isAuthorized(ctx, req)) {
-    return writeReply(res, errorReply(401, 'Unauthorized: missing or invalid API key (Authorization: Bearer <key>)'));
+    return send(errorReply(401, 'Unauthorized: missing or invalid API key (Authorization: Bearer <key>)'));
   }
   if ('status' in found) {
     const text = found.status === 404 ? `Not found: ${url.pathname}` : `Method ${req.method} not allowed on ${url.pathname}`;
-    return writeReply(res, errorReply(found.status, text));
+    return send(errorReply(found.status, text));
   }
   const faults = found.route.name === null ? NO_FAULTS : ctx.faults.planRequest(found.route.name);
   if (faults.action !== 'none') ctx.log(`mock: fault ${faults.action} on ${found.route.name}`);
   await delay(ctx.clock, faults.latencyMs);
-  if (ctx.closed) return writeReply(res, { kind: 'destroy' });
+  if (ctx.closed) return send({ kind: 'destroy' });
   const r: RouteRequest = { req, url, params: found.params, faults };
   const reply = injectedReply(ctx, faults) ?? (await runHandler(ctx, r, found.route));
   if (reply.kind !== 'destroy') await delay(ctx.clock, faults.slowMs);
-  writeReply(res, reply);
+  send(reply);
 }

@@ -1,13 +1,15 @@
 import { MODELS } from '../models.js';
-import { formatUsd } from '../money.js';
-import { wirePrediction, type MockContext, type RouteRequest } from './context.js';
-import { HttpError, envelope, readJsonObject, type Reply } from './http-io.js';
-import type { ListQuery } from './predictions.js';
+import { formatUsd, usdNumber } from '../money.js';
+import { shownInput, wirePrediction, type MockContext, type RouteRequest } from './context.js';
+import { intField, stringField, timeField } from './fields.js';
+import { HttpError, envelope, errorReply, readJsonObject, type Reply } from './http-io.js';
+import type { ListQuery, Prediction } from './predictions.js';
+import { discountedCents, priceCents } from './pricing.js';
 import { checkVideoInput } from './validate-input.js';
 
 /** Handlers for the prediction, balance and price routes (docs/ARCHITECTURE.md "API facts we rely on"). */
 
-const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
+export const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
 
 function findModel(id: string) {
   const model = MODELS[id];
@@ -15,13 +17,30 @@ function findModel(id: string) {
   return model;
 }
 
-/** POST /api/v3/{model_id}: validate, charge, create; the prediction comes back `created`. */
+/** A list or result item: the prediction, with the body shown only if the server is set to show it. */
+function wireItem(ctx: MockContext, p: Prediction): Record<string, unknown> {
+  const view = ctx.inputView;
+  return wirePrediction(ctx.baseUrl, p, view ? { key: view.key, input: shownInput(ctx.baseUrl, p, view) } : undefined);
+}
+
+/**
+ * POST /api/v3/{model_id}: rate limit, validate, charge, create; the prediction comes back `created`. The limit
+ * comes before the model and the inputs are checked, as a gateway's would (only a body that is not JSON at all is a
+ * 400 first): a submit over it is answered 429, and nothing is created or charged.
+ */
 export async function handleSubmit(ctx: MockContext, r: RouteRequest): Promise<Reply> {
   const modelId = r.params[0] ?? '';
-  const model = findModel(modelId);
   const body = await readJsonObject(r.req);
+  const wait = ctx.limiter.retryAfterSeconds(ctx.clock.now());
+  if (wait !== null) {
+    ctx.counters.rateLimited++;
+    return errorReply(429, `Too many requests: the account's limit of submits per minute is reached; retry in ${wait} s`, {
+      'retry-after': String(wait),
+    });
+  }
+  const model = findModel(modelId);
   const checked = checkVideoInput(model, body);
-  const cost = model.centsPerSecond * checked.durationSeconds;
+  const cost = priceCents(ctx.prices, model, checked.durationSeconds);
   if (!ctx.ledger.tryCharge(cost)) {
     // [guess] The real status and text are undocumented (docs/ARCHITECTURE.md "API facts we rely on"); clients
     // match "insufficient balance".
@@ -34,9 +53,12 @@ export async function handleSubmit(ctx: MockContext, r: RouteRequest): Promise<R
     model: modelId,
     input: body,
     costCents: cost,
+    durationSeconds: checked.durationSeconds,
     mediaUrls: checked.mediaUrls,
     plannedFailCode: ctx.faults.planTask(),
   });
+  ctx.limiter.accept(ctx.clock.now());
+  ctx.billing.record('charge', p, cost, p.createdAtMs);
   ctx.counters.recordSubmit(modelId, body, checked.ignoredKeys, p);
   if (r.faults.action === 'lostSubmit') {
     ctx.faults.counts.lostSubmit++;
@@ -53,34 +75,10 @@ export function handleResult(ctx: MockContext, r: RouteRequest): Reply {
   const p = ctx.store.get(id);
   if (!p) throw new HttpError(404, `Prediction not found: ${id}`);
   ctx.counters.polls++;
-  return envelope(wirePrediction(ctx.baseUrl, p));
+  return envelope(wireItem(ctx, p));
 }
 
-function intField(body: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
-  const v = body[name] ?? fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new HttpError(400, `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-/** [guess] Times as ISO 8601 strings (documented) or Unix epoch numbers (seconds, or ms when ≥ 1e12). */
-function timeField(body: Record<string, unknown>, name: string): number | undefined {
-  const v = body[name];
-  if (v === undefined || v === null || v === '') return undefined;
-  const ms = typeof v === 'number' ? (v < 1e12 ? v * 1000 : v) : typeof v === 'string' ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms)) throw new HttpError(400, `${name} must be an ISO 8601 time, got ${JSON.stringify(v)}`);
-  return ms;
-}
-
-function stringField(body: Record<string, unknown>, name: string): string | undefined {
-  const v = body[name];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw new HttpError(400, `${name} must be a string, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-function parseListQuery(body: Record<string, unknown>, nowMs: number): ListQuery {
+function parseListQuery(body: Record<string, unknown>, nowMs: number, lagMs: number): ListQuery {
   const after = timeField(body, 'created_after');
   return {
     page: intField(body, 'page', 1, 1, Number.MAX_SAFE_INTEGER),
@@ -90,19 +88,23 @@ function parseListQuery(body: Record<string, unknown>, nowMs: number): ListQuery
     // The real history only reaches back 7 days (docs/ARCHITECTURE.md "API facts we rely on").
     afterMs: Math.max(after ?? 0, nowMs - SEVEN_DAYS_MS),
     beforeMs: timeField(body, 'created_before'),
+    visibleUntilMs: nowMs - lagMs,
   };
 }
 
-/** POST /api/v3/predictions: history, newest first. Items carry `input` ([guess], see wirePrediction). */
+/**
+ * POST /api/v3/predictions: history, newest first. Filters and the 7-day window are on the server's clock; a
+ * prediction shows up `listLagMs` after its creation. Items show the body only with `listInputs`.
+ */
 export async function handleList(ctx: MockContext, r: RouteRequest): Promise<Reply> {
-  const query = parseListQuery(await readJsonObject(r.req), ctx.clock.now());
+  const query = parseListQuery(await readJsonObject(r.req), ctx.clock.now(), ctx.listLagMs);
   const { total, items } = ctx.store.list(query);
   ctx.counters.lists++;
   return envelope({
     page: query.page,
     page_size: query.pageSize,
     total,
-    items: items.map((p) => wirePrediction(ctx.baseUrl, p, true)),
+    items: items.map((p) => wireItem(ctx, p)),
   });
 }
 
@@ -111,14 +113,17 @@ export function handleBalance(ctx: MockContext): Reply {
   return envelope({ balance: ctx.ledger.balanceCents / 100 });
 }
 
-/** POST /api/v3/model/price `{model_id, inputs}` → `data: {price, discounted_price}` in USD; free. */
-export async function handlePrice(_ctx: MockContext, r: RouteRequest): Promise<Reply> {
+/**
+ * POST /api/v3/model/price `{model_id, inputs}` → `data: {price, discounted_price}` in USD; free. `price` is what a
+ * submit is charged (the table × `priceFactor`); `discounted_price` is only shown.
+ */
+export async function handlePrice(ctx: MockContext, r: RouteRequest): Promise<Reply> {
   const body = await readJsonObject(r.req);
   if (typeof body.model_id !== 'string' || body.model_id === '') throw new HttpError(400, 'model_id is required');
   const model = findModel(body.model_id);
   const inputs = body.inputs ?? {};
   if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) throw new HttpError(400, 'inputs must be an object');
   const duration = intField(inputs as Record<string, unknown>, 'duration', 5, 3, 15);
-  const usd = (model.centsPerSecond * duration) / 100;
-  return envelope({ model_id: model.id, price: usd, discounted_price: usd });
+  const cents = priceCents(ctx.prices, model, duration);
+  return envelope({ model_id: model.id, price: usdNumber(cents), discounted_price: usdNumber(discountedCents(ctx.prices, cents)) });
 }

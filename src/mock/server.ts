@@ -1,13 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { RenderError } from '../errors.js';
-import { REAL_CLOCK } from './clock.js';
+import { BillingLog } from './billing.js';
+import { REAL_CLOCK, httpDate, skewedClock } from './clock.js';
 import type { MockContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { MediaStore } from './media.js';
+import { factor, nonNegative, positiveInteger, resolveInputView, resolveRenderTime, usage } from './options.js';
 import { PredictionStore } from './predictions.js';
+import { SubmitLimiter } from './rate-limit.js';
 import { handleRequest } from './router.js';
 import { Ledger, MockCounters } from './stats.js';
 import type { FaultOptions, MockClock, MockServer, MockServerOptions } from './types.js';
@@ -24,23 +27,9 @@ export const MOCK_DEFAULTS = {
   refundAfterMs: 0,
   seed: 1,
   maxUploadBytes: 64 * 1024 * 1024,
+  listLagMs: 0,
+  clockSkewMs: 0,
 } as const;
-
-function usage(message: string): RenderError {
-  return new RenderError('USAGE', `mock server: ${message}`);
-}
-
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw usage(`${name} must be a number ≥ 0, got ${String(value)}`);
-  return v;
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (v !== Infinity && (!Number.isInteger(v) || v < 1)) throw usage(`${name} must be an integer ≥ 1, got ${String(value)}`);
-  return v;
-}
 
 /** Options with defaults, checked once (throws RenderError USAGE). */
 export function resolveMockOptions(o: MockServerOptions) {
@@ -52,6 +41,8 @@ export function resolveMockOptions(o: MockServerOptions) {
   const apiKey = o.apiKey ?? MOCK_DEFAULTS.apiKey;
   if (host === '' || apiKey === '') throw usage('host and apiKey must not be empty');
   const processingAfterMs = nonNegative('processingAfterMs', o.processingAfterMs, MOCK_DEFAULTS.processingAfterMs);
+  const clockSkewMs = o.clockSkewMs ?? MOCK_DEFAULTS.clockSkewMs;
+  if (!Number.isSafeInteger(clockSkewMs)) throw usage(`clockSkewMs must be an integer number of milliseconds, got ${String(o.clockSkewMs)}`);
   return {
     port,
     host,
@@ -61,12 +52,19 @@ export function resolveMockOptions(o: MockServerOptions) {
     processingAfterMs,
     completeAfterMs: Math.max(processingAfterMs, nonNegative('completeAfterMs', o.completeAfterMs, MOCK_DEFAULTS.completeAfterMs)),
     refundAfterMs: nonNegative('refundAfterMs', o.refundAfterMs, MOCK_DEFAULTS.refundAfterMs),
+    renderTime: resolveRenderTime(o.renderTime),
     maxConcurrentTasks: positiveInteger('maxConcurrentTasks', o.maxConcurrentTasks, Infinity),
+    submitsPerMinute: positiveInteger('submitsPerMinute', o.submitsPerMinute, Infinity),
+    inputView: resolveInputView(o),
+    listLagMs: nonNegative('listLagMs', o.listLagMs, MOCK_DEFAULTS.listLagMs),
+    clockSkewMs,
+    priceFactor: factor('priceFactor', o.priceFactor, 100),
+    discountFactor: factor('discountFactor', o.discountFactor, 1),
     maxUploadBytes: positiveInteger('maxUploadBytes', o.maxUploadBytes, MOCK_DEFAULTS.maxUploadBytes),
     outputFile: o.outputFile ?? DEFAULT_OUTPUT_FILE,
     faults: o.faults ?? {},
     log: o.log ?? (() => {}),
-    clock: o.clock ?? REAL_CLOCK,
+    clock: skewedClock(o.clock ?? REAL_CLOCK, clockSkewMs),
   };
 }
 
@@ -108,22 +106,31 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const port = await listen(server, o.port, o.host);
   const baseUrl = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   const ledger = new Ledger(o.balanceCents);
+  const billing = new BillingLog();
   const media = new MediaStore(baseUrl);
   const store: PredictionStore = new PredictionStore({
     ...o,
     mediaExists: (url) => media.isFetchable(url, (id) => store.get(id)?.status === 'completed'),
-    refund: (cents) => ledger.refund(cents),
+    refund: (p) => {
+      ledger.refund(p.costCents);
+      billing.record('refund', p, p.costCents, o.clock.now());
+    },
   });
   const ctx: MockContext = {
     baseUrl,
     apiKey: o.apiKey,
     ledger,
+    billing,
     counters: new MockCounters(),
     store,
     media,
     faults,
     output,
     maxUploadBytes: o.maxUploadBytes,
+    inputView: o.inputView,
+    listLagMs: o.listLagMs,
+    prices: { priceFactor: o.priceFactor, discountFactor: o.discountFactor },
+    limiter: new SubmitLimiter(o.submitsPerMinute),
     log: o.log,
     clock: o.clock,
     closed: false,
@@ -136,15 +143,34 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       res.destroy();
     });
   });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, o.clock.now()));
   o.log(`mock: WaveSpeed-compatible server on ${baseUrl} (seed ${o.seed})`);
   return {
     url: baseUrl,
     port,
     apiKey: o.apiKey,
-    stats: () => ctx.counters.snapshot(ledger, store, faults),
+    stats: () => ctx.counters.snapshot(ledger, store, faults, billing),
     setFaults: (f: FaultOptions) => faults.set(f),
     close: () => closeServer(server, ctx),
   };
+}
+
+/**
+ * A request Node could not parse: answered like Node's default handler (400, or 431 for oversized headers), but
+ * with a `Date` from the server's clock, so that no response of this server shows the real clock.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Socket, nowMs: number): void {
+  if (err.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) {
+    socket.destroy();
+    return;
+  }
+  const status =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? '431 Request Header Fields Too Large'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : '400 Bad Request';
+  socket.end(`HTTP/1.1 ${status}\r\nDate: ${httpDate(nowMs)}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
 }
 
 function closeServer(server: Server, ctx: MockContext): Promise<void> {

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../util/canonical-json.js';
+import type { BillingLog } from './billing.js';
 import type { FaultInjector } from './faults.js';
 import type { Prediction, PredictionStore } from './predictions.js';
 import type { MockStats } from './types.js';
 
 /**
- * The account's money, in integer cents: charged at submit, refunded when a task fails (docs/ARCHITECTURE.md "API
- * facts we rely on").
+ * The account's money, in integer cents: charged at submit (the server's price, see pricing.ts), refunded when a
+ * task fails (docs/ARCHITECTURE.md "API facts we rely on"). Each movement is also a billing item (billing.ts).
  */
 export class Ledger {
   chargesCents = 0;
@@ -36,6 +37,8 @@ export class MockCounters {
   polls = 0;
   lists = 0;
   downloads = 0;
+  /** Submits refused by the `submitsPerMinute` limit. */
+  rateLimited = 0;
   /** The predictions created for each body, by digest. */
   private readonly bodies = new Map<string, Prediction[]>();
   private readonly ignoredKeys = new Set<string>();
@@ -56,7 +59,7 @@ export class MockCounters {
     for (const key of ignoredKeys) this.ignoredKeys.add(key);
   }
 
-  snapshot(ledger: Ledger, store: PredictionStore, faults: FaultInjector): MockStats {
+  snapshot(ledger: Ledger, store: PredictionStore, faults: FaultInjector, billing: BillingLog): MockStats {
     return {
       submissions: this.submissions,
       distinctBodies: this.bodies.size,
@@ -70,7 +73,11 @@ export class MockCounters {
       downloads: this.downloads,
       faults: { ...faults.counts },
       ignoredKeys: [...this.ignoredKeys].sort(),
+      rateLimited: this.rateLimited,
+      refundsPendingCents: store.refundsPendingCents,
+      billing: { ...billing.counts },
       predictions: { ...store.counts },
+      peakRunning: store.peakRunning,
     };
   }
 }

@@ -5,9 +5,9 @@
  */
 
 /** Route families that faults can target. `download` is the file host (outputs and uploaded media). */
-export type FaultRoute = 'submit' | 'result' | 'list' | 'upload' | 'download' | 'balance' | 'price';
+export type FaultRoute = 'submit' | 'result' | 'list' | 'upload' | 'download' | 'balance' | 'price' | 'billing';
 
-export const FAULT_ROUTES: readonly FaultRoute[] = ['submit', 'result', 'list', 'upload', 'download', 'balance', 'price'];
+export const FAULT_ROUTES: readonly FaultRoute[] = ['submit', 'result', 'list', 'upload', 'download', 'balance', 'price', 'billing'];
 
 /** The kinds counted in `MockStats.faults`. */
 export type FaultKind = 'latency' | 'slow' | 'drop' | 'error' | 'rateLimit' | 'lostSubmit' | 'taskFail';
@@ -83,6 +83,47 @@ export interface MockServerOptions {
   log?: (line: string) => void;
   /** Default: the real clock (Date.now and unref'd timers). */
   clock?: MockClock;
+  /**
+   * Show the submitted body on list and result items. Default false ("docs mode"): the docs' examples show no
+   * `input`, so a client must not count on it (docs/ARCHITECTURE.md "The local server").
+   */
+  listInputs?: boolean;
+  /** The key the shown body goes under; the official CLI types both. Default 'input'. Needs `listInputs`. */
+  inputKey?: 'input' | 'inputs';
+  /**
+   * Where inputs are shown, `image`/`end_image` appear as this server's own stored copy (`/files/stored/...`, a
+   * different URL per prediction), as a server that re-hosts its inputs would show them. Needs `listInputs`.
+   */
+  storeMediaUrls?: boolean;
+  /** A prediction appears in the list only this long after its creation (eventually consistent). Default 0. */
+  listLagMs?: number;
+  /**
+   * The server's clock runs this far ahead (positive) or behind (negative) of `clock`: `created_at`, the `Date`
+   * header of every response, list filters and the 7-day window, billing times. Default 0.
+   */
+  clockSkewMs?: number;
+  /** The server's real price = the local table × this, rounded half-up to the cent; charged and quoted. Default 1. */
+  priceFactor?: number;
+  /** `discounted_price` = price × this (0 < f ≤ 1), in quotes only: charges stay at `price`. Default 1. */
+  discountFactor?: number;
+  /**
+   * A task runs base + perSecond × duration from start to end, spread uniformly by ±jitter (a fraction < 1; seeded,
+   * one draw per accepted submit in submit order). Replaces `completeAfterMs`; `processing` still comes at
+   * `processingAfterMs` (or at the end, if sooner). Default: absent (processingAfterMs/completeAfterMs).
+   */
+  renderTime?: RenderTime;
+  /**
+   * Accepted submits allowed in any sliding 60 s window, per account (the key); more are answered 429 with
+   * Retry-After, not created, not charged. Default unlimited.
+   */
+  submitsPerMinute?: number;
+}
+
+export interface RenderTime {
+  baseMs: number;
+  perSecondMs: number;
+  /** Default 0. */
+  jitter?: number;
 }
 
 export interface MockStats {
@@ -107,7 +148,16 @@ export interface MockStats {
   faults: Record<string, number>;
   /** Unknown body keys seen on submits, sorted (the real server ignores them and still bills). */
   ignoredKeys: string[];
-  predictions: { completed: number; failed: number; inFlight: number };
+  /** Submits answered 429 by the `submitsPerMinute` limit (not created, not charged); injected 429s are in `faults`. */
+  rateLimited: number;
+  /** Failed tasks' charges not yet refunded (`refundAfterMs`). */
+  refundsPendingCents: number;
+  /** Billing items written (one charge per accepted submit, one refund per refunded task) and searches served. */
+  billing: { charges: number; refunds: number; searches: number };
+  /** `running` tasks hold a slot, `queued` ones wait for one (`created`); `inFlight` = running + queued. */
+  predictions: { completed: number; failed: number; inFlight: number; running: number; queued: number };
+  /** The most tasks running at once so far. */
+  peakRunning: number;
 }
 
 export interface MockServer {

@@ -31,7 +31,7 @@ describe('mock server: injected faults at rate 1', () => {
   });
 
   it('lostSubmit: creates and charges the prediction, drops the answer; the prediction is in the list', async () => {
-    const server = await startServer({ faults: { lostSubmitRate: 1, routes: ['submit'] } });
+    const server = await startServer({ listInputs: true, faults: { lostSubmitRate: 1, routes: ['submit'] } });
     const c = client(server);
     await expect(c.post(`/api/v3/${I2V}`, i2vBody({ prompt: 'lost' }))).rejects.toThrow(TypeError);
     expect(server.stats()).toMatchObject({ submissions: 1, chargesCents: 210, faults: { lostSubmit: 1 } });

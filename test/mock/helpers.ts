@@ -24,6 +24,14 @@ export interface WirePrediction {
   created_at: string;
   urls: { get: string };
   input?: Record<string, unknown>;
+  inputs?: Record<string, unknown>;
+  timings: { inference: number };
+}
+
+export interface ListPage {
+  page: number;
+  total: number;
+  items: WirePrediction[];
 }
 
 const started: MockServer[] = [];
@@ -67,6 +75,22 @@ export async function submit(server: MockServer, body: Record<string, unknown> =
   const { status, body: env } = await c.json<WirePrediction>(c.post(`/api/v3/${model}`, body));
   if (status !== 200) throw new Error(`submit failed: ${status} ${env.message}`);
   return env.data;
+}
+
+/** GET /api/v3/predictions/{id}/result → the prediction (throws on a non-200). */
+export async function result(server: MockServer, id: string): Promise<WirePrediction> {
+  const c = client(server);
+  const { status, body } = await c.json<WirePrediction>(c.get(`/api/v3/predictions/${id}/result`));
+  if (status !== 200) throw new Error(`result failed: ${status} ${body.message}`);
+  return body.data;
+}
+
+/** POST /api/v3/predictions with `query` → the page (throws on a non-200). */
+export async function listPage(server: MockServer, query: Record<string, unknown> = { page: 1, page_size: 100 }): Promise<ListPage> {
+  const c = client(server);
+  const { status, body } = await c.json<ListPage>(c.post('/api/v3/predictions', query));
+  if (status !== 200) throw new Error(`list failed: ${status} ${body.message}`);
+  return body.data;
 }
 
 /** Polls until the prediction is terminal (the mock's schedule is milliseconds, so a tight loop is fine). */

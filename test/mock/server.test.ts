@@ -81,7 +81,7 @@ describe('mock server: predictions', () => {
     expect(await statusOf(server, id)).toBe('processing');
     clock.advance(1);
     expect(await statusOf(server, id)).toBe('completed');
-    expect(server.stats().predictions).toEqual({ completed: 1, failed: 0, inFlight: 0 });
+    expect(server.stats().predictions).toEqual({ completed: 1, failed: 0, inFlight: 0, running: 0, queued: 0 });
   });
 
   it('stamps created_at from its clock', async () => {

@@ -14,7 +14,7 @@
  *                                            → {page, has_more, items[]}: a charge per submit, a refund per refunded task
  * File host, no key: PUT /upload/{token} (presigned), GET|HEAD /files/media/{id}/{name}, GET|HEAD /files/outputs/{id}.mp4.
  * Every response carries a `Date` from the server's clock (`clock` + `clockSkewMs`).
- * Test hooks, no key, never faulted: GET /__mock/stats (MockStats), GET|POST /__mock/faults (FaultOptions).
+ * Test hooks, no key, never faulted: GET /__mock/stats (MockStats), GET|POST /__mock/faults (FaultOptions), GET /__mock/dashboard (every prediction with its input, as the dashboard shows it).
  */
 export { startMockServer, resolveMockOptions, DEFAULT_OUTPUT_FILE, MOCK_DEFAULTS } from './server.js';
 export { MOCK_FLAGS, mockOptionsFromFlags, type MockFlag, type MockFlagName } from './flags.js';

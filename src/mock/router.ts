@@ -26,10 +26,20 @@ async function handleFaults(ctx: MockContext, r: RouteRequest): Promise<Reply> {
   return { kind: 'json', status: 200, body: { ...rest, routes: [...routes] } };
 }
 
+/**
+ * What the WaveSpeed dashboard shows a user: every prediction the account made, newest first, with the body it was
+ * submitted with, whatever the API's list shows. Tests play the user who resolves an unknown outcome with it.
+ */
+function handleDashboard(ctx: MockContext): Reply {
+  const { items } = ctx.store.list({ page: 1, pageSize: Number.MAX_SAFE_INTEGER });
+  return { kind: 'json', status: 200, body: items.map((p) => ({ id: p.id, model: p.model, status: p.status, input: p.input })) };
+}
+
 /** Order matters: the submit catch-all `POST /api/v3/{model_id}` comes after every fixed /api/v3 route. */
 const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: /^\/__mock\/stats$/, name: null, auth: false, handler: handleStats },
   { method: ['GET', 'POST'], pattern: /^\/__mock\/faults$/, name: null, auth: false, handler: handleFaults },
+  { method: 'GET', pattern: /^\/__mock\/dashboard$/, name: null, auth: false, handler: handleDashboard },
   { method: 'GET', pattern: /^\/api\/v3\/balance$/, name: 'balance', auth: true, handler: handleBalance },
   { method: 'POST', pattern: /^\/api\/v3\/model\/price$/, name: 'price', auth: true, handler: handlePrice },
   { method: 'POST', pattern: /^\/api\/v3\/billings\/search$/, name: 'billing', auth: true, handler: handleBillingSearch },

@@ -100,7 +100,7 @@ describe('SIGKILL at any moment, then apply again', () => {
     const stats = server.stats();
     expect(stats.duplicateSubmissions).toBe(0);
     expect(stats.submissions).toBe(14);
-    expect(stats.predictions).toEqual({ completed: 14, failed: 0, inFlight: 0 });
+    expect(stats.predictions).toMatchObject({ completed: 14, failed: 0, inFlight: 0 });
     const lock = expectVerifiedOutputs(p);
     // One take per shot: the settled intents adopted their predictions rather than adding takes.
     // (Intents a kill left before their POST reached the server were forgotten by the user: no prediction, no cost.)
@@ -122,7 +122,7 @@ describe('SIGKILL at any moment, then apply again', () => {
     // Every submit is created and charged, then answered 1.5 s later on the server's clock, which stands still
     // until the run is killed: kill while all six are charged and none answered, however slow the machine.
     const clock = manualClock();
-    const server = await mockServer({ clock, completeAfterMs: 200, faults: { routes: ['submit'], slowRate: 1, slowMs: 1500 } });
+    const server = await mockServer({ clock, listInputs: true, completeAfterMs: 200, faults: { routes: ['submit'], slowRate: 1, slowMs: 1500 } });
     const p = makeProject({ shots: 6, concurrency: 6 });
     const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
     await waitUntil(() => server.stats().submissions === 6, 'the server to charge all six submits');

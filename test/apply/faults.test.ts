@@ -37,8 +37,9 @@ async function losingSubmits(n: number, after: FaultOptions, options: MockServer
 
 describe('a submit whose response is lost', () => {
   it('is settled by listing: the created prediction is adopted, never submitted twice', async () => {
-    // The first two submits are created and charged, and their answers lost; then the network heals.
-    const server = await losingSubmits(2, {});
+    // The first two submits are created and charged, and their answers lost; then the network heals. The list shows
+    // inputs here, so each lost submit is told apart by its input even when two were lost at once.
+    const server = await losingSubmits(2, {}, { listInputs: true });
     const p = makeProject({ shots: 6, concurrency: 2 });
     const r = await apply(p, server);
     expectExit(r, 0);
@@ -54,10 +55,25 @@ describe('a submit whose response is lost', () => {
     expect(p.ids().filter((id) => currentOf(lock, id)!.settled_by === 'list')).toHaveLength(lost);
   });
 
+  it("with a list that shows no inputs (as in the docs' examples): one lost submit at a time is the only unclaimed prediction in its window, and is adopted", async () => {
+    // concurrency 1: while a lost submit is settled, no other submit of the model is in flight (the hold).
+    const server = await losingSubmits(2, {});
+    const p = makeProject({ shots: 4, concurrency: 1 });
+    const r = await apply(p, server);
+    expectExit(r, 0);
+    const lost = server.stats().faults.lostSubmit!;
+    expect(lost).toBe(2);
+    expect(linesOf(r.stderr, /: the lost submit exists as [0-9a-f]{32} \(the only unclaimed prediction in its time window\): following it$/)).toHaveLength(
+      lost,
+    );
+    expect(server.stats()).toMatchObject({ submissions: 4, duplicateSubmissions: 0 });
+    expectVerifiedOutputs(p);
+  });
+
   it('when the list cannot be read either, the shot waits for the next apply, which settles it without paying again', async () => {
     // After the first lost submit, submits work again, but listing (needed to settle the lost one) is down for
     // the rest of the run.
-    const server = await losingSubmits(1, { routes: ['list'], errorRate: 1, errorStatuses: [503] });
+    const server = await losingSubmits(1, { routes: ['list'], errorRate: 1, errorStatuses: [503] }, { listInputs: true });
     const p = makeProject({ shots: 4, concurrency: 1 });
     const first = await apply(p, server);
     expectExit(first, 1);

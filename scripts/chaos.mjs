@@ -29,13 +29,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { endpointIdentity, normalizeBaseUrl } from '../dist/endpoint.js';
 import { readCurrentLock } from '../dist/lock/store.js';
-import { normalizeBaseUrl } from '../dist/cli/options.js';
-import { spentCents } from '../dist/plan/build.js';
+import { spentCents } from '../dist/lock/takes.js';
 import { createRng, startMockServer } from '../dist/mock/index.js';
 import { parseDuration } from '../dist/util/duration.js';
 import { makeCampaign } from './chaos/campaign.mjs';
-import { OutputLedger, checkLockfile, strayTempFiles, takesRecordedTwice, tearCompaction, verifyEnd } from './chaos/checks.mjs';
+import { OutputLedger, checkLockfile, resolveAsUser, strayTempFiles, takesRecordedTwice, tearCompaction, verifyEnd } from './chaos/checks.mjs';
 import { describeKillPlan, drawKillPlan, runApply, runPlan } from './chaos/child.mjs';
 import { buildRows, duration, formatTable, usd } from './chaos/report.mjs';
 
@@ -55,12 +55,14 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     /** JSON merged over the default faults, for experiments (e.g. '{"latencyMs":[0,2500]}'). */
     faults: { type: 'string', default: '{}' },
+    /** JSON merged over the server's options (e.g. '{"listInputs":true}', '{"clockSkewMs":0}'). */
+    server: { type: 'string', default: '{}' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
   console.log(
-    'usage: npm run chaos -- [--seed N] [--shots 300] [--concurrency 16] [--time-cap 6m] [--max-kills 30] [--hang-after 150s] [--budget-factor 1.25] [--out FILE] [--keep] [--faults JSON]',
+    'usage: npm run chaos -- [--seed N] [--shots 300] [--concurrency 16] [--time-cap 6m] [--max-kills 30] [--hang-after 150s] [--budget-factor 1.25] [--out FILE] [--keep] [--faults JSON] [--server JSON]',
   );
   process.exit(0);
 }
@@ -91,6 +93,11 @@ const DEFAULT_FAULTS = {
   slowMs: 3000,
 };
 const FAULTS = { ...DEFAULT_FAULTS, ...JSON.parse(values.faults) };
+/**
+ * The server is no kinder than the real API: its list shows no inputs (as the docs' examples), its clock runs 10
+ * minutes ahead of ours, and a prediction shows in the list only a second after it was created.
+ */
+const SERVER = { clockSkewMs: 10 * 60_000, listLagMs: 1000, ...JSON.parse(values.server) };
 const APPLY_ARGS = ['--poll-interval', '100ms', '--settle-after', '1s', '--request-timeout', REQUEST_TIMEOUT, '--concurrency', String(concurrency)];
 /** Kills stop after this share of the time cap, so the campaign has time left to converge. */
 const KILL_PHASE = 0.5;
@@ -102,16 +109,16 @@ const work = mkdtempSync(path.join(tmpdir(), `render-chaos-${seed}-`));
 const logs = path.join(work, 'logs');
 mkdirSync(logs);
 const campaign = makeCampaign(work, { shots, rng: createRng(seed), concurrency, budgetFactor: Number(values['budget-factor']) });
-const server = await startMockServer({ port: 0, seed, faults: FAULTS, completeAfterMs: 400 });
+const server = await startMockServer({ port: 0, seed, faults: FAULTS, completeAfterMs: 400, ...SERVER });
 const env = { WAVESPEED_BASE_URL: server.url, WAVESPEED_API_KEY: server.apiKey };
-const endpoint = normalizeBaseUrl(server.url);
+const endpoint = endpointIdentity(normalizeBaseUrl(server.url));
 const ledger = new OutputLedger(work);
 const killRng = createRng(seed ^ 0x9e3779b9);
 
 console.log(
   `chaos: seed ${seed}, ${shots} shots (${usd(campaign.totalCents)}, budget ${usd(campaign.budgetCents)}), concurrency ${concurrency}, cap ${duration(capMs)}`,
 );
-console.log(`chaos: server ${server.url}, faults ${JSON.stringify(FAULTS)}, request timeout ${REQUEST_TIMEOUT}`);
+console.log(`chaos: server ${server.url} ${JSON.stringify(SERVER)}, faults ${JSON.stringify(FAULTS)}, request timeout ${REQUEST_TIMEOUT}`);
 console.log(`chaos: workspace ${work}`);
 
 const runs = [];
@@ -122,6 +129,8 @@ const untracked = [];
 const doubled = [];
 let kills = 0;
 let tears = 0;
+/** Submits whose outcome stayed unknown, resolved as a user would from the dashboard. */
+const resolved = { adopted: 0, forgotten: 0 };
 let converged = false;
 let stopReason = '';
 for (;;) {
@@ -178,6 +187,13 @@ for (;;) {
     console.log(`chaos: ${stopReason}`);
     break;
   }
+  if (!run.killed) {
+    // A clean run that reports unknown outcomes asks the user: they look in the dashboard, then adopt or forget.
+    const r = await resolveAsUser({ campaign, server, endpoint });
+    if (r.adopted + r.forgotten > 0) console.log(`chaos: resolved as a user would: ${r.adopted} adopted, ${r.forgotten} forgotten`);
+    resolved.adopted += r.adopted;
+    resolved.forgotten += r.forgotten;
+  }
   if (!run.killed && run.code === 0) {
     const p = await runPlan({ specFile: campaign.specFile, env });
     if (p.code === 0) {
@@ -204,7 +220,7 @@ try {
 }
 await server.close();
 const wallMs = Date.now() - started;
-const result = { seed, campaign, runs, kills, tears, lockChecks, untracked, doubled, converged, stopReason, end, wallMs, capMs };
+const result = { seed, campaign, runs, kills, tears, lockChecks, untracked, doubled, converged, stopReason, end, wallMs, capMs, resolved };
 const rows = buildRows(result);
 const table = formatTable(rows);
 const failed = rows.some(([, , , ok]) => ok === false);
@@ -232,7 +248,7 @@ const notes = [
 const markdown = [
   `## Chaos run, seed ${seed} (${new Date().toISOString()})`,
   '',
-  `${shots} shots, concurrency ${concurrency}, request timeout ${REQUEST_TIMEOUT}, budget ${usd(campaign.budgetCents)} for ${usd(campaign.totalCents)} of shots; faults ${JSON.stringify(FAULTS)}.`,
+  `${shots} shots, concurrency ${concurrency}, request timeout ${REQUEST_TIMEOUT}, budget ${usd(campaign.budgetCents)} for ${usd(campaign.totalCents)} of shots; server ${JSON.stringify(SERVER)}; faults ${JSON.stringify(FAULTS)}.`,
   'Converged = every shot rendered with its output intact, or blocked: failed with a 1xxx task code other than 1402',
   '(the same inputs would fail again, so they are not paid for again until the spec changes).',
   '',

@@ -2,10 +2,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { readLockfile, lockfilePath, writeLockfile } from '../../dist/lock/file.js';
+import { adoptPrediction, forgetIntent } from '../../dist/apply/resolve.js';
+import { lockfilePath, readLockfileOnDisk, writeLockfile } from '../../dist/lock/file.js';
 import { journalPath, readCurrentLock } from '../../dist/lock/store.js';
-import { spentCents } from '../../dist/plan/build.js';
+import { openIntents, spentCents } from '../../dist/lock/takes.js';
 import { planSpec } from '../../dist/plan/plan-spec.js';
+import { createClient } from '../../dist/provider/index.js';
 
 /**
  * After a kill: the lockfile is valid JSON, the project's own reader accepts it, and the journal replays over it.
@@ -20,7 +22,7 @@ export function checkLockfile(specFile, name) {
     return { ok: false, detail: `not valid JSON: ${err.message}` };
   }
   try {
-    readLockfile(file, name);
+    readLockfileOnDisk(file, name);
     readCurrentLock(specFile, name);
   } catch (err) {
     return { ok: false, detail: `${err.code ?? 'ERROR'}: ${err.message}` };
@@ -36,7 +38,7 @@ export function checkLockfile(specFile, name) {
 export function tearCompaction(specFile, name) {
   const journal = journalPath(specFile, name);
   if (!existsSync(journal) || statSync(journal).size === 0) return false;
-  writeLockfile(lockfilePath(specFile, name), readCurrentLock(specFile, name));
+  writeLockfile(lockfilePath(specFile, name), readCurrentLock(specFile, name), undefined);
   return true;
 }
 
@@ -71,9 +73,45 @@ function sha256File(file) {
 }
 
 function* takesOf(lock) {
-  for (const [id, shot] of Object.entries(lock.shots)) {
-    for (const take of [...shot.history, shot]) yield { id, take };
+  for (const state of Object.values(lock.endpoints)) {
+    for (const [id, shot] of Object.entries(state.shots)) for (const take of shot.takes) yield { id, take };
   }
+}
+
+/** A shot's current take on an endpoint. */
+function currentOf(lock, endpoint, id) {
+  const shot = lock.endpoints[endpoint]?.shots[id];
+  return shot?.takes.find((t) => t.n === shot.current);
+}
+
+/**
+ * What a user does when apply reports a submit whose outcome is unknown: look in the dashboard (the server's own
+ * record, /__mock/dashboard) for a prediction made from that submit's body that no take claims, and `render adopt`
+ * it, or `render forget` the submit when there is none. Returns how many of each.
+ */
+export async function resolveAsUser({ campaign, server, endpoint }) {
+  const lock = readCurrentLock(campaign.specFile, campaign.name);
+  const open = openIntents(lock, endpoint);
+  if (open.length === 0) return { adopted: 0, forgotten: 0 };
+  const claimed = new Set();
+  for (const { take } of takesOf(lock)) if (take.prediction_id) claimed.add(take.prediction_id);
+  const dashboard = await (await fetch(`${server.url}/__mock/dashboard`)).json();
+  const client = createClient({ baseUrl: server.url, apiKey: server.apiKey });
+  let adopted = 0;
+  let forgotten = 0;
+  for (const { shot, take } of open) {
+    const match = dashboard.find((p) => !claimed.has(p.id) && p.input.prompt === take.request.prompt && p.input.duration === take.request.duration);
+    const o = { spec: campaign.specFile, shot, endpoint, take: take.n };
+    if (match) {
+      claimed.add(match.id);
+      await adoptPrediction({ ...o, predictionId: match.id, client });
+      adopted++;
+    } else {
+      await forgetIntent(o);
+      forgotten++;
+    }
+  }
+  return { adopted, forgotten };
 }
 
 /**
@@ -155,7 +193,7 @@ export async function verifyEnd({ campaign, server, endpoint, ledger }) {
   const blocked = [];
   for (const shot of plan.shots) {
     actions[shot.action] = (actions[shot.action] ?? 0) + 1;
-    const entry = lock.shots[shot.id];
+    const entry = currentOf(lock, endpoint, shot.id);
     if (shot.action === 'blocked') {
       const p = entry?.prediction_id ? predictions.get(entry.prediction_id) : undefined;
       const code = entry?.error?.task_code;
@@ -175,13 +213,13 @@ export async function verifyEnd({ campaign, server, endpoint, ledger }) {
   }
   // A completed prediction (paid, not refunded) that no take of the lockfile claims: paid for, and lost to us.
   const claimed = new Set();
-  for (const shot of Object.values(lock.shots)) for (const t of [shot, ...shot.history]) if (t.prediction_id) claimed.add(t.prediction_id);
+  for (const { take } of takesOf(lock)) if (take.prediction_id) claimed.add(take.prediction_id);
   const orphans = [...predictions.values()].filter((p) => p.status === 'completed' && !claimed.has(p.id)).map((p) => p.id);
   // docs/SPEC.md "Additions in this implementation": a 1402 (upload URL not fetchable) is retried with a fresh
   // upload, never the same URL again.
   const staleRetries = [];
-  for (const [id, shot] of Object.entries(lock.shots)) {
-    const takes = [...shot.history, shot];
+  for (const [id, shot] of Object.entries(lock.endpoints[endpoint]?.shots ?? {})) {
+    const takes = shot.takes.filter((t) => t.prediction_id);
     for (let i = 1; i < takes.length; i++) {
       const prev = takes[i - 1];
       if (prev.error?.task_code === 1402 && prev.urls?.image && prev.urls.image === takes[i].urls?.image) staleRetries.push(id);

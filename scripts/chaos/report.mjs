@@ -33,6 +33,12 @@ export function buildRows(r) {
       undefined,
     ],
     ['kills survived (SIGKILL)', `${r.kills} (${r.tears} of them with the compaction torn)`, '', undefined],
+    [
+      'unknown outcomes the user resolved (from the dashboard)',
+      `${r.resolved.adopted} adopted, ${r.resolved.forgotten} forgotten (never created)`,
+      '',
+      undefined,
+    ],
     ['faults injected', faultText, '', undefined],
     ['submissions (accepted by the server)', `${r.end.stats.submissions} for ${r.end.stats.distinctBodies} distinct bodies`, '', undefined],
     ['duplicate submissions (paid twice)', String(r.end.stats.duplicateSubmissions), '0', r.end.stats.duplicateSubmissions === 0],

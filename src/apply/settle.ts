@@ -44,7 +44,7 @@ export interface FindEvidenceOptions {
 }
 
 /** How far a creation time may stray from our window, beyond the measured clock offset. */
-const WINDOW_TOLERANCE_MS = 15_000;
+const WINDOW_TOLERANCE_MS = 5_000;
 /** Without a Date header the offset is unknown: the window is widened this much each way (more ambiguity, never a guess). */
 const UNKNOWN_OFFSET_SLACK_MS = 15 * 60_000;
 const PAGE = 100;

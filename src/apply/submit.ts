@@ -9,8 +9,8 @@ import { findEvidence, type OpenIntent } from './settle.js';
 /** How often one shot's submit is sent again after a 429 (a refusal: nothing was created or charged). */
 const MAX_RATE_LIMITED = 6;
 const SUBMIT_BACKOFF = { maxAttempts: MAX_RATE_LIMITED, baseDelayMs: 1000, maxDelayMs: 30_000, jitter: 1 };
-/** Listings of the server's history after a lost submit, at settleAfter × 1, 2, 3 (a list may lag creation). */
-const SETTLE_ATTEMPTS = 3;
+/** Listings of the server's history after a lost submit: settleAfter after the give-up, then 2 × settleAfter later (a list may lag). */
+const SETTLE_ATTEMPTS = 2;
 
 /**
  * Submit one shot, paying at most once (docs/ARCHITECTURE.md "Money rules", rules 2-4): reserve the cost, write

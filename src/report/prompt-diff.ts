@@ -28,3 +28,13 @@ function trimContext(text: string, words: number, first: boolean, last: boolean)
   const trail = /\s$/.test(text) ? ' ' : '';
   return `${lead}${head.join(' ')}${head.length ? ' ' : ''}…${tail.length ? ' ' : ''}${tail.join(' ')}${trail}`;
 }
+
+export interface DiffPart {
+  op: 'same' | 'add' | 'del';
+  text: string;
+}
+
+/** The same word diff as parts, for markup: unchanged runs, removed words, added words. */
+export function wordDiffParts(before: string, after: string): DiffPart[] {
+  return diffWords(before, after).map((p) => ({ op: p.added ? 'add' : p.removed ? 'del' : 'same', text: p.value }));
+}

@@ -34,7 +34,11 @@ export interface DiffPart {
   text: string;
 }
 
-/** The same word diff as parts, for markup: unchanged runs, removed words, added words. */
-export function wordDiffParts(before: string, after: string): DiffPart[] {
-  return diffWords(before, after).map((p) => ({ op: p.added ? 'add' : p.removed ? 'del' : 'same', text: p.value }));
+/** The same word diff as parts, for markup: unchanged runs (cut to `context` words at each side), removed words, added words. */
+export function wordDiffParts(before: string, after: string, context?: number): DiffPart[] {
+  const parts = diffWords(before, after);
+  return parts.map((p, i) => {
+    if (p.added || p.removed) return { op: p.added ? 'add' : 'del', text: p.value };
+    return { op: 'same', text: context === undefined ? p.value : trimContext(p.value, context, i === 0, i === parts.length - 1) };
+  });
 }

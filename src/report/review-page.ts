@@ -138,10 +138,13 @@ function videoView(take: ReviewTake, href: (abs: string) => string, options: Pag
   return { src: href(take.video!), poster: poster ? href(poster) : undefined };
 }
 
+/** Words of unchanged text kept on each side of a change in a prompt's word diff. */
+const DIFF_CONTEXT = 8;
+
 /** Parts of the word diff between two prompts; undefined when their texts are the same. */
 function promptDiff(before: ReviewPrompt, after: ReviewPrompt): (DiffPart & { add: boolean; del: boolean })[] | undefined {
   if (before.text === after.text) return undefined;
-  return wordDiffParts(before.text, after.text).map((p) => ({ ...p, add: p.op === 'add', del: p.op === 'del' }));
+  return wordDiffParts(before.text, after.text, DIFF_CONTEXT).map((p) => ({ ...p, add: p.op === 'add', del: p.op === 'del' }));
 }
 
 function reasonText(c: ReviewCard): string {

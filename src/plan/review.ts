@@ -208,12 +208,15 @@ function buildReview(input: BuildReviewInput): ReviewModel {
   };
 }
 
-/** What to compare with: the previous report's state, or, when nothing changed since it, what it compared with. */
+/**
+ * What to compare with: the previous report's state; or, when nothing changed since it, what it compared with
+ * (nothing, for a page made again after a first report: every rendered shot stays marked).
+ */
 function baselineOf(previous: ReportData | undefined, keys: Record<string, string>): ReportState | undefined {
   if (!previous) return undefined;
   const ids = new Set([...Object.keys(keys), ...Object.keys(previous.shots)]);
   const same = [...ids].every((id) => (previous.shots[id] ?? '') === (keys[id] ?? ''));
-  return same && previous.since ? previous.since : { generated_at: previous.generated_at, shots: previous.shots };
+  return same ? previous.since : { generated_at: previous.generated_at, shots: previous.shots };
 }
 
 interface TakeContext {

@@ -62,7 +62,7 @@ export function renderReviewPage(model: ReviewModel, options: PageOptions): stri
   notes.push(
     model.previousAt
       ? `"Changed since last report" compares with the report of ${when(model.previousAt)} at this path (the last one that showed other takes).`
-      : '"Changed since last report": there was no earlier report at this path, so every rendered shot counts as changed.',
+      : '"Changed since last report": nothing earlier at this path to compare with, so every rendered shot counts as changed.',
   );
   if (t.notInSpec.length > 0) notes.push(`In the lockfile but no longer in the spec (their spend still counts): ${t.notInSpec.join(', ')}.`);
   const view = {

@@ -37,7 +37,7 @@ describe('render report and render cut on the command line', () => {
     const r = await render(['report', spec, '--mock'], NO_FFMPEG);
     expect(r.code).toBe(0);
     const page = ws.path('renders/rev/.mock/index.html');
-    expect(r.stdout).toContain(`Wrote ${page}: 6 shots, 3 rendered, 2 failed; the first report here`);
+    expect(r.stdout).toContain(`Wrote ${page}: 6 shots, 3 rendered, 2 failed; no earlier report here to compare with`);
     expect(r.stdout).toContain(`open file://${page}`);
     expect(r.stderr.match(/ffmpeg was not found/g)).toHaveLength(1);
     const html = readFileSync(page, 'utf8');
@@ -45,7 +45,7 @@ describe('render report and render cut on the command line', () => {
     expect(html).toContain('apt-get install ffmpeg');
 
     const again = await render(['report', spec, '--mock'], NO_FFMPEG);
-    expect(again.stdout).toMatch(/0 changed since the report of \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(again.stdout).toContain('no earlier report here to compare with');
   });
 
   it('never writes the page over a file that is not a report', async () => {

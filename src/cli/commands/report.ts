@@ -63,7 +63,7 @@ the shots' start images, and the page says so.`,
     const rendered = t.byStatus.done + t.byStatus.outdated;
     const failed = t.byStatus.failed + t.byStatus.blocked;
     io.stdout.write(
-      `Wrote ${displayPath(outFile)}: ${plural(t.shots, 'shot')}, ${rendered} rendered, ${failed} failed; ${model.previousAt ? `${t.changed} changed since the report of ${model.previousAt.slice(0, 16).replace('T', ' ')} UTC` : 'the first report here'} (${Math.round(performance.now() - started)} ms)\n`,
+      `Wrote ${displayPath(outFile)}: ${plural(t.shots, 'shot')}, ${rendered} rendered, ${failed} failed; ${model.previousAt ? `${t.changed} changed since the report of ${model.previousAt.slice(0, 16).replace('T', ' ')} UTC` : 'no earlier report here to compare with'} (${Math.round(performance.now() - started)} ms)\n`,
     );
     if (posters) {
       io.stdout.write(`posters: ${posters.made} made, ${posters.reused} reused (ffmpeg from ${ffmpeg?.source})\n`);

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Animatics } from './animatic.js';
 import type { FaultInjector, RequestFaults } from './faults.js';
 import type { Reply } from './http-io.js';
 import type { MediaStore } from './media.js';
@@ -18,6 +19,8 @@ export interface MockContext {
   faults: FaultInjector;
   /** The bytes every completed prediction's output serves. */
   output: Buffer;
+  /** With ffmpeg: each output is an animatic of its request instead (mock/animatic.ts). */
+  animatics?: Animatics;
   maxUploadBytes: number;
   log: (line: string) => void;
   closed: boolean;

@@ -38,6 +38,11 @@ export const MOCK_FLAGS = {
   slow: { type: 'string', value: 'DURATION', description: 'extra delay of a slow answer (default 2s)' },
   'fault-routes': { type: 'string', value: 'LIST', description: `routes faults apply to: ${FAULT_ROUTES.join(',')} (default all)` },
   output: { type: 'string', value: 'FILE', description: 'video served as every output (default fixtures/mock-output.mp4)' },
+  animatic: {
+    type: 'string',
+    value: 'auto|off',
+    description: 'each output a short video of its own request, made with ffmpeg (default auto: when ffmpeg is found and no --output)',
+  },
 } as const satisfies Record<string, MockFlag>;
 
 export type MockFlagName = keyof typeof MOCK_FLAGS;
@@ -113,6 +118,10 @@ const SETTERS: Record<MockFlagName, Setter> = {
   slow: (t, _o, f) => (f.slowMs = parseMs('slow', t)),
   'fault-routes': (t, _o, f) => (f.routes = parseRoutes('fault-routes', t)),
   output: (t, o) => (o.outputFile = t),
+  // Only checked here: the CLI turns `auto` into the ffmpeg it finds (options.ffmpeg), as it knows the environment.
+  animatic: (t) => {
+    if (t !== 'auto' && t !== 'off') throw bad('animatic', 'auto or off', t);
+  },
 };
 
 /**

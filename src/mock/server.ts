@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { RenderError } from '../errors.js';
+import { Animatics } from './animatic.js';
 import type { MockContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { MediaStore } from './media.js';
@@ -63,6 +64,7 @@ export function resolveMockOptions(o: MockServerOptions) {
     maxConcurrentTasks: positiveInteger('maxConcurrentTasks', o.maxConcurrentTasks, Infinity),
     maxUploadBytes: positiveInteger('maxUploadBytes', o.maxUploadBytes, MOCK_DEFAULTS.maxUploadBytes),
     outputFile: o.outputFile ?? DEFAULT_OUTPUT_FILE,
+    ffmpeg: o.ffmpeg,
     faults: o.faults ?? {},
     log: o.log ?? (() => {}),
   };
@@ -113,6 +115,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     refund: (cents) => ledger.refund(cents),
   });
   const ctx: MockContext = { baseUrl, apiKey: o.apiKey, ledger, counters: new MockCounters(), store, media, faults, output, maxUploadBytes: o.maxUploadBytes, log: o.log, closed: false };
+  if (o.ffmpeg) ctx.animatics = new Animatics(o.ffmpeg, media, baseUrl, o.log);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (options.log) logRequests(o.log, req, res);
     handleRequest(ctx, req, res).catch((err: unknown) => {

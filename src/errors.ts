@@ -42,6 +42,10 @@ export type ErrorCode =
   | 'LOCKED'
   | 'ABORTED'
   | 'RUN_FAILED'
+  // render report / render cut: nothing to show yet, ffmpeg missing or failing: exit 1
+  | 'NOTHING_RENDERED'
+  | 'NO_FFMPEG'
+  | 'FFMPEG_FAILED'
   | 'INTERNAL';
 
 export interface RenderErrorOptions {

@@ -1,3 +1,4 @@
+import { MOCK_ENDPOINT } from '../endpoint.js';
 import type { WaveSpeedClient } from '../provider/index.js';
 import type { PlannedShot } from '../plan/build.js';
 import type { LockStore } from '../lock/store.js';
@@ -31,7 +32,7 @@ export class Uploader {
   /** The URL standing for a local image with this content. */
   urlFor(image: { path: string; sha256: string }, signal?: AbortSignal): Promise<string> {
     const known = this.store.lock.endpoints[this.endpoint]?.uploads[image.sha256];
-    const fresh = known && this.now() - Date.parse(known.uploaded_at) < UPLOAD_REUSE_MS;
+    const fresh = known && this.now() - Date.parse(known.uploaded_at) < UPLOAD_REUSE_MS && this.alive(known.url);
     if (known && fresh) {
       return Promise.resolve(known.url);
     }
@@ -41,6 +42,19 @@ export class Uploader {
       this.pending.set(image.sha256, p);
     }
     return p;
+  }
+
+  /**
+   * The embedded mock server (`--mock`) is a new server on every run, on another port, its uploads gone with the
+   * last one: reuse only what this very server holds. (Its outputs are made from the uploaded images.)
+   */
+  private alive(url: string): boolean {
+    if (this.endpoint !== MOCK_ENDPOINT) return true;
+    try {
+      return new URL(url).origin === new URL(this.client.baseUrl).origin;
+    } catch {
+      return false;
+    }
   }
 
   /**

@@ -41,6 +41,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/takes.js')).takesCommand,
   },
   {
+    name: 'report',
+    summary: "Write one HTML page to review the campaign: every shot's video, takes, status and cost; no network",
+    load: async () => (await import('./commands/report.js')).reportCommand,
+  },
+  {
+    name: 'cut',
+    summary: 'Join the current takes in spec order into one MP4, to watch the campaign start to finish (ffmpeg)',
+    load: async () => (await import('./commands/cut.js')).cutCommand,
+  },
+  {
     name: 'adopt',
     summary: 'Resolve a submit whose outcome is unknown: it became this prediction',
     load: async () => (await import('./commands/adopt.js')).adoptCommand,
@@ -116,6 +126,7 @@ function mainHelp(): string {
     'Environment:',
     '  WAVESPEED_API_KEY   your WaveSpeedAI key (never printed, never written to a file)',
     '  WAVESPEED_BASE_URL  another WaveSpeed-compatible server (default https://api.wavespeed.ai)',
+    "  RENDER_FFMPEG       the ffmpeg for report, cut and the mock's animatics, or none (default: PATH, then @ffmpeg-installer/ffmpeg)",
     '',
     'Exit codes: 0 ok, 1 a run failed, 2 invalid spec or usage, 3 over budget, 4 changes pending (plan --detailed-exitcode)',
     '',

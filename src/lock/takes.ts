@@ -31,7 +31,7 @@ export function isOpen(take: LockTake): boolean {
 }
 
 /** Whether a take's cost is money spent: everything but a failed task (refunded) and an intent declared never created. */
-function isSpent(take: LockTake): boolean {
+export function isSpent(take: LockTake): boolean {
   return take.status !== 'failed' && take.status !== 'forgotten';
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { BillingLog } from './billing.js';
+import type { Animatics } from './animatic.js';
 import type { FaultInjector, RequestFaults } from './faults.js';
 import type { Reply } from './http-io.js';
 import type { MediaStore } from './media.js';
@@ -24,6 +25,8 @@ export interface MockContext {
   faults: FaultInjector;
   /** The bytes every completed prediction's output serves. */
   output: Buffer;
+  /** With ffmpeg: each output is an animatic of its request instead (mock/animatic.ts). */
+  animatics?: Animatics;
   maxUploadBytes: number;
   /** How list and result items show the submitted body; null = not at all (the docs' examples). */
   inputView: InputView | null;

@@ -47,6 +47,11 @@ export const MOCK_FLAGS = {
     description: 'a task runs BASE + PER_S × duration ± J%, e.g. 2s+1s±15% (default: --complete-after)',
   },
   'submits-per-minute': { type: 'string', value: 'N', description: 'accepted submits allowed in any 60 s; more get 429 + Retry-After (default unlimited)' },
+  animatic: {
+    type: 'string',
+    value: 'auto|off',
+    description: 'each output a short video of its own request, made with ffmpeg (default auto: when ffmpeg is found and no --output)',
+  },
 } as const satisfies Record<string, MockFlag>;
 
 export type MockFlagName = keyof typeof MOCK_FLAGS;
@@ -166,6 +171,10 @@ const SETTERS: Record<ValueFlag, Setter> = {
   discount: (t, o) => (o.discountFactor = parseFactor('discount', t, 1)),
   'render-time': (t, o) => (o.renderTime = parseRenderTime('render-time', t)),
   'submits-per-minute': (t, o) => (o.submitsPerMinute = parseInteger('submits-per-minute', t, 1, 1_000_000)),
+  // Only checked here: the CLI turns `auto` into the ffmpeg it finds (options.ffmpeg), as it knows the environment.
+  animatic: (t) => {
+    if (t !== 'auto' && t !== 'off') throw bad('animatic', 'auto or off', t);
+  },
 };
 
 /**

@@ -86,10 +86,11 @@ export function serveMedia(ctx: MockContext, r: RouteRequest): Reply {
   return { kind: 'bytes', bytes: file.bytes, contentType: file.contentType, headOnly: r.req.method === 'HEAD' };
 }
 
-/** GET|HEAD /files/outputs/{id}.mp4: the fixture, once the prediction has completed. */
-export function serveOutput(ctx: MockContext, r: RouteRequest): Reply {
+/** GET|HEAD /files/outputs/{id}.mp4: the fixture (or the request's animatic), once the prediction has completed. */
+export async function serveOutput(ctx: MockContext, r: RouteRequest): Promise<Reply> {
   const p = ctx.store.get(r.params[0] ?? '');
   if (p?.status !== 'completed') throw new HttpError(404, 'File not found');
   ctx.counters.downloads++;
-  return { kind: 'bytes', bytes: ctx.output, contentType: 'video/mp4', headOnly: r.req.method === 'HEAD' };
+  const bytes = (await ctx.animatics?.videoFor(p.input)) ?? ctx.output;
+  return { kind: 'bytes', bytes, contentType: 'video/mp4', headOnly: r.req.method === 'HEAD' };
 }

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { RenderError } from '../errors.js';
 import { BillingLog } from './billing.js';
 import { REAL_CLOCK, httpDate, skewedClock } from './clock.js';
+import { Animatics } from './animatic.js';
 import type { MockContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { MediaStore } from './media.js';
@@ -62,6 +63,7 @@ export function resolveMockOptions(o: MockServerOptions) {
     discountFactor: factor('discountFactor', o.discountFactor, 1),
     maxUploadBytes: positiveInteger('maxUploadBytes', o.maxUploadBytes, MOCK_DEFAULTS.maxUploadBytes),
     outputFile: o.outputFile ?? DEFAULT_OUTPUT_FILE,
+    ffmpeg: o.ffmpeg,
     faults: o.faults ?? {},
     log: o.log ?? (() => {}),
     clock: skewedClock(o.clock ?? REAL_CLOCK, clockSkewMs),
@@ -135,6 +137,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     clock: o.clock,
     closed: false,
   };
+  if (o.ffmpeg) ctx.animatics = new Animatics(o.ffmpeg, media, baseUrl, o.log);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (options.log) logRequests(o.log, o.clock, req, res);
     handleRequest(ctx, req, res).catch((err: unknown) => {

@@ -77,6 +77,8 @@ export interface MockServerOptions {
   faults?: FaultOptions;
   /** The file every completed prediction's output serves; default fixtures/mock-output.mp4. */
   outputFile?: string;
+  /** An ffmpeg binary: each output is then an animatic of its own request's images and duration (mock/animatic.ts). */
+  ffmpeg?: string;
   /** Largest accepted upload in bytes (413 above); default 64 MiB. */
   maxUploadBytes?: number;
   /** One line per request and per injected fault. Never receives the API key. */

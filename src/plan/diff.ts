@@ -170,7 +170,7 @@ function failureText(take: LockTake): string {
 const FIELD_NAMES: Record<string, string> = { image: 'start image', end_image: 'end image', element_list: 'elements' };
 
 /** The fields whose values differ between a recorded take and a shot's request now (plus model and take). */
-function changesOf(before: LockTake, model: string, request: VideoRequest, take: number): FieldChange[] {
+export function changesOf(before: LockTake, model: string, request: VideoRequest, take: number): FieldChange[] {
   const a = before.request as Record<string, unknown>;
   const b = request as unknown as Record<string, unknown>;
   const changes: FieldChange[] = [];

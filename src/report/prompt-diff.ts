@@ -28,3 +28,17 @@ function trimContext(text: string, words: number, first: boolean, last: boolean)
   const trail = /\s$/.test(text) ? ' ' : '';
   return `${lead}${head.join(' ')}${head.length ? ' ' : ''}…${tail.length ? ' ' : ''}${tail.join(' ')}${trail}`;
 }
+
+export interface DiffPart {
+  op: 'same' | 'add' | 'del';
+  text: string;
+}
+
+/** The same word diff as parts, for markup: unchanged runs (cut to `context` words at each side), removed words, added words. */
+export function wordDiffParts(before: string, after: string, context?: number): DiffPart[] {
+  const parts = diffWords(before, after);
+  return parts.map((p, i) => {
+    if (p.added || p.removed) return { op: p.added ? 'add' : 'del', text: p.value };
+    return { op: 'same', text: context === undefined ? p.value : trimContext(p.value, context, i === 0, i === parts.length - 1) };
+  });
+}

@@ -14,6 +14,7 @@ import { confirmSpend } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
 import { checkSelection, COMMON, durationOption, endpointOf, intOption, maxCostOf, numberOption, selectOf } from '../options.js';
 import { DEFAULT_BASE_URL, MOCK_ENDPOINT } from '../../endpoint.js';
+import { findFfmpeg } from '../../util/ffmpeg.js';
 
 /** On the embedded mock, polls are free and tasks take a fraction of a second: poll briskly. */
 const MOCK_POLL: Partial<PollPolicy> = { initialMs: 200, factor: 1.25, maxMs: 1000, jitter: 0.1 };
@@ -65,8 +66,8 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
   const growth = numberOption(options, 'poll-growth', 1, 4);
   const settleAfter = durationOption(options, 'settle-after');
   const requestTimeoutMs = durationOption(options, 'request-timeout');
-  // The embedded server is loaded only for --mock.
-  const mock: MockServer | undefined = mockMode ? await (await import('../../mock/index.js')).startMockServer() : undefined;
+  // The embedded server is loaded only for --mock. With ffmpeg its outputs are animatics of each shot's own images.
+  const mock: MockServer | undefined = mockMode ? await (await import('../../mock/index.js')).startMockServer({ ffmpeg: findFfmpeg(io.env)?.path }) : undefined;
   // Both settings come from io.env, never process.env (createClient's fallback when one is absent): a run in a
   // test process, or a library caller's, sees only the environment it was given.
   const client = mock

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { findFfmpeg, probeVideo } from '../../src/util/ffmpeg.js';
+import { makePng } from '../helpers/images.js';
+import { makeWorkspace } from '../helpers/workspace.js';
+import { FIXTURE, i2vBody, startServer, submit, waitForEnd } from './helpers.js';
+
+type Server = Awaited<ReturnType<typeof startServer>>;
+
+async function upload(server: Server, png: Buffer, name: string): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([png], { type: 'image/png' }), name);
+  const res = await fetch(`${server.url}/api/v3/media/upload/binary`, { method: 'POST', headers: { authorization: `Bearer ${server.apiKey}` }, body: form });
+  return ((await res.json()) as { data: { download_url: string } }).data.download_url;
+}
+
+/** Submit, wait, download the output: its bytes and how long the download took. */
+async function render(server: Server, body: Record<string, unknown>): Promise<{ bytes: Buffer; ms: number }> {
+  const done = await waitForEnd(server, (await submit(server, body)).id);
+  const started = performance.now();
+  const bytes = Buffer.from(await (await fetch(done.outputs[0]!)).arrayBuffer());
+  return { bytes, ms: performance.now() - started };
+}
+
+const ffmpeg = findFfmpeg(process.env);
+
+describe('the mock server without ffmpeg', () => {
+  it('serves the fixed clip as every output', async () => {
+    const server = await startServer();
+    expect((await render(server, i2vBody({ duration: 7 }))).bytes.equals(FIXTURE)).toBe(true);
+  });
+
+  it('serves the fixed clip when the animatic cannot be made', async () => {
+    const lines: string[] = [];
+    const server = await startServer({ ffmpeg: '/nonexistent/ffmpeg', log: (l) => lines.push(l) });
+    expect((await render(server, i2vBody())).bytes.equals(FIXTURE)).toBe(true);
+    expect(lines.join('\n')).toContain('mock: animatic failed, serving the fixed clip: cannot run ffmpeg at /nonexistent/ffmpeg: not found');
+  });
+});
+
+describe.runIf(ffmpeg)(`the mock server's animatic (ffmpeg from ${ffmpeg?.source ?? 'nowhere'})`, () => {
+  const ws = makeWorkspace();
+  const probe = (bytes: Buffer, name: string) => {
+    const file = ws.write(name, bytes);
+    return probeVideo(ffmpeg!.path, file);
+  };
+
+  it("is an H.264 MP4 of the requested duration in the start image's aspect, to the end image", async () => {
+    const server = await startServer({ ffmpeg: ffmpeg!.path });
+    const image = await upload(server, makePng(640, 360, [30, 90, 200]), 'start.png');
+    const endImage = await upload(server, makePng(640, 360, [220, 120, 40]), 'end.png');
+    const { bytes } = await render(server, i2vBody({ image, end_image: endImage, duration: 3 }));
+    expect(bytes.toString('latin1', 4, 8)).toBe('ftyp');
+    const info = await probe(bytes, 'landscape.mp4');
+    expect(info).toMatchObject({ codec: 'h264', width: 320, height: 180, hasAudio: false });
+    expect(info.duration).toBeCloseTo(3, 1);
+
+    const portrait = await upload(server, makePng(432, 768), 'tall.png');
+    const tall = await probe((await render(server, i2vBody({ image: portrait, duration: 4 }))).bytes, 'portrait.mp4');
+    expect([tall.width, tall.height]).toEqual([180, 320]);
+    expect(tall.duration).toBeCloseTo(4, 1);
+  });
+
+  it('is made once per request content (cached), and another prompt gives another take', async () => {
+    const server = await startServer({ ffmpeg: ffmpeg!.path });
+    // A picture, not a flat colour: a push-in toward another point must show.
+    const image = await upload(server, readFileSync(new URL('../../assets/hero.png', import.meta.url)), 'hero.png');
+    const first = await render(server, i2vBody({ image, duration: 3 }));
+    const again = await render(server, i2vBody({ image, duration: 3 }));
+    expect(again.bytes.equals(first.bytes)).toBe(true);
+    expect(again.ms).toBeLessThan(first.ms);
+    const other = await render(server, i2vBody({ image, duration: 3, prompt: 'another prompt entirely' }));
+    expect(other.bytes.equals(first.bytes)).toBe(false);
+  });
+
+  it('makes a plain frame for an image it cannot fetch (an outside URL) or read', async () => {
+    const server = await startServer({ ffmpeg: ffmpeg!.path });
+    const outside = await probe((await render(server, i2vBody({ duration: 3 }))).bytes, 'outside.mp4');
+    expect([outside.width, outside.height, outside.duration]).toEqual([320, 180, 3]);
+    const broken = await upload(server, Buffer.from('not a png at all'), 'broken.png');
+    const plain = await probe((await render(server, i2vBody({ image: broken, duration: 4 }))).bytes, 'broken.mp4');
+    expect([plain.width, plain.height, plain.duration]).toEqual([320, 180, 4]);
+  });
+});

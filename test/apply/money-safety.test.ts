@@ -1,0 +1,227 @@
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { MockServer, MockServerOptions } from '../../src/mock/index.js';
+import { manualClock } from '../helpers/manual-clock.js';
+import {
+  actions,
+  ensureBuilt,
+  expectExit,
+  expectVerifiedOutputs,
+  FAST,
+  keptCents,
+  latestOf,
+  linesOf,
+  makeProject,
+  mockServer,
+  planJson,
+  readLock,
+  render,
+  shotOf,
+  spawnRender,
+  takesOf,
+  currentOf,
+  waitUntil,
+  type Project,
+  type RunResult,
+  type Spawned,
+} from './helpers.js';
+import { endpointOfServer, expectMoneySafe, expectNoVideoLost, predictionsWithPrompt, videoCensus } from './invariants.js';
+
+/**
+ * Issue 9 (money safety), end to end: the CLI against the local WaveSpeed-compatible server. Each test ends with
+ * the invariants of invariants.ts: nothing submitted twice (the server's own count), every prediction id in the
+ * lockfile created from that shot's own request, no charge past a cap, no video lost.
+ */
+
+// Runs that are SIGKILLed, and applies started as separate processes, are the built binary.
+beforeAll(ensureBuilt, 180_000);
+
+/** FAST, with lost submits looked for in the list 50 ms after they were given up (three looks: 50, 100, 150 ms). */
+const QUICK = ['--yes', '--poll-interval', '50ms', '--settle-after', '50ms', '--request-timeout', '3s'] as const;
+
+function applyQuick(p: Project, server: MockServer, extra: readonly string[] = [], env?: Record<string, string>): Promise<RunResult> {
+  return render(['apply', p.spec, ...QUICK, ...extra], { cwd: p.dir, server, env });
+}
+
+/** Wait for `check` while a spawned run lives: a run that ends first fails the test with its output. */
+async function whileRunning(run: Spawned, check: () => boolean, what: string): Promise<void> {
+  let ended: RunResult | undefined;
+  void run.done.then((r) => (ended = r));
+  await waitUntil(() => check() || ended !== undefined, what);
+  if (!check()) throw new Error(`the run ended before ${what}: exit ${ended?.code}\n${ended?.stderr}`);
+}
+
+type SubmitFault = 'lost' | 'drop';
+
+/**
+ * A server whose submits meet the faults of `script` in order, one each, then none: `lost` creates and charges
+ * the prediction and drops the answer; `drop` cuts the connection before the server handles the request (nothing
+ * created, nothing charged). The switch happens inside the server as each fault fires, so no other submit slips
+ * in between.
+ */
+async function scriptedSubmits(script: SubmitFault[], options: MockServerOptions = {}): Promise<MockServer> {
+  const faultOf = (k: SubmitFault | undefined) =>
+    k === undefined ? {} : k === 'lost' ? { routes: ['submit' as const], lostSubmitRate: 1 } : { routes: ['submit' as const], dropRate: 1 };
+  let fired = 0;
+  const server: MockServer = await mockServer({
+    ...options,
+    faults: faultOf(script[0]),
+    log: (line) => {
+      if (line.startsWith('fault lostSubmit:') || line === 'mock: fault drop on submit') server.setFaults(faultOf(script[++fired]));
+    },
+  });
+  return server;
+}
+
+describe('issue 9.1: "not in the list" is never taken as "never created"', () => {
+  it('a submit the server never saw stays outcome unknown, counted as spent, never sent again; a lost one is found by its input', async () => {
+    // shot-01's answer is lost (the prediction exists, charged); shot-02's request is cut before the server handles
+    // it (nothing exists). Both are "outcome unknown" to render; only the list can tell them apart, and only for
+    // the one that is in it.
+    const server = await scriptedSubmits(['lost', 'drop']);
+    const p = makeProject({ shots: 3, concurrency: 1 });
+    const first = await applyQuick(p, server);
+    expectExit(first, 1);
+    expect(server.stats()).toMatchObject({ submissions: 2, faults: expect.objectContaining({ lostSubmit: 1, drop: 1 }) });
+    expect(linesOf(first.stderr, /^shot-0[12]: submit outcome unknown \(.*\); counted as spent, looked for in the server's list, never sent again$/)).toHaveLength(2);
+    expect(linesOf(first.stderr, / FAILED /)).toEqual([
+      expect.stringMatching(/^\[\d\/3\] FAILED shot-02: submit outcome unknown \(take #1\): no prediction in the server's list can be shown to be it; counted as spent \(look for it in the WaveSpeed dashboard/),
+    ]);
+    expect(first.stderr).toMatch(/^shot-01: the lost submit exists as [0-9a-f]{32} \(matched by its input\): following it$/m);
+    expect(first.stdout).toMatch(
+      /^ {2}unknown shot-02 \(take #1, \$1\.26 counted as spent\): `render adopt SPEC shot-02 PREDICTION_ID` if the dashboard shows it, `render forget SPEC shot-02` if not$/m,
+    );
+    expect(latestOf(readLock(p), 'shot-02')).toMatchObject({ status: 'unknown', error: { code: 'UNKNOWN_OUTCOME' } });
+    expect(latestOf(readLock(p), 'shot-02')!.prediction_id).toBeUndefined();
+    expectVerifiedOutputs(p, ['shot-01', 'shot-03']);
+
+    // The plan resumes it for $0 and counts its cost as spent; it names both ways to resolve it.
+    const { plan } = await planJson(p, server);
+    expect(shotOf(plan, 'shot-02')).toMatchObject({ action: 'resume', cost_cents: 0 });
+    expect(shotOf(plan, 'shot-02').reason).toContain('`render adopt` or `render forget`');
+    expect(plan.totals).toMatchObject({ to_submit: 0, cost_cents: 0, spent_cents: 3 * 126 });
+
+    // Another apply looks again, finds nothing, and still pays nothing: absence is not evidence.
+    const again = await applyQuick(p, server);
+    expectExit(again, 1);
+    expect(server.stats().submissions).toBe(2);
+    expect(latestOf(readLock(p), 'shot-02')!.status).toBe('unknown');
+
+    // The user checked the dashboard: it never became a prediction. Then it is planned, and paid, once.
+    const forget = await render(['forget', p.spec, 'shot-02'], { cwd: p.dir, server });
+    expectExit(forget, 0);
+    expect(forget.stdout).toMatch(/^forgot take #1 of shot-02: \$1\.26 no longer counted as spent/);
+    const { plan: next } = await planJson(p, server);
+    expect(shotOf(next, 'shot-02')).toMatchObject({ action: 'create', cost_cents: 126 });
+    expect(next.totals.spent_cents).toBe(2 * 126);
+    expectExit(await applyQuick(p, server), 0);
+    expect(server.stats().submissions).toBe(3);
+    const lock = await expectMoneySafe(p, server);
+    expectVerifiedOutputs(p);
+    expect(takesOf(lock, 'shot-02').map((t) => t.status)).toEqual(['forgotten', 'completed']);
+    expect(currentOf(lock, 'shot-01')!.settled_by).toBe('list');
+    expect(keptCents(server)).toBe(3 * 126);
+  });
+});
+
+/** Give a shot a `take:` number in the spec file (makeProject's spec has no take field). */
+function setTake(p: Project, id: string, take: number): void {
+  const text = readFileSync(p.spec, 'utf8');
+  const at = text.indexOf(`  - id: ${id}\n`);
+  expect(at, `${id} in the spec`).toBeGreaterThanOrEqual(0);
+  const end = text.indexOf('\n  - id: ', at + 1);
+  const cut = end < 0 ? text.length : end + 1;
+  writeFileSync(p.spec, `${text.slice(0, cut)}${end < 0 ? '' : ''}`.replace(/\n?$/, '\n') + `    take: ${take}\n` + text.slice(cut));
+}
+
+describe('issue 9.2: an unknown intent never keeps a shot stuck', () => {
+  it('editing, bumping take or removing shots whose submits are unknown: the new inputs plan normally, the intents stay counted, adopt/forget resolve them', async () => {
+    const clock = manualClock();
+    clock.flow();
+    const server = await scriptedSubmits(['drop'], { clock, completeAfterMs: 200 });
+    const p = makeProject({ shots: 4, concurrency: 4 });
+    const [one, two, three, four] = p.shots.map((s) => ({ ...s }));
+    // shot-04's request is cut before the server sees it: unknown, and never created.
+    expectExit(await applyQuick(p, server, ['--only', 'shot-04']), 1);
+    expect(server.stats().submissions).toBe(0);
+    // shot-01..03 are created and charged, then the run is killed before any answer: unknown, but paid.
+    clock.freeze();
+    server.setFaults({ routes: ['submit'], slowRate: 1, slowMs: 1500 });
+    const run = spawnRender(['apply', p.spec, ...QUICK, '--only', 'shot-01,shot-02,shot-03'], { cwd: p.dir, server });
+    await whileRunning(run, () => server.stats().submissions === 3, 'the server to charge three submits');
+    expect((await run.kill()).signal).toBe('SIGKILL');
+
+    // The spec moves on: shot-01's prompt changes, shot-02 is to be rendered again (take 2), shot-03 and shot-04 go.
+    p.shots = [
+      { ...one!, prompt: 'shot one, reshot: the sneaker on a wet street at night' },
+      { ...two! },
+    ];
+    p.writeSpec();
+    setTake(p, 'shot-02', 2);
+    const { plan } = await planJson(p, server);
+    expect(actions(plan)).toEqual({ 'shot-01': 'create', 'shot-02': 'create' });
+    for (const id of ['shot-01', 'shot-02']) {
+      expect(shotOf(plan, id)).toMatchObject({ cost_cents: 126 });
+      expect(shotOf(plan, id).reason).toBe(
+        'never rendered; an earlier submit of other inputs (take #1) is still outcome unknown and counted as spent: `render adopt` or `render forget` it',
+      );
+    }
+    // Four unknown intents are counted as spent, shots in the spec or not.
+    expect(plan.totals).toMatchObject({ to_submit: 2, cost_cents: 252, spent_cents: 4 * 126 });
+    const status = JSON.parse((await render(['status', p.spec, '--json'], { cwd: p.dir, server })).stdout) as {
+      shots: { id: string; in_spec: boolean; unknown: { take: number }[] }[];
+    };
+    expect(status.shots.map((s) => [s.id, s.in_spec, s.unknown.map((u) => u.take)])).toEqual([
+      ['shot-01', true, [1]],
+      ['shot-02', true, [1]],
+      ['shot-03', false, [1]],
+      ['shot-04', false, [1]],
+    ]);
+
+    server.setFaults({});
+    clock.flow();
+    const r = await applyQuick(p, server);
+    expectExit(r, 0);
+    expect(linesOf(r.stderr, /^submitted /)).toHaveLength(2);
+    expect(server.stats().submissions).toBe(5);
+    const lock = readLock(p);
+    expect(takesOf(lock, 'shot-01').map((t) => [t.n, t.status])).toEqual([
+      [1, 'submitting'],
+      [2, 'completed'],
+    ]);
+    expect(currentOf(lock, 'shot-01')!.n).toBe(2);
+    expectVerifiedOutputs(p, ['shot-01', 'shot-02']);
+
+    // The user looks in the dashboard and resolves each: three were created (adopted), shot-04 never was.
+    const claimed = new Set(Object.values(lock.endpoints[endpointOfServer(server)]!.shots).flatMap((s) => s.takes.map((t) => t.prediction_id)));
+    const unclaimed = async (prompt: string) => {
+      const found = (await predictionsWithPrompt(server, prompt)).filter((x) => !claimed.has(x.id));
+      expect(found, `one unclaimed prediction of "${prompt}"`).toHaveLength(1);
+      return found[0]!.id;
+    };
+    const adopt = async (id: string, prediction: string) => {
+      const a = await render(['adopt', p.spec, id, prediction, '--take', '1'], { cwd: p.dir, server });
+      expectExit(a, 0);
+      expect(a.stdout).toMatch(new RegExp(`^adopted ${prediction} as take #1 of ${id} \\(completed\\)`));
+    };
+    await adopt('shot-01', await unclaimed(one!.prompt));
+    await adopt('shot-02', await unclaimed(two!.prompt));
+    await adopt('shot-03', await unclaimed(three!.prompt)); // no longer in the spec
+    const forget = await render(['forget', p.spec, 'shot-04'], { cwd: p.dir, server }); // no longer in the spec
+    expectExit(forget, 0);
+
+    const after = readLock(p);
+    // An older take found later never takes the place of the newer one.
+    expect(currentOf(after, 'shot-01')!.n).toBe(2);
+    expect(currentOf(after, 'shot-02')!.n).toBe(2);
+    expect(takesOf(after, 'shot-04').map((t) => t.status)).toEqual(['forgotten']);
+    const { plan: done } = await planJson(p, server);
+    expect(actions(done)).toEqual({ 'shot-01': 'unchanged', 'shot-02': 'unchanged' });
+    expect(done.totals.spent_cents).toBe(5 * 126);
+    expect(keptCents(server)).toBe(5 * 126);
+    // shot-02's take 2 is the same request as its take 1, rendered again on purpose: the one deliberate repeat.
+    await expectMoneySafe(p, server, { deliberateDuplicates: 1 });
+    expectNoVideoLost(p, new Map());
+  });
+});

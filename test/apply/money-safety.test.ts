@@ -84,9 +84,13 @@ describe('issue 9.1: "not in the list" is never taken as "never created"', () =>
     const first = await applyQuick(p, server);
     expectExit(first, 1);
     expect(server.stats()).toMatchObject({ submissions: 2, faults: expect.objectContaining({ lostSubmit: 1, drop: 1 }) });
-    expect(linesOf(first.stderr, /^shot-0[12]: submit outcome unknown \(.*\); counted as spent, looked for in the server's list, never sent again$/)).toHaveLength(2);
+    expect(
+      linesOf(first.stderr, /^shot-0[12]: submit outcome unknown \(.*\); counted as spent, looked for in the server's list, never sent again$/),
+    ).toHaveLength(2);
     expect(linesOf(first.stderr, / FAILED /)).toEqual([
-      expect.stringMatching(/^\[\d\/3\] FAILED shot-02: submit outcome unknown \(take #1\): no prediction in the server's list can be shown to be it; counted as spent \(look for it in the WaveSpeed dashboard/),
+      expect.stringMatching(
+        /^\[\d\/3\] FAILED shot-02: submit outcome unknown \(take #1\): no prediction in the server's list can be shown to be it; counted as spent \(look for it in the WaveSpeed dashboard/,
+      ),
     ]);
     expect(first.stderr).toMatch(/^shot-01: the lost submit exists as [0-9a-f]{32} \(matched by its input\): following it$/m);
     expect(first.stdout).toMatch(
@@ -153,10 +157,7 @@ describe('issue 9.2: an unknown intent never keeps a shot stuck', () => {
     expect((await run.kill()).signal).toBe('SIGKILL');
 
     // The spec moves on: shot-01's prompt changes, shot-02 is to be rendered again (take 2), shot-03 and shot-04 go.
-    p.shots = [
-      { ...one!, prompt: 'shot one, reshot: the sneaker on a wet street at night' },
-      { ...two! },
-    ];
+    p.shots = [{ ...one!, prompt: 'shot one, reshot: the sneaker on a wet street at night' }, { ...two! }];
     p.writeSpec();
     setTake(p, 'shot-02', 2);
     const { plan } = await planJson(p, server);
@@ -223,5 +224,67 @@ describe('issue 9.2: an unknown intent never keeps a shot stuck', () => {
     // shot-02's take 2 is the same request as its take 1, rendered again on purpose: the one deliberate repeat.
     await expectMoneySafe(p, server, { deliberateDuplicates: 1 });
     expectNoVideoLost(p, new Map());
+  });
+});
+
+/** The committed lockfile as it is on disk right now (no journal replayed), or undefined before the first write. */
+function committedTakes(p: Project): { id: string; status: string; prediction_id?: string }[] {
+  if (!existsSync(p.lockFile)) return [];
+  const lock = JSON.parse(readFileSync(p.lockFile, 'utf8')) as {
+    endpoints: Record<string, { shots: Record<string, { takes: { status: string; prediction_id?: string }[] }> }>;
+  };
+  return Object.values(lock.endpoints).flatMap((e) => Object.entries(e.shots).flatMap(([id, s]) => s.takes.map((t) => ({ id, ...t }))));
+}
+
+describe('issue 9.3: prediction ids reach the committed lockfile while the run goes on', () => {
+  it('killed after some submits, then .render/ deleted: the next apply pays for nothing twice and every paid shot is recorded', async () => {
+    // The server's clock stands still: submits are answered at once, but no prediction ends, so the run holds two
+    // in flight and goes no further until it is killed.
+    const clock = manualClock();
+    const server = await mockServer({ clock, completeAfterMs: 200 });
+    const p = makeProject({ shots: 6, concurrency: 2 });
+    const run = spawnRender(['apply', p.spec, ...QUICK], { cwd: p.dir, server });
+    // The committed lockfile itself (not .render/'s journal) names both predictions while the run is alive.
+    await whileRunning(run, () => committedTakes(p).filter((t) => t.prediction_id).length === 2, 'two prediction ids in the committed lockfile');
+    expect((await run.kill()).signal).toBe('SIGKILL');
+    rmSync(p.abs('.render'), { recursive: true, force: true });
+
+    expect(server.stats().submissions).toBe(2);
+    const committed = committedTakes(p);
+    expect(committed).toHaveLength(2);
+    const { plan } = await planJson(p, server);
+    expect(plan.totals.spent_cents).toBe(keptCents(server));
+    for (const t of committed) expect(shotOf(plan, t.id)).toMatchObject({ action: 'resume', cost_cents: 0 });
+    expect(plan.totals).toMatchObject({ to_submit: 4, cost_cents: 4 * 126 });
+
+    clock.flow();
+    expectExit(await applyQuick(p, server), 0);
+    expect(server.stats()).toMatchObject({ submissions: 6, predictions: { completed: 6, failed: 0, inFlight: 0 } });
+    const lock = await expectMoneySafe(p, server);
+    for (const id of p.ids()) expect(takesOf(lock, id), id).toHaveLength(1);
+    expectVerifiedOutputs(p);
+  });
+
+  it('killed while the server holds the answers, then .render/ deleted: the committed intents are found in the list, not paid again', async () => {
+    // Every submit is created and charged, then answered 1.5 s later on a clock that stands still: the run has
+    // intents without ids when it is killed.
+    const clock = manualClock();
+    const server = await mockServer({ clock, completeAfterMs: 200, faults: { routes: ['submit'], slowRate: 1, slowMs: 1500 } });
+    const p = makeProject({ shots: 4, concurrency: 2 });
+    const run = spawnRender(['apply', p.spec, ...QUICK], { cwd: p.dir, server });
+    await whileRunning(run, () => server.stats().submissions === 2 && committedTakes(p).length === 2, 'two charged submits whose intents are committed');
+    expect((await run.kill()).signal).toBe('SIGKILL');
+    rmSync(p.abs('.render'), { recursive: true, force: true });
+    expect(committedTakes(p).map((t) => t.status)).toEqual(['submitting', 'submitting']);
+
+    server.setFaults({});
+    clock.flow();
+    const r = await applyQuick(p, server);
+    expectExit(r, 0);
+    expect(linesOf(r.stderr, /: the lost submit exists as [0-9a-f]{32} \(matched by its input\): following it$/)).toHaveLength(2);
+    expect(linesOf(r.stderr, /^submitted /)).toHaveLength(2);
+    expect(server.stats().submissions).toBe(4);
+    await expectMoneySafe(p, server);
+    expectVerifiedOutputs(p);
   });
 });

@@ -288,3 +288,91 @@ describe('issue 9.3: prediction ids reach the committed lockfile while the run g
     expectVerifiedOutputs(p);
   });
 });
+
+describe('issue 9.4: a lockfile restored from an older commit is refused, not planned from', () => {
+  it("against .render/'s journal, and against the output folder's claim once .render/ is gone too: exit 2, the way back named, nothing submitted", async () => {
+    const server = await mockServer();
+    const p = makeProject({ shots: 3 });
+    expectExit(await applyQuick(p, server), 0);
+    const older = readFileSync(p.lockFile, 'utf8'); // what `git show HEAD~1:e2e.lock.json` would give back
+    p.shots[0]!.prompt = 'shot one, reshot for the client';
+    p.writeSpec();
+    expectExit(await applyQuick(p, server), 0);
+    const newer = readFileSync(p.lockFile, 'utf8');
+    const serial = (text: string) => (JSON.parse(text) as { serial: number }).serial;
+    expect(serial(newer)).toBeGreaterThan(serial(older));
+    const submitted = server.stats().submissions;
+    const videos = videoCensus(p.outputDir);
+
+    // 1. `.render/` is there: its journal names the lockfile it was written against.
+    writeFileSync(p.lockFile, older);
+    for (const args of [
+      ['plan', p.spec],
+      ['status', p.spec],
+      ['apply', p.spec, ...QUICK],
+    ]) {
+      const r = await render(args, { cwd: p.dir, server });
+      expectExit(r, 2);
+      expect(r.stderr).toBe(
+        `error: e2e.lock.json is older (serial ${serial(older)}) than the state this machine last wrote (serial ${serial(newer)}): it was restored from an older commit or copied over; planning from it could pay again for shots it does not know\n` +
+          'hint: restore the newer lockfile from git or from the copy the last apply left: `cp .render/e2e.last.lock.json e2e.lock.json`; if this lockfile is the one you mean to keep (a merge you checked), move .render/e2e.journal.ndjson aside and run again\n',
+      );
+    }
+    expect(readFileSync(p.abs('.render/e2e.last.lock.json'), 'utf8')).toBe(newer);
+
+    // 2. `.render/` is gone too (another clone, a `git clean -xdf`): the output folder's claim remembers the serial.
+    rmSync(p.abs('.render'), { recursive: true, force: true });
+    for (const args of [
+      ['plan', p.spec],
+      ['apply', p.spec, ...QUICK],
+    ]) {
+      const r = await render(args, { cwd: p.dir, server });
+      expectExit(r, 2);
+      expect(r.stderr).toBe(
+        `error: e2e.lock.json is older (serial ${serial(older)}) than the outputs of the last apply in renders/e2e (serial ${serial(newer)}): it was restored from an older commit\n` +
+          'hint: restore the newer lockfile from git (or from .render/ if it is still there); if this one is what you mean to keep (a merge you checked), remove renders/e2e/.render-campaign.json and run again\n',
+      );
+    }
+    expect(readFileSync(p.lockFile, 'utf8')).toBe(older); // refused commands wrote nothing
+    expect(server.stats().submissions).toBe(submitted);
+
+    // The way back: the newer lockfile, and then nothing to do.
+    writeFileSync(p.lockFile, newer);
+    const { code, plan } = await planJson(p, server);
+    expect(code).toBe(0);
+    expect(Object.values(actions(plan))).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expectExit(await applyQuick(p, server), 0);
+    expect(server.stats().submissions).toBe(submitted);
+    await expectMoneySafe(p, server);
+    expectNoVideoLost(p, videos);
+  });
+
+  it('a lockfile of another lineage (made anew, or copied from another campaign of the same name) is refused; the refusal leaves no trace', async () => {
+    const server = await mockServer();
+    const p = makeProject({ shots: 2 });
+    expectExit(await applyQuick(p, server), 0);
+    const right = readFileSync(p.lockFile, 'utf8');
+    // Another lockfile of "e2e" that knows only shot-01: planned from, shot-02 would be paid again.
+    const lock = JSON.parse(right) as { lineage: string; serial: number; endpoints: Record<string, { shots: Record<string, unknown> }> };
+    for (const e of Object.values(lock.endpoints)) delete e.shots['shot-02'];
+    writeFileSync(p.lockFile, JSON.stringify({ ...lock, lineage: '00000000-0000-4000-8000-000000000000', serial: lock.serial + 5 }, null, 2));
+    const r = await render(['apply', p.spec, ...QUICK], { cwd: p.dir, server });
+    expectExit(r, 2);
+    expect(r.stderr).toMatch(/^error: e2e\.lock\.json is not the lockfile \.render\/e2e\.journal\.ndjson was written against \(another lineage/);
+    // Without .render/, the output folder's claim names the lineage its videos belong to.
+    rmSync(p.abs('.render'), { recursive: true, force: true });
+    const again = await render(['apply', p.spec, ...QUICK], { cwd: p.dir, server });
+    expectExit(again, 2);
+    expect(again.stderr).toMatch(/^error: the output folder renders\/e2e belongs to another lockfile of "e2e" \(lineage [0-9a-f]{8}, not 00000000\)/);
+    // The refused apply changed nothing: run again, it is refused again (before, it had taken the folder over for
+    // the wrong lockfile, and the second run paid for shot-02 again); with the right lockfile back, all is unchanged.
+    expectExit(await render(['apply', p.spec, ...QUICK], { cwd: p.dir, server }), 2);
+    expect(server.stats().submissions).toBe(2);
+    expect(existsSync(p.abs('.render'))).toBe(false);
+    writeFileSync(p.lockFile, right);
+    const { code, plan } = await planJson(p, server);
+    expect(code).toBe(0);
+    expect(actions(plan)).toEqual({ 'shot-01': 'unchanged', 'shot-02': 'unchanged' });
+    await expectMoneySafe(p, server);
+  });
+});

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MockServer, MockServerOptions } from '../../src/mock/index.js';
@@ -132,11 +132,11 @@ describe('issue 9.1: "not in the list" is never taken as "never created"', () =>
 /** Give a shot a `take:` number in the spec file (makeProject's spec has no take field). */
 function setTake(p: Project, id: string, take: number): void {
   const text = readFileSync(p.spec, 'utf8');
-  const at = text.indexOf(`  - id: ${id}\n`);
+  const line = `  - id: ${id}\n`;
+  const at = text.indexOf(line);
   expect(at, `${id} in the spec`).toBeGreaterThanOrEqual(0);
-  const end = text.indexOf('\n  - id: ', at + 1);
-  const cut = end < 0 ? text.length : end + 1;
-  writeFileSync(p.spec, `${text.slice(0, cut)}${end < 0 ? '' : ''}`.replace(/\n?$/, '\n') + `    take: ${take}\n` + text.slice(cut));
+  const cut = at + line.length;
+  writeFileSync(p.spec, `${text.slice(0, cut)}    take: ${take}\n${text.slice(cut)}`);
 }
 
 describe('issue 9.2: an unknown intent never keeps a shot stuck', () => {
@@ -374,5 +374,133 @@ describe('issue 9.4: a lockfile restored from an older commit is refused, not pl
     expect(code).toBe(0);
     expect(actions(plan)).toEqual({ 'shot-01': 'unchanged', 'shot-02': 'unchanged' });
     await expectMoneySafe(p, server);
+  });
+});
+
+describe('issue 9.5: --max-cost holds for runs that resume earlier unknown intents', () => {
+  it("an earlier lost submit is never sent again: this run's charges stay within --max-cost", async () => {
+    const clock = manualClock();
+    clock.flow();
+    const server = await scriptedSubmits(['drop'], { clock, completeAfterMs: 200 });
+    const p = makeProject({ shots: 4, concurrency: 2 });
+    // shot-01: cut before the server saw it (never created). shot-02: created and charged, then the run is killed
+    // before the answer. Both are "outcome unknown", counted as spent.
+    expectExit(await applyQuick(p, server, ['--only', 'shot-01']), 1);
+    clock.freeze();
+    server.setFaults({ routes: ['submit'], slowRate: 1, slowMs: 1500 });
+    const run = spawnRender(['apply', p.spec, ...QUICK, '--only', 'shot-02'], { cwd: p.dir, server });
+    await whileRunning(run, () => server.stats().submissions === 1, 'the server to charge shot-02');
+    expect((await run.kill()).signal).toBe('SIGKILL');
+    server.setFaults({});
+    clock.flow();
+
+    // The plan resumes both for $0 and creates the other two: exactly --max-cost.
+    const { plan } = await planJson(p, server, ['--max-cost', '2.52']);
+    expect(actions(plan)).toEqual({ 'shot-01': 'resume', 'shot-02': 'resume', 'shot-03': 'create', 'shot-04': 'create' });
+    expect(plan.totals).toMatchObject({ cost_cents: 252, spent_cents: 252 });
+    // A cap below what the new shots cost is refused before anything is sent, resumes or not.
+    const lists = server.stats().lists;
+    const refused = await applyQuick(p, server, ['--max-cost', '2.51']);
+    expectExit(refused, 3);
+    expect(server.stats()).toMatchObject({ submissions: 1, lists, uploads: 2 });
+
+    const chargedBefore = server.stats().chargesCents;
+    const r = await applyQuick(p, server, ['--max-cost', '2.52']);
+    expectExit(r, 1); // shot-01 stays outcome unknown
+    expect(server.stats().chargesCents - chargedBefore, "this run's charges").toBeLessThanOrEqual(252);
+    expect(server.stats().submissions).toBe(3);
+    expect(r.stderr).toMatch(/^shot-02: the lost submit exists as [0-9a-f]{32} \(matched by its input\): following it$/m);
+    expect(linesOf(r.stderr, /^submitted /).map((l) => l.split(' ')[1])).toEqual(expect.arrayContaining(['shot-03', 'shot-04']));
+    expect(linesOf(r.stderr, /^submitted shot-01 /)).toEqual([]);
+    // "spent this run" is what this run added: the two new shots; shot-02 was counted before.
+    expect(r.stdout).toMatch(/^Done: 3 rendered, 1 failed, 0 skipped in [\d.]+ s; spent \$2\.52 this run, \$5\.04 in all$/m);
+
+    // Resolved by the user, the last shot costs its price once, still under a cap.
+    expectExit(await render(['forget', p.spec, 'shot-01'], { cwd: p.dir, server }), 0);
+    const before = server.stats().chargesCents;
+    expectExit(await applyQuick(p, server, ['--max-cost', '1.26']), 0);
+    expect(server.stats().chargesCents - before).toBe(126);
+    await expectMoneySafe(p, server, { maxChargedCents: 4 * 126 });
+    expectVerifiedOutputs(p);
+  });
+});
+
+describe('issue 9.6: one apply per spec, also over a stale lock and with several started at once', () => {
+  it("four applies started together over a dead run's lock file: exactly one runs, the others are refused, every shot is paid once", async () => {
+    // The server's clock stands still until every refused run has ended: the one that runs cannot finish (and
+    // free the lock for a latecomer) before, however the machine schedules the four.
+    const clock = manualClock();
+    const server = await mockServer({ clock, completeAfterMs: 200 });
+    const p = makeProject({ shots: 3, concurrency: 3 });
+    const dead = 4_194_000; // no process has this pid
+    mkdirSync(p.abs('.render'));
+    writeFileSync(p.lockFileFor(dead), JSON.stringify({ pid: dead, host: hostname(), started_at: '2026-01-01T00:00:00.000Z' }));
+    const runs = Array.from({ length: 4 }, () => spawnRender(['apply', p.spec, ...QUICK], { cwd: p.dir, server }));
+    const ended: RunResult[] = [];
+    for (const run of runs) void run.done.then((r) => ended.push(r));
+    await waitUntil(() => ended.length >= 3, 'three of the four applies to end', 60_000);
+    clock.flow();
+    const results = await Promise.all(runs.map((r) => r.done));
+
+    const ran = results.filter((r) => /^applying: /m.test(r.stderr));
+    expect(ran, results.map((r) => `exit ${r.code}: ${r.stderr}`).join('\n---\n')).toHaveLength(1);
+    expectExit(ran[0]!, 0);
+    const refused = results.filter((r) => r !== ran[0]);
+    for (const r of refused) {
+      expectExit(r, 1);
+      expect(r.stderr).toMatch(/^error: another render apply is running on this spec \(pid \d+ on /);
+      expect(r.stdout).toBe('');
+    }
+    expect(p.lockFiles()).toEqual([]);
+    expect(server.stats()).toMatchObject({ submissions: 3 });
+    await expectMoneySafe(p, server);
+    expectVerifiedOutputs(p);
+  });
+});
+
+describe('issue 9.7: one server is one endpoint, and one budget covers every real endpoint', () => {
+  it('applied through http://localhost:PORT, planned through http://127.0.0.1:PORT/: unchanged, its spend counted', async () => {
+    const server = await mockServer();
+    const p = makeProject({ shots: 2 });
+    const viaLocalhost = { WAVESPEED_BASE_URL: `http://localhost:${server.port}` };
+    expectExit(await applyQuick(p, server, [], viaLocalhost), 0);
+    expect(Object.keys(readLock(p).endpoints)).toEqual([`http://127.0.0.1:${server.port}`]);
+    for (const base of [`http://127.0.0.1:${server.port}/`, `HTTP://LOCALHOST:${server.port}`, `http://[::1]:${server.port}`]) {
+      const r = await render(['plan', p.spec, '--json'], { cwd: p.dir, server, env: { WAVESPEED_BASE_URL: base } });
+      expectExit(r, 0);
+      const plan = JSON.parse(r.stdout) as { shots: { action: string }[]; totals: { spent_cents: number; cost_cents: number } };
+      expect(
+        plan.shots.map((s) => s.action),
+        base,
+      ).toEqual(['unchanged', 'unchanged']);
+      expect(plan.totals).toMatchObject({ spent_cents: 252, cost_cents: 0 });
+    }
+    const again = await applyQuick(p, server, [], { WAVESPEED_BASE_URL: `http://127.0.0.1:${server.port}/` });
+    expectExit(again, 0);
+    expect(again.stderr).toContain('Nothing to do');
+    expect(server.stats()).toMatchObject({ submissions: 2 });
+    await expectMoneySafe(p, server);
+  });
+
+  it('two different servers: what each was paid adds up against one budget.max_usd (exit 3, nothing submitted)', async () => {
+    const first = await mockServer();
+    const second = await mockServer();
+    const p = makeProject({ shots: 4, budgetUsd: 6.3 }); // 4 x $1.26 = $5.04 fits once, not twice; $6.30 is five shots
+    expectExit(await applyQuick(p, first), 0);
+    const { code, plan } = await planJson(p, second);
+    expect(code).toBe(3);
+    for (const s of plan.shots) expect(s).toMatchObject({ action: 'create', reason: `rendered only on ${first.url}, never on ${second.url}` });
+    expect(plan.totals).toMatchObject({ spent_cents: 504, cost_cents: 504, after_apply_cents: 1008, budget_cents: 630 });
+    const r = await applyQuick(p, second);
+    expectExit(r, 3);
+    expect(r.stderr).toContain('error: the plan is over budget by $3.78 ($5.04 spent before + $5.04 this apply, budget $6.30): nothing was submitted');
+    expect(second.stats()).toMatchObject({ submissions: 0, uploads: 0, chargesCents: 0 });
+    // What fits still runs, and then the whole budget is spent across both.
+    expectExit(await applyQuick(p, second, ['--only', 'shot-01']), 0);
+    const { code: full } = await planJson(p, second, ['--only', 'shot-02']);
+    expect(full).toBe(3);
+    expect((await planJson(p, second, ['--only', 'shot-02'])).plan.totals).toMatchObject({ spent_cents: 630 });
+    await expectMoneySafe(p, first);
+    await expectMoneySafe(p, second);
   });
 });

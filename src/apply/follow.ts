@@ -5,7 +5,7 @@ import { shotState, takeByN } from '../lock/takes.js';
 import { failedPredictionError, type Prediction } from '../provider/index.js';
 import { REDACTED } from '../util/redact.js';
 import { iso, type RunContext } from './context.js';
-import { clearPlace, outputName, relToSpec, takeFileName, takesDir } from './outputs.js';
+import { clearExtraOutputs, clearPlace, outputName, relToSpec, takeFileName, takesDir } from './outputs.js';
 import { fail, messageOf } from './report.js';
 
 /**
@@ -91,6 +91,7 @@ export async function downloadTake(ctx: RunContext, shotId: string, n: number, c
       ctx.emit({ type: 'downloaded', id: shotId, path: dest, bytes: result.bytes, sha256: result.sha256 });
     }
     await ctx.store.record({ t: 'output', at: iso(ctx.now()), endpoint: ctx.endpoint, shot: shotId, n, outputs });
+    if (current) await clearExtraOutputs(ctx, shotId, outputs.length);
     return outputs[0]?.path;
   } catch (err) {
     if (isRenderError(err, 'NOT_FOUND')) {

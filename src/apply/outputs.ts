@@ -166,7 +166,25 @@ export async function moveTakeInPlace(ctx: RunContext, shotId: string, take: Loc
     renameSync(src, dest);
     await ctx.store.record({ t: 'moved', at: iso(ctx.now()), endpoint: ctx.endpoint, shot: shotId, n: take.n, from: out.path, to: rel });
   }
+  await clearExtraOutputs(ctx, shotId, take.outputs.length);
   return first;
+}
+
+/**
+ * Output names past the current take's count (`<id>+2.mp4`... of an earlier take that had more outputs) are
+ * cleared too: the earlier take's file goes to `.takes/` with the rest of it, never left beside a take it is
+ * not part of.
+ */
+export async function clearExtraOutputs(ctx: RunContext, shotId: string, count: number): Promise<void> {
+  for (let i = Math.max(1, count); ; i++) {
+    const dest = path.join(ctx.placeDir, outputName(shotId, i));
+    try {
+      lstatSync(dest);
+    } catch {
+      return;
+    }
+    await clearPlace(ctx, dest);
+  }
 }
 
 /**

@@ -34,7 +34,6 @@ import {
   shotOf,
   shotsOf,
   takesOf,
-  type Project,
 } from './helpers.js';
 import { expectMoneySafe, expectNoVideoLost, videoCensus } from './invariants.js';
 
@@ -136,7 +135,8 @@ describe('render status --verify', () => {
     expectExit(await apply(p, server), 0);
     const file = p.output('shot-01');
     const bytes = readFileSync(file);
-    bytes[bytes.length >> 1] ^= 0xff;
+    const mid = bytes.length >> 1;
+    bytes[mid] = bytes[mid]! ^ 0xff;
     writeFileSync(file, bytes);
     const outputOf = async (extra: string[]) => {
       const r = await render(['status', p.spec, '--json', ...extra], { cwd: p.dir, server });

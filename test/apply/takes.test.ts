@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyEvent, ApplySummary } from '../../src/apply/events.js';
@@ -345,5 +345,212 @@ describe('issue 10.5: "spent this run" is true', () => {
       expectVerifiedOutputs(p);
       clock.freeze();
     }
+  });
+});
+
+/** A project whose prompts come from templates: `look.hbs` used as a partial, `street.hbs` as a whole prompt. */
+function templatedProject(): Project {
+  const p = makeProject({ shots: 0 });
+  mkdirSync(p.abs('templates'));
+  writeFileSync(p.abs('templates/look.hbs'), 'warm golden-hour light');
+  writeFileSync(p.abs('templates/street.hbs'), 'a city street at night, neon reflections on wet asphalt,\nthe sneaker in the foreground');
+  writeFileSync(
+    p.spec,
+    [
+      'version: 1',
+      'name: e2e',
+      'budget: { max_usd: 100 }',
+      'templates: templates',
+      'defaults: { duration: 3 }',
+      'shots:',
+      '  - id: hero',
+      '    image: assets/hero.png',
+      '    prompt: "the sneaker turns slowly on a pedestal, slow dolly in, {{> look}}"',
+      '  - id: street',
+      '    image: assets/studio.jpg',
+      '    prompt: { template: templates/street.hbs }',
+      '',
+    ].join('\n'),
+  );
+  p.shots = [
+    { id: 'hero', image: 'assets/hero.png', prompt: '' },
+    { id: 'street', image: 'assets/studio.jpg', prompt: '' },
+  ];
+  return p;
+}
+
+describe('issue 10.6: invisible edits cost nothing; real ones are shown word by word', () => {
+  it('a trailing newline or CRLF in a template plans unchanged; a changed word is a replace with a word diff, --diff and plan --json changes', async () => {
+    const server = await mockServer();
+    const p = templatedProject();
+    expectExit(await apply(p, server), 0);
+    const videos = videoCensus(p.outputDir);
+
+    // Invisible: a final newline in the partial (used at the end of a prompt), CRLF line endings, trailing spaces.
+    writeFileSync(p.abs('templates/look.hbs'), 'warm golden-hour light  \r\n');
+    writeFileSync(p.abs('templates/street.hbs'), 'a city street at night, neon reflections on wet asphalt,\t\r\nthe sneaker in the foreground\r\n\r\n\r\n');
+    const { plan } = await planJson(p, server);
+    expect(actions(plan)).toEqual({ hero: 'unchanged', street: 'unchanged' });
+    expect(plan.totals.cost_cents).toBe(0);
+
+    // A real change: one word.
+    writeFileSync(p.abs('templates/street.hbs'), 'a city street at dawn, neon reflections on wet asphalt,\nthe sneaker in the foreground\n');
+    const table = await render(['plan', p.spec], { cwd: p.dir, server });
+    expectExit(table, 0);
+    expect(table.stdout).toMatch(/^\s+~\s+street\s+replace\s+3s\s+\$1\.26\s+prompt: a city street at \[-night-\]\{\+dawn\+\}, neon reflections …$/m);
+    const diff = await render(['plan', p.spec, '--diff'], { cwd: p.dir, server });
+    expect(diff.stdout).toContain(
+      '\nstreet (replace):\n  prompt: a city street at [-night-]{+dawn+}, neon reflections on wet asphalt, the sneaker in the foreground\n',
+    );
+    const json = JSON.parse((await render(['plan', p.spec, '--json'], { cwd: p.dir, server })).stdout) as { shots: Record<string, unknown>[] };
+    expect(json.shots.find((s) => s.id === 'street')).toMatchObject({
+      action: 'replace',
+      reason: 'prompt changed',
+      take_n: 1,
+      changes: [
+        {
+          field: 'prompt',
+          before: 'a city street at night, neon reflections on wet asphalt,\nthe sneaker in the foreground',
+          after: 'a city street at dawn, neon reflections on wet asphalt,\nthe sneaker in the foreground',
+        },
+      ],
+    });
+    expect(json.shots.find((s) => s.id === 'hero')).not.toHaveProperty('changes');
+    expect(server.stats().submissions).toBe(2);
+    await expectMoneySafe(p, server);
+    expectNoVideoLost(p, videos);
+  });
+
+  // KNOWN GAP (see the report): docs/SPEC.md promises a trailing newline in a partial is invisible, but a partial
+  // used in the middle of a prompt brings its newline along ("light,\n the sneaker"): normalization only trims
+  // the ends of the whole prompt and of its lines. The shot plans `replace` and is paid again. Remove `.fails`
+  // once partial files lose one final newline (as Jinja does), or normalization covers it.
+  it.fails('a trailing newline in a partial used mid-prompt plans unchanged (known gap)', async () => {
+    const server = await mockServer();
+    const p = templatedProject();
+    writeFileSync(p.spec, readFileSync(p.spec, 'utf8').replace('slow dolly in, {{> look}}"', '{{> look}}, slow dolly in"'));
+    expectExit(await apply(p, server), 0);
+    writeFileSync(p.abs('templates/look.hbs'), 'warm golden-hour light\n');
+    const { plan } = await planJson(p, server);
+    expect(actions(plan)).toEqual({ hero: 'unchanged', street: 'unchanged' });
+  });
+});
+
+describe('issue 10.8: renaming name: beside the old lockfile', () => {
+  it('plan (and apply, before it asks) warns, naming the old lockfile: its spend is no longer counted against this budget; the rename it advises is refused', async () => {
+    const server = await mockServer();
+    const p = makeProject({ shots: 2 });
+    expectExit(await apply(p, server), 0);
+    writeFileSync(p.spec, readFileSync(p.spec, 'utf8').replace('name: e2e\n', 'name: e2e-final\n'));
+    const warning =
+      'warning: e2e.lock.json records this spec under its old name "e2e": what it spent is not counted against this budget; rename it to e2e-final.lock.json to keep the campaign\'s history and budget';
+    const plan = await render(['plan', p.spec], { cwd: p.dir, server });
+    expectExit(plan, 0);
+    expect(plan.stdout).toContain(`\n\n${warning}`);
+    const json = JSON.parse((await render(['plan', p.spec, '--json'], { cwd: p.dir, server })).stdout) as {
+      warnings: string[];
+      totals: { spent_cents: number };
+    };
+    expect(json.warnings).toEqual([warning.slice('warning: '.length)]);
+    expect(json.totals.spent_cents).toBe(0);
+    // apply shows it with the plan, before it asks (here: no terminal, no --yes: nothing is paid).
+    const asked = await render(['apply', p.spec], { cwd: p.dir, server });
+    expectExit(asked, 2);
+    expect(asked.stdout).toContain(warning);
+    // Renamed as the warning says, the lockfile is refused: its "name" field still says e2e. Safe (refused, never
+    // guessed at), but the advice alone does not bring the history back (see the report: the warning should say to
+    // change the name inside the file too).
+    renameSync(p.lockFile, p.abs('e2e-final.lock.json'));
+    const fixed = await render(['plan', p.spec, '--json'], { cwd: p.dir, server });
+    expect(fixed.code).toBe(2);
+    expect(fixed.stderr).toMatch(/^error: e2e-final\.lock\.json belongs to spec "e2e", not "e2e-final"/);
+    expect(server.stats().submissions).toBe(2);
+  });
+});
+
+describe('issue 10.9: a version 1 lockfile keeps working', () => {
+  it('plan says unchanged; an apply with work writes version 2 (takes per endpoint, fingerprints recomputed) without submitting anything', async () => {
+    const server = await mockServer();
+    const p = makeProject({ shots: 2 });
+    // shot-01's prompt is a YAML block: it ends with a newline, which the previous render sent and recorded as is.
+    writeFileSync(
+      p.spec,
+      readFileSync(p.spec, 'utf8').replace(`    prompt: ${JSON.stringify(p.shots[0]!.prompt)}\n`, `    prompt: |\n      ${p.shots[0]!.prompt}\n`),
+    );
+    expectExit(await apply(p, server), 0);
+    const v2 = readLock(p);
+    const endpoint = `http://127.0.0.1:${server.port}`;
+    const state = v2.endpoints[endpoint]!;
+    // The lockfile the previous render wrote: one take per shot (plus history), its own fingerprints, the endpoint
+    // as it was typed, uploads with their endpoint.
+    const v1 = {
+      version: 1,
+      name: 'e2e',
+      shots: Object.fromEntries(
+        Object.entries(state.shots).map(([id, shot]) => {
+          const t = shot.takes[0]!;
+          const request = id === 'shot-01' ? { ...t.request, prompt: `${String(t.request.prompt)}\n` } : t.request;
+          return [
+            id,
+            {
+              fingerprint: `v1-${'0'.repeat(61)}`,
+              endpoint: `http://localhost:${server.port}/`,
+              model: t.model,
+              take: t.take,
+              prediction_id: t.prediction_id,
+              status: t.status,
+              duration: t.duration,
+              cost_cents: t.cost_cents,
+              request,
+              urls: t.urls,
+              submitted_at: t.submitted_at,
+              completed_at: t.completed_at,
+              outputs: t.outputs,
+              history: [],
+            },
+          ];
+        }),
+      ),
+      uploads: Object.fromEntries(Object.entries(state.uploads).map(([sha, u]) => [sha, { ...u, endpoint: `http://localhost:${server.port}/` }])),
+    };
+    const v1Text = `${JSON.stringify(v1, null, 2)}\n`;
+    writeFileSync(p.lockFile, v1Text);
+    // The previous render kept no journal base and claimed no folder.
+    rmSync(p.abs('.render'), { recursive: true, force: true });
+    rmSync(path.join(p.outputDir, '.render-campaign.json'));
+    const videos = videoCensus(p.outputDir);
+
+    const { code, plan } = await planJson(p, server);
+    expect(code).toBe(0);
+    expect(actions(plan)).toEqual({ 'shot-01': 'unchanged', 'shot-02': 'unchanged' });
+    expect(plan.totals).toMatchObject({ spent_cents: 252, cost_cents: 0 });
+    const status = JSON.parse((await render(['status', p.spec, '--json'], { cwd: p.dir, server })).stdout) as { shots: { status: string; output: string }[] };
+    expect(status.shots.map((s) => [s.status, s.output])).toEqual([
+      ['completed', 'intact'],
+      ['completed', 'intact'],
+    ]);
+    // Nothing to do: the apply stops before it opens the state, and the file stays as the previous render left it.
+    const idle = await apply(p, server);
+    expectExit(idle, 0);
+    expect(idle.stderr).toContain('Nothing to do');
+    expect(readFileSync(p.lockFile, 'utf8')).toBe(v1Text);
+
+    // An apply with work to do (a deleted output, downloaded again for $0) writes version 2.
+    rmSync(p.output('shot-02'));
+    const r = await apply(p, server);
+    expectExit(r, 0);
+    expect(linesOf(r.stderr, /^submitted /)).toEqual([]);
+    const migrated = expectVerifiedOutputs(p);
+    expect(migrated.version).toBe(2);
+    expect(Object.keys(migrated.endpoints)).toEqual([endpoint]);
+    for (const id of p.ids()) {
+      const take = currentOf(migrated, id)!;
+      expect(take).toMatchObject({ n: 1, prediction_id: state.shots[id]!.takes[0]!.prediction_id, fingerprint: state.shots[id]!.takes[0]!.fingerprint });
+    }
+    expect(currentOf(migrated, 'shot-01')!.request.prompt).toBe(p.shots[0]!.prompt);
+    expect(Object.values(actions((await planJson(p, server)).plan))).toEqual(['unchanged', 'unchanged']);
+    expect(server.stats().submissions).toBe(2);
+    await expectMoneySafe(p, server);
+    expectNoVideoLost(p, new Map([...videos].map(([sha, n]) => [sha, n - 1])));
   });
 });

@@ -503,3 +503,41 @@ describe('issue 9.7: one server is one endpoint, and one budget covers every rea
     await expectMoneySafe(p, second);
   });
 });
+
+describe('a prediction the server no longer knows', () => {
+  it('is still counted as paid, never as a refund: the next plan offers regenerate, with its cost', async () => {
+    // Two submits are charged and answered, then the run is killed; the server forgets them (deleted after 7
+    // days; here a restart at the same address).
+    const clock = manualClock();
+    const first = await mockServer({ clock, completeAfterMs: 200 });
+    const p = makeProject({ shots: 2, concurrency: 2 });
+    const run = spawnRender(['apply', p.spec, ...QUICK], { cwd: p.dir, server: first });
+    await run.waitForStderr(/^submitted /, 2);
+    expect((await run.kill()).signal).toBe('SIGKILL');
+    expect(first.stats()).toMatchObject({ chargesCents: 252, refundsCents: 0 });
+    const port = first.port;
+    await first.close();
+    const server = await mockServer({ port });
+
+    const r = await applyQuick(p, server);
+    expectExit(r, 1);
+    expect(linesOf(r.stderr, / FAILED /)).toEqual([
+      expect.stringMatching(
+        /^\[1\/2\] FAILED shot-0[12]: prediction [0-9a-f]{32} is gone from the server \(paid and recorded; `render plan` shows it as regenerate, with its cost\): .*404/,
+      ),
+      expect.stringMatching(/^\[2\/2\] FAILED shot-0[12]: prediction [0-9a-f]{32} is gone from the server/),
+    ]);
+    // What the first server kept is still what the lockfile counts: $2.52, never a refund.
+    expect(r.stdout).toMatch(/; spent \$0\.00 this run, \$2\.52 in all$/m);
+    const { plan } = await planJson(p, server);
+    expect(plan.totals).toMatchObject({ spent_cents: 252, cost_cents: 252 });
+    for (const s of plan.shots) {
+      expect(s).toMatchObject({
+        action: 'regenerate',
+        cost_cents: 126,
+        reason: 'output deleted on the server before it was downloaded: rendering it again costs a new prediction',
+      });
+    }
+    expect(server.stats().submissions).toBe(0);
+  });
+});

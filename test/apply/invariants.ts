@@ -31,7 +31,7 @@ export interface ServerPrediction {
  * from the list, which the mock serves with inputs. (When the mock's list stops showing inputs by default, this is
  * the one place to ask it for them.)
  */
-export async function serverPredictions(server: MockServer): Promise<Map<string, ServerPrediction>> {
+async function serverPredictions(server: MockServer): Promise<Map<string, ServerPrediction>> {
   const all = new Map<string, ServerPrediction>();
   for (let page = 1; ; page++) {
     const res = await fetch(`${server.url}/api/v3/predictions`, {

@@ -11,8 +11,8 @@ export function formatUsd(cents: number): string {
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
-/** Cents to `$12.34`. */
-export const usd = (cents: number): string => `$${formatUsd(cents)}`;
+/** Cents to `$12.34`, and `-$12.34` (never `$-12.34`): a run whose refunds outweigh its charges spent less than nothing. */
+export const usd = (cents: number): string => (cents < 0 ? `-$${formatUsd(-cents)}` : `$${formatUsd(cents)}`);
 
 /** Cents to a JSON number of dollars with two decimals (`294` → `2.94`), exact for any cent amount. */
 export const usdNumber = (cents: number): number => Number(formatUsd(cents));

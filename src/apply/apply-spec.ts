@@ -10,7 +10,7 @@ import { acquireProcessLock } from '../lock/process-lock.js';
 import { runApply } from './run.js';
 import { checkSavedPlan, type SavedPlan } from '../plan/saved-plan.js';
 import { LockStore, stateDir } from '../lock/store.js';
-import { claimOutputFolder, writeClaim } from '../lock/claim.js';
+import { checkClaim, claimOutputFolder, writeClaim } from '../lock/claim.js';
 import { sweepLeftovers } from './sweep.js';
 
 export interface ApplySpecOptions {
@@ -63,10 +63,15 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
     );
     if (!(await o.confirm(planned))) return { kind: 'declined', planned };
     if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents);
+    // Before anything is written or swept: a folder of another campaign, or of another lockfile lineage, is refused
+    // with no trace left (a lockfile that does not exist yet has a lineage of its own, so a claimed folder refuses it).
+    checkClaim(plan.outputDir, { name: plan.name, lineage: planned.lock.lineage }, planned.loaded.file);
     sweepLeftovers(plan.outputDir, planned.loaded.dir, plan.name);
     const store = new LockStore(planned.loaded.file, plan.name, { redact: o.client.redact });
+    let claimed = false;
     try {
       claimOutputFolder(plan.outputDir, { name: plan.name, lineage: store.lock.lineage, serial: store.lock.serial }, planned.loaded.file);
+      claimed = true;
       const summary = await runApply({
         plan,
         store,
@@ -82,7 +87,8 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
       return { kind: 'applied', planned, summary };
     } finally {
       await store.close();
-      writeClaim(plan.outputDir, { name: plan.name, lineage: store.lock.lineage, serial: store.lock.serial });
+      // Only a folder this run claimed records its serial: a refused claim is never overwritten.
+      if (claimed) writeClaim(plan.outputDir, { name: plan.name, lineage: store.lock.lineage, serial: store.lock.serial });
     }
   } finally {
     release();

@@ -39,6 +39,7 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
     throw new TemplateError('{{log}} prints to the terminal instead of the prompt; remove it');
   });
   guardLoops(hb);
+  guardPartials(hb);
   const partials = templatesDir ? registerPartials(hb, templatesDir) : [];
   const compiled = new Map<string, Compiled>();
   const files = new Map<string, string>();
@@ -72,8 +73,9 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
 
 /**
  * Bounded work on hostile input (docs/ARCHITECTURE.md "Bounded work"): a prompt template runs synchronously and
- * cannot be interrupted, so each render has a budget: block iterations, characters produced, and time. Four nested
- * `{{#each}}` over 300 items is 8 billion iterations: it is stopped after the first hundred thousand.
+ * cannot be interrupted, so each render has a budget: block iterations and partial calls, characters produced, and
+ * time. Four nested `{{#each}}` over 300 items is 8 billion iterations: it is stopped after the first hundred
+ * thousand.
  */
 const MAX_ITERATIONS = 100_000;
 const MAX_OUTPUT_CHARS = 1_000_000;
@@ -90,14 +92,15 @@ function newBudget(): Budget {
 }
 
 function tooMuch(what: string): string {
-  return `the template does too much work (${what}; a prompt is at most 2,500 characters): check its {{#each}} loops`;
+  return `the template does too much work (${what}; a prompt is at most 2,500 characters): check its {{#each}} loops and partials`;
 }
 
 function tick(budget: Budget | undefined, produced: string): void {
   if (!budget) return;
   budget.iterations++;
   budget.chars += produced.length;
-  if (budget.iterations > MAX_ITERATIONS) throw new TemplateError(tooMuch(`more than ${MAX_ITERATIONS.toLocaleString('en-US')} loop iterations`));
+  if (budget.iterations > MAX_ITERATIONS)
+    throw new TemplateError(tooMuch(`more than ${MAX_ITERATIONS.toLocaleString('en-US')} loop iterations and partial calls`));
   if (budget.chars > MAX_OUTPUT_CHARS) throw new TemplateError(tooMuch(`more than ${MAX_OUTPUT_CHARS.toLocaleString('en-US')} characters`));
   if ((budget.iterations & 1023) === 0 && Date.now() - budget.started > MAX_RENDER_MS) throw new TemplateError(tooMuch(`more than ${MAX_RENDER_MS / 1000} s`));
 }
@@ -117,6 +120,23 @@ function guardLoops(hb: typeof Handlebars): void {
       return builtin.call(this, ...args, { ...options, fn });
     });
   }
+}
+
+/**
+ * Partial calls count against the same budget: a partial that calls the next one twice, 40 deep, is 2^40 calls
+ * with no loop at all (inline partials need no templates folder), and without a tick it never reached a check.
+ * Handlebars looks partials up through `env.VM` so that it can be overridden per instance; only this one is.
+ */
+function guardPartials(hb: typeof Handlebars): void {
+  const vm = (hb as unknown as { VM: { invokePartial: (...args: unknown[]) => unknown } }).VM;
+  const invoke = vm.invokePartial;
+  (hb as unknown as { VM: unknown }).VM = {
+    ...vm,
+    invokePartial(this: unknown, partial: unknown, context: unknown, options: { data?: { budget?: Budget } }) {
+      tick(options.data?.budget, '');
+      return invoke.call(this, partial, context, options);
+    },
+  };
 }
 
 function elementHelper(this: unknown, ...args: unknown[]): string {

@@ -5,8 +5,9 @@ import { expect } from 'vitest';
 import { endpointIdentity } from '../../src/endpoint.js';
 import type { Lockfile } from '../../src/lock/schema.js';
 import type { MockServer } from '../../src/mock/index.js';
+import type { ServerPrediction } from './helpers.js';
 import { canonicalJson } from '../../src/util/canonical-json.js';
-import { readLock, type Project } from './helpers.js';
+import { dashboard, readLock, type Project } from './helpers.js';
 
 /**
  * The money-safety invariants of issues 9 and 10, checked from the outside: from what the server says it created
@@ -19,33 +20,9 @@ export function endpointOfServer(server: MockServer): string {
   return endpointIdentity(server.url);
 }
 
-export interface ServerPrediction {
-  id: string;
-  model: string;
-  status: string;
-  input: Record<string, unknown>;
-}
-
-/**
- * Every prediction the server holds, with the body it was created from: what a user sees in the dashboard. Read
- * from the list, which the mock serves with inputs. (When the mock's list stops showing inputs by default, this is
- * the one place to ask it for them.)
- */
+/** Every prediction the server holds, with the body it was created from: what a user sees in the dashboard. */
 async function serverPredictions(server: MockServer): Promise<Map<string, ServerPrediction>> {
-  const all = new Map<string, ServerPrediction>();
-  for (let page = 1; ; page++) {
-    const res = await fetch(`${server.url}/api/v3/predictions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ page, page_size: 100 }),
-    });
-    const items = ((await res.json()) as { data: { items: ServerPrediction[] } }).data.items;
-    for (const item of items) {
-      expect(item.input, `the mock's list shows the input of ${item.id}`).toBeDefined();
-      all.set(item.id, item);
-    }
-    if (items.length < 100) return all;
-  }
+  return new Map((await dashboard(server)).map((p) => [p.id, p]));
 }
 
 /** The server's predictions made from a prompt (the dashboard search a user does before `render adopt`). */

@@ -78,7 +78,7 @@ describe('issue 9.1: "not in the list" is never taken as "never created"', () =>
     // shot-01's answer is lost (the prediction exists, charged); shot-02's request is cut before the server handles
     // it (nothing exists). Both are "outcome unknown" to render; only the list can tell them apart, and only for
     // the one that is in it.
-    const server = await scriptedSubmits(['lost', 'drop']);
+    const server = await scriptedSubmits(['lost', 'drop'], { listInputs: true });
     const p = makeProject({ shots: 3, concurrency: 1 });
     const first = await applyQuick(p, server);
     expectExit(first, 1);
@@ -125,6 +125,41 @@ describe('issue 9.1: "not in the list" is never taken as "never created"', () =>
     expect(takesOf(lock, 'shot-02').map((t) => t.status)).toEqual(['forgotten', 'completed']);
     expect(currentOf(lock, 'shot-01')!.settled_by).toBe('list');
     expect(keptCents(server)).toBe(3 * 126);
+  });
+});
+
+describe('issue 9.1: a real server is less kind than ours', () => {
+  it('a clock 10 minutes ahead, a list that shows the stored image URL and lags behind: every lost submit is found by its input, none is paid twice', async () => {
+    const server = await mockServer({
+      seed: 7,
+      listInputs: true,
+      storeMediaUrls: true,
+      clockSkewMs: 10 * 60_000,
+      listLagMs: 100,
+      faults: { routes: ['submit'], lostSubmitRate: 0.5 },
+    });
+    const p = makeProject({ shots: 6, concurrency: 2 });
+    const runs: RunResult[] = [];
+    for (let i = 0; i < 3 && runs.at(-1)?.code !== 0; i++) runs.push(await applyQuick(p, server));
+    expectExit(runs.at(-1)!, 0);
+    const lost = server.stats().faults.lostSubmit ?? 0;
+    expect(lost, 'submits whose answer the server dropped').toBeGreaterThan(0);
+    expect(runs.flatMap((r) => linesOf(r.stderr, /: the lost submit exists as [0-9a-f]{32} \(matched by its input\): following it$/))).toHaveLength(lost);
+    expect(server.stats().submissions).toBe(6);
+    const lock = await expectMoneySafe(p, server);
+    for (const id of p.ids()) expect(takesOf(lock, id), id).toHaveLength(1);
+    expectVerifiedOutputs(p);
+  });
+
+  it('a list without inputs (as the docs show it) and a skewed clock: a lost submit alone in its window is followed; nothing is sent twice', async () => {
+    const server = await scriptedSubmits(['lost'], { clockSkewMs: 10 * 60_000 });
+    const p = makeProject({ shots: 3, concurrency: 1 });
+    const r = await applyQuick(p, server);
+    expectExit(r, 0);
+    expect(r.stderr).toMatch(/^shot-01: the lost submit exists as [0-9a-f]{32} \(the only unclaimed prediction in its time window\): following it$/m);
+    expect(server.stats()).toMatchObject({ submissions: 3, faults: expect.objectContaining({ lostSubmit: 1 }) });
+    await expectMoneySafe(p, server);
+    expectVerifiedOutputs(p);
   });
 });
 
@@ -268,7 +303,7 @@ describe('issue 9.3: prediction ids reach the committed lockfile while the run g
     // Every submit is created and charged, then answered 1.5 s later on a clock that stands still: the run has
     // intents without ids when it is killed.
     const clock = manualClock();
-    const server = await mockServer({ clock, completeAfterMs: 200, faults: { routes: ['submit'], slowRate: 1, slowMs: 1500 } });
+    const server = await mockServer({ clock, completeAfterMs: 200, listInputs: true, faults: { routes: ['submit'], slowRate: 1, slowMs: 1500 } });
     const p = makeProject({ shots: 4, concurrency: 2 });
     const run = spawnRender(['apply', p.spec, ...QUICK], { cwd: p.dir, server });
     await whileRunning(run, () => server.stats().submissions === 2 && committedTakes(p).length === 2, 'two charged submits whose intents are committed');
@@ -380,7 +415,7 @@ describe('issue 9.5: --max-cost holds for runs that resume earlier unknown inten
   it("an earlier lost submit is never sent again: this run's charges stay within --max-cost", async () => {
     const clock = manualClock();
     clock.flow();
-    const server = await scriptedSubmits(['drop'], { clock, completeAfterMs: 200 });
+    const server = await scriptedSubmits(['drop'], { clock, completeAfterMs: 200, listInputs: true });
     const p = makeProject({ shots: 4, concurrency: 2 });
     // shot-01: cut before the server saw it (never created). shot-02: created and charged, then the run is killed
     // before the answer. Both are "outcome unknown", counted as spent.

@@ -303,7 +303,12 @@ describe('issue 10.5: "spent this run" is true', () => {
 
   it("a rerun whose earlier lost submits turn out failed: their refunds are this run's, shown as -$2.52, never $-2.52", async () => {
     const clock = manualClock();
-    const server = await mockServer({ clock, completeAfterMs: 200, faults: { routes: ['submit'], slowRate: 1, slowMs: 1500, taskFailRate: 1 } });
+    const server = await mockServer({
+      clock,
+      completeAfterMs: 200,
+      listInputs: true,
+      faults: { routes: ['submit'], slowRate: 1, slowMs: 1500, taskFailRate: 1 },
+    });
     const p = makeProject({ shots: 2, concurrency: 2 });
     const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
     await waitUntil(() => server.stats().submissions === 2, 'two charged submits');
@@ -322,7 +327,7 @@ describe('issue 10.5: "spent this run" is true', () => {
   it('a rerun that only settles earlier lost submits says $0.00 this run, in text and in --json', async () => {
     for (const json of [false, true]) {
       const clock = manualClock();
-      const server = await mockServer({ clock, completeAfterMs: 200, faults: { routes: ['submit'], slowRate: 1, slowMs: 1500 } });
+      const server = await mockServer({ clock, completeAfterMs: 200, listInputs: true, faults: { routes: ['submit'], slowRate: 1, slowMs: 1500 } });
       const p = makeProject({ shots: 2, concurrency: 2 });
       const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
       await waitUntil(() => server.stats().submissions === 2, 'two charged submits');

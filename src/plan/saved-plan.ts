@@ -54,6 +54,8 @@ const SavedPlanSchema = z.object({
   endpoint: z.string(need('a string')),
   output: z.string(need('the output folder')),
   shots: z.array(SavedShotSchema, need('a list of shots')),
+  /** Paid takes never downloaded that apply fetches into `.takes/` for $0. */
+  fetch: z.array(z.strictObject({ id: z.string(), take_n: z.number().int(), status: z.string() })).optional(),
   warnings: z.array(z.string()).optional(),
   totals: z.object(
     {
@@ -106,6 +108,7 @@ export function planToJson(plan: Plan): SavedPlanJson {
       ...(s.restoreFrom === undefined ? {} : { restore_from: s.restoreFrom }),
       ...(s.changes === undefined ? {} : { changes: s.changes }),
     })),
+    fetch: plan.fetch.map((f) => ({ id: f.id, take_n: f.takeN, status: f.status })),
     warnings: plan.warnings,
     totals: {
       shots: t.shots,

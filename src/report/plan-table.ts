@@ -23,10 +23,18 @@ export function formatPlanTable(plan: Plan, width = 120, options: { diff?: boole
   }
   lines.push(...table(rows, ['l', 'l', 'l', 'r', 'r', 'l']).map((l) => `  ${l}`));
   if (options.diff) lines.push(...fullDiffs(plan));
+  if (plan.fetch.length > 0) lines.push('', ...fetchLines(plan));
   lines.push('');
   lines.push(...formatTotals(plan));
   for (const w of plan.warnings) lines.push('', `warning: ${w}`);
   return lines.join('\n');
+}
+
+/** Paid takes never downloaded: apply fetches them into .takes/ for $0, before the server deletes them. */
+function fetchLines(plan: Plan): string[] {
+  const shown = plan.fetch.slice(0, 20).map((f) => `${f.id} take #${f.takeN} (${f.status})`);
+  const more = plan.fetch.length > shown.length ? `, and ${plan.fetch.length - shown.length} more` : '';
+  return [`  ↓ ${plural(plan.fetch.length, 'paid take')} never downloaded: ${shown.join(', ')}${more}; apply downloads them into .takes/ ($0)`];
 }
 
 /** The text fields that changed, word by word: `prompt: a slow dolly [-in-]{+out+}`. */

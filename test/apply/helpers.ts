@@ -474,6 +474,8 @@ export async function planJson(p: Project, server: MockServer, extra: readonly s
 export interface PlanJson {
   endpoint: string;
   shots: { id: string; action: string; reason: string; cost_cents: number; fingerprint: string; duration: number }[];
+  fetch: { id: string; take_n: number; status: string }[];
+  warnings: string[];
   totals: Record<string, number>;
 }
 

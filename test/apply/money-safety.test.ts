@@ -251,12 +251,29 @@ describe('issue 9.2: an unknown intent never keeps a shot stuck', () => {
     expect(currentOf(after, 'shot-01')!.n).toBe(2);
     expect(currentOf(after, 'shot-02')!.n).toBe(2);
     expect(takesOf(after, 'shot-04').map((t) => t.status)).toEqual(['forgotten']);
-    const { plan: done } = await planJson(p, server);
-    expect(actions(done)).toEqual({ 'shot-01': 'unchanged', 'shot-02': 'unchanged' });
-    expect(done.totals.spent_cents).toBe(5 * 126);
+    const { plan: adopted } = await planJson(p, server);
+    expect(actions(adopted)).toEqual({ 'shot-01': 'unchanged', 'shot-02': 'unchanged' });
+    expect(adopted.totals.spent_cents).toBe(5 * 126);
     expect(keptCents(server)).toBe(5 * 126);
+    // The three adopted predictions are paid videos no shot is on: the next apply keeps them in .takes/, for $0.
+    expect(adopted.fetch).toEqual([
+      { id: 'shot-01', take_n: 1, status: 'completed' },
+      { id: 'shot-02', take_n: 1, status: 'completed' },
+      { id: 'shot-03', take_n: 1, status: 'completed' },
+    ]);
+    expect((await render(['plan', p.spec, '--detailed-exitcode'], { cwd: p.dir, server })).code).toBe(4);
+    const fetched = await applyQuick(p, server);
+    expectExit(fetched, 0);
+    expect(linesOf(fetched.stderr, /^kept take #1 of shot-0[123] as .*\.takes\/.*: paid, never downloaded/)).toHaveLength(3);
+    expect(fetched.stdout).toMatch(/^Done: 0 rendered, 3 earlier paid takes kept, 0 failed, 0 skipped in [\d.]+ s; spent \$0\.00 this run, \$6\.30 in all$/m);
+    expect(server.stats().submissions).toBe(5);
+    const { plan: done } = await planJson(p, server);
+    expect(done.fetch).toEqual([]);
+    expect((await render(['plan', p.spec, '--detailed-exitcode'], { cwd: p.dir, server })).code).toBe(0);
     // shot-02's take 2 is the same request as its take 1, rendered again on purpose: the one deliberate repeat.
     await expectMoneySafe(p, server, { deliberateDuplicates: 1 });
+    const final = readLock(p);
+    for (const id of ['shot-01', 'shot-02', 'shot-03']) expect(takesOf(final, id)[0]!.outputs, id).toHaveLength(1);
     expectNoVideoLost(p, new Map());
   });
 });

@@ -5,7 +5,7 @@ import { looksLikeSavedPlan, planToJson, readSavedPlan, type SavedPlan } from '.
 import { RenderError } from '../../errors.js';
 import type { MockServer } from '../../mock/index.js';
 import { createClient, type PollPolicy } from '../../provider/index.js';
-import type { Plan } from '../../plan/build.js';
+import { hasWork, type Plan } from '../../plan/build.js';
 import { createReporter, reporterMode } from '../../report/apply-reporter.js';
 import { plural } from '../../report/format.js';
 import { formatPlanTable } from '../../report/plan-table.js';
@@ -113,8 +113,8 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
         else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120)}\n\n`);
       },
       confirm: async ({ plan }) => {
-        const work = plan.shots.filter((s) => s.action !== 'unchanged' && s.action !== 'blocked').length;
-        if (work === 0) {
+        const work = plan.shots.filter((s) => s.action !== 'unchanged' && s.action !== 'blocked').length + plan.fetch.length;
+        if (!hasWork(plan)) {
           reporter.note(nothingToDo(plan));
           return false;
         }

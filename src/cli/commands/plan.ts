@@ -4,6 +4,7 @@ import { lockfilePath } from '../../lock/file.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { looksLikeSavedPlan, planToJson } from '../../plan/saved-plan.js';
 import { RenderError } from '../../errors.js';
+import { hasWork } from '../../plan/build.js';
 import { planSpec } from '../../plan/plan-spec.js';
 import { formatPlanTable } from '../../report/plan-table.js';
 import { displayPath } from '../../util/paths.js';
@@ -53,8 +54,7 @@ Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
     if (options.json) io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120, { diff: Boolean(options.diff) })}\n`);
     if (plan.totals.overBudgetCents > 0) return EXIT.overBudget;
-    const changes = plan.shots.some((s) => s.action !== 'unchanged' && s.action !== 'blocked');
-    return options['detailed-exitcode'] && changes ? EXIT.changesPending : EXIT.ok;
+    return options['detailed-exitcode'] && hasWork(plan) ? EXIT.changesPending : EXIT.ok;
   },
 });
 

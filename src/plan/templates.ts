@@ -28,6 +28,8 @@ export interface TemplateEngine {
   /** Read a `{ template: path }` file (cached), path already absolute. */
   readTemplate(abs: string): string;
   readonly partials: readonly string[];
+  /** The spec-wide budget is spent: every further render fails at once, so expansion should stop. */
+  readonly exhausted: boolean;
 }
 
 export function createTemplateEngine(templatesDir?: string): TemplateEngine {
@@ -43,9 +45,13 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
   const partials = templatesDir ? registerPartials(hb, templatesDir) : [];
   const compiled = new Map<string, Compiled>();
   const files = new Map<string, string>();
+  const spec: SpecBudget = { ticks: 0 };
 
   return {
     partials,
+    get exhausted() {
+      return spec.ticks > MAX_SPEC_TICKS;
+    },
     render(source, context, data) {
       let fn = compiled.get(source);
       if (!fn) {
@@ -53,7 +59,7 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
         compiled.set(source, fn);
       }
       try {
-        const text = fn(context, { data: { ...data, budget: newBudget() } });
+        const text = fn(context, { data: { ...data, budget: newBudget(spec) } });
         if (text.length > MAX_OUTPUT_CHARS) throw new TemplateError(tooMuch(`${text.length.toLocaleString('en-US')} characters`));
         return text;
       } catch (err) {
@@ -80,15 +86,25 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
 const MAX_ITERATIONS = 100_000;
 const MAX_OUTPUT_CHARS = 1_000_000;
 const MAX_RENDER_MS = 2_000;
+/**
+ * And the whole spec has one: 100,000 shots that each stop at their own budget would still run for minutes. Ten
+ * million passes is a hundred times what a 100,000-shot spec with a partial or two in every prompt needs.
+ */
+const MAX_SPEC_TICKS = 10_000_000;
+
+interface SpecBudget {
+  ticks: number;
+}
 
 interface Budget {
   iterations: number;
   chars: number;
   started: number;
+  spec: SpecBudget;
 }
 
-function newBudget(): Budget {
-  return { iterations: 0, chars: 0, started: Date.now() };
+function newBudget(spec: SpecBudget): Budget {
+  return { iterations: 0, chars: 0, started: Date.now(), spec };
 }
 
 function tooMuch(what: string): string {
@@ -98,7 +114,10 @@ function tooMuch(what: string): string {
 function tick(budget: Budget | undefined, produced: string): void {
   if (!budget) return;
   budget.iterations++;
+  budget.spec.ticks++;
   budget.chars += produced.length;
+  if (budget.spec.ticks > MAX_SPEC_TICKS)
+    throw new TemplateError(tooMuch(`the spec's templates together ran more than ${MAX_SPEC_TICKS.toLocaleString('en-US')} loop iterations and partial calls`));
   if (budget.iterations > MAX_ITERATIONS)
     throw new TemplateError(tooMuch(`more than ${MAX_ITERATIONS.toLocaleString('en-US')} loop iterations and partial calls`));
   if (budget.chars > MAX_OUTPUT_CHARS) throw new TemplateError(tooMuch(`more than ${MAX_OUTPUT_CHARS.toLocaleString('en-US')} characters`));
@@ -177,10 +196,13 @@ function registerPartials(hb: typeof Handlebars, dir: string): string[] {
   return names.map((f) => f.slice(0, -4)).sort();
 }
 
-/** `named`: the path was written in the spec (`{ template: path }`), so a folder there is named as such. */
+/**
+ * `named`: the path was written in the spec (`{ template: path }`), so a folder there is named as such. A file's one
+ * final newline is not part of it (as in Jinja): editors add it, and a partial used mid-prompt would carry it along.
+ */
 function readTemplateFile(abs: string, named = false): string {
   try {
-    return readFileSync(abs, 'utf8');
+    return readFileSync(abs, 'utf8').replace(/\r?\n$/, '');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const shown = displayPath(abs);

@@ -11,6 +11,7 @@ import { runApply } from './run.js';
 import { checkSavedPlan, type SavedPlan } from '../plan/saved-plan.js';
 import { LockStore, stateDir } from '../lock/store.js';
 import { checkClaim, claimOutputFolder, writeClaim } from '../lock/claim.js';
+import { checkOutputPlaces } from './outputs.js';
 import { sweepLeftovers } from './sweep.js';
 
 export interface ApplySpecOptions {
@@ -61,6 +62,7 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
       planned,
       planned.shots.filter((s) => submitting.has(s.id)),
     );
+    checkOutputPlaces(plan.outputDir, plan.placeDir);
     if (!(await o.confirm(planned))) return { kind: 'declined', planned };
     if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents);
     // Before anything is written or swept: a folder of another campaign, or of another lockfile lineage, is refused

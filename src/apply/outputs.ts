@@ -3,6 +3,7 @@ import path from 'node:path';
 import { RenderError } from '../errors.js';
 import type { LockTake } from '../lock/schema.js';
 import { sha256FileSync } from '../util/canonical-json.js';
+import { displayPath } from '../util/paths.js';
 import { iso, type RunContext } from './context.js';
 
 /**
@@ -29,6 +30,33 @@ export function relToSpec(ctx: RunContext, abs: string): string {
 }
 
 /** `.takes/` of the endpoint's place, made if missing; refused when it is a symbolic link (never followed). */
+/**
+ * Before anything is paid: the folders render makes inside the output folder (`.mock/`, `.takes/`) must be real
+ * folders where they exist. A symbolic link there would carry paid videos out of the folder (or bring foreign ones
+ * in), and found at the first download it would be found after the money moved. (The output folder itself may be a
+ * link, to another disk say: it is the user's to place.)
+ */
+export function checkOutputPlaces(outputDir: string, placeDir: string): void {
+  const inside = placeDir === outputDir ? [path.join(placeDir, '.takes')] : [placeDir, path.join(placeDir, '.takes')];
+  for (const dir of inside) {
+    let st: Stats;
+    try {
+      st = lstatSync(dir);
+    } catch {
+      continue; // made by render when needed
+    }
+    if (!st.isDirectory()) {
+      throw new RenderError(
+        'USAGE',
+        `${displayPath(dir)} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: render writes paid videos there and will not follow it; nothing was submitted`,
+        {
+          hint: 'move it away (render makes the folder itself), or set output: in the spec to a real folder',
+        },
+      );
+    }
+  }
+}
+
 export function takesDir(ctx: RunContext): string {
   const dir = path.join(ctx.placeDir, '.takes');
   let st: Stats;

@@ -115,6 +115,12 @@ describe('one output folder per campaign', () => {
     const videos = videoCensus(p.outputDir);
     const files = Object.fromEntries(readdirSync(p.outputDir).map((f) => [f, identity(path.join(p.outputDir, f))]));
 
+    // The plan says so first.
+    const plan = await render(['plan', other], { cwd: p.dir, server });
+    expectExit(plan, 0);
+    expect(plan.stdout).toContain(
+      'warning: the output folder renders/e2e belongs to the campaign "e2e": `render apply` will refuse it; give this spec its own `output:` folder (the default is renders/<name>/)',
+    );
     const r = await render(['apply', other, '--yes', '--poll-interval', '50ms'], { cwd: p.dir, server });
     expectExit(r, 2);
     expect(r.stderr).toBe(
@@ -181,7 +187,7 @@ describe('files render did not write', () => {
     expect(r.stdout).toContain(`  kept    renders/e2e/shot-01.mp4 → ${lock.kept[0]!.path} (moved aside, not overwritten)`);
   });
 
-  it('a .takes folder that is a symbolic link to elsewhere is refused: nothing is moved through it, the paid take is downloaded once it is gone', async () => {
+  it('a .takes folder that is a symbolic link to elsewhere is refused before anything is paid: nothing is moved through it', async () => {
     const server = await mockServer();
     const p = makeProject({ shots: 2 });
     expectExit(await apply(p, server), 0);
@@ -191,21 +197,17 @@ describe('files render did not write', () => {
     p.shots[0]!.prompt = 'shot one, reshot';
     p.writeSpec();
     const r = await apply(p, server);
-    expectExit(r, 1);
-    expect(linesOf(r.stderr, / FAILED /)).toEqual([
-      expect.stringMatching(
-        /^\[1\/1\] FAILED shot-01: download failed \(the prediction is paid and recorded; `render apply` again downloads it\): renders\/e2e\/\.takes is a symbolic link: render keeps earlier takes there and will not follow it/,
-      ),
-    ]);
+    expectExit(r, 2);
+    expect(r.stderr).toMatch(
+      /^error: renders\/e2e\/\.takes is a symbolic link: render writes paid videos there and will not follow it; nothing was submitted$/m,
+    );
+    expect(server.stats().submissions).toBe(2);
     expect(readdirSync(elsewhere)).toEqual([]);
     expect(identity(p.output('shot-01'))).toBe(old);
-    expect(takesOf(readLock(p), 'shot-01').map((t) => [t.n, t.status, t.outputs.length])).toEqual([
-      [1, 'completed', 1],
-      [2, 'completed', 0],
-    ]);
+    expect(takesOf(readLock(p), 'shot-01').map((t) => [t.n, t.status, t.outputs.length])).toEqual([[1, 'completed', 1]]);
 
     rmSync(path.join(p.outputDir, '.takes'));
-    expect(shotOf((await planJson(p, server)).plan, 'shot-01')).toMatchObject({ action: 'restore', cost_cents: 0 });
+    expect(shotOf((await planJson(p, server)).plan, 'shot-01')).toMatchObject({ action: 'replace', cost_cents: 126 });
     expectExit(await apply(p, server), 0);
     expect(server.stats().submissions).toBe(3);
     await expectMoneySafe(p, server);
@@ -239,8 +241,10 @@ describe('files render did not write', () => {
     expect(shotOf((await planJson(p, server)).plan, 'shot-01')).toMatchObject({ action: 'restore', cost_cents: 0 });
 
     const linked = await apply(p, server);
-    expectExit(linked, 1);
-    expect(linked.stderr).toContain(`FAILED shot-01: stopped: take #1's file ${take1.outputs[0]!.path} is reached through a symbolic link: not restored`);
+    expectExit(linked, 2);
+    expect(linked.stderr).toContain(
+      'error: renders/e2e/.takes is a symbolic link: render writes paid videos there and will not follow it; nothing was submitted',
+    );
     expect(existsSync(planted), 'the file behind the link stays where it is').toBe(true);
     expect(existsSync(p.output('shot-01'))).toBe(false);
 

@@ -12,6 +12,8 @@ import { checkSavedPlan, type SavedPlan } from '../plan/saved-plan.js';
 import { LockStore, stateDir } from '../lock/store.js';
 import { claimOutputFolder, writeClaim } from '../lock/claim.js';
 import { sweepLeftovers } from './sweep.js';
+import type { PlanQuotes } from '../plan/quotes.js';
+import { createQuoter, quotePlan, refuseQuotesAbovePlan } from './quotes.js';
 
 export interface ApplySpecOptions {
   /** The spec file, or a saved plan whose spec is applied exactly as saved. */
@@ -35,6 +37,8 @@ export interface ApplySpecOptions {
   signal?: AbortSignal;
   /** Check the account balance covers the plan before submitting (default true). */
   checkBalance?: boolean;
+  /** Told the server's quotes for what the plan submits, before any shot above its plan is refused. */
+  quoted?: (quotes: PlanQuotes) => void;
 }
 
 export type ApplyOutcome = { kind: 'declined'; planned: PlannedSpec } | { kind: 'applied'; planned: PlannedSpec; summary: ApplySummary };
@@ -62,6 +66,12 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
       planned.shots.filter((s) => submitting.has(s.id)),
     );
     if (!(await o.confirm(planned))) return { kind: 'declined', planned };
+    if (plan.totals.toSubmit > 0) {
+      // Always quoted before anything is uploaded: never spend more than the plan said (docs/SPEC.md "Live prices").
+      const quotes = await quotePlan(createQuoter(o.client, o.signal), plan);
+      o.quoted?.(quotes);
+      refuseQuotesAbovePlan(quotes);
+    }
     if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents);
     sweepLeftovers(plan.outputDir, planned.loaded.dir, plan.name);
     const store = new LockStore(planned.loaded.file, plan.name, { redact: o.client.redact });

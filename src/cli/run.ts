@@ -61,6 +61,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/forget.js')).forgetCommand,
   },
   {
+    name: 'doctor',
+    summary: 'Check the server for $0 before a real apply: key, balance, live prices, list inputs, round trip',
+    load: async () => (await import('./commands/doctor.js')).doctorCommand,
+  },
+  {
     name: 'mock',
     summary: 'Run the local WaveSpeed-compatible server (for trying render, tests and demos)',
     load: async () => (await import('./commands/mock.js')).mockCommand,

@@ -66,6 +66,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/doctor.js')).doctorCommand,
   },
   {
+    name: 'ledger',
+    summary: "Match the account's bill (charges, refunds) to the lockfile, prediction by prediction; read-only",
+    load: async () => (await import('./commands/ledger.js')).ledgerCommand,
+  },
+  {
     name: 'mock',
     summary: 'Run the local WaveSpeed-compatible server (for trying render, tests and demos)',
     load: async () => (await import('./commands/mock.js')).mockCommand,

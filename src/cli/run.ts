@@ -22,7 +22,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'plan',
-    summary: 'Show what an apply would render and spend, shot by shot, to the cent; no network',
+    summary: 'Show what an apply would render and spend, shot by shot, to the cent; no network unless --quote',
     load: async () => (await import('./commands/plan.js')).planCommand,
   },
   {

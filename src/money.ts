@@ -17,6 +17,9 @@ export const usd = (cents: number): string => (cents < 0 ? `-$${formatUsd(-cents
 /** Cents to a JSON number of dollars with two decimals (`294` → `2.94`), exact for any cent amount. */
 export const usdNumber = (cents: number): number => Number(formatUsd(cents));
 
+/** An amount in JSON output: integer cents, and the same in dollars (`{cents: 294, usd: 2.94}`). */
+export const moneyJson = (cents: number): { cents: number; usd: number } => ({ cents, usd: usdNumber(cents) });
+
 /** A user-typed dollar amount (`60`, `59.5`, `0.42`) to integer cents, exactly; null when it is not one. */
 export function parseUsd(text: string): number | null {
   const m = /^\s*(\d+)(?:\.(\d{1,2}))?\s*$/.exec(text);

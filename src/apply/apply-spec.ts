@@ -13,6 +13,8 @@ import { LockStore, stateDir } from '../lock/store.js';
 import { checkClaim, claimOutputFolder, writeClaim } from '../lock/claim.js';
 import { checkOutputPlaces } from './outputs.js';
 import { sweepLeftovers } from './sweep.js';
+import type { PlanQuotes } from '../plan/quotes.js';
+import { createQuoter, quotePlan, refuseQuotesAbovePlan } from './quotes.js';
 
 export interface ApplySpecOptions {
   /** The spec file, or a saved plan whose spec is applied exactly as saved. */
@@ -36,6 +38,8 @@ export interface ApplySpecOptions {
   signal?: AbortSignal;
   /** Check the account balance covers the plan before submitting (default true). */
   checkBalance?: boolean;
+  /** Told the server's quotes for what the plan submits, before any shot above its plan is refused. */
+  quoted?: (quotes: PlanQuotes) => void;
 }
 
 export type ApplyOutcome = { kind: 'declined'; planned: PlannedSpec } | { kind: 'applied'; planned: PlannedSpec; summary: ApplySummary };
@@ -64,6 +68,12 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
     );
     checkOutputPlaces(plan.outputDir, plan.placeDir);
     if (!(await o.confirm(planned))) return { kind: 'declined', planned };
+    if (plan.totals.toSubmit > 0) {
+      // Always quoted before anything is uploaded: never spend more than the plan said (docs/SPEC.md "Live prices").
+      const quotes = await quotePlan(createQuoter(o.client, o.signal), plan);
+      o.quoted?.(quotes);
+      refuseQuotesAbovePlan(quotes);
+    }
     if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents);
     // Before anything is written or swept: a folder of another campaign, or of another lockfile lineage, is refused
     // with no trace left (a lockfile that does not exist yet has a lineage of its own, so a claimed folder refuses it).

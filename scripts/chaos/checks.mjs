@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readLockfile, lockfilePath, writeLockfile } from '../../dist/lock/file.js';
 import { journalPath, readCurrentLock } from '../../dist/lock/store.js';
-import { spentCents } from '../../dist/plan/build.js';
+import { spentCents } from '../../dist/lock/takes.js';
 import { planSpec } from '../../dist/plan/plan-spec.js';
 
 /**

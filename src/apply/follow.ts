@@ -59,8 +59,7 @@ export async function followTake(ctx: RunContext, shotId: string, n: number, res
     return prediction;
   }
   const err = failedPredictionError(prediction, ctx.client.redact);
-  // Forgotten before the failure is recorded: a crash in between re-polls the failure, never reuses the URL.
-  if (prediction.taskCode === 1402) await ctx.uploader.forget(Object.values(take.urls ?? {}));
+  // A 1402 also forgets the take's upload URLs, in this same record (lock/reducer.ts).
   await ctx.store.record({
     t: 'status',
     at: iso(ctx.now()),

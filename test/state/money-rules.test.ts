@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ApplyEvent } from '../../src/apply/events.js';
+import { adoptPrediction } from '../../src/apply/resolve.js';
 import { readJournal } from '../../src/lock/journal.js';
 import { runApply } from '../../src/apply/run.js';
 import type { Lockfile } from '../../src/lock/schema.js';
@@ -200,6 +201,23 @@ describe('a 1402 (the server could not fetch an uploaded image)', () => {
     fake.finalStatus = (id) => (id === 'pred-1' ? { status: 'failed', taskCode: 1402, error: '1402: media URL not fetchable' } : { status: 'completed' });
     await apply(spec, fake);
     expect(fake.uploads).toBe(1);
+    const { summary } = await apply(spec, fake);
+    expect(summary.done).toBe(1);
+    expect(fake.uploads).toBe(2);
+    expect(fake.submits[1]?.body.image).not.toBe(fake.submits[0]?.body.image);
+  });
+
+  it('learned when the user adopts a lost submit, it also makes the next apply upload the image afresh', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 1);
+    const fake = createFakeServer();
+    fake.onSubmit = (_body, n) => (n === 1 ? 'lost' : 'ok');
+    fake.client.listPredictions = async () => ({ page: 1, items: [] }); // the list never shows it: the outcome stays unknown
+    fake.finalStatus = (id) => (id === 'pred-1' ? { status: 'failed', taskCode: 1402, error: '1402: media URL not fetchable' } : { status: 'completed' });
+    const first = await apply(spec, fake);
+    expect(first.summary.unknown).toHaveLength(1);
+
+    await adoptPrediction({ spec, shot: 's0', endpoint: 'http://fake.test', predictionId: 'pred-1', client: fake.client });
     const { summary } = await apply(spec, fake);
     expect(summary.done).toBe(1);
     expect(fake.uploads).toBe(2);

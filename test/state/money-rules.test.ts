@@ -225,6 +225,49 @@ describe('a 1402 (the server could not fetch an uploaded image)', () => {
   });
 });
 
+describe('a 404 on a paid output (issue 9: one transient 404 paid the shot again)', () => {
+  function notFoundFor(fake: FakeServer, times: number): { tries: number } {
+    const seen = { tries: 0 };
+    const real = fake.client.download.bind(fake.client);
+    fake.client.download = async (url, dest, opts) => {
+      if (++seen.tries <= times) throw new RenderError('NOT_FOUND', `download ${url}: 404 not found`);
+      return real(url, dest, opts);
+    };
+    return seen;
+  }
+
+  it('that passes is ridden out: the video is downloaded, nothing is marked gone, nothing is paid again', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 1);
+    const fake = createFakeServer();
+    const seen = notFoundFor(fake, 2);
+    const waits: number[] = [];
+    const { summary, store } = await apply(spec, fake, { sleep: async (ms) => void waits.push(ms) });
+    expect(summary.done).toBe(1);
+    expect(seen.tries).toBe(3);
+    expect(waits.filter((ms) => ms > 0)).toHaveLength(2); // asked again a poll's wait apart, not at once
+    expect(store.lock.endpoints['http://fake.test']!.shots.s0!.takes[0]!.error).toBeUndefined();
+    expect(existsSync(ws.path('renders/test/s0.mp4'))).toBe(true);
+    const { plan } = planSpec(spec, { endpoint: 'http://fake.test' });
+    expect(plan.shots[0]!.action).toBe('unchanged');
+    expect(fake.submits).toHaveLength(1);
+  });
+
+  it('that lasts is recorded as gone, still counted as paid, and only then planned regenerate', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 1);
+    const fake = createFakeServer();
+    const seen = notFoundFor(fake, 3);
+    const { summary, store } = await apply(spec, fake);
+    expect(seen.tries).toBe(3);
+    expect(summary.failed).toHaveLength(1);
+    expect(store.lock.endpoints['http://fake.test']!.shots.s0!.takes[0]).toMatchObject({ status: 'completed', error: { code: 'OUTPUT_GONE' } });
+    const { plan } = planSpec(spec, { endpoint: 'http://fake.test' });
+    expect(plan.shots[0]).toMatchObject({ action: 'regenerate', costCents: 210 });
+    expect(plan.totals.spentCents).toBe(210);
+  });
+});
+
 describe('money rule 5: a downloaded output is verified before it takes its name', () => {
   it('a body that is not an MP4 never reaches the output path; the paid prediction stays recorded for a re-download', async () => {
     const ws = makeWorkspace();

@@ -1,29 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { RenderError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { displayPath } from '../util/paths.js';
-import { lockfilePath, readLockfileOnDisk, serializeLockfile, writeLockfile, type LockfileOnDisk } from './file.js';
+import { checkNothingDropped, staleLockfile } from './stale.js';
+import { journalPath, lastLockPath } from './paths.js';
+import { lockfilePath, readLockfileOnDisk, serializeLockfile, writeLockfile } from './file.js';
 import { Journal, journalDamaged, readJournal, type JournalLine } from './journal.js';
 import { applyV1Record, migrateV1Lockfile, type V1Record } from './migrate-v1.js';
 import type { JournalRecord } from './records.js';
 import { applyRecord } from './reducer.js';
 import { emptyLockfile, LockfileSchema, type Lockfile } from './schema.js';
 
-/** Working state that is not committed lives in `.render/` beside the spec (docs/SPEC.md). */
-export function stateDir(specFile: string): string {
-  return path.join(path.dirname(specFile), '.render');
-}
-
-export function journalPath(specFile: string, name: string): string {
-  return path.join(stateDir(specFile), `${name}.journal.ndjson`);
-}
-
-/** The copy of the lockfile an apply leaves in `.render/` when it ends: the way back from a stale lockfile. */
-function lastLockPath(specFile: string, name: string): string {
-  return path.join(stateDir(specFile), `${name}.last.lock.json`);
-}
+export { journalPath, stateDir } from './paths.js';
 
 /** The lockfile as it stands, with any journal of an interrupted run replayed over it, and its text on disk. */
 export interface CurrentLock {
@@ -58,6 +47,7 @@ export function loadCurrentLock(specFile: string, name: string): CurrentLock {
   if (base && (base.lineage !== lock.lineage || base.serial > lock.serial)) throw staleLockfile(specFile, name, onDisk, base);
   if (!base && rest.length > 0) throw damagedJournal(specFile, name, rest[0]!);
   const diskText = serializeLockfile(lock);
+  checkNothingDropped(specFile, name, lock, diskText);
   if (rest.length === 0) return { lock, diskText };
   const replay = (lines: readonly JournalLine[]) => {
     const copy = structuredClone(lock);
@@ -90,21 +80,6 @@ function checkedReplay(specFile: string, name: string, lines: readonly JournalLi
 /** The lockfile with any interrupted run's journal replayed: what plan, status and takes read. */
 export function readCurrentLock(specFile: string, name: string): Lockfile {
   return loadCurrentLock(specFile, name).lock;
-}
-
-function staleLockfile(specFile: string, name: string, onDisk: LockfileOnDisk | undefined, base: { lineage: string; serial: number }): RenderError {
-  const shown = displayPath(lockfilePath(specFile, name));
-  const journal = displayPath(journalPath(specFile, name));
-  const last = lastLockPath(specFile, name);
-  const restore = existsSync(last) ? ` or from the copy the last apply left: \`cp ${displayPath(last)} ${shown}\`` : '';
-  const what = !onDisk
-    ? `${shown} is missing, but ${journal} records this campaign's state up to lockfile serial ${base.serial}`
-    : onDisk.version === 1 || onDisk.lock.lineage !== base.lineage
-      ? `${shown} is not the lockfile ${journal} was written against (another lineage: restored from an older commit, copied from another campaign, or made anew)`
-      : `${shown} is older (serial ${onDisk.lock.serial}) than the state this machine last wrote (serial ${base.serial}): it was restored from an older commit or copied over`;
-  return new RenderError('LOCKFILE_INVALID', `${what}; planning from it could pay again for shots it does not know`, {
-    hint: `restore the newer lockfile from git${restore}; if this lockfile is the one you mean to keep (a merge you checked), move ${journal} aside and run again`,
-  });
 }
 
 function damagedJournal(specFile: string, name: string, first: JournalLine): RenderError {

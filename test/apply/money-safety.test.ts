@@ -341,7 +341,7 @@ describe('issue 9.3: prediction ids reach the committed lockfile while the run g
 });
 
 describe("issue 9.4: a merge resolved with the other side's lockfile (a higher serial) is refused when it drops takes", () => {
-  it('names the predictions it does not know and the way back; the lockfile with both sides\' takes plans nothing', async () => {
+  it("names the predictions it does not know and the way back; the lockfile with both sides' takes plans nothing", async () => {
     const server = await mockServer();
     const p = makeProject({ shots: 2 });
     expectExit(await applyQuick(p, server), 0);

@@ -144,7 +144,12 @@ describe('issue 9.1: a real server is less kind than ours', () => {
     expectExit(runs.at(-1)!, 0);
     const lost = server.stats().faults.lostSubmit ?? 0;
     expect(lost, 'submits whose answer the server dropped').toBeGreaterThan(0);
-    expect(runs.flatMap((r) => linesOf(r.stderr, /: the lost submit exists as [0-9a-f]{32} \(matched by its input\): following it$/))).toHaveLength(lost);
+    // Every submit whose outcome was unknown is found by its input: the ones the server dropped, and on a loaded
+    // machine also any that ran past the client's deadline.
+    const found = runs.flatMap((r) => linesOf(r.stderr, /: the lost submit exists as [0-9a-f]{32} \(matched by its input\): following it$/));
+    const unknown = runs.flatMap((r) => linesOf(r.stderr, /: submit outcome unknown \(/));
+    expect(found.length).toBeGreaterThanOrEqual(lost);
+    expect(found).toHaveLength(unknown.length);
     expect(server.stats().submissions).toBe(6);
     const lock = await expectMoneySafe(p, server);
     for (const id of p.ids()) expect(takesOf(lock, id), id).toHaveLength(1);

@@ -1,100 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { RenderError } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic-file.js';
-import { displayPath } from '../util/paths.js';
-import { lockfilePath, readLockfileOnDisk, serializeLockfile, writeLockfile, type LockfileOnDisk } from './file.js';
-import { Journal, readJournal, type JournalLine } from './journal.js';
-import { applyV1Record, migrateV1Lockfile, type V1Record } from './migrate-v1.js';
+import type { StateBackend, StoreFigures } from './backend.js';
+import { FileBackend } from './file-backend.js';
+import { lockfilePath } from './file.js';
 import type { JournalRecord } from './records.js';
 import { applyRecord } from './reducer.js';
-import { emptyLockfile, type Lockfile } from './schema.js';
+import type { Lockfile } from './schema.js';
 
-/** Working state that is not committed lives in `.render/` beside the spec (docs/SPEC.md). */
-export function stateDir(specFile: string): string {
-  return path.join(path.dirname(specFile), '.render');
-}
-
-export function journalPath(specFile: string, name: string): string {
-  return path.join(stateDir(specFile), `${name}.journal.ndjson`);
-}
-
-/** The copy of the lockfile an apply leaves in `.render/` when it ends: the way back from a stale lockfile. */
-function lastLockPath(specFile: string, name: string): string {
-  return path.join(stateDir(specFile), `${name}.last.lock.json`);
-}
-
-/** The lockfile as it stands, with any journal of an interrupted run replayed over it, and its text on disk. */
-export interface CurrentLock {
-  lock: Lockfile;
-  /** The lockfile's text as read (version 2 only): a write of the same state leaves it alone. */
-  diskText?: string;
-}
-
-/**
- * Read the campaign's state: the lockfile, checked against the journal in `.render/` (state never goes backwards
- * silently, docs/ARCHITECTURE.md "State"), with the journal replayed over it. Read-only.
- */
-export function loadCurrentLock(specFile: string, name: string): CurrentLock {
-  const file = lockfilePath(specFile, name);
-  const specName = path.basename(specFile);
-  const onDisk = readLockfileOnDisk(file, name);
-  const lines = readJournal(journalPath(specFile, name));
-  const base = lines[0]?.rec.t === 'base' ? (lines[0].rec as unknown as Extract<JournalRecord, { t: 'base' }>) : undefined;
-  const rest = base ? lines.slice(1) : lines;
-  if (!onDisk || onDisk.version === 1) {
-    if (base) throw staleLockfile(specFile, name, onDisk, base);
-    const v1 = onDisk?.v1 ?? { version: 1 as const, name, shots: {}, uploads: {} };
-    if (!onDisk && rest.length === 0) return { lock: emptyLockfile(name, specName, randomUUID()) };
-    for (const { rec } of rest) applyV1Record(v1, rec as unknown as V1Record);
-    return { lock: migrateV1Lockfile(v1, specName) };
-  }
-  const lock = onDisk.lock;
-  if (base && (base.lineage !== lock.lineage || base.serial > lock.serial)) throw staleLockfile(specFile, name, onDisk, base);
-  if (!base && rest.length > 0) throw damagedJournal(specFile, name, rest[0]!);
-  const diskText = serializeLockfile(lock);
-  for (const { rec } of rest) applyRecord(lock, rec as unknown as JournalRecord);
-  return { lock, diskText };
-}
-
-/** The lockfile with any interrupted run's journal replayed: what plan, status and takes read. */
-export function readCurrentLock(specFile: string, name: string): Lockfile {
-  return loadCurrentLock(specFile, name).lock;
-}
-
-function staleLockfile(specFile: string, name: string, onDisk: LockfileOnDisk | undefined, base: { lineage: string; serial: number }): RenderError {
-  const shown = displayPath(lockfilePath(specFile, name));
-  const journal = displayPath(journalPath(specFile, name));
-  const last = lastLockPath(specFile, name);
-  const restore = existsSync(last) ? ` or from the copy the last apply left: \`cp ${displayPath(last)} ${shown}\`` : '';
-  const what = !onDisk
-    ? `${shown} is missing, but ${journal} records this campaign's state up to lockfile serial ${base.serial}`
-    : onDisk.version === 1 || onDisk.lock.lineage !== base.lineage
-      ? `${shown} is not the lockfile ${journal} was written against (another lineage: restored from an older commit, copied from another campaign, or made anew)`
-      : `${shown} is older (serial ${onDisk.lock.serial}) than the state this machine last wrote (serial ${base.serial}): it was restored from an older commit or copied over`;
-  return new RenderError('LOCKFILE_INVALID', `${what}; planning from it could pay again for shots it does not know`, {
-    hint: `restore the newer lockfile from git${restore}; if this lockfile is the one you mean to keep (a merge you checked), move ${journal} aside and run again`,
-  });
-}
-
-function damagedJournal(specFile: string, name: string, first: JournalLine): RenderError {
-  const journal = displayPath(journalPath(specFile, name));
-  return new RenderError(
-    'LOCKFILE_INVALID',
-    `the journal ${journal} has no base record (line ${first.line} is "${first.rec.t}"): it was edited or written by something else`,
-    {
-      hint: 'if no apply is running, move it aside; shots it named can then be resolved with `render adopt` / `render forget`',
-    },
-  );
-}
-
-export interface StoreFigures {
-  lockfileBytes: number;
-  lockfileWrites: number;
-  journalBytes: number;
-  journalRecords: number;
-}
+export { journalPath, loadCurrentLock, readCurrentLock, stateDir, type CurrentLock } from './current.js';
 
 /** Records after which the committed lockfile must know about them within a second: they are money. */
 const GROUP_COMMIT_KINDS: ReadonlySet<JournalRecord['t']> = new Set(['intent', 'submitted', 'unknown', 'refused', 'forgotten', 'current', 'kept']);
@@ -104,52 +15,46 @@ export interface LockStoreOptions {
   redact?: (text: string) => string;
   /** Longest wait between a money record and the lockfile write that holds it (group commit; default 500 ms). */
   groupCommitMs?: number;
+  /** Where the records go (default: the journal and lockfile beside the spec). */
+  backend?: StateBackend;
 }
 
 /**
- * The durable state of one apply (docs/ARCHITECTURE.md "State"): the lockfile in memory, every change appended to
- * the journal before the caller goes on, and compacted into the lockfile atomically: within `groupCommitMs` of any
- * money record (an intent, a prediction id), so the committed lockfile, not `.render/`, is the record; and
- * otherwise every max(256, 2 × shots) records, so I/O stays linear in the number of shots (rule 8).
+ * The durable state of one apply (docs/ARCHITECTURE.md "State"): the lockfile in memory, every change made durable
+ * by the backend before the caller goes on, and snapshots taken: for the files, within `groupCommitMs` of any money
+ * record (an intent, a prediction id), so the committed lockfile, not `.render/`, is the record; and otherwise
+ * every max(256, 2 × shots) records, so I/O stays linear in the number of shots (rule 8). The same records and the
+ * same reducer whatever the backend ("Team state").
  */
 export class LockStore {
   readonly lock: Lockfile;
   readonly lockFile: string;
-  private readonly journal: Journal;
-  private readonly figures: StoreFigures = { lockfileBytes: 0, lockfileWrites: 0, journalBytes: 0, journalRecords: 0 };
+  private readonly backend: StateBackend;
   private compactEvery = 256;
   private writeError: Error | undefined;
-  private diskText: string | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
   private readonly redact: (text: string) => string;
   private readonly redacting: boolean;
   private readonly groupCommitMs: number;
 
-  constructor(
-    private readonly specFile: string,
-    private readonly name: string,
-    options: LockStoreOptions = {},
-  ) {
+  constructor(specFile: string, name: string, options: LockStoreOptions = {}) {
     this.lockFile = lockfilePath(specFile, name);
-    const current = loadCurrentLock(specFile, name);
-    this.lock = current.lock;
-    this.diskText = current.diskText;
+    this.backend = options.backend ?? new FileBackend(specFile, name);
+    this.lock = this.backend.loaded.lock;
     this.redact = options.redact ?? ((t) => t);
     this.redacting = options.redact !== undefined;
     this.groupCommitMs = options.groupCommitMs ?? 500;
-    this.journal = new Journal(journalPath(specFile, name));
     this.compact();
   }
 
-  /** Apply a change in memory, then make it durable; resolves once it is on disk. */
+  /** Apply a change in memory, then make it durable; resolves once it is. */
   async record(rec: JournalRecord): Promise<void> {
     if (this.writeError) throw this.writeError;
     const clean = this.redacting ? redactRecord(rec, this.redact) : rec;
     applyRecord(this.lock, clean);
-    this.figures.journalRecords++;
-    await this.journal.append(clean);
-    if (GROUP_COMMIT_KINDS.has(clean.t)) this.commitSoon();
-    if (this.journal.records >= this.compactEvery) this.compact();
+    await this.backend.append(clean);
+    if (this.backend.snapshotsMoney && GROUP_COMMIT_KINDS.has(clean.t)) this.commitSoon();
+    if (this.backend.pending >= this.compactEvery) this.compact();
   }
 
   /**
@@ -174,15 +79,9 @@ export class LockStore {
     }, this.groupCommitMs);
   }
 
-  /** Write the lockfile atomically (if its state changed) and start the journal anew on top of it. */
+  /** Take a snapshot (the lockfile, if its state changed) and start the records anew on top of it. */
   compact(): void {
-    const { text, bytes } = writeLockfile(this.lockFile, this.lock, this.diskText);
-    this.diskText = text;
-    if (bytes > 0) {
-      this.figures.lockfileBytes += bytes;
-      this.figures.lockfileWrites++;
-    }
-    this.journal.reset({ t: 'base', at: new Date().toISOString(), lineage: this.lock.lineage, serial: this.lock.serial });
+    this.backend.snapshot(this.lock);
     let shots = 0;
     for (const state of Object.values(this.lock.endpoints)) shots += Object.keys(state.shots).length;
     this.compactEvery = Math.max(256, 2 * shots);
@@ -190,25 +89,27 @@ export class LockStore {
 
   /** Wait for pending records, then compact: the lockfile holds everything recorded so far. */
   async flush(): Promise<void> {
-    await this.journal.drain();
+    await this.backend.drain();
     if (this.writeError) throw this.writeError;
     this.compact();
+    await this.backend.drain();
   }
 
-  /** Flush, leave a copy of the lockfile in `.render/` (the way back if an older one is restored), close. */
+  /** Flush, let the backend leave what it leaves at the end (the files: a copy of the lockfile in `.render/`), close. */
   async close(): Promise<void> {
     clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
+    let ok = false;
     try {
       await this.flush();
-      if (this.diskText !== undefined) writeFileAtomic(lastLockPath(this.specFile, this.name), this.diskText);
+      ok = true;
     } finally {
-      this.journal.close();
+      await this.backend.close(ok);
     }
   }
 
   stats(): StoreFigures {
-    return { ...this.figures, journalBytes: this.journal.bytesWritten };
+    return this.backend.stats();
   }
 }
 

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { RenderError } from '../errors.js';
+import { displayPath } from '../util/paths.js';
+import { lockfilePath, readLockfileOnDisk, serializeLockfile, type LockfileOnDisk } from './file.js';
+import { readJournal, type JournalLine } from './journal.js';
+import { applyV1Record, migrateV1Lockfile, type V1Record } from './migrate-v1.js';
+import type { JournalRecord } from './records.js';
+import { applyRecord } from './reducer.js';
+import { emptyLockfile, type Lockfile } from './schema.js';
+
+/** Working state that is not committed lives in `.render/` beside the spec (docs/SPEC.md). */
+export function stateDir(specFile: string): string {
+  return path.join(path.dirname(specFile), '.render');
+}
+
+export function journalPath(specFile: string, name: string): string {
+  return path.join(stateDir(specFile), `${name}.journal.ndjson`);
+}
+
+/** The copy of the lockfile an apply leaves in `.render/` when it ends: the way back from a stale lockfile. */
+export function lastLockPath(specFile: string, name: string): string {
+  return path.join(stateDir(specFile), `${name}.last.lock.json`);
+}
+
+/** The lockfile as it stands, with any journal of an interrupted run replayed over it, and its text on disk. */
+export interface CurrentLock {
+  lock: Lockfile;
+  /** The lockfile's text as read (version 2 only): a write of the same state leaves it alone. */
+  diskText?: string;
+}
+
+/**
+ * Read the campaign's state: the lockfile, checked against the journal in `.render/` (state never goes backwards
+ * silently, docs/ARCHITECTURE.md "State"), with the journal replayed over it. Read-only.
+ */
+export function loadCurrentLock(specFile: string, name: string): CurrentLock {
+  const file = lockfilePath(specFile, name);
+  const specName = path.basename(specFile);
+  const onDisk = readLockfileOnDisk(file, name);
+  const lines = readJournal(journalPath(specFile, name));
+  const base = lines[0]?.rec.t === 'base' ? (lines[0].rec as unknown as Extract<JournalRecord, { t: 'base' }>) : undefined;
+  const rest = base ? lines.slice(1) : lines;
+  if (!onDisk || onDisk.version === 1) {
+    if (base) throw staleLockfile(specFile, name, onDisk, base);
+    const v1 = onDisk?.v1 ?? { version: 1 as const, name, shots: {}, uploads: {} };
+    if (!onDisk && rest.length === 0) return { lock: emptyLockfile(name, specName, randomUUID()) };
+    for (const { rec } of rest) applyV1Record(v1, rec as unknown as V1Record);
+    return { lock: migrateV1Lockfile(v1, specName) };
+  }
+  const lock = onDisk.lock;
+  if (base && (base.lineage !== lock.lineage || base.serial > lock.serial)) throw staleLockfile(specFile, name, onDisk, base);
+  if (!base && rest.length > 0) throw damagedJournal(specFile, name, rest[0]!);
+  const diskText = serializeLockfile(lock);
+  for (const { rec } of rest) applyRecord(lock, rec as unknown as JournalRecord);
+  return { lock, diskText };
+}
+
+/** The lockfile with any interrupted run's journal replayed: what plan, status and takes read. */
+export function readCurrentLock(specFile: string, name: string): Lockfile {
+  return loadCurrentLock(specFile, name).lock;
+}
+
+function staleLockfile(specFile: string, name: string, onDisk: LockfileOnDisk | undefined, base: { lineage: string; serial: number }): RenderError {
+  const shown = displayPath(lockfilePath(specFile, name));
+  const journal = displayPath(journalPath(specFile, name));
+  const last = lastLockPath(specFile, name);
+  const restore = existsSync(last) ? ` or from the copy the last apply left: \`cp ${displayPath(last)} ${shown}\`` : '';
+  const what = !onDisk
+    ? `${shown} is missing, but ${journal} records this campaign's state up to lockfile serial ${base.serial}`
+    : onDisk.version === 1 || onDisk.lock.lineage !== base.lineage
+      ? `${shown} is not the lockfile ${journal} was written against (another lineage: restored from an older commit, copied from another campaign, or made anew)`
+      : `${shown} is older (serial ${onDisk.lock.serial}) than the state this machine last wrote (serial ${base.serial}): it was restored from an older commit or copied over`;
+  return new RenderError('LOCKFILE_INVALID', `${what}; planning from it could pay again for shots it does not know`, {
+    hint: `restore the newer lockfile from git${restore}; if this lockfile is the one you mean to keep (a merge you checked), move ${journal} aside and run again`,
+  });
+}
+
+function damagedJournal(specFile: string, name: string, first: JournalLine): RenderError {
+  const journal = displayPath(journalPath(specFile, name));
+  return new RenderError(
+    'LOCKFILE_INVALID',
+    `the journal ${journal} has no base record (line ${first.line} is "${first.rec.t}"): it was edited or written by something else`,
+    {
+      hint: 'if no apply is running, move it aside; shots it named can then be resolved with `render adopt` / `render forget`',
+    },
+  );
+}

@@ -41,4 +41,18 @@ export interface StateBackend {
   /** The end of the run: `ok` when the last snapshot holds everything. Releases what the backend holds. */
   close(ok: boolean): Promise<void>;
   stats(): StoreFigures;
+  /** Where a take's outputs were downloaded, when not here (a state database knows; the files do not). */
+  readonly downloadedElsewhere?: LoadedState['downloadedElsewhere'];
+}
+
+/**
+ * The campaign's state as read from a state database, for commands that only read (plan, status, takes, report,
+ * cut) and for the plan of an apply: the lockfile as the database has it, what to tell the user about the lockfile
+ * beside the spec, and where each downloaded video is when it is not in this folder.
+ */
+export interface LoadedState {
+  lock: Lockfile;
+  warnings: string[];
+  /** `host:folder` of the run that downloaded a take's outputs, when that is not this machine and folder. */
+  downloadedElsewhere?: (endpoint: string, shot: string, n: number) => string | undefined;
 }

@@ -5,7 +5,7 @@ import type { JournalRecord } from './records.js';
 import { applyRecord } from './reducer.js';
 import type { Lockfile } from './schema.js';
 
-export { journalPath, loadCurrentLock, readCurrentLock, stateDir, type CurrentLock } from './current.js';
+export { journalPath, loadCurrentLock, readCurrentLock, stateDir } from './current.js';
 
 /** Records after which the committed lockfile must know about them within a second: they are money. */
 const GROUP_COMMIT_KINDS: ReadonlySet<JournalRecord['t']> = new Set(['intent', 'submitted', 'unknown', 'refused', 'forgotten', 'current', 'kept']);

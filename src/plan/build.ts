@@ -80,6 +80,8 @@ export interface BuildPlanInput {
   maxRunCents?: number;
   /** `--only`: shots not selected are left out of the plan. */
   select?: (id: string) => boolean;
+  /** Where a take's outputs were downloaded when not here (a state database knows: docs/ARCHITECTURE.md "Team state"). */
+  downloadedElsewhere?: (endpoint: string, shot: string, n: number) => string | undefined;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -113,6 +115,7 @@ export function buildPlan(input: BuildPlanInput): Plan {
       entry: state?.shots[shot.id],
       elsewhere,
       filesOf,
+      ...(input.downloadedElsewhere ? { keptElsewhere: (t: LockTake) => input.downloadedElsewhere?.(endpoint, shot.id, t.n) } : {}),
       now: input.now,
     });
     const duration = shot.request.duration;

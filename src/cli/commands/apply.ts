@@ -103,6 +103,7 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
       requestTimeoutMs,
       stopSignal: stop.signal,
       signal: hard.signal,
+      env: io.env,
       show: ({ plan, shots }) => {
         checkSelection(
           options.only,

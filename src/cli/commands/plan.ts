@@ -9,6 +9,7 @@ import { formatPlanTable } from '../../report/plan-table.js';
 import { displayPath } from '../../util/paths.js';
 import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { readStateFor } from '../state.js';
 import { checkSelection, COMMON, endpointOf, maxCostOf, selectOf } from '../options.js';
 
 export const planCommand = defineCommand({
@@ -39,6 +40,7 @@ Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
       endpoint: endpointOf(options.mock, io.env),
       maxRunCents: maxCostOf(options['max-cost']),
       select: selectOf(options.only),
+      state: await readStateFor(positionals[0]!, io, 'plan'),
     });
     checkSelection(
       options.only,

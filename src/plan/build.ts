@@ -14,6 +14,8 @@ export interface PlannedShot {
   id: string;
   action: Action;
   reason: string;
+  /** For a `blocked` shot whose video only another machine has: where (docs/ARCHITECTURE.md "Team state"). */
+  onlyAt?: string;
   duration: number;
   /** What this action would pay: the full price for a new prediction, 0 otherwise. */
   costCents: number;

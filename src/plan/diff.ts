@@ -54,6 +54,8 @@ export interface Decision {
   restoreFrom?: 'file' | 'download';
   /** For `replace` and `retry` after a change: what differs from the current take. */
   changes?: FieldChange[];
+  /** For `blocked`: the video exists only at this `host:folder`. */
+  onlyAt?: string;
 }
 
 /** What apply must do for one shot, and why, from its fingerprint and every take the lockfile recorded. */
@@ -139,6 +141,7 @@ function onlyElsewhere(input: DiffInput, done: LockTake[]): Decision | undefined
     return {
       action: 'blocked',
       takeN: take.n,
+      onlyAt: where,
       reason: `take #${take.n}'s video exists only on ${where} (downloaded there; the server deleted its copy after 7 days): copy ${take.outputs[0]!.path} from there to keep it for $0, or bump the shot's take: to render it again`,
     };
   }

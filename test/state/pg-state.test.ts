@@ -113,7 +113,6 @@ describe.skipIf(postgresSkipReason !== undefined)(`the PostgreSQL state backend$
     it('push imports the journal of an interrupted apply too, and leaves no journal behind', async () => {
       const { p } = await appliedInFiles({ shots: 1 });
       const lock = JSON.parse(readFileSync(p.lockFile, 'utf8'));
-      const ep = Object.keys(lock.endpoints)[0]!;
       writeFileSync(
         p.journal,
         `${JSON.stringify({ t: 'base', at: '2026-01-01T00:00:00.000Z', lineage: lock.lineage, serial: lock.serial })}\n${JSON.stringify({ t: 'kept', from: 'a', path: 'renders/e2e/.takes/x.mp4', sha256: 'b'.repeat(64), bytes: 1, at: '2026-01-01T00:00:00.000Z', reason: 'test' })}\n`,

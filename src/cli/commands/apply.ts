@@ -145,10 +145,16 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
 
 /** Said when no shot needs work: blocked shots are not "rendered and intact", and must not be reported so. */
 function nothingToDo(plan: Plan): string {
-  const blocked = plan.shots.filter((s) => s.action === 'blocked').length;
-  if (blocked === 0) return 'Nothing to do: every shot is rendered and intact ($0.00).';
-  const intact = plan.shots.length - blocked;
-  return `Nothing to do ($0.00): ${plural(blocked, 'shot')} blocked (failed on their input: change them in the spec to render them again), ${intact} rendered and intact.`;
+  const blocked = plan.shots.filter((s) => s.action === 'blocked');
+  if (blocked.length === 0) return 'Nothing to do: every shot is rendered and intact ($0.00).';
+  const away = blocked.filter((s) => s.onlyAt !== undefined).length;
+  const failed = blocked.length - away;
+  const parts = [
+    failed > 0 ? `${plural(failed, 'shot')} blocked (failed on their input: change them in the spec to render them again)` : '',
+    away > 0 ? `${plural(away, 'shot')} whose video only another machine has (copy it here, see the plan)` : '',
+    `${plan.shots.length - blocked.length} rendered and intact`,
+  ];
+  return `Nothing to do ($0.00): ${parts.filter(Boolean).join(', ')}.`;
 }
 
 function readSavedPlanIfAny(target: string): SavedPlan | undefined {

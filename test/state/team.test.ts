@@ -1,0 +1,112 @@
+import { rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  applyUntilDone,
+  ensureBuilt,
+  expectExit,
+  expectVerifiedOutputs,
+  FAST,
+  makeProject,
+  mockServer,
+  render,
+  spawnRender,
+  waitUntil,
+} from '../apply/helpers.js';
+import { postgresSkipReason, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+
+/**
+ * Working as a team (docs/ARCHITECTURE.md "Team state"): one campaign kept in one PostgreSQL database, applied from
+ * several working folders (each a clone: its own spec, images, lockfile and outputs), as teammates and CI runners do.
+ * The database is a real server this file starts; the WaveSpeed API is the mock, whose stats say what was paid.
+ */
+
+let pg: TestPostgres;
+
+describe.skipIf(postgresSkipReason !== undefined)(`working as a team${postgresSkipReason ? ` (skipped: ${postgresSkipReason})` : ''}`, () => {
+  beforeAll(async () => {
+    ensureBuilt();
+    pg = await startPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  it('a second apply of the campaign, from another process and folder, is refused while the first runs, naming who holds it', async () => {
+    const env = { RENDER_STATE_URL: await pg.freshDatabase() };
+    const mock = await mockServer({ completeAfterMs: 60_000 }); // the first apply is still running when the second starts
+    const a = makeProject({ shots: 2 });
+    const b = makeProject({ shots: 2 });
+    const first = spawnRender(['apply', a.spec, ...FAST], { cwd: a.dir, server: mock, env });
+    await waitUntil(() => mock.stats().submissions >= 2, 'the first apply to submit both shots');
+    const second = await render(['apply', b.spec, ...FAST], { cwd: b.dir, server: mock, env });
+    expectExit(second, 1);
+    expect(second.stderr).toMatch(
+      new RegExp(
+        `error: the campaign "e2e" is locked in the state database postgres://render@127\\.0\\.0\\.1:\\d+/\\w+: \`render apply\` as pid ${first.child.pid} on ${hostname()}, since \\d{4}-\\d\\d-\\d\\dT`,
+      ),
+    );
+    expect(mock.stats().submissions, 'the refused apply submitted nothing').toBe(2);
+    await first.kill();
+  });
+
+  it("a teammate's apply in another folder downloads every completed video still on the server, paying nothing", async () => {
+    const env = { RENDER_STATE_URL: await pg.freshDatabase() };
+    const mock = await mockServer();
+    const a = makeProject({ shots: 3 });
+    expectExit(await render(['apply', a.spec, ...FAST], { cwd: a.dir, server: mock, env }), 0);
+    const b = makeProject({ shots: 3 });
+    const r = await render(['apply', b.spec, ...FAST], { cwd: b.dir, server: mock, env });
+    expectExit(r, 0);
+    expect(mock.stats().submissions).toBe(3);
+    expect(mock.stats().duplicateSubmissions).toBe(0);
+    expectVerifiedOutputs(b);
+  });
+
+  it('kill -9 of an apply, then its folder deleted: an apply from another folder finishes the campaign, nothing submitted twice', async () => {
+    const env = { RENDER_STATE_URL: await pg.freshDatabase() };
+    const mock = await mockServer({ completeAfterMs: 800, listInputs: true });
+    const a = makeProject({ shots: 6, concurrency: 3 });
+    const run = spawnRender(['apply', a.spec, ...FAST], { cwd: a.dir, server: mock, env });
+    await waitUntil(() => mock.stats().submissions >= 4, 'four submits');
+    const killed = await run.kill();
+    expect(killed.signal).toBe('SIGKILL');
+    rmSync(a.dir, { recursive: true, force: true }); // the runner and its disk are gone
+    const b = makeProject({ shots: 6, concurrency: 3 });
+    await applyUntilDone(b, mock, { env });
+    const s = mock.stats();
+    expect(s.duplicateSubmissions).toBe(0);
+    expect(s.submissions).toBe(6);
+    expectVerifiedOutputs(b);
+  });
+
+  it('a video only another folder downloaded, after the server deleted its copy, is named with where it is and never paid for again', async () => {
+    const url = await pg.freshDatabase();
+    const env = { RENDER_STATE_URL: url };
+    const mock = await mockServer();
+    const a = makeProject({ shots: 2 });
+    expectExit(await render(['apply', a.spec, ...FAST], { cwd: a.dir, server: mock, env }), 0);
+    // Eight days later: the server has deleted its copies (the snapshot holds every record of that apply).
+    await pg.sql(
+      url,
+      `UPDATE render_campaigns SET snapshot = regexp_replace(snapshot, '"completed_at": "[^"]+"', '"completed_at": "2020-01-01T00:00:00.000Z"', 'g')`,
+    );
+    const b = makeProject({ shots: 2 });
+    const plan = await render(['plan', b.spec, '--json'], { cwd: b.dir, server: mock, env });
+    expectExit(plan, 0);
+    const shots = (JSON.parse(plan.stdout) as { shots: { id: string; action: string; reason: string; cost_usd: number }[] }).shots;
+    for (const s of shots) {
+      expect(s.action).toBe('blocked');
+      expect(s.cost_usd).toBe(0);
+      expect(s.reason).toBe(
+        `take #1's video exists only on ${hostname()}:${a.dir} (downloaded there; the server deleted its copy after 7 days): copy renders/e2e/${s.id}.mp4 from there to keep it for $0, or bump the shot's take: to render it again`,
+      );
+    }
+    const applied = await render(['apply', b.spec, ...FAST], { cwd: b.dir, server: mock, env });
+    expectExit(applied, 0);
+    expect(applied.stderr).toContain(
+      'Nothing to do ($0.00): 2 shots whose video only another machine has (copy it here, see the plan), 0 rendered and intact.',
+    );
+    expect(mock.stats().submissions).toBe(2);
+  });
+});

@@ -26,12 +26,7 @@ function findBinDir(): string | undefined {
       .sort((a, b) => Number(b) - Number(a));
     if (versions[0]) return path.join(root, versions[0], 'bin');
   }
-  try {
-    const bin = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
-    return existsSync(path.join(bin, 'postgres')) ? bin : undefined;
-  } catch {
-    return undefined;
-  }
+  return undefined;
 }
 
 const BIN = findBinDir();

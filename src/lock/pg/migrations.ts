@@ -8,7 +8,7 @@ import { type Db, pgCodeOf } from './connect.js';
  *
  * Tables are prefixed `render_` (a shared database often has another tool's `schema_migrations`).
  */
-export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   {
     version: 1,
     name: 'campaigns, records and runs',

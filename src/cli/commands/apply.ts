@@ -45,6 +45,10 @@ flight. Every prediction is recorded in <name>.lock.json beside the spec the mom
 go to the spec's output folder. Killed or failed, run it again: what was paid is polled and downloaded,
 never paid again.
 
+With RENDER_STATE_URL (or the spec's state: { url_env }), the state is kept in that PostgreSQL database:
+one apply per campaign across every machine (a second is refused, naming who holds it), each record
+committed there before the step it records, the lockfile written beside the spec as its snapshot.
+
 Ctrl-C once: no new submits, in-flight shots finish and are recorded. Twice: exit at once (they resume).
 Exit codes: 0 all done, 1 some shots failed or the run was interrupted, 2 invalid spec, plan or usage,
 3 over budget (nothing submitted).`,

@@ -21,7 +21,10 @@ Each shot gets an action and a reason:
   retry      failed (refunded): render again    blocked    failed on its input: change it first
   restore    an earlier take with these inputs comes back for $0 (from .takes/, or downloaded again)
   regenerate the paid output was deleted on the server before it was downloaded: render again, at its cost
-Totals compare everything the lockfile says was spent plus this plan against budget.max_usd.
+  (blocked also: a video only another machine downloaded, gone from the server; the reason names where it is)
+Totals compare everything the lockfile says was spent plus this plan against budget.max_usd. With
+RENDER_STATE_URL (or the spec's state: { url_env }), the state comes from that PostgreSQL database, and a
+lockfile here that is not one of its snapshots is refused.
 
 Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
 4 changes pending (only with --detailed-exitcode; 0 then means nothing to do).`,

@@ -10,8 +10,6 @@ export interface Db {
   /** Queries sent (each one round trip). */
   roundTrips: number;
   query<R extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
-  /** This session's backend process id on the server (what `pg_locks` shows for the locks it holds). */
-  readonly backendPid: number;
   close(): Promise<void>;
 }
 
@@ -56,7 +54,6 @@ export async function connectState(location: StateLocation, o: ConnectOptions): 
   const db: Db = {
     shown,
     roundTrips: 0,
-    backendPid: (client as unknown as { processID: number }).processID,
     async query(text, values) {
       if (lost) throw stateError(lost, shown, redact, 'query');
       db.roundTrips++;

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectState } from '../../src/lock/pg/connect.js';
@@ -201,9 +202,10 @@ describe.skipIf(postgresSkipReason !== undefined)(`the PostgreSQL state backend$
   describe('connection problems', () => {
     it('are reported with a hint, the password never shown', async () => {
       const p = makeProject({ shots: 1 });
-      const r = await render(['plan', p.spec], { cwd: p.dir, env: { RENDER_STATE_URL: 'postgres://render:hunter2-secret@127.0.0.1:1/nowhere' } });
+      const port = await closedPort();
+      const r = await render(['plan', p.spec], { cwd: p.dir, env: { RENDER_STATE_URL: `postgres://render:hunter2-secret@127.0.0.1:${port}/nowhere` } });
       expectExit(r, 1);
-      expect(r.stderr).toContain('error: cannot reach the state database postgres://render:***@127.0.0.1:1/nowhere: connection refused');
+      expect(r.stderr).toContain(`error: cannot reach the state database postgres://render:***@127.0.0.1:${port}/nowhere: connection refused`);
       expect(r.stderr).toMatch(/hint: is PostgreSQL running/);
       expect(r.stderr).not.toContain('hunter2');
     });
@@ -239,3 +241,15 @@ describe.skipIf(postgresSkipReason !== undefined)(`the PostgreSQL state backend$
     });
   });
 });
+
+/** A loopback port nothing listens on (bound, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}

@@ -122,10 +122,10 @@ export class PgBackend implements StateBackend {
    */
   snapshot(lock: Lockfile): void {
     const same = serializeLockfile(lock) === this.dbText;
+    this.pending = 0; // records that changed nothing need no snapshot either
     if (!same) {
       lock.serial += 1;
       this.dbText = serializeLockfile(lock);
-      this.pending = 0;
     }
     const text = this.dbText;
     const serial = lock.serial;

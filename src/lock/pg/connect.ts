@@ -98,6 +98,9 @@ function stateError(err: unknown, shown: string, redact: Redactor, phase: 'conne
   } else if (code === '42501') {
     message = `${where} refused: ${raw}`;
     hint = "the state URL's user needs the rights to create render's tables the first time (GRANT CREATE ON SCHEMA public), then to read and write them";
+  } else if (phase === 'connect' && /terminat|ECONNRESET|EPIPE|closed/i.test(`${raw} ${code ?? ''}`)) {
+    message = `cannot reach ${where}: the server closed the connection (${raw})`;
+    hint = 'is a PostgreSQL server listening at that host and port (not another service)? does it require SSL (add ?sslmode=require)?';
   } else if (phase === 'query' && /terminat|ECONNRESET|EPIPE|closed/i.test(`${raw} ${code ?? ''}`)) {
     message = `the connection to ${where} was lost: ${raw}`;
     hint = 'run again once the database is back: every record made durable before the loss is kept, and the lock died with the session';

@@ -10,11 +10,14 @@ import { acquireProcessLock } from '../lock/process-lock.js';
 import { runApply } from './run.js';
 import { checkSavedPlan, type SavedPlan } from '../plan/saved-plan.js';
 import { LockStore, stateDir } from '../lock/store.js';
-import { claimOutputFolder, writeClaim } from '../lock/claim.js';
+import { checkClaim, claimOutputFolder, writeClaim } from '../lock/claim.js';
 import type { StateBackend } from '../lock/backend.js';
 import { openStateBackend } from '../lock/open-backend.js';
 import { stateLocationOf } from '../lock/state-url.js';
+import { checkOutputPlaces } from './outputs.js';
 import { sweepLeftovers } from './sweep.js';
+import type { PlanQuotes } from '../plan/quotes.js';
+import { createQuoter, quotePlan, refuseQuotesAbovePlan } from './quotes.js';
 
 export interface ApplySpecOptions {
   /** The spec file, or a saved plan whose spec is applied exactly as saved. */
@@ -38,6 +41,8 @@ export interface ApplySpecOptions {
   signal?: AbortSignal;
   /** Check the account balance covers the plan before submitting (default true). */
   checkBalance?: boolean;
+  /** Told the server's quotes for what the plan submits, before any shot above its plan is refused. */
+  quoted?: (quotes: PlanQuotes) => void;
   /** Where the state URL is looked up (RENDER_STATE_URL, or the variable the spec's `state:` names); default none. */
   env?: Record<string, string | undefined>;
 }
@@ -86,16 +91,28 @@ async function applyLocked(o: ApplySpecOptions, valid: ValidSpec, backend: State
       planned,
       planned.shots.filter((s) => submitting.has(s.id)),
     );
+    checkOutputPlaces(plan.outputDir, plan.placeDir);
     if (!(await o.confirm(planned))) return { kind: 'declined', planned };
+    if (plan.totals.toSubmit > 0) {
+      // Always quoted before anything is uploaded: never spend more than the plan said (docs/SPEC.md "Live prices").
+      const quotes = await quotePlan(createQuoter(o.client, o.signal), plan);
+      o.quoted?.(quotes);
+      refuseQuotesAbovePlan(quotes);
+    }
     if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents);
+    // Before anything is written or swept: a folder of another campaign, or of another lockfile lineage, is refused
+    // with no trace left (a lockfile that does not exist yet has a lineage of its own, so a claimed folder refuses it).
+    checkClaim(plan.outputDir, { name: plan.name, lineage: planned.lock.lineage }, planned.loaded.file);
     sweepLeftovers(plan.outputDir, planned.loaded.dir, plan.name);
     store = new LockStore(planned.loaded.file, plan.name, { redact: o.client.redact, backend });
     const opened = store;
+    let claimed = false;
     try {
-      claimOutputFolder(plan.outputDir, { name: plan.name, lineage: store.lock.lineage, serial: store.lock.serial }, planned.loaded.file);
+      claimOutputFolder(plan.outputDir, { name: plan.name, lineage: opened.lock.lineage, serial: opened.lock.serial }, planned.loaded.file);
+      claimed = true;
       const summary = await runApply({
         plan,
-        store,
+        store: opened,
         client: o.client,
         emit: o.emit,
         concurrency: o.concurrency ?? plan.concurrency,
@@ -108,7 +125,8 @@ async function applyLocked(o: ApplySpecOptions, valid: ValidSpec, backend: State
       return { kind: 'applied', planned, summary };
     } finally {
       await opened.close();
-      writeClaim(plan.outputDir, { name: plan.name, lineage: opened.lock.lineage, serial: opened.lock.serial });
+      // Only a folder this run claimed records its serial: a refused claim is never overwritten.
+      if (claimed) writeClaim(plan.outputDir, { name: plan.name, lineage: opened.lock.lineage, serial: opened.lock.serial });
     }
   } finally {
     if (backend && !store) await backend.close(false);

@@ -74,16 +74,27 @@ export function loadCurrentLock(specFile: string, name: string): CurrentLock {
  * the state (found by replaying again line by line, only when the whole replay is invalid).
  */
 function checkedReplay(specFile: string, name: string, lines: readonly JournalLine[], replay: (lines: readonly JournalLine[]) => Lockfile): Lockfile {
-  const lock = replay(lines);
-  if (lines.length === 0 || LockfileSchema.safeParse(lock).success) return lock;
-  for (let k = 1; k <= lines.length; k++) {
-    const parsed = LockfileSchema.safeParse(replay(lines.slice(0, k)));
+  const checked = replayChecked(lines, replay);
+  if ('lock' in checked) return checked.lock;
+  const line = lines[checked.bad]!;
+  throw journalDamaged(journalPath(specFile, name), line.line, `does not fit the state: its "${line.rec.t}" record leaves ${checked.where}`);
+}
+
+/**
+ * Replay records and check the result against the lockfile's schema: the state, or the first record (by index)
+ * after which it no longer fits, and what broke. The journal and the state database's records are both checked so
+ * (docs/ARCHITECTURE.md "Team state": the same records and the same reducer whatever keeps them).
+ */
+export function replayChecked<R>(records: readonly R[], replay: (records: readonly R[]) => Lockfile): { lock: Lockfile } | { bad: number; where: string } {
+  const lock = replay(records);
+  if (records.length === 0 || LockfileSchema.safeParse(lock).success) return { lock };
+  for (let k = 1; k <= records.length; k++) {
+    const parsed = LockfileSchema.safeParse(replay(records.slice(0, k)));
     if (parsed.success) continue;
     const issue = parsed.error.issues[0];
-    const where = issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid state';
-    throw journalDamaged(journalPath(specFile, name), lines[k - 1]!.line, `does not fit the state: its "${lines[k - 1]!.rec.t}" record leaves ${where}`);
+    return { bad: k - 1, where: issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid state' };
   }
-  throw journalDamaged(journalPath(specFile, name), lines.at(-1)!.line, 'leaves the state invalid');
+  return { bad: records.length - 1, where: 'an invalid state' };
 }
 
 /** The lockfile with any interrupted run's journal replayed: what plan, status and takes read. */

@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -61,6 +61,23 @@ describe.skipIf(postgresSkipReason !== undefined)(`working as a team${postgresSk
     expect(mock.stats().submissions).toBe(3);
     expect(mock.stats().duplicateSubmissions).toBe(0);
     expectVerifiedOutputs(b);
+  });
+
+  it("a teammate's ledger and doctor, in a folder with no lockfile, read the campaign's takes from the database", async () => {
+    const env = { RENDER_STATE_URL: await pg.freshDatabase() };
+    const mock = await mockServer();
+    const a = makeProject({ shots: 2 });
+    expectExit(await render(['apply', a.spec, ...FAST], { cwd: a.dir, server: mock, env }), 0);
+    const b = makeProject({ shots: 2 });
+    const ledger = await render(['ledger', b.spec], { cwd: b.dir, server: mock, env });
+    expectExit(ledger, 0);
+    expect(ledger.stdout).toContain('  charged               $2.52');
+    expect(ledger.stdout).toContain('  difference            $0.00   the bill matches the lockfile');
+    expect(ledger.stdout).not.toContain('Charges no shot owns');
+    const doctor = await render(['doctor', b.spec, '--json'], { cwd: b.dir, server: mock, env });
+    const balance = (JSON.parse(doctor.stdout) as { checks: { check: string; detail: string }[] }).checks.find((c) => c.check === 'balance');
+    expect(balance?.detail, 'the videos come back for $0: nothing to pay for again').toMatch(/; the plan submits nothing$/);
+    expect(existsSync(b.lockFile), 'commands that only read write no lockfile').toBe(false);
   });
 
   it('kill -9 of an apply, then its folder deleted: an apply from another folder finishes the campaign, nothing submitted twice', async () => {

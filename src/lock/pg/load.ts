@@ -3,10 +3,10 @@ import { RenderError } from '../../errors.js';
 import { sha256Hex } from '../../util/canonical-json.js';
 import { displayPath } from '../../util/paths.js';
 import type { LoadedState } from '../backend.js';
-import { journalPath } from '../current.js';
+import { journalPath, replayChecked } from '../current.js';
 import { lockfilePath, readLockfileOnDisk, serializeLockfile } from '../file.js';
 import { readJournal } from '../journal.js';
-import type { JournalRecord } from '../records.js';
+import { RECORD_KINDS, type JournalRecord } from '../records.js';
 import { applyRecord } from '../reducer.js';
 import { LockfileSchema, type Lockfile } from '../schema.js';
 import type { Db } from './connect.js';
@@ -64,7 +64,11 @@ function takeKey(endpoint: string, shot: string, n: number): string {
   return `${endpoint}\n${shot}\n${n}`;
 }
 
-/** The snapshot with the records after it replayed by the one reducer: the campaign's state now. */
+/**
+ * The snapshot with the records after it replayed by the one reducer: the campaign's state now. Each record is
+ * checked as the journal's are (a known kind, and a state that still fits the lockfile's schema after it): a record
+ * render did not write is refused, naming it, never half applied.
+ */
 export function replayCampaign(row: CampaignRow, shown: string): Lockfile {
   const parsed = LockfileSchema.safeParse(JSON.parse(row.snapshot));
   if (!parsed.success) {
@@ -72,9 +76,38 @@ export function replayCampaign(row: CampaignRow, shown: string): Lockfile {
       hint: 'it was written by another program or edited by hand; restore the database from a backup',
     });
   }
-  const lock = parsed.data as Lockfile;
-  for (const text of row.records) applyRecord(lock, JSON.parse(text) as JournalRecord);
-  return lock;
+  const snapshot = parsed.data as Lockfile;
+  const records = row.records.map((text, i) => recordOf(text, i, row, shown));
+  const checked = replayChecked(records, (recs) => {
+    const lock = structuredClone(snapshot);
+    for (const rec of recs) applyRecord(lock, rec);
+    return lock;
+  });
+  if ('lock' in checked) return checked.lock;
+  throw badRecord(row, shown, checked.bad, `its "${records[checked.bad]!.t}" record leaves ${checked.where}`);
+}
+
+function recordOf(text: string, i: number, row: CampaignRow, shown: string): JournalRecord {
+  let rec: unknown;
+  try {
+    rec = JSON.parse(text);
+  } catch {
+    throw badRecord(row, shown, i, 'is not JSON');
+  }
+  const kind = rec && typeof rec === 'object' && !Array.isArray(rec) ? (rec as { t?: unknown }).t : undefined;
+  if (typeof kind !== 'string' || kind === 'base' || !RECORD_KINDS.has(kind))
+    throw badRecord(row, shown, i, `is not a record render writes (${JSON.stringify(kind ?? null)})`);
+  return rec as JournalRecord;
+}
+
+function badRecord(row: CampaignRow, shown: string, i: number, what: string): RenderError {
+  return new RenderError(
+    'STATE_UNAVAILABLE',
+    `the state database ${shown} holds a record render will not apply: record ${i + 1} after snapshot serial ${row.serial} ${what}`,
+    {
+      hint: 'render writes every record itself: it was written by another program or edited by hand; restore the database from a backup (render will not guess what it recorded)',
+    },
+  );
 }
 
 /** How the lockfile beside the spec stands to the database (docs/ARCHITECTURE.md "Team state"). */

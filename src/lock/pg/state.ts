@@ -101,8 +101,19 @@ export async function pushState(location: StateLocation, specFile: string, name:
  * `render state pull SPEC`: write the database's state beside the spec. When no apply holds the campaign, records
  * after the last snapshot are compacted into a new one first; while one runs, the last snapshot is written (the
  * lockfile is always a snapshot the database knows). A lockfile that is not one is moved into `.render/`, never lost.
+ * Refused while an apply runs in this folder (the process lock).
  */
 export async function pullState(location: StateLocation, specFile: string, name: string): Promise<string[]> {
+  // An apply in this folder writes the lockfile itself: a pull beside it could put an older snapshot back.
+  const release = acquireProcessLock(stateDir(specFile), name);
+  try {
+    return await pullUnlocked(location, specFile, name);
+  } finally {
+    release();
+  }
+}
+
+async function pullUnlocked(location: StateLocation, specFile: string, name: string): Promise<string[]> {
   return withDb(location, 'render state pull', async (db) => {
     let runId: number | undefined;
     let busy = '';

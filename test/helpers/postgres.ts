@@ -103,6 +103,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     'render',
     '-E',
     'UTF8',
+    '--no-locale', // C: whatever LANG the machine has (even one not generated), and English messages to match
     '--no-sync',
     '--no-instructions',
   ]);

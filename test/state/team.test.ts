@@ -82,7 +82,7 @@ describe.skipIf(postgresSkipReason !== undefined)(`working as a team${postgresSk
 
   it('kill -9 of an apply, then its folder deleted: an apply from another folder finishes the campaign, nothing submitted twice', async () => {
     const env = { RENDER_STATE_URL: await pg.freshDatabase() };
-    const mock = await mockServer({ completeAfterMs: 800, listInputs: true });
+    const mock = await mockServer({ completeAfterMs: 800 }); // the docs' list: no inputs, so a lost submit may need adopt / forget
     const a = makeProject({ shots: 6, concurrency: 3 });
     const run = spawnRender(['apply', a.spec, ...FAST], { cwd: a.dir, server: mock, env });
     await waitUntil(() => mock.stats().submissions >= 4, 'four submits');

@@ -112,6 +112,29 @@ describe.skipIf(postgresSkipReason !== undefined)(
       });
     });
 
+    describe('a session lost in the middle of an apply', () => {
+      it('stops the run with nothing submitted after it (no durable intent, no submit), and the next apply pays nothing twice', async () => {
+        const url = await pg.freshDatabase();
+        const env = { RENDER_STATE_URL: url };
+        const mock = await mockServer({ completeAfterMs: 1500 });
+        const p = makeProject({ shots: 3, concurrency: 1 });
+        const run = render(['apply', p.spec, ...FAST], { cwd: p.dir, server: mock, env });
+        await waitUntil(() => mock.stats().submissions >= 1, 'the first submit');
+        const [ended] = await pg.sql<{ n: number }>(
+          url,
+          "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'render apply' AND datname = current_database()",
+        );
+        expect(ended?.n, "the apply's session was ended").toBe(1);
+        const r = await run;
+        expectExit(r, 1);
+        expect(r.stderr).toMatch(/the connection to the state database postgres:\/\/render@127\.0\.0\.1:\d+\/\w+ was lost/);
+        expect(mock.stats().submissions, 'no submit without a durable intent').toBe(1);
+        expectExit(await apply(p, mock, [], p.spec, env), 0);
+        expect(mock.stats().submissions).toBe(3);
+        expect(mock.stats().duplicateSubmissions).toBe(0);
+      });
+    });
+
     describe('the process lock of a working folder', () => {
       it('refuses an apply without the database while one with it runs in the same folder', async () => {
         const env = { RENDER_STATE_URL: await pg.freshDatabase() };

@@ -15,7 +15,8 @@ ${STATE_URL_ENV} (or by the variable the spec's \`state: { url_env: NAME }\` nam
         no state for this campaign yet; from then on apply, plan and status use the database.
   pull  writes the database's state beside the spec as <name>.lock.json (a snapshot: commit it so git shows
         what changed, and plan works offline). A lockfile there that is not one of the database's snapshots
-        is moved into .render/, never deleted.
+        is moved into .render/, never deleted. Refused while an apply runs in this folder (it writes the
+        lockfile itself); an apply on another machine is fine (its last snapshot is written).
 
 The URL's password is never printed. Exit codes: 0 done, 1 the database could not be reached, 2 usage.`,
   options: {},

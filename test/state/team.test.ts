@@ -97,29 +97,31 @@ describe.skipIf(postgresSkipReason !== undefined)(`working as a team${postgresSk
     expectVerifiedOutputs(b);
   });
 
-  it('a video only another folder downloaded, after the server deleted its copy, is named with where it is and never paid for again', async () => {
+  it('a video only other folders downloaded, after the server deleted its copy, is named with where it is, the latest first, and never paid for again', async () => {
     const url = await pg.freshDatabase();
     const env = { RENDER_STATE_URL: url };
     const mock = await mockServer();
     const a = makeProject({ shots: 2 });
     expectExit(await render(['apply', a.spec, ...FAST], { cwd: a.dir, server: mock, env }), 0);
-    // Eight days later: the server has deleted its copies (the snapshot holds every record of that apply).
+    const b = makeProject({ shots: 2 });
+    expectExit(await render(['apply', b.spec, ...FAST], { cwd: b.dir, server: mock, env }), 0); // downloads them too
+    // Eight days later: the server has deleted its copies (the snapshot holds every record of those applies).
     await pg.sql(
       url,
       `UPDATE render_campaigns SET snapshot = regexp_replace(snapshot, '"completed_at": "[^"]+"', '"completed_at": "2020-01-01T00:00:00.000Z"', 'g')`,
     );
-    const b = makeProject({ shots: 2 });
-    const plan = await render(['plan', b.spec, '--json'], { cwd: b.dir, server: mock, env });
+    const c = makeProject({ shots: 2 });
+    const plan = await render(['plan', c.spec, '--json'], { cwd: c.dir, server: mock, env });
     expectExit(plan, 0);
     const shots = (JSON.parse(plan.stdout) as { shots: { id: string; action: string; reason: string; cost_usd: number }[] }).shots;
     for (const s of shots) {
       expect(s.action).toBe('blocked');
       expect(s.cost_usd).toBe(0);
       expect(s.reason).toBe(
-        `take #1's video exists only on ${hostname()}:${a.dir} (downloaded there; the server deleted its copy after 7 days): copy renders/e2e/${s.id}.mp4 from there to keep it for $0, or bump the shot's take: to render it again`,
+        `take #1's video exists only on ${hostname()}:${b.dir} or ${hostname()}:${a.dir} (downloaded there; the server deleted its copy after 7 days): copy renders/e2e/${s.id}.mp4 from there to keep it for $0, or bump the shot's take: to render it again`,
       );
     }
-    const applied = await render(['apply', b.spec, ...FAST], { cwd: b.dir, server: mock, env });
+    const applied = await render(['apply', c.spec, ...FAST], { cwd: c.dir, server: mock, env });
     expectExit(applied, 0);
     expect(applied.stderr).toContain(
       'Nothing to do ($0.00): 2 shots whose video only another machine has (copy it here, see the plan), 0 rendered and intact.',

@@ -21,8 +21,8 @@ export interface CampaignRow {
   records: string[];
   /** The sha256 the database recorded for the lockfile serial found on disk, if it has one. */
   diskSerialSha?: string;
-  /** Where each take's outputs were downloaded, `host:folder` (the runs of its `output` records), by `takeKey`. */
-  outputHosts: Map<string, string>;
+  /** Where each take's outputs were downloaded, `host:folder` (the runs of its `output` records, the latest first), by `takeKey`. */
+  outputHosts: Map<string, string[]>;
 }
 
 /**
@@ -33,7 +33,7 @@ const LOAD = `
 SELECT c.lineage, c.serial, c.snapshot,
   (SELECT coalesce(json_agg(r.rec ORDER BY r.seq), '[]'::json) FROM render_records r WHERE r.campaign = c.name AND r.seq > c.snapshot_seq) AS records,
   (SELECT s.sha256 FROM render_snapshots s WHERE s.campaign = c.name AND s.serial = $2) AS disk_serial_sha,
-  (SELECT coalesce(json_agg(json_build_array(r.endpoint, r.shot, r.n, u.host, u.workdir)), '[]'::json)
+  (SELECT coalesce(json_agg(json_build_array(r.endpoint, r.shot, r.n, u.host, u.workdir) ORDER BY r.seq DESC), '[]'::json)
      FROM render_records r JOIN render_runs u ON u.id = r.run_id WHERE r.campaign = c.name AND r.kind = 'output') AS output_hosts
 FROM render_campaigns c WHERE c.name = $1`;
 
@@ -48,8 +48,13 @@ export async function loadCampaign(db: Db, name: string, diskSerial: number): Pr
   }>(LOAD, [name, diskSerial]);
   const row = rows[0];
   if (!row) return undefined;
-  const outputHosts = new Map<string, string>();
-  for (const [endpoint, shot, n, host, workdir] of row.output_hosts) outputHosts.set(takeKey(endpoint, shot, n), workdir ? `${host}:${workdir}` : host);
+  const outputHosts = new Map<string, string[]>();
+  for (const [endpoint, shot, n, host, workdir] of row.output_hosts) {
+    const key = takeKey(endpoint, shot, n);
+    const where = workdir ? `${host}:${workdir}` : host;
+    const seen = outputHosts.get(key) ?? [];
+    if (!seen.includes(where)) outputHosts.set(key, [...seen, where]);
+  }
   return {
     lineage: row.lineage,
     serial: row.serial,
@@ -167,11 +172,14 @@ export function agreementOf(specFile: string, name: string, row: CampaignRow | u
   return { kind: 'snapshot', serial: lock.serial, behind: row.serial - lock.serial };
 }
 
-/** Where a take's outputs were downloaded, when that was another machine or folder than this one. */
+/**
+ * Where a take's outputs were downloaded, when that was another machine or folder than this one: every such place,
+ * the latest first (a CI runner's folder may be gone; a teammate's laptop may still have it).
+ */
 export function elsewhereOf(row: CampaignRow, workdir: string): LoadedState['downloadedElsewhere'] {
   const here = `${hostname()}:${workdir}`;
   return (endpoint, shot, n) => {
-    const where = row.outputHosts.get(takeKey(endpoint, shot, n));
-    return where && where !== here ? where : undefined;
+    const places = (row.outputHosts.get(takeKey(endpoint, shot, n)) ?? []).filter((where) => where !== here);
+    return places.length > 0 ? places.join(' or ') : undefined;
   };
 }

@@ -80,6 +80,22 @@ describe.skipIf(postgresSkipReason !== undefined)(`working as a team${postgresSk
     expect(existsSync(b.lockFile), 'commands that only read write no lockfile').toBe(false);
   });
 
+  it("a pull request's plan needs only read access: a role that may only SELECT plans the campaign", async () => {
+    const url = await pg.freshDatabase();
+    const mock = await mockServer();
+    const a = makeProject({ shots: 2 });
+    expectExit(await render(['apply', a.spec, ...FAST], { cwd: a.dir, server: mock, env: { RENDER_STATE_URL: url } }), 0);
+    await pg.sql(url, `DO $$ BEGIN CREATE ROLE reader LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+    await pg.sql(url, 'GRANT SELECT ON ALL TABLES IN SCHEMA public TO reader');
+    const b = makeProject({ shots: 3 });
+    const r = await render(['plan', b.spec, '--json'], { cwd: b.dir, server: mock, env: { RENDER_STATE_URL: url.replace('//render@', '//reader@') } });
+    expectExit(r, 0);
+    const plan = JSON.parse(r.stdout) as { shots: { action: string }[]; totals: { to_submit: number; spent_usd: number } };
+    expect(plan.shots.map((s) => s.action)).toEqual(['restore', 'restore', 'create']);
+    expect(plan.totals.to_submit).toBe(1);
+    expect(plan.totals.spent_usd).toBe(2.52);
+  });
+
   it('kill -9 of an apply, then its folder deleted: an apply from another folder finishes the campaign, nothing submitted twice', async () => {
     const env = { RENDER_STATE_URL: await pg.freshDatabase() };
     const mock = await mockServer({ completeAfterMs: 800 }); // the docs' list: no inputs, so a lost submit may need adopt / forget

@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RenderError } from '../../src/errors.js';
 import { connectState } from '../../src/lock/pg/connect.js';
+import { expectExit, makeProject, render } from '../apply/helpers.js';
 
 /**
  * Connecting to the state database (docs/ARCHITECTURE.md "Team state", "Connection errors"): a server that never
@@ -61,4 +62,26 @@ describe('connecting to the state database', () => {
     );
     expect(err.hint).toMatch(/not another service\)\? does it require SSL \(add \?sslmode=require\)\?$/);
   });
+
+  it('a database that refuses the connection is reported through the CLI with a hint, the password never shown', async () => {
+    const p = makeProject({ shots: 1 });
+    const port = await closedPort();
+    const r = await render(['plan', p.spec], { cwd: p.dir, env: { RENDER_STATE_URL: `postgres://render:hunter2-secret@127.0.0.1:${port}/nowhere` } });
+    expectExit(r, 1);
+    expect(r.stderr).toContain(`error: cannot reach the state database postgres://render:***@127.0.0.1:${port}/nowhere: connection refused`);
+    expect(r.stderr).toMatch(/hint: is PostgreSQL running/);
+    expect(r.stderr).not.toContain('hunter2');
+  });
 });
+
+/** A loopback port nothing listens on (bound, then released). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}

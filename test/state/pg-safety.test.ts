@@ -2,9 +2,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeLockfile } from '../../src/lock/file.js';
-import type { Lockfile } from '../../src/lock/schema.js';
+import { emptyLockfile, type Lockfile } from '../../src/lock/schema.js';
 import { apply, ensureBuilt, expectExit, FAST, makeProject, mockServer, type Project, render, spawnRender, waitUntil } from '../apply/helpers.js';
-import { REAL } from '../helpers/lock.js';
+import { lockShot, lockTake, REAL } from '../helpers/lock.js';
 import { postgresSkipReason, startPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 /**
@@ -62,6 +62,30 @@ describe.skipIf(postgresSkipReason !== undefined)(
         const r = await render(['status', p.spec], { cwd: p.dir, env });
         expectExit(r, 1);
         expect(r.stderr).toMatch(/holds a record render will not apply: record 1 after snapshot serial \d+ is not a record render writes \("refund"\)/);
+      });
+    });
+
+    describe('render forget', () => {
+      it('resolve a submit of unknown outcome through the database, the lockfile beside the spec updated as its snapshot', async () => {
+        const p = makeProject({ shots: 1 });
+        const open = lockTake({ status: 'unknown', prediction_id: undefined, outputs: [], completed_at: undefined, given_up_at: '2026-05-01T12:00:00.000Z' });
+        const lock = {
+          ...emptyLockfile(p.name, 'spec.yaml', 'a1b2c3d4-lineage'),
+          serial: 1,
+          endpoints: { [REAL]: { uploads: {}, shots: { 'shot-01': lockShot([open]) } } },
+        };
+        writeFileSync(p.lockFile, serializeLockfile(lock));
+        const url = await pg.freshDatabase();
+        expectExit(await render(['state', 'push', p.spec], { cwd: p.dir, env: { RENDER_STATE_URL: url } }), 0);
+        const r = await render(['forget', p.spec, 'shot-01'], { cwd: p.dir, env: { RENDER_STATE_URL: url } });
+        expectExit(r, 0);
+        expect(r.stdout).toMatch(/^forgot take #1 of shot-01: \$2\.10 no longer counted as spent/);
+        expect(await pg.sql(url, "SELECT kind, shot, n FROM render_records WHERE kind = 'forgotten'")).toEqual([{ kind: 'forgotten', shot: 'shot-01', n: 1 }]);
+        const [run] = await pg.sql(url, "SELECT command, outcome FROM render_runs WHERE command = 'render forget'");
+        expect(run).toEqual({ command: 'render forget', outcome: 'ok' });
+        const snapshot = JSON.parse(readFileSync(p.lockFile, 'utf8'));
+        expect(snapshot.endpoints[REAL].shots['shot-01'].takes[0].status).toBe('forgotten');
+        expect(snapshot.serial).toBe(2);
       });
     });
 

@@ -41,6 +41,17 @@ function takeRows(rows: readonly LedgerRow[]): string[] {
   return table(out, ['l', 'l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'l']).map((l) => `  ${l}`);
 }
 
+/** "Matches" only when every take was matched to the bill and no charge is left over; else what is left out. */
+function verdict(l: Ledger): string {
+  if (l.totals.differenceCents !== 0) return 'billed minus counted: see the notes';
+  const unmatched = l.rows.filter((r) => r.differenceCents === null && r.countedCents > 0);
+  if (unmatched.length > 0) {
+    const counted = unmatched.reduce((n, r) => n + r.countedCents, 0);
+    return `of the matched takes only: ${plural(unmatched.length, 'take')} counted as spent (${usd(counted)}) could not be matched to the bill: see the notes`;
+  }
+  return l.unowned.length > 0 ? 'for the takes; the bill also holds charges no shot owns (below)' : 'the bill matches the lockfile';
+}
+
 export function formatLedger(l: Ledger, t: LedgerTarget): string {
   const spec = displayPath(t.specFile);
   const lines = [`Ledger of ${t.name} (${spec}) on ${describeEndpoint(l.endpoint)}: the account's billings matched to the lockfile`, ''];
@@ -53,7 +64,7 @@ export function formatLedger(l: Ledger, t: LedgerTarget): string {
       `  counted        ${usd(x.countedCents).padStart(12)}   spent, as the lockfile counts it (failed takes refunded, forgotten ones not paid)`,
       `  charged        ${usd(x.chargedCents).padStart(12)}`,
       `  refunded       ${usd(x.refundedCents).padStart(12)}`,
-      `  difference     ${signed(x.differenceCents).padStart(12)}   ${x.differenceCents === 0 ? 'the bill matches the lockfile' : 'billed minus counted: see the notes'}`,
+      `  difference     ${signed(x.differenceCents).padStart(12)}   ${verdict(l)}`,
     );
   }
   if (l.unowned.length > 0) {

@@ -78,8 +78,9 @@ describe('render ledger', () => {
     expect(r.stdout).toMatch(
       new RegExp(`${other} +kwaivgi/kling-v3\\.0-4k/image-to-video +\\S+ \\S+ +\\$2\\.10 +— +no unknown submit of this campaign fits it`),
     );
-    // The campaign's own figures are not touched by it.
+    // The campaign's own figures are not touched by it, and the verdict says the bill holds more.
     expect(r.stdout).toContain('  charged               $2.52');
+    expect(r.stdout).toContain('  difference            $0.00   for the takes; the bill also holds charges no shot owns (below)');
   });
 
   it('the charge of a lost submit never settled is listed apart with the `render adopt` that resolves it', async () => {
@@ -90,6 +91,10 @@ describe('render ledger', () => {
     const r = await ledger(p, server);
     expectExit(r, 0);
     expect(row(r.stdout, 'shot-01')).toMatch(/^shot-01 \| #1 \| — \| unknown \| \$1\.26 \| \$1\.26 \| — \| — \| — \| outcome unknown: no prediction id/);
+    // Never "the bill matches" while a take counted as spent is not matched to it.
+    expect(r.stdout).toContain(
+      '  difference            $0.00   of the matched takes only: 1 take counted as spent ($1.26) could not be matched to the bill: see the notes',
+    );
     const id = /([0-9a-f]{32}) .*may be shot-01 take 1's lost submit: check it, then render adopt spec\.yaml shot-01 \1/.exec(r.stdout)?.[1];
     expect(id, r.stdout).toBeDefined();
 

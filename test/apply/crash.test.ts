@@ -146,6 +146,33 @@ describe('SIGKILL at any moment, then apply again', () => {
   });
 });
 
+describe('SIGTERM (a cancelled CI job, `timeout`) and SIGHUP (a closed terminal)', () => {
+  for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+    it(`${signal}: the run stops at once and writes what it recorded into the lockfile, so losing .render/ next pays nothing twice`, async () => {
+      // The server's clock stands still: the submitted shots cannot finish before the signal lands.
+      const clock = manualClock();
+      const server = await mockServer({ clock, completeAfterMs: 700 });
+      const p = makeProject({ shots: 4, concurrency: 2 });
+      const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
+      await run.waitForStderr(/^submitted /, 2);
+      run.child.kill(signal);
+      const r = await run.done;
+      expect(r.code).toBe(signal === 'SIGTERM' ? 143 : 129);
+      // The committed lockfile alone knows every prediction the server made (a CI checkout keeps nothing else).
+      const ids = Object.values(readLock(p).endpoints).flatMap((e) => Object.values(e.shots).flatMap((s) => s.takes.map((t) => t.prediction_id)));
+      const made = server.stats().submissions;
+      expect(made).toBeGreaterThanOrEqual(2);
+      expect(ids.filter(Boolean)).toHaveLength(made);
+      rmSync(p.abs('.render'), { recursive: true, force: true });
+
+      clock.flow();
+      expectExit(await apply(p, server), 0);
+      expect(server.stats()).toMatchObject({ submissions: 4, duplicateSubmissions: 0 });
+      expectVerifiedOutputs(p);
+    });
+  }
+});
+
 describe('Ctrl-C', () => {
   it('once: no new submits; what is in flight finishes and is recorded (exit 1); twice: exit at once; a rerun completes', async () => {
     // The server's clock stands still until the run has taken the first Ctrl-C: no shot can end and free a slot

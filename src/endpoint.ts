@@ -14,7 +14,7 @@ export const MOCK_ENDPOINT = 'mock';
 
 /**
  * A WaveSpeed base URL as typed (WAVESPEED_BASE_URL, a client option) to the form used for calls and records:
- * origin plus path, no trailing slash. Refused: anything not http(s), and a URL carrying a secret.
+ * origin plus path, no trailing slash nor trailing dot on the host. Refused: anything not http(s), and a URL carrying a secret.
  */
 export function normalizeBaseUrl(raw: string, secrets: readonly (string | undefined)[] = []): string {
   const shown = redactText(raw, secrets);
@@ -44,15 +44,37 @@ export function normalizeBaseUrl(raw: string, secrets: readonly (string | undefi
   if (shown !== raw) {
     throw new RenderError('USAGE', `WaveSpeed base URL "${shown}" contains the API key`, { hint: 'check WAVESPEED_BASE_URL' });
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  return originAndPath(url);
 }
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+/** Origin plus path, no trailing slash; the host without its trailing dot (`api.wavespeed.ai.` is `api.wavespeed.ai`). */
+function originAndPath(url: URL): string {
+  const port = url.port ? `:${url.port}` : '';
+  return `${url.protocol}//${url.hostname.replace(/\.$/, '')}${port}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+/**
+ * This machine, as WHATWG URL parsing spells a host (lower case, IPv4 in dotted decimal, IPv6 compressed): every
+ * name that reaches a server listening here. `0.0.0.0` and `[::]` are "any address", which a connection reaches
+ * as loopback; `[::ffff:7fxx:xxxx]` is an IPv4-mapped 127.x address.
+ */
+function isLoopbackHost(host: string): boolean {
+  return (
+    host === 'localhost' ||
+    host === '0.0.0.0' ||
+    /^127\.\d+\.\d+\.\d+$/.test(host) ||
+    host === '[::1]' ||
+    host === '[::]' ||
+    host === '[::ffff:0:0]' ||
+    /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(host)
+  );
+}
 
 /**
  * The identity of an endpoint, as the lockfile records it and spend is counted by: the base URL with the scheme
- * and host in lower case, the default port dropped, no trailing slash, and every loopback name as 127.0.0.1, so
- * `http://localhost:8787/` and `http://127.0.0.1:8787` are one endpoint (one budget, one set of takes).
+ * and host in lower case, the default port dropped, no trailing slash nor trailing dot on the host, and every
+ * loopback address as 127.0.0.1, so `http://localhost:8787/`, `http://0.0.0.0:8787`, `http://[::ffff:127.0.0.1]:8787`
+ * and `http://127.0.0.1:8787` are one endpoint (one budget, one set of takes).
  */
 export function endpointIdentity(baseUrl: string): string {
   if (baseUrl === MOCK_ENDPOINT) return MOCK_ENDPOINT;
@@ -62,8 +84,8 @@ export function endpointIdentity(baseUrl: string): string {
   } catch {
     return baseUrl; // not a URL (a hand-written lockfile): kept as written, it matches only itself
   }
-  if (LOOPBACK_HOSTS.has(url.hostname.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname)) url.hostname = '127.0.0.1';
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  if (isLoopbackHost(url.hostname.replace(/\.$/, ''))) url.hostname = '127.0.0.1';
+  return originAndPath(url);
 }
 
 /** How an endpoint is named to people: `the local mock server`, or the URL. */

@@ -20,6 +20,16 @@ export const usdNumber = (cents: number): number => Number(formatUsd(cents));
 /** An amount in JSON output: integer cents, and the same in dollars (`{cents: 294, usd: 2.94}`). */
 export const moneyJson = (cents: number): { cents: number; usd: number } => ({ cents, usd: usdNumber(cents) });
 
+/**
+ * The largest budget (`budget.max_usd`, `--max-cost`) render takes: one billion US dollars. Far above any campaign,
+ * and every sum of cents below it stays an exact integer (docs/SPEC.md "Rules").
+ */
+export const MAX_BUDGET_USD = 1_000_000_000;
+
+/** How a budget is refused, in the spec and on the command line alike: `must be ${USD_AMOUNT}`. */
+export const USD_AMOUNT = 'an amount in US dollars like 25 or 12.50';
+export const USD_CAP = `at most ${MAX_BUDGET_USD} (one billion US dollars)`;
+
 /** A user-typed dollar amount (`60`, `59.5`, `0.42`) to integer cents, exactly; null when it is not one. */
 export function parseUsd(text: string): number | null {
   const m = /^\s*(\d+)(?:\.(\d{1,2}))?\s*$/.exec(text);

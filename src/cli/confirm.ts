@@ -15,9 +15,14 @@ export async function confirmSpend(io: CliIO, yes: boolean, costCents: number, s
     });
   }
   const rl = createInterface({ input: stdin, output: io.stderr as NodeJS.WritableStream });
+  // Ctrl+D, or the end of the input, closes the prompt: no answer is no (docs/SPEC.md "Commands and exit codes").
+  // Depending on how it closed, the question rejects or never settles, so the close itself is awaited too.
+  const closed = new Promise<null>((resolve) => rl.once('close', () => resolve(null)));
   try {
-    const answer = await rl.question(`Apply this plan: ${shots} shots, ${usd(costCents)}? Type "yes" to go on: `);
-    return answer.trim().toLowerCase() === 'yes';
+    const question = rl.question(`Apply this plan: ${shots} shots, ${usd(costCents)}? Type "yes" to go on: `).catch(() => null);
+    const answer = await Promise.race([question, closed]);
+    if (answer === null) io.stderr.write('\n'); // the cursor is still on the prompt's line
+    return answer?.trim().toLowerCase() === 'yes';
   } finally {
     rl.close();
   }

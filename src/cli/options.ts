@@ -1,6 +1,6 @@
 import { RenderError } from '../errors.js';
 import { DEFAULT_BASE_URL, endpointIdentity, MOCK_ENDPOINT, normalizeBaseUrl } from '../endpoint.js';
-import { parseUsd } from '../money.js';
+import { MAX_BUDGET_USD, parseUsd, USD_AMOUNT, USD_CAP } from '../money.js';
 import { compileGlobs } from '../util/glob.js';
 import { parseDuration } from '../util/duration.js';
 import type { OptionTable } from './command.js';
@@ -33,9 +33,8 @@ export function endpointOf(mock: boolean | undefined, env: Record<string, string
 export function maxCostOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const cents = parseUsd(text.replace(/^\$/, ''));
-  if (cents === null) {
-    throw new RenderError('USAGE', `--max-cost must be an amount in US dollars like 25 or 12.50, got ${JSON.stringify(text)}`);
-  }
+  if (cents === null) throw new RenderError('USAGE', `--max-cost must be ${USD_AMOUNT}, got ${JSON.stringify(text)}`);
+  if (cents > MAX_BUDGET_USD * 100) throw new RenderError('USAGE', `--max-cost must be ${USD_CAP}, got ${JSON.stringify(text)}`);
   return cents;
 }
 

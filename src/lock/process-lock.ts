@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { RenderError } from '../errors.js';
+import { displayPath } from '../util/paths.js';
 
 interface Holder {
   pid: number;
@@ -23,7 +24,7 @@ interface Holder {
  */
 export function acquireProcessLock(dir: string, name: string): () => void {
   const made = !existsSync(dir);
-  mkdirSync(dir, { recursive: true });
+  onDisk(dir, () => mkdirSync(dir, { recursive: true }));
   const prefix = `${name}.apply.`;
   const me: Holder = { pid: process.pid, host: hostname(), started_at: new Date().toISOString(), start_ticks: startTicks(process.pid) };
   const mine = path.join(dir, `${prefix}${process.pid}.${randomBytes(6).toString('hex')}.json`);
@@ -31,37 +32,75 @@ export function acquireProcessLock(dir: string, name: string): () => void {
     rmSync(mine, { force: true });
     if (made) removeIfEmpty(dir);
   };
-  let rival: Holder | undefined;
+  let rival: Rival | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     const tmp = `${mine}.tmp`;
-    writeFileSync(tmp, JSON.stringify(me), { mode: 0o644 });
-    renameSync(tmp, mine);
-    rival = liveRival(dir, prefix, mine);
+    onDisk(mine, () => {
+      writeFileSync(tmp, JSON.stringify(me), { mode: 0o644 });
+      renameSync(tmp, mine);
+    });
+    try {
+      rival = liveRival(dir, prefix, mine);
+    } catch (err) {
+      release();
+      throw err;
+    }
     if (!rival) return release;
     rmSync(mine, { force: true });
     // Another holder, or another contender that will step back too: a random pause breaks the tie.
-    if (!isRecent(rival)) break;
+    if (!isRecent(rival.holder)) break;
     sleepSync(20 + Math.floor(Math.random() * 150));
   }
   if (made) removeIfEmpty(dir);
-  const who = rival ? `pid ${rival.pid} on ${rival.host}, since ${rival.started_at}` : 'another process';
-  throw new RenderError('LOCKED', `another render apply is running on this spec (${who})`, {
-    hint: 'wait for it to finish, or stop it (Ctrl-C); a run that died leaves no lock behind that blocks you',
-  });
+  throw lockedBy(rival);
+}
+
+interface Rival {
+  holder: Holder;
+  file: string;
+}
+
+function lockedBy(rival: Rival | undefined): RenderError {
+  const h = rival?.holder;
+  const who = h ? `pid ${h.pid} on ${h.host}, since ${h.started_at}` : 'another process';
+  const hint =
+    rival && h && h.host !== hostname()
+      ? `render cannot tell whether a process on another machine is alive: wait for it to finish on ${h.host}, or, if that run is over, remove ${displayPath(rival.file)}`
+      : 'wait for it to finish, or stop it (Ctrl-C); a run that died leaves no lock behind that blocks you';
+  return new RenderError('LOCKED', `another render apply is running on this spec (${who})`, { hint });
 }
 
 /** The first other live holder's file in the folder; dead holders' files are removed on the way. */
-function liveRival(dir: string, prefix: string, mine: string): Holder | undefined {
-  for (const f of readdirSync(dir)) {
+function liveRival(dir: string, prefix: string, mine: string): Rival | undefined {
+  for (const f of onDisk(dir, () => readdirSync(dir))) {
     if (!f.startsWith(prefix) || !f.endsWith('.json')) continue;
     const file = path.join(dir, f);
     if (file === mine) continue;
     const holder = readHolder(file);
-    if (holder && isAlive(holder)) return holder;
+    if (holder && isAlive(holder)) return { holder, file };
     // Its process is gone (or the file is not a holder's): it cannot be anybody's lock any more.
-    if (!holder || holder.host === hostname()) rmSync(file, { force: true });
+    if (!holder || holder.host === hostname()) onDisk(file, () => rmSync(file, { force: true }));
   }
   return undefined;
+}
+
+/** A file system step of the lock; what is in its way (a folder where a file goes, a file where the folder goes) is said, naming the path. */
+function onDisk<T>(file: string, step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === undefined) throw err;
+    const shown = displayPath(file);
+    const folder = code === 'EISDIR' || code === 'ERR_FS_EISDIR';
+    const notFolder = code === 'EEXIST' || code === 'ENOTDIR';
+    if (!folder && !notFolder) throw new RenderError('FILE_UNREADABLE', `cannot take the process lock: ${shown}: ${code}`, { cause: err });
+    const what = folder ? `${shown} is a folder, not a process lock file` : `${shown} is not a folder`;
+    throw new RenderError('FILE_UNREADABLE', `cannot take the process lock: ${what}`, {
+      hint: "move it out of the way: .render/ beside the spec holds render's own files",
+      cause: err,
+    });
+  }
 }
 
 /** A holder that started a moment ago may be a contender that steps back: worth another try. */

@@ -209,6 +209,6 @@ function totalsOf(shots: PlannedShot[], spent: number, budget: number, maxRun?: 
 }
 
 function budgetCentsOf(spec: Spec): number {
-  // Sub-cent budgets round down: the cap is never looser than written.
+  // A parsed spec's budget is whole cents (spec/schema.ts); one built by hand that is not rounds down: never looser.
   return usdToCents(spec.budget.max_usd) ?? Math.floor(spec.budget.max_usd * 100);
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { RenderError } from '../errors.js';
+import { describeEndpoint, endpointIdentity } from '../endpoint.js';
 import { usdNumber } from '../money.js';
 import { jsonFieldIssues, jsonSyntaxError } from '../spec/positions.js';
 import { canonicalJson } from '../util/canonical-json.js';
@@ -205,14 +206,16 @@ function isMap(v: unknown): v is Record<string, unknown> {
  */
 export function checkSavedPlan(saved: SavedPlan, current: Plan): void {
   const problems: string[] = [];
-  if (saved.endpoint !== current.endpoint) problems.push(`it was made for ${saved.endpoint}, this run is on ${current.endpoint}`);
+  // Another endpoint has other takes: what it plans differs because the endpoint changed, not the lockfile.
+  const moved = endpointIdentity(saved.endpoint) !== endpointIdentity(current.endpoint);
+  if (moved) problems.push(`the endpoint changed: it was made for ${describeEndpoint(saved.endpoint)}, this run is on ${describeEndpoint(current.endpoint)}`);
   const now = new Map(current.shots.map((s) => [s.id, s]));
   const before = new Set(saved.shots.map((s) => s.id));
   for (const s of saved.shots) {
     const c = now.get(s.id);
     if (!c) problems.push(`${s.id}: no longer in the spec`);
     else if (c.fingerprint !== s.fingerprint) problems.push(`${s.id}: its inputs changed`);
-    else if (c.action !== s.action) problems.push(`${s.id}: was "${s.action}", is now "${c.action}" (the lockfile changed)`);
+    else if (c.action !== s.action) problems.push(`${s.id}: was "${s.action}", is now "${c.action}" (the ${moved ? 'endpoint' : 'lockfile'} changed)`);
     else if (c.costCents !== s.cost_cents) problems.push(`${s.id}: cost differs from the saved plan`);
     // The fingerprint is not derived from the file's `request`: an edited request would be shown, not rendered.
     else if (canonicalJson(c.request) !== canonicalJson(s.request)) problems.push(`${s.id}: its request differs from the saved plan`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MODEL, MODEL_IDS } from '../models.js';
+import { MAX_BUDGET_USD, USD_AMOUNT, USD_CAP, usdToCents } from '../money.js';
 
 /**
  * The spec format, version 1 (docs/SPEC.md). Every object is strict: an unknown key is an error, because the
@@ -110,7 +111,12 @@ export const SpecSchema = z.strictObject(
     templates: nonEmpty('a folder path').optional(),
     budget: z.strictObject(
       {
-        max_usd: z.number({ error: 'must be an amount in US dollars, e.g. 60 or 59.50' }).min(0, { error: 'must not be negative' }),
+        max_usd: z
+          .number({ error: 'must be an amount in US dollars, e.g. 60 or 59.50' })
+          .min(0, { error: 'must not be negative' })
+          .max(MAX_BUDGET_USD, { error: `must be ${USD_CAP}` })
+          // Whole cents, as --max-cost: a sub-cent budget would be silently rounded (docs/SPEC.md "Rules").
+          .refine((usd) => usd < 0 || usd > MAX_BUDGET_USD || usdToCents(usd) !== null, { error: `must be ${USD_AMOUNT}` }),
       },
       { error: 'must be a map with max_usd, e.g. budget: { max_usd: 60 }' },
     ),

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../helpers/manual-clock.js';
 import { apply, applyUntilDone, ensureBuilt, expectExit, expectVerifiedOutputs, FAST, makeProject, mockServer, render, spawnRender } from './helpers.js';
@@ -19,6 +20,25 @@ describe('confirmation', () => {
     );
     expect(server.stats()).toMatchObject({ submissions: 0, uploads: 0 });
     expect(existsSync(p.lockFile)).toBe(false);
+    expect(p.lockFiles()).toEqual([]);
+  });
+
+  it.each([
+    ['answering "n"', 'n\r'],
+    ['Ctrl+D', '\x04'],
+    ['the end of the input', ''],
+  ])('%s at the prompt is no: "Cancelled", exit 1, nothing uploaded or submitted', async (_what, typed) => {
+    const server = await mockServer();
+    const p = makeProject({ shots: 2 });
+    const keyboard = new PassThrough();
+    keyboard.end(typed);
+    // CI=1: plain progress lines, as the prompt is what is tested here, not the bars.
+    const r = await render(['apply', p.spec, '--poll-interval', '50ms'], { cwd: p.dir, server, keyboard, env: { CI: '1' } });
+    expectExit(r, 1);
+    expect(r.stderr).toContain('Apply this plan: 2 shots, $2.52? Type "yes" to go on: ');
+    expect(r.stderr).toMatch(/^Cancelled: nothing was submitted\.$/m);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(server.stats()).toMatchObject({ submissions: 0, uploads: 0 });
     expect(p.lockFiles()).toEqual([]);
   });
 });

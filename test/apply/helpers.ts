@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -177,6 +178,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Kill the child (SIGKILL) if it runs longer than this (default 60 s): a hung run fails the test, never the suite. */
   timeoutMs?: number;
+  /** In-process only: run as if in a terminal, its keyboard this stream (stdin and stderr are TTYs). */
+  keyboard?: NodeJS.ReadableStream;
 }
 
 export interface Running {
@@ -263,7 +266,9 @@ export function startRender(args: readonly string[], o: RunOptions): Running {
   const strip = (text: string) => stripDir(text, o.cwd);
   const done = runCli(args, {
     stdout: { write: c.out, isTTY: false },
-    stderr: { write: c.err, isTTY: false },
+    // A terminal's stderr is a stream: readline listens on it for resizes.
+    stderr: o.keyboard ? Object.assign(new EventEmitter(), { write: c.err, isTTY: true }) : { write: c.err, isTTY: false },
+    ...(o.keyboard ? { stdin: Object.assign(o.keyboard, { isTTY: true }) } : {}),
     env: runEnv(o),
   }).then(
     (code): RunResult => {

@@ -551,13 +551,14 @@ describe('issue 9.6: one apply per spec, also over a stale lock and with several
 });
 
 describe('issue 9.7: one server is one endpoint, and one budget covers every real endpoint', () => {
-  it('applied through http://localhost:PORT, planned through http://127.0.0.1:PORT/: unchanged, its spend counted', async () => {
+  it('applied through http://localhost:PORT, planned through any loopback address (0.0.0.0, [::ffff:127.0.0.1], ...): unchanged, its spend counted', async () => {
     const server = await mockServer();
     const p = makeProject({ shots: 2 });
     const viaLocalhost = { WAVESPEED_BASE_URL: `http://localhost:${server.port}` };
     expectExit(await applyQuick(p, server, [], viaLocalhost), 0);
     expect(Object.keys(readLock(p).endpoints)).toEqual([`http://127.0.0.1:${server.port}`]);
-    for (const base of [`http://127.0.0.1:${server.port}/`, `HTTP://LOCALHOST:${server.port}`, `http://[::1]:${server.port}`]) {
+    const spellings = ['127.0.0.1', 'LOCALHOST', '[::1]', '0.0.0.0', '[::ffff:127.0.0.1]', '127.0.0.2'];
+    for (const base of spellings.map((host) => `http://${host}:${server.port}/`)) {
       const r = await render(['plan', p.spec, '--json'], { cwd: p.dir, server, env: { WAVESPEED_BASE_URL: base } });
       expectExit(r, 0);
       const plan = JSON.parse(r.stdout) as { shots: { action: string }[]; totals: { spent_cents: number; cost_cents: number } };

@@ -122,6 +122,23 @@ describe('saved plans', () => {
     expect(server.stats()).toMatchObject({ submissions: 0, uploads: 0 });
   });
 
+  it('applied against another endpoint: refused (exit 2), saying the endpoint changed and naming both, never "the lockfile changed"', async () => {
+    const first = await mockServer();
+    const second = await mockServer();
+    const p = makeProject({ shots: 2 });
+    expectExit(await apply(p, first, ['--only', 'shot-01']), 0);
+    const file = await savePlan(p, first); // shot-01 unchanged, shot-02 create, on the first server
+    const r = await apply(p, second, [], file);
+    expectExit(r, 2);
+    expect(r.stderr).toBe(
+      'error: the saved plan p.json is stale: 2 differences\n' +
+        `  p.json: the endpoint changed: it was made for ${first.url}, this run is on ${second.url}\n` +
+        '  p.json: shot-01: was "unchanged", is now "create" (the endpoint changed)\n' +
+        'hint: review a fresh plan: render plan spec.yaml --out p.json\n',
+    );
+    expect(second.stats()).toMatchObject({ submissions: 0, uploads: 0 });
+  });
+
   it('a plan file that is not a plan is refused (exit 2)', async () => {
     const server = await mockServer();
     const p = makeProject({ shots: 2 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,17 @@ import { makeWorkspace } from '../helpers/workspace.js';
  */
 
 beforeAll(ensureBuilt, 180_000);
+
+/** The RenderError `take` throws (the test fails if it throws nothing, or something else). */
+function lockError(take: () => unknown): RenderError {
+  try {
+    take();
+  } catch (err) {
+    if (err instanceof RenderError) return err;
+    throw err;
+  }
+  throw new Error('the lock was taken');
+}
 
 /** A pid no process has: the highest possible, minus a little. */
 const DEAD_PID = 4_194_000;
@@ -44,6 +55,37 @@ describe('the process lock', () => {
     const release = acquireProcessLock(ws.path('.render'), 't');
     expect(readdirSync(ws.path('.render'))).not.toContain(path.basename(stale));
     release();
+  });
+
+  it('a holder on another machine blocks, and the error says who (pid, host, since), that render cannot tell whether it lives, and which file to remove if its run is over', () => {
+    const ws = makeWorkspace();
+    const other = ws.write(`.render/t.apply.4242.cccc.json`, JSON.stringify({ pid: 4242, host: 'render-farm-7', started_at: '2026-01-01T00:00:00Z' }));
+    const err = lockError(() => acquireProcessLock(ws.path('.render'), 't'));
+    expect(err.code).toBe('LOCKED');
+    expect(err.message).toBe('another render apply is running on this spec (pid 4242 on render-farm-7, since 2026-01-01T00:00:00Z)');
+    expect(err.hint).toBe(
+      `render cannot tell whether a process on another machine is alive: wait for it to finish on render-farm-7, or, if that run is over, remove ${other}`,
+    );
+    expect(readdirSync(ws.path('.render'))).toEqual([path.basename(other)]); // never removed by render itself
+  });
+
+  it('a folder where a lock file goes: a clear error naming it, nothing left behind', () => {
+    const ws = makeWorkspace();
+    const folder = ws.path('.render/t.apply.4242.dddd.json');
+    mkdirSync(folder, { recursive: true });
+    const err = lockError(() => acquireProcessLock(ws.path('.render'), 't'));
+    expect(err.code).toBe('FILE_UNREADABLE');
+    expect(err.message).toBe(`cannot take the process lock: ${folder} is a folder, not a process lock file`);
+    expect(err.hint).toMatch(/^move it out of the way/);
+    expect(readdirSync(ws.path('.render'))).toEqual([path.basename(folder)]);
+  });
+
+  it('a file where the .render folder goes: a clear error naming it', () => {
+    const ws = makeWorkspace();
+    const file = ws.write('.render', 'not a folder');
+    const err = lockError(() => acquireProcessLock(file, 't'));
+    expect(err.code).toBe('FILE_UNREADABLE');
+    expect(err.message).toBe(`cannot take the process lock: ${file} is not a folder`);
   });
 
   it("16 applies started at once over a dead holder's lock: never two holders at the same time", async () => {

@@ -33,6 +33,9 @@ export interface StatusReport {
   shots: ShotStatus[];
   /** Cents spent by endpoint (failed takes are refunded and not counted). */
   spentByEndpoint: Record<string, number>;
+  /** What counts against the budget on this endpoint (every real endpoint together, or the mock's play money). */
+  spentCents: number;
+  budgetCents: number;
   /** Whether sha256s were checked (`--verify`), not only sizes. */
   verified: boolean;
 }
@@ -61,6 +64,8 @@ export function shotStatus(specFile: string, options: StatusOptions): StatusRepo
     name: plan.name,
     endpoint: options.endpoint,
     spentByEndpoint: spentByEndpoint(lock),
+    spentCents: plan.totals.spentCents,
+    budgetCents: plan.totals.budgetCents,
     verified: options.verify ?? false,
     shots: all.map((id) => {
       const p = planned.get(id);

@@ -8,7 +8,9 @@ import { planSpec } from '../../plan/plan-spec.js';
 import { formatPlanTable } from '../../report/plan-table.js';
 import { displayPath } from '../../util/paths.js';
 import { defineCommand } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { detailedExitCode, EXIT } from '../exit-codes.js';
+import { paintFor } from '../../report/colour.js';
+import { terminalWidth } from '../../report/output.js';
 import { checkSelection, COMMON, endpointOf, maxCostOf, selectOf } from '../options.js';
 
 export const planCommand = defineCommand({
@@ -22,12 +24,16 @@ Each shot gets an action and a reason:
   regenerate the paid output was deleted on the server before it was downloaded: render again, at its cost
 Totals compare everything the lockfile says was spent plus this plan against budget.max_usd.
 
-Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
-4 changes pending (only with --detailed-exitcode; 0 then means nothing to do).`,
+Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget; with --detailed-exitcode also
+4 changes pending (an apply would do something), 5 nothing to apply but shots are blocked, 0 then
+meaning nothing to do.`,
   options: {
     json: COMMON.json,
     out: { type: 'string', value: 'PLAN', description: 'save the plan as JSON; `render apply PLAN` applies exactly it' },
-    'detailed-exitcode': { type: 'boolean', description: 'exit 4 when the plan has changes, 0 when there is nothing to do' },
+    'detailed-exitcode': {
+      type: 'boolean',
+      description: 'exit 4 when the plan has changes, 5 when only blocked shots are left, 0 when there is nothing to do',
+    },
     diff: { type: 'boolean', description: 'after the table, the full word diff of every changed prompt' },
     only: COMMON.only,
     'max-cost': COMMON['max-cost'],
@@ -51,10 +57,9 @@ Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
       io.stderr.write(`plan saved to ${displayPath(options.out)}; apply it with: render apply ${options.out}\n`);
     }
     if (options.json) io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-    else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120, { diff: Boolean(options.diff) })}\n`);
+    else io.stdout.write(`${formatPlanTable(plan, { width: terminalWidth(io.stdout), diff: Boolean(options.diff), paint: paintFor(io.stdout, io.env) })}\n`);
     if (plan.totals.overBudgetCents > 0) return EXIT.overBudget;
-    const changes = plan.shots.some((s) => s.action !== 'unchanged' && s.action !== 'blocked');
-    return options['detailed-exitcode'] && changes ? EXIT.changesPending : EXIT.ok;
+    return options['detailed-exitcode'] ? detailedExitCode(plan.shots.map((s) => s.action)) : EXIT.ok;
   },
 });
 

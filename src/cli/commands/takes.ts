@@ -1,4 +1,6 @@
 import { listTakes } from '../../plan/takes.js';
+import { paintFor } from '../../report/colour.js';
+import { terminalWidth } from '../../report/output.js';
 import { formatTakes, takesToJson } from '../../report/takes.js';
 import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -11,13 +13,17 @@ Every prediction a shot ever had is a take, kept in the lockfile and (its video)
 its file and whether it is intact, and the prompt's first words. * marks the current take. Going back to
 an earlier prompt, var or take number restores that take for $0 (\`render plan\` shows it as restore).`,
   options: {
-    json: { type: 'boolean', description: 'print JSON on stdout' },
+    json: { type: 'boolean', description: 'print JSON on stdout (schema/takes.schema.json)' },
   },
   positionals: [1, Infinity],
   async run({ io, options, positionals }) {
     const [spec, ...shots] = positionals;
     const report = listTakes(spec!, shots);
-    io.stdout.write(options.json ? `${JSON.stringify(takesToJson(report), null, 2)}\n` : `${formatTakes(report)}\n`);
+    io.stdout.write(
+      options.json
+        ? `${JSON.stringify(takesToJson(report), null, 2)}\n`
+        : `${formatTakes(report, { width: terminalWidth(io.stdout), paint: paintFor(io.stdout, io.env) })}\n`,
+    );
     return EXIT.ok;
   },
 });

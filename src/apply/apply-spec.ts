@@ -62,7 +62,7 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
       planned.shots.filter((s) => submitting.has(s.id)),
     );
     if (!(await o.confirm(planned))) return { kind: 'declined', planned };
-    if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents);
+    if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents, plan.endpoint);
     sweepLeftovers(plan.outputDir, planned.loaded.dir, plan.name);
     const store = new LockStore(planned.loaded.file, plan.name, { redact: o.client.redact });
     try {
@@ -105,14 +105,21 @@ function overBudgetError(t: PlanTotals): RenderError {
 
 /**
  * Check the balance before a big apply (docs/ARCHITECTURE.md "API facts we rely on"). A server without the route is
- * not a reason to stop.
+ * not a reason to stop; a server that cannot be reached at all is: the run stops here, once, before any shot,
+ * rather than failing every shot on its own.
  */
-async function checkBalance(client: WaveSpeedClient, needCents: number): Promise<void> {
+async function checkBalance(client: WaveSpeedClient, needCents: number, endpoint: string): Promise<void> {
   let balance: number;
   try {
     balance = await client.balanceCents();
   } catch (err) {
     if (err instanceof RenderError && (err.code === 'AUTH' || err.code === 'FORBIDDEN')) throw err;
+    if (err instanceof RenderError && (err.code === 'NETWORK' || err.code === 'TIMEOUT')) {
+      throw new RenderError(err.code, `cannot reach ${endpoint} (${err.message}): nothing was submitted`, {
+        hint: 'check the network connection and WAVESPEED_BASE_URL (unset it for the real API), then run again',
+        cause: err,
+      });
+    }
     return;
   }
   if (balance < needCents) {

@@ -131,7 +131,7 @@ function describeEvent(e: ApplyEvent, p: ApplyProgress, paint: Paint): string | 
     case 'status':
       return e.status === 'completed' ? `rendered ${e.id}` : undefined;
     case 'unknown':
-      return `${paint.warn(`${e.id}: submit outcome unknown`)} (${e.message}); counted as spent, looked for in the server's list, never sent again`;
+      return `${paint.warn(`${e.id}: submit outcome unknown`)} (${unknownReason(e.message)}); counted as spent, looked for in the server's list, never sent again`;
     case 'settled':
       return `${e.id}: ${e.message}`;
     case 'restored':
@@ -149,6 +149,11 @@ function describeEvent(e: ApplyEvent, p: ApplyProgress, paint: Paint): string | 
     default:
       return undefined;
   }
+}
+
+/** Why a submit's outcome is unknown, from its error's text (`submit m: outcome unknown (why)`): said once. */
+function unknownReason(message: string): string {
+  return /: outcome unknown \((.*)\)$/s.exec(message)?.[1] ?? message;
 }
 
 function formatSummary(s: ApplySummary, paint: Paint): string {

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { FaultOptions, MockServer, MockServerOptions } from '../../src/mock/index.js';
 import {
@@ -6,6 +8,7 @@ import {
   apply,
   expectExit,
   expectVerifiedOutputs,
+  FAST,
   keptCents,
   linesOf,
   makeProject,
@@ -45,7 +48,10 @@ describe('a submit whose response is lost', () => {
     expectExit(r, 0);
 
     const lost = server.stats().faults.lostSubmit!;
-    expect(linesOf(r.stderr, /: submit outcome unknown \(.*\); counted as spent, looked for in the server's list, never sent again$/)).toHaveLength(lost);
+    const unknown = linesOf(r.stderr, /: submit outcome unknown \(.*\); counted as spent, looked for in the server's list, never sent again$/);
+    expect(unknown).toHaveLength(lost);
+    // The cause is said once, not nested in itself: `submit outcome unknown (network error: ...)`.
+    for (const line of unknown) expect(line).toMatch(/: submit outcome unknown \(network error: [^()]*\); counted/);
     expect(linesOf(r.stderr, /: the lost submit exists as [0-9a-f]{32} \(matched by its input\): following it$/)).toHaveLength(lost);
     expect(linesOf(r.stderr, /^submitted /)).toHaveLength(6 - lost);
     expect(server.stats()).toMatchObject({ submissions: 6, duplicateSubmissions: 0, distinctBodies: 6 });
@@ -234,7 +240,8 @@ describe('failed tasks', () => {
 
     server.setFaults({});
     const again = await apply(p, server);
-    expectExit(again, 0);
+    // Nothing was done, but blocked shots are trouble a script must see: exit 5, not 0.
+    expectExit(again, 5);
     expect(server.stats().submissions).toBe(3);
     expect(again.stderr).toContain(
       'Nothing to do ($0.00): 3 shots blocked (failed on their input: change them in the spec to render them again), 0 rendered and intact.',
@@ -248,8 +255,25 @@ describe('failed tasks', () => {
     expect(actions(edited)).toEqual({ 'shot-01': 'blocked', 'shot-02': 'retry', 'shot-03': 'blocked' });
     expect(shotOf(edited, 'shot-02').reason).toBe('failed before (1200 content moderation: the input or output was flagged); prompt changed');
     const third = await apply(p, server);
-    expectExit(third, 0);
+    expectExit(third, 5); // shot-01 and shot-03 are still blocked
     expect(server.stats()).toMatchObject({ submissions: 4, duplicateSubmissions: 0 });
     expectVerifiedOutputs(p, ['shot-02']);
+  });
+});
+
+describe('a server that cannot be reached', () => {
+  it('stops the run once, before any shot, saying so; nothing is recorded as submitted', async () => {
+    // A port that was just free: nothing listens there, so every connection is refused.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const p = makeProject({ shots: 3 });
+    const url = `http://127.0.0.1:${port}`;
+    const r = await render(['apply', p.spec, ...FAST], { cwd: p.dir, env: { WAVESPEED_BASE_URL: url, WAVESPEED_API_KEY: 'k' } });
+    expectExit(r, 1);
+    expect(r.stderr).toMatch(new RegExp(`^error: cannot reach ${url} \\(GET balance: network error: [^()]*ECONNREFUSED[^()]*\\): nothing was submitted$`, 'm'));
+    expect(r.stderr).not.toMatch(/FAILED|submit outcome unknown/);
+    expect(existsSync(p.lockFile)).toBe(false);
   });
 });

@@ -47,9 +47,9 @@ export function exitCodeFor(err: unknown): number {
 
 /**
  * `--detailed-exitcode` of `plan` and `status`: 4 when an apply would do something (render, resume, restore; a
- * missing or changed output plans one of these), else 5 when shots are blocked, else 0.
+ * missing or changed output plans one of these; `otherWork`: paid takes to fetch), else 5 when shots are blocked, else 0.
  */
-export function detailedExitCode(actions: readonly (string | undefined)[]): number {
-  if (actions.some((a) => a !== undefined && a !== 'unchanged' && a !== 'blocked')) return EXIT.changesPending;
+export function detailedExitCode(actions: readonly (string | undefined)[], otherWork = false): number {
+  if (otherWork || actions.some((a) => a !== undefined && a !== 'unchanged' && a !== 'blocked')) return EXIT.changesPending;
   return actions.includes('blocked') ? EXIT.blocked : EXIT.ok;
 }

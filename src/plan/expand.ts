@@ -30,14 +30,16 @@ export function expandSpec(loaded: LoadedSpec, spec: Spec, options: { skip?: Rea
   const ctx: ExpandContext = { loaded, spec, engine, issues, known: new Set(Object.keys(spec.elements ?? {})), skip: options.skip, partial: [] };
 
   const shots: ExpandedShot[] = [];
-  spec.shots.forEach((shot, index) => {
-    if (ctx.skip?.has(index)) return;
+  for (const [index, shot] of spec.shots.entries()) {
+    if (ctx.skip?.has(index)) continue;
     const combos = expandMatrix(shot.matrix);
     const before = shots.length;
     const issuesBefore = issues.length;
     for (const combo of combos) {
       const expanded = expandShot(ctx, shot, index, combo);
       if (expanded) shots.push(expanded);
+      // Bounded work (docs/ARCHITECTURE.md): past the spec-wide template budget, stop with what was found.
+      if (engine.exhausted) throw specInvalid(loaded.shown, issues);
     }
     if (combos.length > 1) issues.splice(issuesBefore, Infinity, ...onceAcrossCombinations(issues.slice(issuesBefore), combos.map(matrixNote)));
     const ids = new Set(shots.slice(before).map((s) => s.id));
@@ -52,7 +54,7 @@ export function expandSpec(loaded: LoadedSpec, spec: Spec, options: { skip?: Rea
         ),
       );
     }
-  });
+  }
   // Shots set aside (by the schema) or that failed templating still name ids and images: checked too, so one run
   // shows every problem of the spec (docs/SPEC.md "Rules").
   const aside = [...setAside(loaded, options.skip), ...ctx.partial];

@@ -8,6 +8,8 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { displayPath, formatFieldPath } from '../util/paths.js';
 import type { Plan } from './build.js';
 import { ACTIONS } from './diff.js';
+import { MoneySchema, QuoteShapeSchema, quotedOf, quoteTotalsJson, shapeJson } from './quote-json.js';
+import type { PlanQuotes } from './quotes.js';
 
 /**
  * The saved-plan format (`render plan --out`, also what `plan --json` prints): one zod schema, written by
@@ -44,6 +46,7 @@ const SavedShotSchema = z.object(
       .array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() }))
       .optional()
       .describe('replace: each request field that differs from the current take'),
+    quoted: MoneySchema.nullable().optional().describe("plan --quote: the server's price of a shot to submit; null when its shape could not be quoted"),
   },
   need('a shot'),
 );
@@ -56,7 +59,12 @@ export const SavedPlanSchema = z.object({
   endpoint: z.string(need('a string')).describe('where the plan renders: `mock`, or the API origin'),
   output: z.string(need('the output folder')).describe('the output folder, absolute'),
   shots: z.array(SavedShotSchema, need('a list of shots')).describe('one entry per shot, in spec order'),
+  fetch: z
+    .array(z.strictObject({ id: z.string(), take_n: z.number().int(), status: z.string() }))
+    .optional()
+    .describe('paid takes never downloaded that apply fetches into .takes/ for $0'),
   warnings: z.array(z.string()).optional().describe('things to know before applying'),
+  quotes: z.array(QuoteShapeSchema).optional().describe("plan --quote: the server's price of each distinct request shape"),
   totals: z
     .object(
       {
@@ -74,6 +82,9 @@ export const SavedPlanSchema = z.object({
         spent_cents: cents('whole cents'),
         budget_cents: cents('whole cents'),
         after_apply_cents: cents('whole cents'),
+        quoted: MoneySchema.optional().describe("plan --quote: the quoted shots at the server's price"),
+        quoted_difference: MoneySchema.optional().describe('plan --quote: that minus their planned cost'),
+        unquoted_shots: z.number().int().optional().describe('plan --quote: shots whose shape could not be quoted'),
       },
       need('the totals'),
     )
@@ -83,9 +94,9 @@ export type SavedPlanJson = z.infer<typeof SavedPlanSchema>;
 
 /**
  * `plan --json` and `plan --out`: one JSON object, the shape docs/SPEC.md "Commands and exit codes" names, plus what
- * apply needs to check it.
+ * apply needs to check it, and with `plan --quote` the server's prices.
  */
-export function planToJson(plan: Plan): SavedPlanJson {
+export function planToJson(plan: Plan, quotes?: PlanQuotes): SavedPlanJson {
   const specDir = path.dirname(plan.specFile);
   const rel = (abs: string) => path.relative(specDir, abs).split(path.sep).join('/');
   const t = plan.totals;
@@ -111,8 +122,11 @@ export function planToJson(plan: Plan): SavedPlanJson {
       ...(s.takeN === undefined ? {} : { take_n: s.takeN }),
       ...(s.restoreFrom === undefined ? {} : { restore_from: s.restoreFrom }),
       ...(s.changes === undefined ? {} : { changes: s.changes }),
+      ...quotedOf(quotes, s.id),
     })),
+    fetch: plan.fetch.map((f) => ({ id: f.id, take_n: f.takeN, status: f.status })),
     warnings: plan.warnings,
+    ...(quotes ? { quotes: quotes.shapes.map(shapeJson) } : {}),
     totals: {
       shots: t.shots,
       to_submit: t.toSubmit,
@@ -127,6 +141,7 @@ export function planToJson(plan: Plan): SavedPlanJson {
       spent_cents: t.spentCents,
       budget_cents: t.budgetCents,
       after_apply_cents: t.afterApplyCents,
+      ...(quotes ? quoteTotalsJson(quotes) : {}),
     },
   };
 }

@@ -100,6 +100,9 @@ function barsReporter({ stdout, stderr, redact }: ReporterOptions, paint: { stdo
   const stop = () => {
     if (!live) return;
     refresh();
+    // cli-progress writes logged lines only at its next redraw, and stop() does not flush them: a failure logged in
+    // the last tenth of a second would be lost. One redraw now writes them above the bars, then the bars stop.
+    (live.bars as unknown as { update(): void }).update();
     live.bars.stop();
     live = undefined;
   };
@@ -111,7 +114,8 @@ function barsReporter({ stdout, stderr, redact }: ReporterOptions, paint: { stdo
         stop();
         return void stdout.write(`${redact(formatSummary(e.summary, paint.stdout))}\n`);
       }
-      if (e.type === 'failed' || e.type === 'unknown' || e.type === 'settled' || e.type === 'kept') line(describeEvent(e, progress, p) ?? '');
+      if (e.type === 'failed' || e.type === 'unknown' || e.type === 'settled' || e.type === 'kept' || e.type === 'fetched')
+        line(describeEvent(e, progress, p) ?? '');
       refresh();
     },
     note: line,
@@ -123,7 +127,7 @@ function describeEvent(e: ApplyEvent, p: ApplyProgress, paint: Paint): string | 
   const at = () => `[${p.settled}/${p.total}]`;
   switch (e.type) {
     case 'start':
-      return `applying: ${plural(e.toSubmit, 'shot')} to submit (${usd(e.costCents)}), ${e.toResume} to resume, ${e.concurrency} in flight at most, on ${describeEndpoint(e.endpoint)}`;
+      return `applying: ${plural(e.toSubmit, 'shot')} to submit (${usd(e.costCents)}), ${e.toResume} to resume${e.toRestore > 0 ? `, ${e.toRestore} to restore ($0)` : ''}${e.toFetch > 0 ? `, ${plural(e.toFetch, 'paid take')} to fetch` : ''}, ${e.concurrency} in flight at most, on ${describeEndpoint(e.endpoint)}`;
     case 'upload':
       return `uploaded ${displayPath(e.path)}`;
     case 'submitted':
@@ -136,6 +140,8 @@ function describeEvent(e: ApplyEvent, p: ApplyProgress, paint: Paint): string | 
       return `${e.id}: ${e.message}`;
     case 'restored':
       return `restored ${e.id} from take #${e.take} (no new charge)`;
+    case 'fetched':
+      return `kept take #${e.take} of ${e.id} as ${displayPath(e.path)}: paid, never downloaded, now safe from the server's 7-day deletion ($0)`;
     case 'kept':
       return `kept ${e.from} as ${e.path} (${e.reason}): moved aside, not overwritten`;
     case 'downloaded':
@@ -145,7 +151,7 @@ function describeEvent(e: ApplyEvent, p: ApplyProgress, paint: Paint): string | 
     case 'failed':
       return `${at()} ${paint.fail('FAILED')} ${e.id}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`;
     case 'skipped':
-      return `${paint.warn('skipped')} ${e.id}: ${e.reason}`;
+      return `${at()} ${paint.warn('skipped')} ${e.id}: ${e.reason}`;
     default:
       return undefined;
   }
@@ -161,7 +167,7 @@ function formatSummary(s: ApplySummary, paint: Paint): string {
   const failed = s.failed.length > 0 ? paint.fail(`${s.failed.length} failed`) : '0 failed';
   const skipped = s.skipped.length > 0 ? paint.warn(`${s.skipped.length} skipped`) : '0 skipped';
   const lines = [
-    `${s.interrupted ? paint.warn('Interrupted') : 'Done'}: ${s.done} rendered, ${failed}, ${skipped} in ${(s.elapsedMs / 1000).toFixed(1)} s; spent ${paint.money(usd(s.spentCents))} this run${refunds}, ${paint.money(usd(s.totalSpentCents))} in all`,
+    `${s.interrupted ? paint.warn('Interrupted') : 'Done'}: ${s.done} rendered, ${s.fetched > 0 ? `${s.fetched} earlier paid ${s.fetched === 1 ? 'take' : 'takes'} kept, ` : ''}${failed}, ${skipped} in ${(s.elapsedMs / 1000).toFixed(1)} s; spent ${paint.money(usd(s.spentCents))} this run${refunds}, ${paint.money(usd(s.totalSpentCents))} in all`,
   ];
   const unknown = new Set(s.unknown.map((u) => u.id));
   for (const f of s.failed.filter((f) => !unknown.has(f.id)).slice(0, 50)) lines.push(`  ${paint.fail('failed')}  ${f.id}: ${f.message}`);

@@ -134,7 +134,16 @@ const ApplyEventSchema = z
     event('plan', { plan: SavedPlanSchema }, 'the plan, first (the format of `render plan --json`)'),
     event(
       'start',
-      { shots: int, to_submit: int, to_resume: int, ...money('cost', 'what this run submits'), concurrency: int, endpoint: z.string() },
+      {
+        shots: int,
+        to_submit: int,
+        to_resume: int,
+        to_restore: int.describe('earlier takes that become current again, for $0'),
+        to_fetch: int.describe('paid takes never downloaded, fetched into .takes/ for $0'),
+        ...money('cost', 'what this run submits'),
+        concurrency: int,
+        endpoint: z.string(),
+      },
       'the run starts',
     ),
     event('upload', { path: z.string(), sha256: z.string(), url: z.string() }, 'a local image was uploaded'),
@@ -147,6 +156,7 @@ const ApplyEventSchema = z
     ),
     event('settled', { id: shotId, take: int, prediction_id: predictionId, message: z.string() }, 'an unknown outcome settled by evidence'),
     event('restored', { id: shotId, take: int, path: z.string() }, 'an earlier take became current again, for $0'),
+    event('fetched', { id: shotId, take: int, path: z.string() }, 'a paid take that was never downloaded was downloaded into .takes/, for $0'),
     event('kept', { from: z.string(), path: z.string(), reason: z.string() }, 'a file at an output name was moved aside, not overwritten'),
     event('downloaded', { id: shotId, path: z.string(), bytes: int, sha256: z.string() }, 'an output was downloaded and verified'),
     event('done', { id: shotId }, 'a shot is rendered and recorded'),
@@ -168,6 +178,7 @@ const ApplyEventSchema = z
       {
         summary: z.object({
           done: int,
+          fetched: int.describe('paid takes no shot is on, downloaded into .takes/'),
           failed: z.array(z.object({ id: shotId, code: z.string(), message: z.string() })),
           skipped: z.array(z.object({ id: shotId, reason: z.string() })),
           unknown: z.array(z.object({ id: shotId, take: int, ...money('cost', 'counted as spent') })),

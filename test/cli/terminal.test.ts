@@ -134,7 +134,7 @@ describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_00
     const screen = await t.waitFor('[exit 1]');
     const failed = indexOf(screen, /^\[\d\/2\] FAILED shot-0\d: /);
     const bar = indexOf(screen, BAR);
-    expect(failed).toBeGreaterThanOrEqual(0);
+    expect(failed, screen).toBeGreaterThanOrEqual(0);
     expect(failed).toBeLessThan(bar);
     expect(lines(screen)[bar]).toMatch(/ 2\/2 spent \$0\.00 +failed 2/);
     expect(screen).toMatch(/^Done: 0 rendered, 2 failed, 0 skipped in /m);

@@ -5,13 +5,14 @@ import { looksLikeSavedPlan, planToJson, readSavedPlan, type SavedPlan } from '.
 import { RenderError } from '../../errors.js';
 import type { MockServer } from '../../mock/index.js';
 import { createClient, type PollPolicy } from '../../provider/index.js';
-import type { Plan } from '../../plan/build.js';
+import { hasWork, type Plan } from '../../plan/build.js';
 import { createReporter, reporterMode } from '../../report/apply-reporter.js';
 import { eventLine } from '../../report/json.js';
 import { paintFor, type Paint } from '../../report/colour.js';
 import { plural } from '../../report/format.js';
 import { terminalWidth } from '../../report/output.js';
 import { formatPlanTable } from '../../report/plan-table.js';
+import { quoteNotes } from '../../report/quotes.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import { confirmSpend } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
@@ -50,6 +51,10 @@ never paid again.
 
 On a terminal: the plan, then the question (which server, and whether the money is real), then progress
 bars once you typed "yes"; lines printed while they run stay above them.
+
+Before anything is uploaded, the server is asked its price for each distinct request shape (free): a shot
+it prices above its planned cost stops the apply, nothing submitted (a server without the quote route
+does not: the price table's figures stand, and the run says so).
 
 Ctrl-C once: no new submits, in-flight shots finish and are recorded. Twice: exit at once (they resume).
 Exit codes: 0 all done, 1 some shots failed or were skipped, the run was interrupted or declined,
@@ -125,9 +130,13 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
         if (options.json) io.stdout.write(`${client.redact(eventLine({ type: 'plan', plan: planToJson(plan) }, new Date()))}\n`);
         else io.stdout.write(`${formatPlanTable(plan, { width: terminalWidth(io.stdout), paint: paint.stdout })}\n\n`);
       },
+      // Shots priced above their plan are refused with an error; what else the quotes say is noted.
+      quoted: (quotes) => {
+        for (const line of quoteNotes(quotes, { above: false })) reporter.note(line);
+      },
       confirm: async ({ plan }) => {
-        const work = plan.shots.filter((s) => s.action !== 'unchanged' && s.action !== 'blocked').length;
-        if (work === 0) {
+        const work = plan.shots.filter((s) => s.action !== 'unchanged' && s.action !== 'blocked').length + plan.fetch.length;
+        if (!hasWork(plan)) {
           reporter.note(nothingToDo(plan, paint.stderr));
           return false;
         }

@@ -8,7 +8,7 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { displayPath, formatFieldPath } from '../util/paths.js';
 import type { Plan } from './build.js';
 import { ACTIONS } from './diff.js';
-import { MoneySchema, QuoteShapeSchema, quotedOf, quoteTotalsJson, shapeJson } from './quote-json.js';
+import { QuoteShapeSchema, QuoteTotalsSchema, ShotQuoteSchema, quotedOf, quoteTotalsJson, shapeJson } from './quote-json.js';
 import type { PlanQuotes } from './quotes.js';
 
 /**
@@ -46,7 +46,7 @@ const SavedShotSchema = z.object(
       .array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() }))
       .optional()
       .describe('replace: each request field that differs from the current take'),
-    quoted: MoneySchema.nullable().optional().describe("plan --quote: the server's price of a shot to submit; null when its shape could not be quoted"),
+    ...ShotQuoteSchema,
   },
   need('a shot'),
 );
@@ -82,9 +82,7 @@ export const SavedPlanSchema = z.object({
         spent_cents: cents('whole cents'),
         budget_cents: cents('whole cents'),
         after_apply_cents: cents('whole cents'),
-        quoted: MoneySchema.optional().describe("plan --quote: the quoted shots at the server's price"),
-        quoted_difference: MoneySchema.optional().describe('plan --quote: that minus their planned cost'),
-        unquoted_shots: z.number().int().optional().describe('plan --quote: shots whose shape could not be quoted'),
+        ...QuoteTotalsSchema,
       },
       need('the totals'),
     )

@@ -1,6 +1,6 @@
 import type { DoctorCheck, DoctorReport, Verdict } from '../apply/doctor.js';
 import { DEFAULT_BASE_URL, endpointIdentity, MOCK_ENDPOINT } from '../endpoint.js';
-import { moneyJson } from '../money.js';
+import { moneyFields } from '../money.js';
 import { table } from './format.js';
 import { shapeLabel } from './quotes.js';
 
@@ -55,8 +55,8 @@ function checkJson(c: DoctorCheck): Record<string, unknown> {
     case 'balance':
       return {
         ...base,
-        balance: c.balanceCents === undefined ? null : moneyJson(c.balanceCents),
-        plan_cost: c.needCents === undefined ? null : moneyJson(c.needCents),
+        ...moneyFields('balance', c.balanceCents),
+        ...moneyFields('plan_cost', c.needCents),
       };
     case 'price': {
       const q = c.quote;
@@ -66,9 +66,9 @@ function checkJson(c: DoctorCheck): Record<string, unknown> {
         duration: c.shape.inputs.duration,
         sound: c.shape.inputs.sound,
         shots: c.shots,
-        table: moneyJson(c.tableCents),
-        quoted: q?.kind === 'quoted' ? moneyJson(q.priceCents) : null,
-        discounted: q?.kind === 'quoted' && q.discountedCents !== undefined ? moneyJson(q.discountedCents) : null,
+        ...moneyFields('table', c.tableCents),
+        ...moneyFields('quoted', q?.kind === 'quoted' ? q.priceCents : undefined),
+        ...moneyFields('discounted', q?.kind === 'quoted' ? q.discountedCents : undefined),
       };
     }
     case 'list_inputs':

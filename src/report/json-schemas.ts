@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACTIONS } from '../plan/diff.js';
+import { moneySchema as money } from '../plan/quote-json.js';
 import { SavedPlanSchema } from '../plan/saved-plan.js';
 import { specJsonSchema } from '../spec/schema.js';
 
@@ -11,12 +12,6 @@ import { specJsonSchema } from '../spec/schema.js';
  */
 
 const int = z.number().int();
-/** An amount of money, twice: `<name>_cents` (integer) and `<name>_usd`. */
-const money = <N extends string>(name: N, what: string) =>
-  ({
-    [`${name}_cents`]: int.describe(`${what}, in integer cents`),
-    [`${name}_usd`]: z.number().describe(`${what}, in US dollars`),
-  }) as Record<`${N}_cents` | `${N}_usd`, z.ZodNumber>;
 
 const at = z.string().describe('when the event was reported (ISO 8601)');
 const shotId = z.string().describe('the shot id');
@@ -197,6 +192,97 @@ const ApplyEventSchema = z
   ])
   .describe('one line of `render apply --json` (NDJSON)');
 
+const verdict = z.enum(['ok', 'info', 'warn', 'problem', 'skipped']).describe('problem: an apply would trip on it');
+const check = <T extends string, S extends z.ZodRawShape>(name: T, shape: S) =>
+  z.object({ check: z.literal(name), verdict, detail: z.string().describe('what was found, in words'), ...shape });
+
+const DoctorSchema = z
+  .object({
+    server: z.object({
+      url: z.string().describe('the base URL asked'),
+      endpoint: z.string().describe('`mock`, or the API origin'),
+      kind: z.enum(['wavespeed', 'compatible', 'mock']).describe('wavespeed: real money'),
+    }),
+    spec: z.object({ name: z.string(), file: z.string() }).nullable().describe('the spec whose plan was checked, if one was given'),
+    ok: z.boolean().describe('no problem found'),
+    problems: int,
+    warnings: int,
+    checks: z
+      .array(
+        z.discriminatedUnion('check', [
+          check('api_key', {}),
+          check('balance', { ...money('balance', 'the account balance', true), ...money('plan_cost', "what the spec's plan would spend", true) }),
+          check('price', {
+            model: z.string(),
+            duration: int.describe('seconds'),
+            sound: z.boolean(),
+            shots: int.describe('shots of the plan with this request shape'),
+            ...money('table', "render's price table, one shot"),
+            ...money('quoted', "the server's price, one shot", true),
+            ...money('discounted', "the server's discounted price, when it gives one", true),
+          }),
+          check('list_inputs', {
+            shows_inputs: z.boolean().nullable().describe("whether the server's list of predictions carries their inputs"),
+            looked_at: int,
+          }),
+          check('server_clock', { offset_ms: z.number().nullable().describe("the server's clock minus ours") }),
+          check('round_trip', { fastest_ms: z.number().nullable(), slowest_ms: z.number().nullable(), requests: int }),
+        ]),
+      )
+      .describe('one entry per check, in the order run'),
+  })
+  .describe('`render doctor --json`');
+
+const LedgerSchema = z
+  .object({
+    spec: z.string(),
+    name: z.string(),
+    endpoint: z.string(),
+    window: z.object({ start: z.string(), end: z.string() }).nullable().describe("the campaign's time window on the bill"),
+    bill_from: z.string().nullable().describe('the oldest billing item read'),
+    complete: z.boolean().describe('false when the bill had more items than render reads in one go'),
+    takes: z
+      .array(
+        z.object({
+          shot: shotId,
+          take: int,
+          prediction_id: predictionId.nullable(),
+          status: z.string(),
+          submitted_at: z.string(),
+          ...money('planned', 'what the plan said the take costs'),
+          ...money('counted', 'what the lockfile counts as spent'),
+          ...money('charged', 'what the bill charged'),
+          ...money('refunded', 'what the bill refunded'),
+          ...money('difference', 'billed minus counted; null when it cannot be told', true),
+          note: z.string(),
+        }),
+      )
+      .describe('one row per take on this endpoint'),
+    totals: z.object({
+      ...money('planned', 'planned'),
+      ...money('counted', 'counted as spent'),
+      ...money('charged', 'charged'),
+      ...money('refunded', 'refunded'),
+      ...money('net', 'charged minus refunded'),
+      ...money('difference', 'billed minus counted'),
+    }),
+    unowned: z
+      .array(
+        z.object({
+          prediction_id: predictionId,
+          model: z.string().nullable(),
+          charged_at: z.string().nullable(),
+          ...money('charged', 'charged'),
+          ...money('refunded', 'refunded'),
+          fits: z.array(z.object({ shot: shotId, take: int })).describe('unknown submits of this campaign it may be: `render adopt` it'),
+        }),
+      )
+      .describe("charges in the campaign's time window that no take owns"),
+    elsewhere: z.array(z.object({ endpoint: z.string(), takes: int })).describe("takes on other servers, billed to those servers' accounts"),
+    ignored_items: int.describe('billing items without a prediction (top-ups, orders)'),
+  })
+  .describe('`render ledger --json`');
+
 /** Every schema `render schema NAME` prints; the file in schema/ is `<file>`. */
 export const JSON_SCHEMAS = {
   spec: { file: 'render-spec.schema.json', what: 'the spec format', schema: () => specJsonSchema() },
@@ -209,6 +295,8 @@ export const JSON_SCHEMAS = {
   status: { file: 'status.schema.json', what: '`render status --json`', schema: () => toSchema(StatusSchema, 'status') },
   takes: { file: 'takes.schema.json', what: '`render takes --json`', schema: () => toSchema(TakesSchema, 'takes') },
   validate: { file: 'validate.schema.json', what: '`render validate --json`', schema: () => toSchema(ValidateSchema, 'validate') },
+  doctor: { file: 'doctor.schema.json', what: '`render doctor --json`', schema: () => toSchema(DoctorSchema, 'doctor') },
+  ledger: { file: 'ledger.schema.json', what: '`render ledger --json`', schema: () => toSchema(LedgerSchema, 'ledger') },
 } as const;
 
 export type JsonSchemaName = keyof typeof JSON_SCHEMAS;

@@ -16,6 +16,6 @@ describe('the committed JSON Schemas in schema/', () => {
   it('an unknown schema name is a usage error naming the schemas', async () => {
     const r = await render(['schema', 'nope']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('schemas: spec, plan, apply-event, status, takes, validate');
+    expect(r.stderr).toContain('schemas: spec, plan, apply-event, status, takes, validate, doctor, ledger');
   });
 });

@@ -8,6 +8,7 @@ import { plural } from './format.js';
 import { describeEndpoint } from '../endpoint.js';
 import { NO_PAINT, type Paint } from './colour.js';
 import { eventLine } from './json.js';
+import { isInputFailure } from '../plan/diff.js';
 
 export interface Reporter {
   emit(event: ApplyEvent): void;
@@ -178,6 +179,12 @@ function formatSummary(s: ApplySummary, paint: Paint): string {
     );
   }
   for (const k of s.kept.slice(0, 20)) lines.push(`  kept    ${k.from} → ${k.path} (moved aside, not overwritten)`);
-  if (s.failed.length + s.skipped.length > 0) lines.push('Run `render apply` again to resume: nothing paid is paid again.');
+  // A shot that failed on its input is blocked: running again does nothing for it until the spec changes.
+  const blocked = s.failed.filter((f) => isInputFailure(f.taskCode)).length;
+  if (s.failed.length - blocked + s.skipped.length > 0) lines.push('Run `render apply` again to resume: nothing paid is paid again.');
+  if (blocked > 0)
+    lines.push(
+      `${plural(blocked, 'shot')} failed on ${blocked === 1 ? 'its' : 'their'} input: change ${blocked === 1 ? 'it' : 'them'} in the spec to render ${blocked === 1 ? 'it' : 'them'} again.`,
+    );
   return lines.join('\n');
 }

@@ -164,6 +164,7 @@ const ApplyEventSchema = z
         hint: z.string().optional(),
         refunded_cents: int.optional().describe('a task that failed after it was charged: refunded, in integer cents'),
         refunded_usd: z.number().optional().describe('the same in US dollars'),
+        task_code: int.optional().describe("the server's task code of a failed task (1xxx: the input; the shot is then blocked)"),
       },
       'a shot failed',
     ),
@@ -174,7 +175,7 @@ const ApplyEventSchema = z
         summary: z.object({
           done: int,
           fetched: int.describe('paid takes no shot is on, downloaded into .takes/'),
-          failed: z.array(z.object({ id: shotId, code: z.string(), message: z.string() })),
+          failed: z.array(z.object({ id: shotId, code: z.string(), message: z.string(), task_code: int.optional() })),
           skipped: z.array(z.object({ id: shotId, reason: z.string() })),
           unknown: z.array(z.object({ id: shotId, take: int, ...money('cost', 'counted as spent') })),
           kept: z.array(z.object({ from: z.string(), path: z.string() })),

@@ -33,7 +33,8 @@ function noteOf(s: ShotStatus, paint: Paint): string {
   if (!s.inSpec) notes.push('not in the spec any more');
   for (const t of s.open) notes.push(paint.warn(`take #${t.n}: submit outcome unknown, counted as spent: \`render adopt\` or \`render forget\``));
   const e = s.current?.error;
-  if (e) notes.push(paint.fail(`${e.task_code ?? e.code}: ${e.message}`));
+  // The server's message often starts with its code (`1200: content moderation`): said once.
+  if (e) notes.push(paint.fail(e.task_code === undefined ? `${e.code}: ${e.message}` : `${e.task_code} ${e.message.replace(/^\d+:?\s*/, '')}`));
   // Whether the shot still matches the spec, and why not: the plan's reason (its error and unknown submits said above).
   if (s.action !== undefined && s.action !== 'unchanged' && s.reason && !e && s.open.length === 0) notes.push(s.reason);
   const earlier = (s.entry?.takes.length ?? 0) - (s.current ? 1 : 0) - s.open.length;

@@ -229,6 +229,14 @@ describe('failed tasks', () => {
     expectExit(r, 1);
     expect(r.stdout).toMatch(/^Done: 0 rendered, 3 failed, 0 skipped/m);
     expect(linesOf(r.stdout, /^ {2}failed {2}shot-0\d: prediction [0-9a-f]{32} failed \(task code 1200\): 1200: content moderation/)).toHaveLength(3);
+    // Running again would not help them: the summary says what will.
+    expect(r.stdout).toContain('3 shots failed on their input: change them in the spec to render them again.');
+    expect(r.stdout).not.toContain('Run `render apply` again');
+    // status names the failure once, its code not repeated.
+    const status = (await render(['status', p.spec], { cwd: p.dir, server })).stdout;
+    expect(
+      linesOf(status, /^ {2}shot-0\d +blocked +#1 failed +3s +\$0\.00 \(\$1\.26 refunded\) .* 1200 content moderation: the input or output was flagged$/),
+    ).toHaveLength(3);
 
     const { plan } = await planJson(p, server);
     for (const s of plan.shots) {

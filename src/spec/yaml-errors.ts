@@ -14,9 +14,13 @@ export function yamlIssues(errors: readonly YAMLError[], source: string, shown: 
   const issues = duplicates.map(({ e, pos }) => ({ file: shown, line: pos?.line, col: pos?.col, message: yamlMessage(e.code, e.message, source, pos) }));
   const first = syntax[0];
   if (first) {
-    const { e, pos } = first;
+    const { e } = first;
+    // An unclosed quote is found where the file ends: point at the quote that opened it instead.
+    const opened = /closing "?quote/i.test(e.message) ? (quoteOnLine(source, first.pos?.line) ?? openQuote(source)) : undefined;
+    const pos = opened ?? first.pos;
     const rest = syntax.length - 1;
-    const cause = likelyCause(e.code, e.message, lineOf(source, pos?.line));
+    const readOn = opened && first.pos && first.pos.line !== opened.line ? ` (YAML read on to line ${first.pos.line} looking for its end)` : '';
+    const cause = opened ? `this quote is never closed${readOn}` : likelyCause(e.code, e.message, lineOf(source, pos?.line));
     const after = rest > 0 ? ` (${rest} more YAML ${rest === 1 ? 'error' : 'errors'} after it, most likely caused by this one)` : '';
     issues.push({
       file: shown,
@@ -26,6 +30,32 @@ export function yamlIssues(errors: readonly YAMLError[], source: string, shown: 
     });
   }
   return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+}
+
+/**
+ * Where the double-quoted value that never closes opens: the last `"` starting a value (after `: `, `- `, `[`, `{`
+ * or `,`) that no later `"` closes. Undefined when it cannot be told.
+ */
+function openQuote(source: string): { line: number; col: number } | undefined {
+  const lines = source.split('\n');
+  let open: { line: number; col: number } | undefined;
+  lines.forEach((text, i) => {
+    for (let c = 0; c < text.length; c++) {
+      const ch = text[c];
+      if (open) {
+        if (ch === '\\') c++;
+        else if (ch === '"') open = undefined;
+      } else if (ch === '#' && (c === 0 || text[c - 1] === ' ')) break;
+      else if (ch === '"' && /(^|[:\-[{,]\s*|^\s*)$/.test(text.slice(0, c))) open = { line: i + 1, col: c + 1 };
+    }
+  });
+  return open;
+}
+
+/** The quote that opens a value on this line (`key: "...`, `- "...`) and is not closed on it. */
+function quoteOnLine(source: string, line: number | undefined): { line: number; col: number } | undefined {
+  const m = /^(\s*(?:-\s+)?(?:[^:#"'\s][^:#]*:\s+)?)"((?:[^"\\]|\\.)*)$/.exec(lineOf(source, line));
+  return m && line !== undefined ? { line, col: m[1]!.length + 1 } : undefined;
 }
 
 function lineOf(source: string, line: number | undefined): string {

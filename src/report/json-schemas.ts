@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApplyEvent } from '../apply/events.js';
 import { ACTIONS } from '../plan/diff.js';
 import { moneySchema as money } from '../plan/quote-json.js';
 import { SavedPlanSchema } from '../plan/saved-plan.js';
@@ -283,6 +284,11 @@ const LedgerSchema = z
     ignored_items: int.describe('billing items without a prediction (top-ups, orders)'),
   })
   .describe('`render ledger --json`');
+
+// Every apply event has its schema: a type added to apply/events.ts without one here fails to compile, naming it.
+type EventsWithoutSchema = Exclude<ApplyEvent['type'], z.infer<typeof ApplyEventSchema>['type']>;
+const everyEventHasSchema: [EventsWithoutSchema] extends [never] ? true : EventsWithoutSchema = true;
+void everyEventHasSchema;
 
 /** Every schema `render schema NAME` prints; the file in schema/ is `<file>`. */
 export const JSON_SCHEMAS = {

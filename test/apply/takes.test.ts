@@ -1,4 +1,5 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { checkJsonSchema, committedSchema } from '../helpers/json-schema.js';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyEvent, ApplySummary } from '../../src/apply/events.js';
@@ -258,9 +259,10 @@ describe('issue 10.4: a paid output whose remote copy is gone', () => {
   });
 });
 
-/** The summary event of `apply --json`, and every event before it. */
 /** `apply --json` read back into apply's own events (the JSON says snake_case and each amount twice; apply/events.ts not). */
 function jsonRun(stdout: string): { events: ApplyEvent[]; summary: ApplySummary } {
+  const schema = committedSchema('apply-event.schema.json');
+  for (const line of ndjson(stdout)) expect(checkJsonSchema(schema, line), JSON.stringify(line)).toEqual([]);
   const lines = ndjson(stdout)
     .filter((e) => e.type !== 'plan')
     .map((e) => fromJson(e) as ApplyEvent);

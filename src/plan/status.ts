@@ -38,6 +38,8 @@ export interface StatusReport {
   budgetCents: number;
   /** Whether sha256s were checked (`--verify`), not only sizes. */
   verified: boolean;
+  /** Paid takes no shot is on, never downloaded: the next apply fetches them into `.takes/` for $0 (the plan's `fetch`). */
+  toFetch: { id: string; takeN: number }[];
 }
 
 export interface StatusOptions {
@@ -67,6 +69,7 @@ export function shotStatus(specFile: string, options: StatusOptions): StatusRepo
     spentCents: plan.totals.spentCents,
     budgetCents: plan.totals.budgetCents,
     verified: options.verify ?? false,
+    toFetch: plan.fetch.map((f) => ({ id: f.id, takeN: f.takeN })),
     shots: all.map((id) => {
       const p = planned.get(id);
       const entry = state?.shots[id];

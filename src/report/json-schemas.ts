@@ -56,6 +56,9 @@ const StatusSchema = z
     verified: z.boolean().describe('outputs checked by sha256 (--verify), not only by size'),
     ...money('spent', 'what counts against the budget (every real endpoint together, or the mock play money)'),
     ...money('budget', 'budget.max_usd'),
+    takes_to_fetch: z
+      .array(z.object({ id: shotId, take: int }))
+      .describe('paid takes no shot is on, never downloaded: the next apply fetches them into .takes/ for $0'),
     spent_by_endpoint: z.array(z.object({ endpoint: z.string(), ...money('spent', 'spent on this endpoint') })),
     shots: z.array(StatusShot).describe('the shots of the spec in order, then lockfile entries no longer in it'),
   })

@@ -5,7 +5,7 @@ import { isSpent } from '../lock/takes.js';
 import type { ShotStatus, StatusReport } from '../plan/status.js';
 import { displayPath } from '../util/paths.js';
 import { NO_PAINT, type Paint } from './colour.js';
-import { table, truncate } from './format.js';
+import { plural, table, truncate } from './format.js';
 
 /** What a take cost, or that it was refunded (a failed task), or never created (forgotten). */
 function costText(take: LockTake | undefined, paint: Paint): string {
@@ -85,6 +85,11 @@ export function formatStatus(r: StatusReport, options: StatusTableOptions = {}):
     ...table(rows).map((l) => `  ${l}`),
     '',
     `Spent: ${spent.join(', ')}; ${paint.money(usd(r.spentCents))} counted against the ${usd(r.budgetCents)} budget`,
+    ...(r.toFetch.length > 0
+      ? [
+          `${paint.warn(`${plural(r.toFetch.length, 'paid take')} not downloaded yet`)} (${r.toFetch.map((f) => `${f.id} #${f.takeN}`).join(', ')}): the next \`render apply\` fetches ${r.toFetch.length === 1 ? 'it' : 'them'} into .takes/ for $0`,
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -99,6 +104,7 @@ export function statusToJson(r: StatusReport): Record<string, unknown> {
     spent_usd: usdNumber(r.spentCents),
     budget_cents: r.budgetCents,
     budget_usd: usdNumber(r.budgetCents),
+    takes_to_fetch: r.toFetch.map((f) => ({ id: f.id, take: f.takeN })),
     spent_by_endpoint: Object.entries(r.spentByEndpoint).map(([endpoint, c]) => ({ endpoint, spent_cents: c, spent_usd: usdNumber(c) })),
     shots: r.shots.map((s) => {
       const spent = s.current && isSpent(s.current) ? s.current.cost_cents : 0;

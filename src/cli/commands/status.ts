@@ -16,7 +16,8 @@ output file is intact. Submits whose outcome is unknown are named with the comma
 Lockfile entries of shots no longer in the spec are listed too (their spend still counts against the budget).
 
 Exit codes: 0, 2 invalid spec or usage; with --detailed-exitcode also 4 when a shot does not match the spec
-or its output is missing or changed (an apply would do something), 5 when only blocked shots are left.`,
+or its output is missing or changed, or a paid take waits to be fetched (an apply would do something),
+5 when only blocked shots are left.`,
   options: {
     json: { type: 'boolean', description: 'print JSON on stdout (schema/status.schema.json)' },
     verify: { type: 'boolean', description: "check each output file's sha256, not only its size" },
@@ -35,6 +36,11 @@ or its output is missing or changed (an apply would do something), 5 when only b
     if (!options['detailed-exitcode']) return EXIT.ok;
     // A missing or changed output of an in-spec shot plans restore, regenerate or create: pending like any change.
     const broken = report.shots.some((s) => s.inSpec && (s.output === 'missing' || s.output === 'changed'));
-    return broken ? EXIT.changesPending : detailedExitCode(report.shots.map((s) => s.action));
+    return broken
+      ? EXIT.changesPending
+      : detailedExitCode(
+          report.shots.map((s) => s.action),
+          report.toFetch.length > 0,
+        );
   },
 });

@@ -13,10 +13,16 @@ export const EXIT = {
 /** The one table of exit codes: `render --help` prints it, docs/SPEC.md "Exit codes" says the same. */
 const EXIT_TABLE: readonly (readonly [number, string])[] = [
   [EXIT.ok, 'success: everything asked for is done, or there was nothing to do'],
-  [EXIT.failed, 'a run failed: shots failed or were skipped, interrupted, declined at the prompt, the server unreachable or refusing'],
+  [
+    EXIT.failed,
+    'a run failed: shots failed or were skipped, interrupted, declined at the prompt, the server unreachable or refusing, a price above the plan (apply, plan --quote); doctor found a problem',
+  ],
   [EXIT.invalid, 'invalid input or environment: the spec, a saved plan, the lockfile, a flag, WAVESPEED_BASE_URL, a port in use'],
   [EXIT.overBudget, 'over budget (budget.max_usd or --max-cost): nothing was submitted'],
-  [EXIT.changesPending, 'changes pending (plan and status with --detailed-exitcode): shots to render, resume or restore, outputs missing or changed'],
+  [
+    EXIT.changesPending,
+    'changes pending (plan and status with --detailed-exitcode): shots to render, resume or restore, paid takes to fetch, outputs missing or changed',
+  ],
   [
     EXIT.blocked,
     'shots blocked: they failed on their input and only a change to the spec renders them (apply; plan and status with --detailed-exitcode when nothing else is pending)',

@@ -78,7 +78,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'schema',
-    summary: 'Print the JSON Schema of the spec format, for editor completion and checking',
+    summary: "Print a JSON Schema: the spec format's (editor completion), or a --json output's",
     load: async () => (await import('./commands/schema.js')).schemaCommand,
   },
 ];
@@ -155,6 +155,7 @@ function mainHelp(): string {
     '  WAVESPEED_API_KEY   your WaveSpeedAI key (never printed, never written to a file)',
     '  WAVESPEED_BASE_URL  another WaveSpeed-compatible server (default https://api.wavespeed.ai)',
     "  RENDER_FFMPEG       the ffmpeg for report, cut and the mock's animatics, or none (default: PATH, then @ffmpeg-installer/ffmpeg)",
+    '  NO_COLOR            any value turns colour off (as --no-color does)',
     '',
     'Exit codes:',
     ...formatExitCodes(),

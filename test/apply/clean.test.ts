@@ -84,6 +84,7 @@ describe('render status after a run', () => {
       expect(text.stdout).toMatch(row);
     }
     expect(text.stdout).toContain(`Spent: $7.56 on ${server.url}`);
+    expectExit(await render(['status', p.spec, '--detailed-exitcode'], { cwd: p.dir, server }), 0);
 
     const json = await render(['status', p.spec, '--json'], { cwd: p.dir, server });
     expectExit(json, 0);
@@ -111,6 +112,9 @@ describe('render status after a run', () => {
     };
     expect(after.shots.map((s) => [s.id, s.status, s.output])).toEqual(p.ids().map((id) => [id, 'completed', id === 'shot-03' ? 'missing' : 'intact']));
     expect((await render(['status', p.spec], { cwd: p.dir, server })).stdout).toMatch(/^\s+shot-03\s+restore\s+#1 completed\s+3s\s+\$1\.26\s+missing\s/m);
+    // A script asking --detailed-exitcode learns that something is missing: 4, not 0.
+    expectExit(await render(['status', p.spec], { cwd: p.dir, server }), 0);
+    expectExit(await render(['status', p.spec, '--detailed-exitcode'], { cwd: p.dir, server }), 4);
 
     // Same size, other bytes: only --verify (sha256) can tell.
     const file = p.output('shot-05');

@@ -1,4 +1,4 @@
-import { RenderError } from '../errors.js';
+import { type ErrorCode, RenderError } from '../errors.js';
 import type { PlanTotals } from '../plan/build.js';
 import { checkImagesDecode } from '../plan/decode.js';
 import { SUBMITTING } from '../plan/diff.js';
@@ -13,7 +13,7 @@ import { LockStore, stateDir } from '../lock/store.js';
 import { checkClaim, claimOutputFolder, writeClaim } from '../lock/claim.js';
 import { checkOutputPlaces } from './outputs.js';
 import { sweepLeftovers } from './sweep.js';
-import type { PlanQuotes } from '../plan/quotes.js';
+import type { PlanQuotes, Quote } from '../plan/quotes.js';
 import { createQuoter, quotePlan, refuseQuotesAbovePlan } from './quotes.js';
 
 export interface ApplySpecOptions {
@@ -70,7 +70,10 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
     if (!(await o.confirm(planned))) return { kind: 'declined', planned };
     if (plan.totals.toSubmit > 0) {
       // Always quoted before anything is uploaded: never spend more than the plan said (docs/SPEC.md "Live prices").
-      const quotes = await quotePlan(createQuoter(o.client, o.signal), plan);
+      const ask = createQuoter(o.client, o.signal);
+      // A server that cannot be reached stops the run at its first quote, once, rather than a note per shape
+      // (docs/SPEC.md "Live prices").
+      const quotes = await quotePlan(async (shape) => stopIfUnreachable(await ask(shape), plan.endpoint), plan);
       o.quoted?.(quotes);
       refuseQuotesAbovePlan(quotes);
     }
@@ -121,6 +124,21 @@ function overBudgetError(t: PlanTotals): RenderError {
   });
 }
 
+const UNREACHABLE: ReadonlySet<string> = new Set<ErrorCode>(['NETWORK', 'TIMEOUT']);
+
+function unreachable(endpoint: string, code: string, why: string, cause?: unknown): RenderError {
+  return new RenderError(code === 'TIMEOUT' ? 'TIMEOUT' : 'NETWORK', `cannot reach ${endpoint} (${why}): nothing was submitted`, {
+    hint: 'check the network connection and WAVESPEED_BASE_URL (unset it for the real API), then run again',
+    cause,
+  });
+}
+
+/** A quote that failed because the server cannot be reached at all (not one slow route: a timeout only notes it). */
+function stopIfUnreachable(q: Quote, endpoint: string): Quote {
+  if (q.kind === 'unavailable' && q.code === 'NETWORK') throw unreachable(endpoint, q.code, q.message);
+  return q;
+}
+
 /**
  * Check the balance before a big apply (docs/ARCHITECTURE.md "API facts we rely on"). A server without the route is
  * not a reason to stop; a server that cannot be reached at all is: the run stops here, once, before any shot,
@@ -132,12 +150,7 @@ async function checkBalance(client: WaveSpeedClient, needCents: number, endpoint
     balance = await client.balanceCents();
   } catch (err) {
     if (err instanceof RenderError && (err.code === 'AUTH' || err.code === 'FORBIDDEN')) throw err;
-    if (err instanceof RenderError && (err.code === 'NETWORK' || err.code === 'TIMEOUT')) {
-      throw new RenderError(err.code, `cannot reach ${endpoint} (${err.message}): nothing was submitted`, {
-        hint: 'check the network connection and WAVESPEED_BASE_URL (unset it for the real API), then run again',
-        cause: err,
-      });
-    }
+    if (err instanceof RenderError && UNREACHABLE.has(err.code)) throw unreachable(endpoint, err.code, err.message, err);
     return;
   }
   if (balance < needCents) {

@@ -286,8 +286,10 @@ describe('a server that cannot be reached', () => {
     const url = `http://127.0.0.1:${port}`;
     const r = await render(['apply', p.spec, ...FAST], { cwd: p.dir, env: { WAVESPEED_BASE_URL: url, WAVESPEED_API_KEY: 'k' } });
     expectExit(r, 1);
-    expect(r.stderr).toMatch(new RegExp(`^error: cannot reach ${url} \\(GET balance: network error: [^()]*ECONNREFUSED[^()]*\\): nothing was submitted$`, 'm'));
-    expect(r.stderr).not.toMatch(/FAILED|submit outcome unknown/);
+    expect(r.stderr).toMatch(new RegExp(`^error: cannot reach ${url} \\(price [^ ]+: network error: [^()]*ECONNREFUSED[^()]*\\): nothing was submitted$`, 'm'));
+    // Said once: not a note per price shape, not a failure per shot.
+    expect(r.stderr).not.toMatch(/FAILED|submit outcome unknown|not quoted/);
+    expect(r.stderr.match(/cannot reach/g)).toHaveLength(1);
     expect(existsSync(p.lockFile)).toBe(false);
   });
 });

@@ -17,8 +17,18 @@ export const usd = (cents: number): string => (cents < 0 ? `-$${formatUsd(-cents
 /** Cents to a JSON number of dollars with two decimals (`294` → `2.94`), exact for any cent amount. */
 export const usdNumber = (cents: number): number => Number(formatUsd(cents));
 
-/** An amount in JSON output: integer cents, and the same in dollars (`{cents: 294, usd: 2.94}`). */
-export const moneyJson = (cents: number): { cents: number; usd: number } => ({ cents, usd: usdNumber(cents) });
+type MoneyKeys<N extends string> = `${N}_cents` | `${N}_usd`;
+
+/**
+ * An amount in every JSON output (docs/SPEC.md "JSON output"): two keys, `<name>_cents` (integer) and `<name>_usd`,
+ * e.g. `moneyFields('cost', 294)` is `{cost_cents: 294, cost_usd: 2.94}`; both null when there is no amount.
+ */
+export function moneyFields<N extends string>(name: N, cents: number): Record<MoneyKeys<N>, number>;
+export function moneyFields<N extends string>(name: N, cents: number | null | undefined): Record<MoneyKeys<N>, number | null>;
+export function moneyFields<N extends string>(name: N, cents: number | null | undefined): Record<MoneyKeys<N>, number | null> {
+  const has = cents !== null && cents !== undefined;
+  return { [`${name}_cents`]: has ? cents : null, [`${name}_usd`]: has ? usdNumber(cents) : null } as Record<MoneyKeys<N>, number | null>;
+}
 
 /**
  * The largest budget (`budget.max_usd`, `--max-cost`) render takes: one billion US dollars. Far above any campaign,

@@ -1,4 +1,4 @@
-import { RenderError } from '../errors.js';
+import { type ErrorCode, RenderError } from '../errors.js';
 import type { PlanTotals } from '../plan/build.js';
 import { checkImagesDecode } from '../plan/decode.js';
 import { SUBMITTING } from '../plan/diff.js';
@@ -16,7 +16,7 @@ import { openStateBackend } from '../lock/open-backend.js';
 import { stateLocationOf } from '../lock/state-url.js';
 import { checkOutputPlaces } from './outputs.js';
 import { sweepLeftovers } from './sweep.js';
-import type { PlanQuotes } from '../plan/quotes.js';
+import type { PlanQuotes, Quote } from '../plan/quotes.js';
 import { createQuoter, quotePlan, refuseQuotesAbovePlan } from './quotes.js';
 
 export interface ApplySpecOptions {
@@ -95,11 +95,14 @@ async function applyLocked(o: ApplySpecOptions, valid: ValidSpec, backend: State
     if (!(await o.confirm(planned))) return { kind: 'declined', planned };
     if (plan.totals.toSubmit > 0) {
       // Always quoted before anything is uploaded: never spend more than the plan said (docs/SPEC.md "Live prices").
-      const quotes = await quotePlan(createQuoter(o.client, o.signal), plan);
+      const ask = createQuoter(o.client, o.signal);
+      // A server that cannot be reached stops the run at its first quote, once, rather than a note per shape
+      // (docs/SPEC.md "Live prices").
+      const quotes = await quotePlan(async (shape) => stopIfUnreachable(await ask(shape), plan.endpoint), plan);
       o.quoted?.(quotes);
       refuseQuotesAbovePlan(quotes);
     }
-    if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents);
+    if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents, plan.endpoint);
     // Before anything is written or swept: a folder of another campaign, or of another lockfile lineage, is refused
     // with no trace left (a lockfile that does not exist yet has a lineage of its own, so a claimed folder refuses it).
     checkClaim(plan.outputDir, { name: plan.name, lineage: planned.lock.lineage }, planned.loaded.file);
@@ -147,16 +150,33 @@ function overBudgetError(t: PlanTotals): RenderError {
   });
 }
 
+const UNREACHABLE: ReadonlySet<string> = new Set<ErrorCode>(['NETWORK', 'TIMEOUT']);
+
+function unreachable(endpoint: string, code: string, why: string, cause?: unknown): RenderError {
+  return new RenderError(code === 'TIMEOUT' ? 'TIMEOUT' : 'NETWORK', `cannot reach ${endpoint} (${why}): nothing was submitted`, {
+    hint: 'check the network connection and WAVESPEED_BASE_URL (unset it for the real API), then run again',
+    cause,
+  });
+}
+
+/** A quote that failed because the server cannot be reached at all (not one slow route: a timeout only notes it). */
+function stopIfUnreachable(q: Quote, endpoint: string): Quote {
+  if (q.kind === 'unavailable' && q.code === 'NETWORK') throw unreachable(endpoint, q.code, q.message);
+  return q;
+}
+
 /**
  * Check the balance before a big apply (docs/ARCHITECTURE.md "API facts we rely on"). A server without the route is
- * not a reason to stop.
+ * not a reason to stop; a server that cannot be reached at all is: the run stops here, once, before any shot,
+ * rather than failing every shot on its own.
  */
-async function checkBalance(client: WaveSpeedClient, needCents: number): Promise<void> {
+async function checkBalance(client: WaveSpeedClient, needCents: number, endpoint: string): Promise<void> {
   let balance: number;
   try {
     balance = await client.balanceCents();
   } catch (err) {
     if (err instanceof RenderError && (err.code === 'AUTH' || err.code === 'FORBIDDEN')) throw err;
+    if (err instanceof RenderError && UNREACHABLE.has(err.code)) throw unreachable(endpoint, err.code, err.message, err);
     return;
   }
   if (balance < needCents) {

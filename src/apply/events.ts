@@ -30,8 +30,8 @@ export type ApplyEvent =
   /** `path` is absolute; reporters show it relative to the working directory. */
   | { type: 'downloaded'; id: string; path: string; bytes: number; sha256: string }
   | { type: 'done'; id: string }
-  /** `refundedCents`: a task that failed after it was charged (the server refunds it). */
-  | { type: 'failed'; id: string; code: string; message: string; hint?: string; refundedCents?: number }
+  /** `refundedCents`: a task that failed after it was charged (the server refunds it); `taskCode`: the server's. */
+  | { type: 'failed'; id: string; code: string; message: string; hint?: string; refundedCents?: number; taskCode?: number }
   | { type: 'skipped'; id: string; reason: string }
   | { type: 'summary'; summary: ApplySummary };
 
@@ -39,7 +39,7 @@ export interface ApplySummary {
   done: number;
   /** Paid takes no shot is on that were downloaded into `.takes/` (the `fetch` of the plan, and any found in the run). */
   fetched: number;
-  failed: { id: string; code: string; message: string }[];
+  failed: { id: string; code: string; message: string; taskCode?: number }[];
   skipped: { id: string; reason: string }[];
   /** Submits whose outcome is still unknown: counted as spent until `render adopt` or `render forget`. */
   unknown: { id: string; take: number; costCents: number }[];

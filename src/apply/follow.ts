@@ -67,7 +67,15 @@ export async function followTake(ctx: RunContext, shotId: string, n: number, res
     status: 'failed',
     error: { code: err.code, task_code: prediction.taskCode, message: prediction.error ?? err.message },
   });
-  ctx.emit({ type: 'failed', id: shotId, code: err.code, message: err.message, hint: err.hint, refundedCents: take.cost_cents });
+  ctx.emit({
+    type: 'failed',
+    id: shotId,
+    code: err.code,
+    message: err.message,
+    hint: err.hint,
+    refundedCents: take.cost_cents,
+    ...(prediction.taskCode === undefined ? {} : { taskCode: prediction.taskCode }),
+  });
   return undefined;
 }
 

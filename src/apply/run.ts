@@ -62,7 +62,7 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
     interrupted: false,
   };
   const emit: Emit = (e) => {
-    if (e.type === 'failed') summary.failed.push({ id: e.id, code: e.code, message: e.message });
+    if (e.type === 'failed') summary.failed.push({ id: e.id, code: e.code, message: e.message, ...(e.taskCode === undefined ? {} : { taskCode: e.taskCode }) });
     if (e.type === 'skipped') summary.skipped.push({ id: e.id, reason: e.reason });
     if (e.type === 'kept') summary.kept.push({ from: e.from, path: e.path });
     if (e.type === 'done') summary.done++;

@@ -26,7 +26,22 @@ function stringValue<O extends object>(options: O, name: StringOption<O>): strin
 /** Which endpoint a plan is for: `mock`, or the base URL's origin (the lockfile records it per shot). */
 export function endpointOf(mock: boolean | undefined, env: Record<string, string | undefined>): string {
   if (mock) return MOCK_ENDPOINT;
-  return endpointIdentity(normalizeBaseUrl(env.WAVESPEED_BASE_URL || DEFAULT_BASE_URL, [env.WAVESPEED_API_KEY]));
+  return endpointIdentity(normalizeBaseUrl(baseUrlOf(env), [env.WAVESPEED_API_KEY]));
+}
+
+/**
+ * WAVESPEED_BASE_URL, or the real API when it is not set. Set but empty is a mistake (a script's unset variable, an
+ * `export WAVESPEED_BASE_URL=` meant to point at a local server), never a quiet switch to real money.
+ */
+export function baseUrlOf(env: Record<string, string | undefined>): string {
+  const value = env.WAVESPEED_BASE_URL;
+  if (value === undefined) return DEFAULT_BASE_URL;
+  if (value.trim() === '') {
+    throw new RenderError('USAGE', 'WAVESPEED_BASE_URL is set but empty', {
+      hint: `unset it to use the real API (\`unset WAVESPEED_BASE_URL\`, ${DEFAULT_BASE_URL}), or give a server's URL, e.g. WAVESPEED_BASE_URL=http://127.0.0.1:8787`,
+    });
+  }
+  return value.trim();
 }
 
 /** `--max-cost USD` in cents. */

@@ -1,9 +1,10 @@
 import { RenderError } from '../errors.js';
 import { STATE_URL_ENV, stateUrlSecrets } from '../lock/state-url.js';
+import { paintFor } from '../report/colour.js';
 import { renderError } from '../report/errors.js';
 import { packageVersion } from '../util/version.js';
 import { type CliIO, type Command, type CommandDef, type CommandInfo, formatCommandHelp, parseCommandArgs } from './command.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { EXIT, exitCodeFor, formatExitCodes } from './exit-codes.js';
 
 /** A command as `render --help` lists it; `load` brings in its module (and what that imports) only when it runs. */
 export interface CommandEntry extends CommandInfo {
@@ -83,13 +84,14 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'schema',
-    summary: 'Print the JSON Schema of the spec format, for editor completion and checking',
+    summary: "Print a JSON Schema: the spec format's (editor completion), or a --json output's",
     load: async () => (await import('./commands/schema.js')).schemaCommand,
   },
 ];
 
 /** Parse argv, run one command, render any error in one place; returns the exit code. */
-export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+export async function runCli(args: readonly string[], given: CliIO): Promise<number> {
+  const { argv, io } = globalFlags(args, given);
   const [name, ...rest] = argv;
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -110,9 +112,22 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     return await command.run({ io, options, positionals });
   } catch (err) {
     const secrets = [io.env.WAVESPEED_API_KEY ?? '', ...stateUrlSecrets(io.env[STATE_URL_ENV] ?? '')];
-    io.stderr.write(`${renderError(err, { debug: Boolean(io.env.RENDER_DEBUG), secrets })}\n`);
+    io.stderr.write(`${renderError(err, { debug: Boolean(io.env.RENDER_DEBUG), secrets, paint: paintFor(io.stderr, io.env) })}\n`);
     return exitCodeFor(err);
   }
+}
+
+/**
+ * Flags every command takes, anywhere before a `--`: `--no-color` becomes NO_COLOR in the environment the command
+ * sees, so every printer decides colour in one way (report/colour.ts).
+ */
+function globalFlags(args: readonly string[], io: CliIO): { argv: string[]; io: CliIO } {
+  const end = args.indexOf('--');
+  const head = end < 0 ? [...args] : args.slice(0, end);
+  const noColor = head.some((a) => a === '--no-color' || a === '--no-colour');
+  if (!noColor) return { argv: [...args], io };
+  const argv = [...head.filter((a) => a !== '--no-color' && a !== '--no-colour'), ...(end < 0 ? [] : args.slice(end))];
+  return { argv, io: { ...io, env: { ...io.env, NO_COLOR: '1' } } };
 }
 
 /** The named command, its module loaded; an unknown name is a usage error listing the commands. */
@@ -139,13 +154,20 @@ function mainHelp(): string {
     '',
     "Run `render <command> --help` for a command's options. `render --version` prints the version.",
     '',
+    'Global flags:',
+    '  --no-color          no colour (also off under NO_COLOR, and when the output is not a terminal)',
+    '',
     'Environment:',
     '  WAVESPEED_API_KEY   your WaveSpeedAI key (never printed, never written to a file)',
     '  WAVESPEED_BASE_URL  another WaveSpeed-compatible server (default https://api.wavespeed.ai)',
     "  RENDER_STATE_URL    postgres://... to keep campaigns' state in PostgreSQL (shared by a team); never printed with its password",
     "  RENDER_FFMPEG       the ffmpeg for report, cut and the mock's animatics, or none (default: PATH, then @ffmpeg-installer/ffmpeg)",
+    '  NO_COLOR            any value turns colour off (as --no-color does)',
     '',
-    'Exit codes: 0 ok, 1 a run failed, 2 invalid spec or usage, 3 over budget, 4 changes pending (plan --detailed-exitcode)',
+    'Exit codes:',
+    ...formatExitCodes(),
+    '  130 a second Ctrl-C (the first stops new submits and lets in-flight shots finish)',
+    '  143, 129 an apply ended by SIGTERM or SIGHUP, after writing the lockfile',
     '',
   ].join('\n');
 }

@@ -72,12 +72,23 @@ export function resolveMockOptions(o: MockServerOptions) {
 
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException) => reject(listenError(err, port, host));
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** A port that cannot be had is the user's environment, said as such (exit 2), never "a bug in render". */
+function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  const hint = 'pick another with --port N, or --port 0 for any free port';
+  if (err.code === 'EADDRINUSE') return new RenderError('USAGE', `port ${port} on ${host} is already in use by another program`, { hint, cause: err });
+  if (err.code === 'EACCES')
+    return new RenderError('USAGE', `not allowed to listen on port ${port} on ${host} (ports below 1024 need privileges)`, { hint, cause: err });
+  if (err.code === 'EADDRNOTAVAIL') return new RenderError('USAGE', `cannot listen on ${host}: no such address on this machine`, { cause: err });
+  return err;
 }
 
 async function readOutput(file: string): Promise<Buffer> {

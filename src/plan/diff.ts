@@ -16,7 +16,7 @@ const RETENTION_MARGIN_MS = 3600 * 1000;
 
 /** Task codes that mean "fix the input": the same input would fail again. 1402 (an upload URL the server could not
  * fetch) is cured by a fresh upload, so it is retried. */
-function isInputFailure(taskCode: number | undefined): boolean {
+export function isInputFailure(taskCode: number | undefined): boolean {
   return taskCode !== undefined && taskCode >= 1000 && taskCode < 2000 && taskCode !== 1402;
 }
 

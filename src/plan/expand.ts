@@ -10,14 +10,16 @@ import { checkShotRules, checkUniqueIds } from './rules.js';
 import { createTemplateEngine, TemplateError, type TemplateEngine } from './templates.js';
 import type { ExpandedShot, ImageRef } from './types.js';
 import { normalizePromptText } from '../util/prompt-text.js';
+import { type AsideShot, isUrl, onceAcrossCombinations, setAside } from './aside.js';
 
 /**
  * Expand a checked spec into its shots: the matrix product in the order written, `defaults` merged under
  * each shot, every templated field rendered, then the cross-field rules. All problems are collected and
  * thrown together as one SPEC_INVALID error.
  */
-export function expandSpec(loaded: LoadedSpec, spec: Spec): ExpandedShot[] {
-  const issues: Issue[] = [];
+export function expandSpec(loaded: LoadedSpec, spec: Spec, options: { skip?: ReadonlySet<number>; issues?: readonly Issue[] } = {}): ExpandedShot[] {
+  // Issues found before (the schema's, of the shots in `skip`) are reported with these, in one pass.
+  const issues: Issue[] = [...(options.issues ?? [])];
   const total = spec.shots.reduce((n, s) => n + matrixSize(s.matrix), 0);
   if (spec.max_shots !== undefined && total > spec.max_shots) {
     issues.push(issueAt(loaded, ['max_shots'], `the spec expands to ${total} shots, more than max_shots ${spec.max_shots}`));
@@ -25,18 +27,21 @@ export function expandSpec(loaded: LoadedSpec, spec: Spec): ExpandedShot[] {
   }
   if (total > MAX_EXPANDED_SHOTS) throw specInvalid(loaded.shown, tooManyShots(loaded, spec, total));
   const engine = openTemplates(loaded, spec);
-  const ctx: ExpandContext = { loaded, spec, engine, issues, known: new Set(Object.keys(spec.elements ?? {})) };
+  const ctx: ExpandContext = { loaded, spec, engine, issues, known: new Set(Object.keys(spec.elements ?? {})), skip: options.skip, partial: [] };
 
   const shots: ExpandedShot[] = [];
   for (const [index, shot] of spec.shots.entries()) {
+    if (ctx.skip?.has(index)) continue;
     const combos = expandMatrix(shot.matrix);
     const before = shots.length;
+    const issuesBefore = issues.length;
     for (const combo of combos) {
       const expanded = expandShot(ctx, shot, index, combo);
       if (expanded) shots.push(expanded);
       // Bounded work (docs/ARCHITECTURE.md): past the spec-wide template budget, stop with what was found.
       if (engine.exhausted) throw specInvalid(loaded.shown, issues);
     }
+    if (combos.length > 1) issues.splice(issuesBefore, Infinity, ...onceAcrossCombinations(issues.slice(issuesBefore), combos.map(matrixNote)));
     const ids = new Set(shots.slice(before).map((s) => s.id));
     if (combos.length > 1 && ids.size === 1 && shots.length - before === combos.length) {
       shots.length = before; // one error for the shot, not one duplicate per combination
@@ -50,9 +55,12 @@ export function expandSpec(loaded: LoadedSpec, spec: Spec): ExpandedShot[] {
       );
     }
   }
-  issues.push(...checkUniqueIds(loaded, shots));
-  // The images of the shots that did expand are checked too, so one run shows every problem of the spec.
-  if (issues.length > 0) throw specInvalid(loaded.shown, [...issues, ...imageIssues(loaded, shots)]);
+  // Shots set aside (by the schema) or that failed templating still name ids and images: checked too, so one run
+  // shows every problem of the spec (docs/SPEC.md "Rules").
+  const aside = [...setAside(loaded, options.skip), ...ctx.partial];
+  const named = [...shots, ...aside].filter((s): s is AsideShot & { id: string } => s.id !== undefined).sort((a, b) => a.source - b.source);
+  issues.push(...checkUniqueIds(loaded, named));
+  if (issues.length > 0) throw specInvalid(loaded.shown, [...issues, ...imageIssues(loaded, [...shots, ...aside])]);
   return shots;
 }
 
@@ -70,7 +78,7 @@ function tooManyShots(loaded: LoadedSpec, spec: Spec, total: number): Issue[] {
   return [issueAt(loaded, where ? ['shots', where[0], 'matrix'] : ['shots'], message)];
 }
 
-function imageIssues(loaded: LoadedSpec, shots: readonly ExpandedShot[]): Issue[] {
+function imageIssues(loaded: LoadedSpec, shots: readonly Pick<ExpandedShot, 'source' | 'images'>[]): Issue[] {
   try {
     inspectImages(loaded, shots);
     return [];
@@ -96,6 +104,10 @@ interface ExpandContext {
   engine: TemplateEngine;
   issues: Issue[];
   known: ReadonlySet<string>;
+  /** Shots the schema refused: not expanded, their issues already reported. */
+  skip?: ReadonlySet<number>;
+  /** What is known of shots whose templates failed: their images (and ids, when they rendered). */
+  partial: AsideShot[];
 }
 
 /** The shot's own fields over `defaults`; prompt and multi_prompt are one slot, so a shot's own wins whole. */
@@ -176,7 +188,10 @@ function expandShot(ctx: ExpandContext, raw: ShotSpec, index: number, combo: Rec
   if (elements.length > 0) {
     request.element_list = elements.map((name) => ({ element_id: spec.elements?.[name]?.id ?? '' }));
   }
-  if (failed) return undefined;
+  if (failed) {
+    ctx.partial.push({ id: id || undefined, source: index, images });
+    return undefined;
+  }
 
   const expanded: ExpandedShot = { id, source: index, matrix: combo, take: raw.take ?? 1, request, images };
   const ruleIssues = checkShotRules({ loaded, spec, shot, expanded, elements, note: matrixNote(combo) });
@@ -186,10 +201,6 @@ function expandShot(ctx: ExpandContext, raw: ShotSpec, index: number, combo: Rec
 
 function sumDurations(shot: ShotSpec): number | undefined {
   return shot.multi_prompt?.reduce((n, item) => n + item.duration, 0);
-}
-
-function isUrl(ref: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref);
 }
 
 function matrixNote(combo: Record<string, MatrixValue>): string {

@@ -15,7 +15,7 @@ const IMAGE_LIMITS = { maxBytes: 10 * 1024 * 1024, minSide: 300, maxAspect: 2.5,
  * it by the sha256 of its bytes. Each distinct file is read once however many shots use it; a bad file is
  * reported once per shot field that names it, all at once.
  */
-export function inspectImages(loaded: LoadedSpec, shots: readonly ExpandedShot[]): Map<string, ImageInfo> {
+export function inspectImages(loaded: LoadedSpec, shots: readonly Pick<ExpandedShot, 'source' | 'images'>[]): Map<string, ImageInfo> {
   const infos = new Map<string, ImageInfo>();
   const problems = new Map<string, string>();
   const issues: Issue[] = [];

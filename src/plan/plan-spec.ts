@@ -5,12 +5,12 @@ import type { LoadedState } from '../lock/backend.js';
 import type { Lockfile } from '../lock/schema.js';
 import { lockfilePath } from '../lock/file.js';
 import { readCurrentLock } from '../lock/store.js';
-import { checkSpec } from '../spec/check.js';
-import { loadSpec, type LoadedSpec } from '../spec/load.js';
+import { checkSpecParts } from '../spec/check.js';
+import { loadSpec, specInvalid, type LoadedSpec } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
 import { buildPlan, outputDirOf, type Plan } from './build.js';
 import { CLAIM_FILE, readClaim } from '../lock/claim.js';
-import { RenderError } from '../errors.js';
+import { isRenderError, RenderError, type Issue } from '../errors.js';
 import { expandSpec } from './expand.js';
 import { inspectImages } from './images.js';
 import type { ExpandedShot, ImageInfo } from './types.js';
@@ -26,10 +26,25 @@ export interface ValidSpec {
 /** Parse, check, expand and inspect images; throws one SPEC_INVALID error with every problem found. */
 export function validateSpec(file: string): ValidSpec {
   const loaded = loadSpec(file);
-  const spec = checkSpec(loaded);
-  const shots = expandSpec(loaded, spec);
-  const images = inspectImages(loaded, shots);
-  return { loaded, spec, shots, images };
+  try {
+    // One pass across the stages (docs/SPEC.md "Rules"): the shots the schema refused are set aside, the others are
+    // expanded, templated, checked and their images inspected, and every problem is thrown together.
+    const checked = checkSpecParts(loaded);
+    if (!checked.spec) throw specInvalid(loaded.shown, checked.issues);
+    const spec = checked.spec;
+    const shots = expandSpec(loaded, spec, { skip: checked.skip, issues: checked.issues });
+    const images = inspectImages(loaded, shots);
+    if (checked.issues.length > 0) throw specInvalid(loaded.shown, checked.issues);
+    return { loaded, spec, shots, images };
+  } catch (err) {
+    throw isRenderError(err, 'SPEC_INVALID') ? specInvalid(loaded.shown, inReadingOrder(err.issues)) : err;
+  }
+}
+
+/** Issues by place in the file (line, then column); those without a place keep their order, after. */
+function inReadingOrder(issues: readonly Issue[]): Issue[] {
+  const at = (i: Issue) => (i.line === undefined ? Number.MAX_SAFE_INTEGER : i.line * 100_000 + (i.col ?? 0));
+  return [...issues].sort((a, b) => at(a) - at(b));
 }
 
 export interface PlanSpecOptions {

@@ -1,29 +1,60 @@
 import { z } from 'zod';
-import { moneyJson } from '../money.js';
+import { moneyFields } from '../money.js';
 import type { PlanQuotes, ShapeQuote } from './quotes.js';
 
-/** The `plan --quote` parts of the saved-plan format (plan/saved-plan.ts): money as `{cents, usd}`, snake_case keys. */
+/** The `plan --quote` parts of the saved-plan format (plan/saved-plan.ts), in the JSON convention (docs/SPEC.md "JSON output"). */
 
-export const MoneySchema = z.object({ cents: z.number().int(), usd: z.number() });
+type MoneyKeys<N extends string> = `${N}_cents` | `${N}_usd`;
+
+/**
+ * The schema of an amount in JSON output, as `moneyFields` writes it: `<name>_cents` (integer) and `<name>_usd`,
+ * described; `nullable` when there may be no amount (both keys null then).
+ */
+export function moneySchema<N extends string>(name: N, what: string): Record<MoneyKeys<N>, z.ZodNumber>;
+export function moneySchema<N extends string>(name: N, what: string, nullable: true): Record<MoneyKeys<N>, z.ZodNullable<z.ZodNumber>>;
+export function moneySchema<N extends string>(name: N, what: string, nullable = false): Record<MoneyKeys<N>, z.ZodType> {
+  const cents = z.number().int();
+  const usd = z.number();
+  return {
+    [`${name}_cents`]: (nullable ? cents.nullable() : cents).describe(`${what}, in integer cents`),
+    [`${name}_usd`]: (nullable ? usd.nullable() : usd).describe(`${what}, in US dollars`),
+  } as unknown as Record<MoneyKeys<N>, z.ZodType>;
+}
+
+/** The same, optional (keys absent unless with `plan --quote`). */
+function optionalMoney<N extends string>(name: N, what: string, nullable = false) {
+  const fields = nullable ? moneySchema(name, what, true) : moneySchema(name, what);
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, (v as z.ZodType).optional()])) as Record<MoneyKeys<N>, z.ZodOptional<z.ZodType>>;
+}
 
 /** One distinct price shape of the shots to submit: its table price, the server's, and the verdict. */
 export const QuoteShapeSchema = z.object({
   model: z.string(),
-  duration: z.number().int(),
+  duration: z.number().int().describe('seconds'),
   sound: z.boolean(),
-  shots: z.array(z.string()),
-  table: MoneySchema,
-  quoted: MoneySchema.nullable(),
-  discounted: MoneySchema.nullable(),
+  shots: z.array(z.string()).describe('the shots of this shape'),
+  ...moneySchema('table', "render's price table, one shot"),
+  ...moneySchema('quoted', "the server's price, one shot; null when it could not be had", true),
+  ...moneySchema('discounted', "the server's discounted price, when it gives one", true),
   verdict: z.enum(['as_planned', 'above_plan', 'below_plan', 'unavailable']),
-  reason: z.string().optional(),
+  reason: z.string().optional().describe('unavailable: why'),
 });
 
-/** A shot's `quoted` key: its price at the server, null when its shape could not be quoted; absent when not submitted. */
-export function quotedOf(quotes: PlanQuotes | undefined, id: string): { quoted?: { cents: number; usd: number } | null } {
+/** A shot's `quoted_*` keys (saved-plan shots). */
+export const ShotQuoteSchema = optionalMoney('quoted', "plan --quote: the server's price of a shot to submit; null when its shape could not be quoted", true);
+
+/** The totals' `plan --quote` keys. */
+export const QuoteTotalsSchema = {
+  ...optionalMoney('quoted', "plan --quote: the quoted shots at the server's price"),
+  ...optionalMoney('quoted_difference', 'plan --quote: that minus their planned cost'),
+  unquoted_shots: z.number().int().optional().describe('plan --quote: shots whose shape could not be quoted'),
+};
+
+/** A shot's `quoted_*` keys: its price at the server, null when its shape could not be quoted; absent when not submitted. */
+export function quotedOf(quotes: PlanQuotes | undefined, id: string): Partial<Record<MoneyKeys<'quoted'>, number | null>> {
   const q = quotes?.shots.get(id);
   if (!q) return {};
-  return { quoted: q.quotedCents === undefined ? null : moneyJson(q.quotedCents) };
+  return moneyFields('quoted', q.quotedCents);
 }
 
 export function shapeJson(s: ShapeQuote): z.infer<typeof QuoteShapeSchema> {
@@ -35,9 +66,9 @@ export function shapeJson(s: ShapeQuote): z.infer<typeof QuoteShapeSchema> {
     duration: s.shape.inputs.duration,
     sound: s.shape.inputs.sound,
     shots: s.shots,
-    table: moneyJson(s.tableCents),
-    quoted: quoted === undefined ? null : moneyJson(quoted),
-    discounted: q.kind === 'quoted' && q.discountedCents !== undefined ? moneyJson(q.discountedCents) : null,
+    ...moneyFields('table', s.tableCents),
+    ...moneyFields('quoted', quoted),
+    ...moneyFields('discounted', q.kind === 'quoted' ? q.discountedCents : undefined),
     verdict,
     ...(q.kind === 'unavailable' ? { reason: q.message } : {}),
   };
@@ -46,8 +77,8 @@ export function shapeJson(s: ShapeQuote): z.infer<typeof QuoteShapeSchema> {
 /** The totals' `plan --quote` keys. */
 export function quoteTotalsJson(q: PlanQuotes) {
   return {
-    quoted: moneyJson(q.quotedCents),
-    quoted_difference: moneyJson(q.quotedCents - q.plannedQuotedCents),
+    ...moneyFields('quoted', q.quotedCents),
+    ...moneyFields('quoted_difference', q.quotedCents - q.plannedQuotedCents),
     unquoted_shots: q.unquoted,
   };
 }

@@ -95,8 +95,8 @@ function checkImageFields({ loaded, spec, expanded, note }: ShotRuleInput): Issu
 }
 
 /** Expanded ids must be unique across the spec; they name output files. */
-export function checkUniqueIds(loaded: LoadedSpec, shots: readonly ExpandedShot[]): Issue[] {
-  const first = new Map<string, ExpandedShot>();
+export function checkUniqueIds(loaded: LoadedSpec, shots: readonly Pick<ExpandedShot, 'id' | 'source'>[]): Issue[] {
+  const first = new Map<string, Pick<ExpandedShot, 'id' | 'source'>>();
   const issues: Issue[] = [];
   for (const shot of shots) {
     const prev = first.get(shot.id.toLowerCase());

@@ -34,8 +34,13 @@ export interface StatusReport {
   shots: ShotStatus[];
   /** Cents spent by endpoint (failed takes are refunded and not counted). */
   spentByEndpoint: Record<string, number>;
+  /** What counts against the budget on this endpoint (every real endpoint together, or the mock's play money). */
+  spentCents: number;
+  budgetCents: number;
   /** Whether sha256s were checked (`--verify`), not only sizes. */
   verified: boolean;
+  /** Paid takes no shot is on, never downloaded: the next apply fetches them into `.takes/` for $0 (the plan's `fetch`). */
+  toFetch: { id: string; takeN: number }[];
 }
 
 export interface StatusOptions {
@@ -64,7 +69,10 @@ export function shotStatus(specFile: string, options: StatusOptions): StatusRepo
     name: plan.name,
     endpoint: options.endpoint,
     spentByEndpoint: spentByEndpoint(lock),
+    spentCents: plan.totals.spentCents,
+    budgetCents: plan.totals.budgetCents,
     verified: options.verify ?? false,
+    toFetch: plan.fetch.map((f) => ({ id: f.id, takeN: f.takeN })),
     shots: all.map((id) => {
       const p = planned.get(id);
       const entry = state?.shots[id];

@@ -2,6 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { displayPath } from '../util/paths.js';
+import { checkHelperCalls, elementHelper, registerBuiltinHelpers, TemplateError } from './template-helpers.js';
+
+export { TemplateError } from './template-helpers.js';
 
 /**
  * Handlebars for spec fields and template files: no HTML escaping (`&`, `<` and quotes pass through to the
@@ -17,9 +20,6 @@ interface TemplateData {
   /** Set by the engine for each render: the work it may still do. */
   budget?: Budget;
 }
-
-/** A failure inside a template, before it is given a place in the spec. */
-export class TemplateError extends Error {}
 
 type Compiled = (context: unknown, options: { data: TemplateData }) => string;
 
@@ -40,6 +40,7 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
   hb.registerHelper('log', () => {
     throw new TemplateError('{{log}} prints to the terminal instead of the prompt; remove it');
   });
+  registerBuiltinHelpers(hb);
   guardLoops(hb);
   guardPartials(hb);
   const partials = templatesDir ? registerPartials(hb, templatesDir) : [];
@@ -53,12 +54,13 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
       return spec.ticks > MAX_SPEC_TICKS;
     },
     render(source, context, data) {
-      let fn = compiled.get(source);
-      if (!fn) {
-        fn = hb.compile(source, { noEscape: true, strict: true }) as unknown as Compiled;
-        compiled.set(source, fn);
-      }
       try {
+        let fn = compiled.get(source);
+        if (!fn) {
+          checkHelperCalls(hb, source);
+          fn = hb.compile(source, { noEscape: true, strict: true }) as unknown as Compiled;
+          compiled.set(source, fn);
+        }
         const text = fn(context, { data: { ...data, budget: newBudget(spec) } });
         if (text.length > MAX_OUTPUT_CHARS) throw new TemplateError(tooMuch(`${text.length.toLocaleString('en-US')} characters`));
         return text;
@@ -156,25 +158,6 @@ function guardPartials(hb: typeof Handlebars): void {
       return invoke.call(this, partial, context, options);
     },
   };
-}
-
-function elementHelper(this: unknown, ...args: unknown[]): string {
-  const options = args.pop() as Handlebars.HelperOptions;
-  const name = args[0];
-  const data = options.data as TemplateData;
-  if (args.length !== 1 || typeof name !== 'string') {
-    throw new TemplateError(`{{element}} takes one element name, e.g. {{element 'mascot'}}`);
-  }
-  if (!data.known.has(name)) {
-    const known = [...data.known];
-    throw new TemplateError(`{{element '${name}'}}: no element "${name}" is defined in elements${known.length ? ` (defined: ${known.join(', ')})` : ''}`);
-  }
-  let index = data.elements.indexOf(name);
-  if (index < 0) {
-    data.elements.push(name);
-    index = data.elements.length - 1;
-  }
-  return `<<<element_${index + 1}>>>`;
 }
 
 function registerPartials(hb: typeof Handlebars, dir: string): string[] {

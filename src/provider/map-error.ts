@@ -116,7 +116,9 @@ export function toSubmitError(err: unknown, ctx: ErrorContext): RenderError {
   const definite: ErrorCode[] = ['AUTH', 'FORBIDDEN', 'INVALID_INPUT', 'NOT_FOUND', 'RATE_LIMITED', 'INSUFFICIENT_BALANCE'];
   if (err instanceof RenderError && definite.includes(err.code)) return err;
   const rendered = err instanceof RenderError ? err : undefined;
-  const detail = err instanceof Error ? err.message : String(err);
+  // The cause's own text, without the operation it repeats (`submit m: network error: ...`): said once.
+  const text = err instanceof Error ? err.message : String(err);
+  const detail = text.startsWith(`${ctx.op}: `) ? text.slice(ctx.op.length + 2) : text;
   return makeError('UNKNOWN_OUTCOME', `${ctx.op}: outcome unknown (${detail})`, ctx, {
     status: rendered?.status,
     remoteMessage: rendered?.remoteMessage,

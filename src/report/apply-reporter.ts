@@ -6,6 +6,9 @@ import { displayPath } from '../util/paths.js';
 import { usd } from '../money.js';
 import { plural } from './format.js';
 import { describeEndpoint } from '../endpoint.js';
+import { NO_PAINT, type Paint } from './colour.js';
+import { eventLine } from './json.js';
+import { isInputFailure } from '../plan/diff.js';
 
 export interface Reporter {
   emit(event: ApplyEvent): void;
@@ -22,25 +25,35 @@ export function reporterMode(json: boolean, stderr: OutputStream, env: Record<st
   return stderr.isTTY && !env.CI ? 'tty' : 'plain';
 }
 
-export function createReporter(mode: ReporterMode, stdout: OutputStream, stderr: OutputStream, redact: (t: string) => string): Reporter {
+export interface ReporterOptions {
+  stdout: OutputStream;
+  stderr: OutputStream;
+  redact: (t: string) => string;
+  /** Colour for stderr (events, bars) and stdout (the summary); off by default. */
+  paint?: { stdout: Paint; stderr: Paint };
+}
+
+export function createReporter(mode: ReporterMode, o: ReporterOptions): Reporter {
+  const { stdout, stderr, redact } = o;
   if (mode === 'json') {
     return {
-      emit: (e) => stdout.write(`${redact(JSON.stringify({ ...e, at: new Date().toISOString() }))}\n`),
+      emit: (e) => stdout.write(`${redact(eventLine(e, new Date()))}\n`),
       note: (text) => stderr.write(`${redact(text)}\n`),
       close: () => undefined,
     };
   }
-  return mode === 'tty' ? barsReporter(stdout, stderr, redact) : lineReporter(stdout, stderr, redact);
+  const paint = o.paint ?? { stdout: NO_PAINT, stderr: NO_PAINT };
+  return mode === 'tty' ? barsReporter(o, paint) : lineReporter(o, paint);
 }
 
-function lineReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: string) => string): Reporter {
+function lineReporter({ stdout, stderr, redact }: ReporterOptions, paint: { stdout: Paint; stderr: Paint }): Reporter {
   const progress = new ApplyProgress();
   const say = (text: string) => stderr.write(`${redact(text)}\n`);
   return {
     emit(e) {
       progress.update(e);
-      if (e.type === 'summary') return void stdout.write(`${redact(formatSummary(e.summary))}\n`);
-      const line = describeEvent(e, progress);
+      if (e.type === 'summary') return void stdout.write(`${redact(formatSummary(e.summary, paint.stdout))}\n`);
+      const line = describeEvent(e, progress, paint.stderr);
       if (line) say(line);
     },
     note: say,
@@ -51,54 +64,79 @@ function lineReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: st
 /** Loaded only when bars are drawn: most runs (CI, pipes, --json) never need it. */
 const loadCliProgress = (): typeof import('cli-progress') => createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
 
-function barsReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: string) => string): Reporter {
-  const cliProgress = loadCliProgress();
+/**
+ * Bars on a terminal. They are drawn only from the run's `start` event, which comes after the plan and the
+ * question (docs/SPEC.md "On a terminal"): nothing is drawn over the prompt, and a note before the run (nothing to
+ * do, cancelled) is a plain line. While they run, lines go above them and stay; the summary comes after they stop.
+ */
+function barsReporter({ stdout, stderr, redact }: ReporterOptions, paint: { stdout: Paint; stderr: Paint }): Reporter {
   const progress = new ApplyProgress();
-  const bars = new cliProgress.MultiBar(
-    { stream: stderr as NodeJS.WritableStream, clearOnComplete: false, hideCursor: true, format: '{label} {bar} {value}/{total} {info}', barsize: 30 },
-    cliProgress.Presets.shades_classic,
-  );
-  const overall = bars.create(1, 0, { label: 'shots  ', info: '' });
-  const active = bars.create(1, 0, { label: 'active ', info: '' });
+  const p = paint.stderr;
+  let live: { bars: import('cli-progress').MultiBar; overall: import('cli-progress').SingleBar; active: import('cli-progress').SingleBar } | undefined;
+  const start = () => {
+    const cliProgress = loadCliProgress();
+    const bars = new cliProgress.MultiBar(
+      { stream: stderr as NodeJS.WritableStream, clearOnComplete: false, hideCursor: true, format: '{label} {bar} {value}/{total} {info}', barsize: 30 },
+      cliProgress.Presets.shades_classic,
+    );
+    live = { bars, overall: bars.create(1, 0, { label: 'shots  ', info: '' }), active: bars.create(1, 0, { label: 'active ', info: '' }) };
+  };
   const refresh = () => {
-    overall.setTotal(Math.max(1, progress.total));
-    overall.update(progress.finished, { info: `spent ${usd(progress.spentCents)}  failed ${progress.count('failed')}` });
+    if (!live) return;
+    const failed = progress.count('failed');
+    const skipped = progress.count('skipped');
+    live.overall.setTotal(Math.max(1, progress.total));
+    live.overall.update(progress.settled, {
+      info: [`spent ${p.money(usd(progress.spentCents))}`, failed ? p.fail(`failed ${failed}`) : 'failed 0', skipped ? p.warn(`skipped ${skipped}`) : '']
+        .filter(Boolean)
+        .join('  '),
+    });
     const busy = progress.count('queued') + progress.count('processing') + progress.count('downloading');
-    active.setTotal(Math.max(1, progress.total));
-    active.update(busy, {
+    live.active.setTotal(Math.max(1, progress.total));
+    live.active.update(busy, {
       info: `uploads ${progress.uploads} · queued ${progress.count('queued')} · processing ${progress.count('processing')} · downloading ${progress.count('downloading')}`,
     });
+  };
+  const line = (text: string) => (live ? live.bars.log(`${redact(text)}\n`) : stderr.write(`${redact(text)}\n`));
+  const stop = () => {
+    if (!live) return;
+    refresh();
+    // cli-progress writes logged lines only at its next redraw, and stop() does not flush them: a failure logged in
+    // the last tenth of a second would be lost. One redraw now writes them above the bars, then the bars stop.
+    (live.bars as unknown as { update(): void }).update();
+    live.bars.stop();
+    live = undefined;
   };
   return {
     emit(e) {
       progress.update(e);
+      if (e.type === 'start') start();
       if (e.type === 'summary') {
-        refresh();
-        bars.stop();
-        return void stdout.write(`${redact(formatSummary(e.summary))}\n`);
+        stop();
+        return void stdout.write(`${redact(formatSummary(e.summary, paint.stdout))}\n`);
       }
       if (e.type === 'failed' || e.type === 'unknown' || e.type === 'settled' || e.type === 'kept' || e.type === 'fetched')
-        bars.log(`${redact(describeEvent(e, progress) ?? '')}\n`);
+        line(describeEvent(e, progress, p) ?? '');
       refresh();
     },
-    note: (text) => bars.log(`${redact(text)}\n`),
-    close: () => bars.stop(),
+    note: line,
+    close: stop,
   };
 }
 
-function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefined {
-  const at = () => `[${p.finished}/${p.total}]`;
+function describeEvent(e: ApplyEvent, p: ApplyProgress, paint: Paint): string | undefined {
+  const at = () => `[${p.settled}/${p.total}]`;
   switch (e.type) {
     case 'start':
       return `applying: ${plural(e.toSubmit, 'shot')} to submit (${usd(e.costCents)}), ${e.toResume} to resume${e.toRestore > 0 ? `, ${e.toRestore} to restore ($0)` : ''}${e.toFetch > 0 ? `, ${plural(e.toFetch, 'paid take')} to fetch` : ''}, ${e.concurrency} in flight at most, on ${describeEndpoint(e.endpoint)}`;
     case 'upload':
       return `uploaded ${displayPath(e.path)}`;
     case 'submitted':
-      return `submitted ${e.id} as ${e.predictionId} (${usd(e.costCents)})`;
+      return `submitted ${e.id} as ${e.predictionId} (${paint.money(usd(e.costCents))})`;
     case 'status':
       return e.status === 'completed' ? `rendered ${e.id}` : undefined;
     case 'unknown':
-      return `${e.id}: submit outcome unknown (${e.message}); counted as spent, looked for in the server's list, never sent again`;
+      return `${paint.warn(`${e.id}: submit outcome unknown`)} (${unknownReason(e.message)}); counted as spent, looked for in the server's list, never sent again`;
     case 'settled':
       return `${e.id}: ${e.message}`;
     case 'restored':
@@ -110,32 +148,46 @@ function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefined {
     case 'downloaded':
       return `downloaded ${displayPath(e.path)} (${(e.bytes / 1024).toFixed(1)} KB)`;
     case 'done':
-      return `${at()} done ${e.id}`;
+      return `${at()} ${paint.ok('done')} ${e.id}`;
     case 'failed':
-      return `${at()} FAILED ${e.id}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`;
+      return `${at()} ${paint.fail('FAILED')} ${e.id}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`;
     case 'skipped':
-      return `${at()} skipped ${e.id}: ${e.reason}`;
+      return `${at()} ${paint.warn('skipped')} ${e.id}: ${e.reason}`;
     default:
       return undefined;
   }
 }
 
-function formatSummary(s: ApplySummary): string {
+/** Why a submit's outcome is unknown, from its error's text (`submit m: outcome unknown (why)`): said once. */
+function unknownReason(message: string): string {
+  return /: outcome unknown \((.*)\)$/s.exec(message)?.[1] ?? message;
+}
+
+function formatSummary(s: ApplySummary, paint: Paint): string {
   const refunds = s.refundedCents > 0 ? ` (charges ${usd(s.chargedCents)}, refunds ${usd(s.refundedCents)})` : '';
+  const failed = s.failed.length > 0 ? paint.fail(`${s.failed.length} failed`) : '0 failed';
+  const skipped = s.skipped.length > 0 ? paint.warn(`${s.skipped.length} skipped`) : '0 skipped';
   const lines = [
-    `${s.interrupted ? 'Interrupted' : 'Done'}: ${s.done} rendered, ${s.fetched > 0 ? `${s.fetched} earlier paid ${s.fetched === 1 ? 'take' : 'takes'} kept, ` : ''}${s.failed.length} failed, ${s.skipped.length} skipped in ${(s.elapsedMs / 1000).toFixed(1)} s; spent ${usd(s.spentCents)} this run${refunds}, ${usd(s.totalSpentCents)} in all`,
+    `${s.interrupted ? paint.warn('Interrupted') : 'Done'}: ${s.done} rendered, ${s.fetched > 0 ? `${s.fetched} earlier paid ${s.fetched === 1 ? 'take' : 'takes'} kept, ` : ''}${failed}, ${skipped} in ${(s.elapsedMs / 1000).toFixed(1)} s; spent ${paint.money(usd(s.spentCents))} this run${refunds}, ${paint.money(usd(s.totalSpentCents))} in all`,
   ];
   const unknown = new Set(s.unknown.map((u) => u.id));
-  for (const f of s.failed.filter((f) => !unknown.has(f.id)).slice(0, 50)) lines.push(`  failed  ${f.id}: ${f.message}`);
-  for (const k of s.skipped.slice(0, 20)) lines.push(`  skipped ${k.id}: ${k.reason}`);
+  for (const f of s.failed.filter((f) => !unknown.has(f.id)).slice(0, 50)) lines.push(`  ${paint.fail('failed')}  ${f.id}: ${f.message}`);
+  for (const k of s.skipped.slice(0, 20)) lines.push(`  ${paint.warn('skipped')} ${k.id}: ${k.reason}`);
   for (const u of s.unknown.slice(0, 50)) {
     lines.push(
-      `  unknown ${u.id} (take #${u.take}, ${usd(u.costCents)} counted as spent): \`render adopt SPEC ${u.id} PREDICTION_ID\` if the dashboard shows it, \`render forget SPEC ${u.id}\` if not`,
+      `  ${paint.warn('unknown')} ${u.id} (take #${u.take}, ${usd(u.costCents)} counted as spent): \`render adopt SPEC ${u.id} PREDICTION_ID\` if the dashboard shows it, \`render forget SPEC ${u.id}\` if not`,
     );
   }
   for (const k of s.kept.slice(0, 20)) lines.push(`  kept    ${k.from} → ${k.path} (moved aside, not overwritten)`);
-  const resumable = s.failed.filter((f) => !unknown.has(f.id)).length + s.skipped.length;
+  // A shot that failed on its input is blocked: running again does nothing for it until the spec changes. An
+  // unknown submit is not resumed either: it waits for the list, or for the user.
+  const blocked = s.failed.filter((f) => !unknown.has(f.id) && isInputFailure(f.taskCode)).length;
+  const resumable = s.failed.filter((f) => !unknown.has(f.id)).length - blocked + s.skipped.length;
   if (resumable > 0) lines.push('Run `render apply` again to resume: nothing paid is paid again.');
+  if (blocked > 0)
+    lines.push(
+      `${plural(blocked, 'shot')} failed on ${blocked === 1 ? 'its' : 'their'} input: change ${blocked === 1 ? 'it' : 'them'} in the spec to render ${blocked === 1 ? 'it' : 'them'} again.`,
+    );
   if (s.unknown.length > 0) {
     lines.push(
       "Unknown submits are never sent again: `render apply` looks for them in the server's list, and only you can say what the list cannot (adopt or forget, as above).",

@@ -51,7 +51,8 @@ export class ApplyProgress {
     return n;
   }
 
-  get finished(): number {
-    return this.count('done') + this.count('failed') + this.count('skipped');
+  /** Shots that reached an end in this run: rendered or failed. Skipped shots (not started) are counted apart. */
+  get settled(): number {
+    return this.count('done') + this.count('failed');
   }
 }

@@ -1,6 +1,7 @@
 import type { DoctorCheck, DoctorReport, Verdict } from '../apply/doctor.js';
 import { DEFAULT_BASE_URL, endpointIdentity, MOCK_ENDPOINT } from '../endpoint.js';
-import { moneyJson } from '../money.js';
+import { moneyFields } from '../money.js';
+import { NO_PAINT, type Paint } from './colour.js';
 import { table } from './format.js';
 import { shapeLabel } from './quotes.js';
 
@@ -39,9 +40,15 @@ function label(c: DoctorCheck): string {
 
 const MARK: Record<Verdict, string> = { ok: 'ok', info: 'info', warn: 'WARN', problem: 'PROBLEM', skipped: '-' };
 
-export function formatDoctor(r: DoctorReport, t: DoctorTarget): string {
+function verdictText(v: Verdict, paint: Paint): string {
+  if (v === 'problem') return paint.fail(MARK[v]);
+  if (v === 'warn') return paint.warn(MARK[v]);
+  return v === 'ok' ? paint.ok(MARK[v]) : MARK[v];
+}
+
+export function formatDoctor(r: DoctorReport, t: DoctorTarget, paint: Paint = NO_PAINT): string {
   const lines = [`render doctor: ${t.url} (${WHOSE[kindOf(t.endpoint)]})${t.spec ? `, spec ${t.spec.name} (${t.spec.file})` : ''}`, ''];
-  const rows = [['CHECK', 'VERDICT', 'DETAIL'], ...r.checks.map((c) => [label(c), MARK[c.verdict], c.detail])];
+  const rows = [['CHECK', 'VERDICT', 'DETAIL'], ...r.checks.map((c) => [label(c), verdictText(c.verdict, paint), c.detail])];
   lines.push(...table(rows).map((l) => `  ${l}`), '');
   const warned = r.warnings > 0 ? ` ${r.warnings} ${r.warnings === 1 ? 'warning' : 'warnings'} to read.` : '';
   if (r.problems === 0) lines.push(`No problem found: nothing was submitted or spent.${warned}`);
@@ -55,8 +62,8 @@ function checkJson(c: DoctorCheck): Record<string, unknown> {
     case 'balance':
       return {
         ...base,
-        balance: c.balanceCents === undefined ? null : moneyJson(c.balanceCents),
-        plan_cost: c.needCents === undefined ? null : moneyJson(c.needCents),
+        ...moneyFields('balance', c.balanceCents),
+        ...moneyFields('plan_cost', c.needCents),
       };
     case 'price': {
       const q = c.quote;
@@ -66,9 +73,9 @@ function checkJson(c: DoctorCheck): Record<string, unknown> {
         duration: c.shape.inputs.duration,
         sound: c.shape.inputs.sound,
         shots: c.shots,
-        table: moneyJson(c.tableCents),
-        quoted: q?.kind === 'quoted' ? moneyJson(q.priceCents) : null,
-        discounted: q?.kind === 'quoted' && q.discountedCents !== undefined ? moneyJson(q.discountedCents) : null,
+        ...moneyFields('table', c.tableCents),
+        ...moneyFields('quoted', q?.kind === 'quoted' ? q.priceCents : undefined),
+        ...moneyFields('discounted', q?.kind === 'quoted' ? q.discountedCents : undefined),
       };
     }
     case 'list_inputs':

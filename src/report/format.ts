@@ -1,3 +1,5 @@
+import { visibleLength } from './colour.js';
+
 export function truncate(text: string, width: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= width ? flat : `${flat.slice(0, Math.max(0, width - 1))}…`;
@@ -7,14 +9,14 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
-/** Render rows as aligned columns; `align` 'r' right-aligns a column. */
+/** Render rows as aligned columns; `align` 'r' right-aligns a column. Cells may be coloured (report/colour.ts). */
 export function table(rows: string[][], align: ('l' | 'r')[] = []): string[] {
   const widths: number[] = [];
-  for (const row of rows) for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, [...cell].length);
+  for (const row of rows) for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell));
   return rows.map((row) =>
     row
       .map((cell, i) => {
-        const pad = ' '.repeat((widths[i] ?? 0) - [...cell].length);
+        const pad = ' '.repeat((widths[i] ?? 0) - visibleLength(cell));
         return align[i] === 'r' ? pad + cell : i === row.length - 1 ? cell : cell + pad;
       })
       .join('  ')

@@ -1,5 +1,5 @@
 import { describeEndpoint } from '../endpoint.js';
-import { moneyJson, usd } from '../money.js';
+import { moneyFields, usd } from '../money.js';
 import type { Ledger, LedgerRow, UnownedCharge } from '../plan/ledger.js';
 import { displayPath } from '../util/paths.js';
 import { plural, table } from './format.js';
@@ -96,27 +96,27 @@ export function ledgerToJson(l: Ledger, t: LedgerTarget): Record<string, unknown
       prediction_id: r.predictionId ?? null,
       status: r.status,
       submitted_at: r.submittedAt,
-      planned: moneyJson(r.plannedCents),
-      counted: moneyJson(r.countedCents),
-      charged: moneyJson(r.chargedCents),
-      refunded: moneyJson(r.refundedCents),
-      difference: r.differenceCents === null ? null : moneyJson(r.differenceCents),
+      ...moneyFields('planned', r.plannedCents),
+      ...moneyFields('counted', r.countedCents),
+      ...moneyFields('charged', r.chargedCents),
+      ...moneyFields('refunded', r.refundedCents),
+      ...moneyFields('difference', r.differenceCents),
       note: r.note,
     })),
     totals: {
-      planned: moneyJson(x.plannedCents),
-      counted: moneyJson(x.countedCents),
-      charged: moneyJson(x.chargedCents),
-      refunded: moneyJson(x.refundedCents),
-      net: moneyJson(x.chargedCents - x.refundedCents),
-      difference: moneyJson(x.differenceCents),
+      ...moneyFields('planned', x.plannedCents),
+      ...moneyFields('counted', x.countedCents),
+      ...moneyFields('charged', x.chargedCents),
+      ...moneyFields('refunded', x.refundedCents),
+      ...moneyFields('net', x.chargedCents - x.refundedCents),
+      ...moneyFields('difference', x.differenceCents),
     },
     unowned: l.unowned.map((u) => ({
       prediction_id: u.predictionId,
       model: u.model ?? null,
       charged_at: iso(u.atMs),
-      charged: moneyJson(u.chargedCents),
-      refunded: moneyJson(u.refundedCents),
+      ...moneyFields('charged', u.chargedCents),
+      ...moneyFields('refunded', u.refundedCents),
       fits: u.fits,
     })),
     elsewhere: l.elsewhere,

@@ -7,35 +7,49 @@ import { displayPath } from '../util/paths.js';
 import { usd } from '../money.js';
 import { plural, table, truncate } from './format.js';
 import { describeEndpoint } from '../endpoint.js';
+import { NO_PAINT, type Paint } from './colour.js';
 import type { PlanQuotes } from '../plan/quotes.js';
 import { quoteCell, quoteNotes } from './quotes.js';
 
 const SYMBOL: Record<Action, string> = { create: '+', replace: '~', retry: '↻', resume: '>', unchanged: '=', blocked: '!', restore: '<', regenerate: '~' };
 
+export interface PlanTableOptions {
+  /** The terminal's width: long prompts and reasons are cut to fit. Undefined (not a terminal): nothing is cut. */
+  width?: number;
+  diff?: boolean;
+  paint?: Paint;
+  /** `plan --quote`: the server's price of each shot beside the table's, and what differs called out. */
+  quotes?: PlanQuotes;
+}
+
 /** The plan as a producer would show it to a client: one row per shot, then totals and the budget line. */
-/**
- * The plan as a producer would show it to a client: one row per shot, then totals and the budget line. With
- * `quotes` (`plan --quote`), the server's price of each shot beside the table's, and what differs called out.
- */
-export function formatPlanTable(plan: Plan, width = 120, options: { diff?: boolean; quotes?: PlanQuotes } = {}): string {
+export function formatPlanTable(plan: Plan, options: PlanTableOptions = {}): string {
+  const paint = options.paint ?? NO_PAINT;
   const lines: string[] = [];
   const q = options.quotes;
   lines.push(`Plan for ${plan.name} (${displayPath(plan.specFile)}): ${plan.model} on ${describeEndpoint(plan.endpoint)}`);
   lines.push('');
   const rows = [['', 'SHOT', 'ACTION', 'DUR', 'COST', ...(q ? ['QUOTE'] : []), 'PROMPT / REASON']];
   const fixed = Math.max(...plan.shots.map((s) => s.id.length), 4) + 36 + (q ? 14 : 0);
-  const room = Math.max(30, width - fixed);
+  const room = options.width === undefined ? Infinity : Math.max(30, options.width - fixed);
   for (const shot of plan.shots) {
-    const cost = shot.costCents ? usd(shot.costCents) : '—';
-    rows.push([SYMBOL[shot.action], shot.id, shot.action, `${shot.duration}s`, cost, ...(q ? [quoteCell(q.shots.get(shot.id))] : []), detail(shot, room)]);
+    rows.push([
+      paint.action(shot.action, SYMBOL[shot.action]),
+      shot.id,
+      paint.action(shot.action),
+      `${shot.duration}s`,
+      shot.costCents ? paint.money(usd(shot.costCents)) : '—',
+      ...(q ? [quoteCell(q.shots.get(shot.id))] : []),
+      detail(shot, room),
+    ]);
   }
   lines.push(...table(rows, ['l', 'l', 'l', 'r', 'r', ...(q ? ['r' as const] : []), 'l']).map((l) => `  ${l}`));
   if (options.diff) lines.push(...fullDiffs(plan));
   if (plan.fetch.length > 0) lines.push('', ...fetchLines(plan));
   lines.push('');
-  lines.push(...formatTotals(plan, q));
+  lines.push(...formatTotals(plan, paint, q));
   if (q) for (const note of quoteNotes(q)) lines.push('', note);
-  for (const w of plan.warnings) lines.push('', `warning: ${w}`);
+  for (const w of plan.warnings) lines.push('', `${paint.warn('warning:')} ${w}`);
   return lines.join('\n');
 }
 
@@ -90,7 +104,7 @@ function promptOf(shot: PlannedShot): string {
   return (r.multi_prompt ?? []).map((p, i) => `[${i + 1}: ${p.duration}s] ${p.prompt}`).join(' ');
 }
 
-function formatTotals(plan: Plan, q?: PlanQuotes): string[] {
+function formatTotals(plan: Plan, paint: Paint, q?: PlanQuotes): string[] {
   const t = plan.totals;
   const counts = new Map<Action, number>();
   for (const s of plan.shots) counts.set(s.action, (counts.get(s.action) ?? 0) + 1);
@@ -99,7 +113,7 @@ function formatTotals(plan: Plan, q?: PlanQuotes): string[] {
   const rate = MODELS[plan.model]?.centsPerSecond ?? 0;
   const lines = [
     `${plural(t.shots, 'shot')}: ${parts.join(', ') || 'none'}; ${seconds} s of new video at ${usd(rate)}/s`,
-    `  this apply     ${usd(t.costCents).padStart(12)}`,
+    `  this apply     ${paint.money(usd(t.costCents).padStart(12))}`,
     ...(q ? [`  quoted         ${usd(q.quotedCents).padStart(12)}   ${quotedNote(q)}`] : []),
     `  spent before   ${usd(t.spentCents).padStart(12)}`,
     `  after apply    ${usd(t.afterApplyCents).padStart(12)}   of ${usd(t.budgetCents)} budget (${budgetNote(plan)})`,
@@ -112,7 +126,7 @@ function formatTotals(plan: Plan, q?: PlanQuotes): string[] {
       t.overMaxCostCents > 0 ? `--max-cost by ${usd(t.overMaxCostCents)}` : '',
     ];
     lines.push('');
-    lines.push(`OVER ${caps.filter(Boolean).join(' and ')}: nothing will be submitted.`);
+    lines.push(paint.fail(`OVER ${caps.filter(Boolean).join(' and ')}: nothing will be submitted.`));
     lines.push(`  raise budget.max_usd in ${path.basename(plan.specFile)}, raise --max-cost, or render fewer shots (--only GLOB)`);
   }
   return lines;

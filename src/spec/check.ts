@@ -9,12 +9,66 @@ import { SpecSchema, type Spec } from './schema.js';
  * Issue. Returns the typed spec or throws one SPEC_INVALID error carrying all issues at once.
  */
 export function checkSpec(loaded: LoadedSpec): Spec {
+  const checked = checkSpecParts(loaded);
+  if (checked.issues.length === 0 && checked.spec) return checked.spec;
+  throw specInvalid(loaded.shown, checked.issues);
+}
+
+export interface CheckedSpec {
+  /** The spec, or (when only some shots or fields that do not shape the shots are wrong) one with those set aside. */
+  spec?: Spec;
+  issues: Issue[];
+  /** Indexes of the shots the schema refused: set aside, so the other shots can still be expanded and checked. */
+  skip: Set<number>;
+}
+
+/**
+ * Fields whose problems leave the shots' expansion as it would be: a wrong budget or name does not change what
+ * a shot renders, so the shots are still expanded and checked in the same run. A wrong `defaults`, `vars`,
+ * `elements` or `templates` would make every shot fail after it: those stop at the schema's issues.
+ */
+const SALVAGE: Record<string, unknown> = {
+  $schema: undefined,
+  version: 1,
+  name: 'x',
+  model: undefined,
+  output: undefined,
+  budget: { max_usd: 0 },
+  max_shots: undefined,
+  concurrency: undefined,
+};
+
+/**
+ * The schema's issues, and what can still be checked past them (docs/SPEC.md "Rules": all errors of a spec at once):
+ * a shot the schema refuses is set aside (a placeholder holds its index, so later issues keep their places), a
+ * top-level field in SALVAGE is replaced by a valid value, and the rest of the spec goes on to expansion.
+ */
+export function checkSpecParts(loaded: LoadedSpec): CheckedSpec {
   const result = SpecSchema.safeParse(loaded.data, { reportInput: true });
-  if (result.success) return result.data;
-  throw specInvalid(
-    loaded.shown,
-    withoutFollowOns(result.error.issues).flatMap((i) => toIssues(loaded, i)),
-  );
+  if (result.success) return { spec: result.data, issues: [], skip: new Set() };
+  const zodIssues = withoutFollowOns(result.error.issues);
+  const issues = zodIssues.flatMap((i) => toIssues(loaded, i));
+  const data = loaded.data as Record<string, unknown>;
+  const skip = new Set<number>();
+  const fields = new Set<string>();
+  for (const i of zodIssues) {
+    const [head, index] = i.path;
+    if (head === 'shots' && typeof index === 'number') skip.add(index);
+    else if (i.code === 'unrecognized_keys' && i.path.length === 0) for (const k of i.keys) fields.add(k);
+    else fields.add(String(head ?? ''));
+  }
+  if (!isMap(data) || !Array.isArray(data.shots) || [...fields].some((f) => !(f in SALVAGE))) return { issues, skip };
+  const salvaged: Record<string, unknown> = { ...data, shots: data.shots.map((s, i) => (skip.has(i) ? { id: `skipped-${i}` } : s)) };
+  for (const f of fields) {
+    if (SALVAGE[f] === undefined) delete salvaged[f];
+    else salvaged[f] = SALVAGE[f];
+  }
+  const again = SpecSchema.safeParse(salvaged);
+  return again.success ? { spec: again.data, issues, skip } : { issues, skip };
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /**

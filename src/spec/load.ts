@@ -4,6 +4,7 @@ import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { RenderError, type Issue } from '../errors.js';
 import { displayPath } from '../util/paths.js';
 import { documentLocator } from './positions.js';
+import { yamlIssues } from './yaml-errors.js';
 
 /** A spec file read from disk: its plain data plus what is needed to point errors at lines and columns. */
 export interface LoadedSpec {
@@ -31,11 +32,7 @@ export function loadSpec(file: string): LoadedSpec {
   const doc = parseYaml(source, shown, lineCounter);
   const locate = documentLocator(doc, lineCounter);
 
-  const syntax = doc.errors.map((e): Issue => {
-    // linePos is only filled in when prettyErrors is on; compute it from the offset ourselves.
-    const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
-    return { file: shown, line: pos?.line, col: pos?.col, message: yamlMessage(e.code, e.message, source, pos) };
-  });
+  const syntax = yamlIssues(doc.errors, source, shown, lineCounter);
   if (syntax.length > 0) throw specInvalid(shown, syntax);
 
   let data: unknown;
@@ -202,19 +199,6 @@ function firstAlias(doc: Document, lc: LineCounter, name?: string): { line: numb
     },
   });
   return found === undefined ? undefined : lc.linePos(found);
-}
-
-function yamlMessage(code: string, message: string, source: string, pos?: { line: number; col: number }): string {
-  // yaml's messages end with "at line L, column C" plus a source excerpt; we print the position ourselves.
-  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  if (code === 'MULTIPLE_DOCS') return 'more than one YAML document in the file (a second "---" here): a spec is one document';
-  if (code === 'RESOURCE_EXHAUSTION' && /call stack/i.test(first)) return 'the YAML is nested too deeply to read (refused as a resource exhaustion attack)';
-  if (code === 'DUPLICATE_KEY' && pos) {
-    const line = source.split('\n')[pos.line - 1] ?? '';
-    const key = /^\s*(?:-\s+)?([^:#]+?)\s*:/.exec(line.slice(pos.col - 1))?.[1] ?? line.trim();
-    return `duplicate key "${key}" (each key may appear once in a map)`;
-  }
-  return `YAML syntax error: ${first}`;
 }
 
 export function specInvalid(shown: string, issues: Issue[]): RenderError {

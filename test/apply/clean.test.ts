@@ -1,3 +1,4 @@
+import { checkJsonSchema, committedSchema } from '../helpers/json-schema.js';
 import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -83,11 +84,13 @@ describe('render status after a run', () => {
       expect(text.stdout).toMatch(row);
     }
     expect(text.stdout).toContain(`Spent: $7.56 on ${server.url}`);
+    expectExit(await render(['status', p.spec, '--detailed-exitcode'], { cwd: p.dir, server }), 0);
 
     const json = await render(['status', p.spec, '--json'], { cwd: p.dir, server });
     expectExit(json, 0);
-    const report = JSON.parse(json.stdout) as { shots: Record<string, unknown>[]; spent: Record<string, { cents: number; usd: number }> };
-    expect(report.spent).toEqual({ [server.url]: { cents: 756, usd: 7.56 } });
+    const report = JSON.parse(json.stdout) as { shots: Record<string, unknown>[] };
+    expect(checkJsonSchema(committedSchema('status.schema.json'), report)).toEqual([]);
+    expect(report).toMatchObject({ spent_cents: 756, spent_usd: 7.56, spent_by_endpoint: [{ endpoint: server.url, spent_cents: 756, spent_usd: 7.56 }] });
     expect(report.shots).toEqual(
       p.ids().map((id) =>
         expect.objectContaining({
@@ -109,6 +112,9 @@ describe('render status after a run', () => {
     };
     expect(after.shots.map((s) => [s.id, s.status, s.output])).toEqual(p.ids().map((id) => [id, 'completed', id === 'shot-03' ? 'missing' : 'intact']));
     expect((await render(['status', p.spec], { cwd: p.dir, server })).stdout).toMatch(/^\s+shot-03\s+restore\s+#1 completed\s+3s\s+\$1\.26\s+missing\s/m);
+    // A script asking --detailed-exitcode learns that something is missing: 4, not 0.
+    expectExit(await render(['status', p.spec], { cwd: p.dir, server }), 0);
+    expectExit(await render(['status', p.spec, '--detailed-exitcode'], { cwd: p.dir, server }), 4);
 
     // Same size, other bytes: only --verify (sha256) can tell.
     const file = p.output('shot-05');
@@ -136,12 +142,14 @@ describe('apply --json', () => {
     expect(plan.shots.map((s) => [s.id, s.action])).toEqual(p.ids().map((id) => [id, 'create']));
     expect(events.at(-1)).toMatchObject({
       type: 'summary',
-      summary: { done: 6, failed: [], skipped: [], spentCents: 756, totalSpentCents: 756, interrupted: false },
+      summary: { done: 6, failed: [], skipped: [], spent_cents: 756, spent_usd: 7.56, total_spent_cents: 756, total_spent_usd: 7.56, interrupted: false },
     });
     expect(events.filter((e) => e.type === 'plan')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'summary')).toHaveLength(1);
-    expect(events[1]).toMatchObject({ type: 'start', shots: 6, toSubmit: 6, toResume: 0, costCents: 756, endpoint: server.url });
-    for (const e of events.slice(1)) expect(typeof e.at).toBe('string');
+    expect(events[1]).toMatchObject({ type: 'start', shots: 6, to_submit: 6, to_resume: 0, cost_cents: 756, cost_usd: 7.56, endpoint: server.url });
+    // Every line is in the one JSON convention, and conforms to the committed schema.
+    const schema = committedSchema('apply-event.schema.json');
+    for (const e of events) expect(checkJsonSchema(schema, e), JSON.stringify(e)).toEqual([]);
     // Per shot, in order: submitted, completed, downloaded, done.
     for (const id of p.ids()) {
       const mine = events.filter((e) => e.id === id).map((e) => (e.type === 'status' ? `status:${String(e.status)}` : String(e.type)));

@@ -286,6 +286,6 @@ describe('kill points inside one step, recreated on disk', () => {
     expect(takesOf(after, 'shot-01')[0]!.outputs).toEqual([{ ...a.outputs[0]!, path: aside }]);
     expect(sha256File(p.abs(aside))).toBe(a.outputs[0]!.sha256);
     const status = await render(['status', p.spec], { cwd: p.dir, server });
-    expect(status.stdout).toMatch(/^\s+shot-01\s+unchanged\s+#2 completed\s+3s\s+\$1\.26\s+intact\s/m);
+    expect(status.stdout).toMatch(/^\s+shot-01\s+unchanged\s+#2 of 2 completed\s+3s\s+\$1\.26\s+intact\s/m);
   });
 });

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { FaultOptions, MockServer, MockServerOptions } from '../../src/mock/index.js';
 import {
@@ -6,6 +8,7 @@ import {
   apply,
   expectExit,
   expectVerifiedOutputs,
+  FAST,
   keptCents,
   linesOf,
   makeProject,
@@ -45,7 +48,10 @@ describe('a submit whose response is lost', () => {
     expectExit(r, 0);
 
     const lost = server.stats().faults.lostSubmit!;
-    expect(linesOf(r.stderr, /: submit outcome unknown \(.*\); counted as spent, looked for in the server's list, never sent again$/)).toHaveLength(lost);
+    const unknown = linesOf(r.stderr, /: submit outcome unknown \(.*\); counted as spent, looked for in the server's list, never sent again$/);
+    expect(unknown).toHaveLength(lost);
+    // The cause is said once, not nested in itself: `submit outcome unknown (network error: ...)`.
+    for (const line of unknown) expect(line).toMatch(/: submit outcome unknown \(network error: [^()]*\); counted/);
     expect(linesOf(r.stderr, /: the lost submit exists as [0-9a-f]{32} \(matched by its input\): following it$/)).toHaveLength(lost);
     expect(linesOf(r.stderr, /^submitted /)).toHaveLength(6 - lost);
     expect(server.stats()).toMatchObject({ submissions: 6, duplicateSubmissions: 0, distinctBodies: 6 });
@@ -228,6 +234,14 @@ describe('failed tasks', () => {
     expectExit(r, 1);
     expect(r.stdout).toMatch(/^Done: 0 rendered, 3 failed, 0 skipped/m);
     expect(linesOf(r.stdout, /^ {2}failed {2}shot-0\d: prediction [0-9a-f]{32} failed \(task code 1200\): 1200: content moderation/)).toHaveLength(3);
+    // Running again would not help them: the summary says what will.
+    expect(r.stdout).toContain('3 shots failed on their input: change them in the spec to render them again.');
+    expect(r.stdout).not.toContain('Run `render apply` again');
+    // status names the failure once, its code not repeated.
+    const status = (await render(['status', p.spec], { cwd: p.dir, server })).stdout;
+    expect(
+      linesOf(status, /^ {2}shot-0\d +blocked +#1 failed +3s +\$0\.00 \(\$1\.26 refunded\) .* 1200 content moderation: the input or output was flagged$/),
+    ).toHaveLength(3);
 
     const { plan } = await planJson(p, server);
     for (const s of plan.shots) {
@@ -236,10 +250,14 @@ describe('failed tasks', () => {
       expect(s.reason).toBe('failed: 1200 content moderation: the input or output was flagged; the same inputs would fail again: change the shot to retry it');
     }
     expect(plan.totals.to_submit).toBe(0);
+    // Scripts asking --detailed-exitcode learn that only blocked shots are left: 5 from plan and status.
+    expectExit(await render(['plan', p.spec, '--detailed-exitcode'], { cwd: p.dir, server }), 5);
+    expectExit(await render(['status', p.spec, '--detailed-exitcode'], { cwd: p.dir, server }), 5);
 
     server.setFaults({});
     const again = await apply(p, server);
-    expectExit(again, 0);
+    // Nothing was done, but blocked shots are trouble a script must see: exit 5, not 0.
+    expectExit(again, 5);
     expect(server.stats().submissions).toBe(3);
     expect(again.stderr).toContain(
       'Nothing to do ($0.00): 3 shots blocked (failed on their input: change them in the spec to render them again), 0 rendered and intact.',
@@ -253,8 +271,27 @@ describe('failed tasks', () => {
     expect(actions(edited)).toEqual({ 'shot-01': 'blocked', 'shot-02': 'retry', 'shot-03': 'blocked' });
     expect(shotOf(edited, 'shot-02').reason).toBe('failed before (1200 content moderation: the input or output was flagged); prompt changed');
     const third = await apply(p, server);
-    expectExit(third, 0);
+    expectExit(third, 5); // shot-01 and shot-03 are still blocked
     expect(server.stats()).toMatchObject({ submissions: 4, duplicateSubmissions: 0 });
     expectVerifiedOutputs(p, ['shot-02']);
+  });
+});
+
+describe('a server that cannot be reached', () => {
+  it('stops the run once, before any shot, saying so; nothing is recorded as submitted', async () => {
+    // A port that was just free: nothing listens there, so every connection is refused.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const p = makeProject({ shots: 3 });
+    const url = `http://127.0.0.1:${port}`;
+    const r = await render(['apply', p.spec, ...FAST], { cwd: p.dir, env: { WAVESPEED_BASE_URL: url, WAVESPEED_API_KEY: 'k' } });
+    expectExit(r, 1);
+    expect(r.stderr).toMatch(new RegExp(`^error: cannot reach ${url} \\(price [^ ]+: network error: [^()]*ECONNREFUSED[^()]*\\): nothing was submitted$`, 'm'));
+    // Said once: not a note per price shape, not a failure per shot.
+    expect(r.stderr).not.toMatch(/FAILED|submit outcome unknown|not quoted/);
+    expect(r.stderr.match(/cannot reach/g)).toHaveLength(1);
+    expect(existsSync(p.lockFile)).toBe(false);
   });
 });

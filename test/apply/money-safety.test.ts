@@ -267,6 +267,12 @@ describe('issue 9.2: an unknown intent never keeps a shot stuck', () => {
       { id: 'shot-03', take_n: 1, status: 'completed' },
     ]);
     expect((await render(['plan', p.spec, '--detailed-exitcode'], { cwd: p.dir, server })).code).toBe(4);
+    // status says so too, and counts them as pending.
+    const pending = await render(['status', p.spec, '--detailed-exitcode'], { cwd: p.dir, server });
+    expectExit(pending, 4);
+    expect(pending.stdout).toMatch(
+      /^3 paid takes not downloaded yet \(shot-01 #1, shot-02 #1, shot-03 #1\): the next `render apply` fetches them into \.takes\/ for \$0$/m,
+    );
     const fetched = await applyQuick(p, server);
     expectExit(fetched, 0);
     expect(linesOf(fetched.stderr, /^kept take #1 of shot-0[123] as .*\.takes\/.*: paid, never downloaded/)).toHaveLength(3);
@@ -275,6 +281,7 @@ describe('issue 9.2: an unknown intent never keeps a shot stuck', () => {
     const { plan: done } = await planJson(p, server);
     expect(done.fetch).toEqual([]);
     expect((await render(['plan', p.spec, '--detailed-exitcode'], { cwd: p.dir, server })).code).toBe(0);
+    expect((await render(['status', p.spec, '--detailed-exitcode'], { cwd: p.dir, server })).code).toBe(0);
     // shot-02's take 2 is the same request as its take 1, rendered again on purpose: the one deliberate repeat.
     await expectMoneySafe(p, server, { deliberateDuplicates: 1 });
     const final = readLock(p);

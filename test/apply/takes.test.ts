@@ -1,4 +1,5 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { checkJsonSchema, committedSchema } from '../helpers/json-schema.js';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ApplyEvent, ApplySummary } from '../../src/apply/events.js';
@@ -137,7 +138,7 @@ describe('issue 10.2 and 10.7: going back to earlier inputs restores that take f
     expect(table).toMatch(new RegExp(`^\\s+\\*\\s+shot-01\\s+#1\\s.*${first.prediction_id}.*renders/e2e/shot-01\\.mp4 \\(intact\\)`, 'm'));
     // render status: the current take, and how many earlier ones.
     const status = (await render(['status', p.spec], { cwd: p.dir, server })).stdout;
-    expect(status).toMatch(/^\s+shot-01\s+unchanged\s+#1 completed\s+3s\s+\$1\.26\s+intact\s+[0-9a-f]{32}\s+1 earlier take \(render takes\)$/m);
+    expect(status).toMatch(/^\s+shot-01\s+unchanged\s+#1 of 2 completed\s+3s\s+\$1\.26\s+intact\s+[0-9a-f]{32}\s+1 earlier take \(render takes\)$/m);
     expect(status).toMatch(/^\s+shot-02\s+unchanged\s+#1 completed\s+3s\s+\$1\.26\s+intact\s+[0-9a-f]{32}\s*$/m);
 
     // take: 2 renders the same inputs again (paid, on purpose); back to take: 1 restores take #1 for $0.
@@ -258,12 +259,23 @@ describe('issue 10.4: a paid output whose remote copy is gone', () => {
   });
 });
 
-/** The summary event of `apply --json`, and every event before it. */
+/** `apply --json` read back into apply's own events (the JSON says snake_case and each amount twice; apply/events.ts not). */
 function jsonRun(stdout: string): { events: ApplyEvent[]; summary: ApplySummary } {
-  const lines = ndjson(stdout).filter((e) => e.type !== 'plan') as unknown as ApplyEvent[];
+  const schema = committedSchema('apply-event.schema.json');
+  for (const line of ndjson(stdout)) expect(checkJsonSchema(schema, line), JSON.stringify(line)).toEqual([]);
+  const lines = ndjson(stdout)
+    .filter((e) => e.type !== 'plan')
+    .map((e) => fromJson(e) as ApplyEvent);
   const last = lines.at(-1);
   if (last?.type !== 'summary') throw new Error(`no summary last in:\n${stdout}`);
   return { events: lines, summary: last.summary };
+}
+
+function fromJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(fromJson);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value).filter(([k]) => !k.endsWith('_usd'));
+  return Object.fromEntries(entries.map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), fromJson(v)]));
 }
 
 /** What the progress display (bars on a terminal) would show as spent, folded from the same events. */

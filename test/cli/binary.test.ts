@@ -56,7 +56,10 @@ describe('the render binary', () => {
     expect(stdout).toContain('Usage: render <command> [options]');
     expect(stdout).toMatch(/^ {2}validate +Check a spec/m);
     expect(stdout).toMatch(/^ {2}plan +Show what an apply would render/m);
-    expect(stdout).toContain('Exit codes: 0 ok, 1 a run failed, 2 invalid spec or usage, 3 over budget, 4 changes pending');
+    // The one table of exit codes (docs/SPEC.md "Exit codes"): each code on its own line.
+    for (const code of [0, 1, 2, 3, 4, 5, 130]) expect(stdout).toMatch(new RegExp(`^ {2}${code} +\\S`, 'm'));
+    expect(stdout).toMatch(/^ {2}5 +shots blocked/m);
+    expect(stdout).toContain('--no-color');
   });
 
   it('plan --help shows its own usage, exit 0', async () => {

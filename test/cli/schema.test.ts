@@ -44,11 +44,27 @@ describe('render schema', async () => {
   it.each([
     ['an unknown top-level key', 'test/fixtures/corpus/schema/unknown-key-top/spec.yaml', '$.colour: not allowed'],
     ['an unknown key in a shot', 'test/fixtures/corpus/schema/unknown-key-typo/spec.yaml', '$.shots[0].durration: not allowed'],
-    ['a duration of 16', 'test/fixtures/corpus/schema/duration-16/spec.yaml', '$.shots[2].duration: above 15'],
-    ['version 2', 'test/fixtures/corpus/schema/version-2/spec.yaml', '$.version: expected 1'],
-    ['an element id as a bare number', 'test/fixtures/corpus/elements/id-number/spec.yaml', '$.elements.mascot.id: expected string, got integer'],
+    ['a duration of 16', 'test/fixtures/corpus/schema/duration-16/spec.yaml', '$.shots[2].duration: must be <= 15'],
+    ['version 2', 'test/fixtures/corpus/schema/version-2/spec.yaml', '$.version: must be equal to constant'],
+    ['an element id as a bare number', 'test/fixtures/corpus/elements/id-number/spec.yaml', '$.elements.mascot.id: must be string'],
   ])('refuses %s', (_what, file, problem) => {
     const problems = checkJsonSchema(schema, spec(file));
     expect(problems).toContain(problem);
+  });
+
+  it("describes every field, from the zod schema's own descriptions, so editors show help on hover", () => {
+    const undescribed: string[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (node === null || typeof node !== 'object') return;
+      const n = node as Record<string, unknown>;
+      for (const [key, child] of Object.entries((n.properties as Record<string, Record<string, unknown>>) ?? {})) {
+        if (typeof child.description !== 'string') undescribed.push(`${at}.${key}`);
+        walk(child, `${at}.${key}`);
+      }
+      for (const k of ['items', 'additionalProperties']) walk(n[k], `${at}[]`);
+      for (const k of ['anyOf', 'oneOf']) for (const c of (n[k] as unknown[]) ?? []) walk(c, at);
+    };
+    walk(schema, '$');
+    expect(undescribed).toEqual([]);
   });
 });

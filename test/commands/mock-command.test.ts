@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CLI as BIN, ensureBuilt } from '../helpers/build.js';
 import { render } from '../helpers/cli.js';
@@ -40,5 +41,17 @@ describe('render mock', () => {
     const { code, stdout, stderr } = await render(['mock', '--error-rate', '2']);
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
     expect(stderr).toContain('--error-rate must be a rate from 0 to 1');
+  });
+
+  it('a port in use is a clear error, exit 2, naming the port and what to do', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())));
+    const port = (taken.address() as AddressInfo).port;
+    const { code, stdout, stderr } = await render(['mock', '--port', String(port)]);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toBe(
+      `error: port ${port} on 127.0.0.1 is already in use by another program\nhint: pick another with --port N, or --port 0 for any free port\n`,
+    );
   });
 });

@@ -91,6 +91,31 @@ describe('the template engine', () => {
     expect(fail(source, context)).toBe(message);
   });
 
+  it.each([
+    ['an unknown helper in a subexpression', `{{#if (same step "farm")}}x{{/if}}`, { step: 'farm' }],
+    ['an unknown helper with arguments', '{{shout brand}}', { brand: 'a' }],
+  ])('calls %s a helper, listing the helpers', (_what, source, context) => {
+    expect(fail(source, context)).toMatch(
+      /^unknown helper "(same|shout)" \(template line 1, column \d+\); the helpers are eq, ne, and, or, not, upper, lower, join, default, element, if, unless, each, with, lookup$/,
+    );
+  });
+
+  it.each([
+    ['eq: equal scalars by their text', `{{#if (eq step "farm")}}F{{else}}-{{/if}}{{#if (eq n "5")}}5{{/if}}`, { step: 'farm', n: 5 }, 'F5'],
+    ['ne', `{{#if (ne step "farm")}}not farm{{/if}}`, { step: 'mill' }, 'not farm'],
+    ['and, or, not', '{{#if (and a (or b c) (not d))}}yes{{/if}}', { a: 1, b: 0, c: 'x', d: false }, 'yes'],
+    ['upper and lower', '{{upper brand}} {{lower city}}', { brand: 'Acme', city: 'PARIS' }, 'ACME paris'],
+    ['join, with a separator or ", "', '{{join colors " / "}}; {{join colors}}', { colors: ['red', 'blue'] }, 'red / blue; red, blue'],
+    [
+      'default for a missing, null or empty value',
+      `{{default light "soft light"}}, {{default mood "calm"}}, {{default tone "warm"}}`,
+      { mood: null, tone: '' },
+      'soft light, calm, warm',
+    ],
+  ])('has the built-in helper %s (docs/SPEC.md "Rules")', (_what, source, context, out) => {
+    expect(engine.render(source, context, data())).toBe(out);
+  });
+
   it('renders the same source with new values each time (compiled once, reused)', () => {
     expect(engine.render('{{a}}-{{b}}', { a: 1, b: 'x' }, data())).toBe('1-x');
     expect(engine.render('{{a}}-{{b}}', { a: 2, b: 'y' }, data())).toBe('2-y');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { checkJsonSchema, committedSchema } from '../helpers/json-schema.js';
 import { createClient } from '../../src/provider/index.js';
 import { expectExit, makeProject, mockServer, render } from '../apply/helpers.js';
 
@@ -120,22 +121,25 @@ describe('render doctor', () => {
     }
   });
 
-  it('--json: snake_case keys, money as {cents, usd}, one entry per check', async () => {
+  it('--json: snake_case keys, money in cents and dollars (x_cents, x_usd), one entry per check, as schema/doctor.schema.json says', async () => {
     const server = await mockServer({ balanceUsd: 5 });
     const p = makeProject({ shots: 2 });
     const r = await render(['doctor', p.spec, '--json'], { cwd: p.dir, server });
     expectExit(r, 0);
     const json = JSON.parse(r.stdout);
+    expect(checkJsonSchema(committedSchema('doctor.schema.json'), json)).toEqual([]);
     expect(json).toMatchObject({ server: { url: server.url, kind: 'compatible' }, spec: { name: 'e2e' }, ok: true, problems: 0, warnings: 0 });
     expect(json.checks.map((c: { check: string }) => c.check)).toEqual(['api_key', 'balance', 'price', 'list_inputs', 'server_clock', 'round_trip']);
-    expect(json.checks[1]).toMatchObject({ verdict: 'ok', balance: { cents: 500, usd: 5 }, plan_cost: { cents: 252, usd: 2.52 } });
+    expect(json.checks[1]).toMatchObject({ verdict: 'ok', balance_cents: 500, balance_usd: 5, plan_cost_cents: 252, plan_cost_usd: 2.52 });
     expect(json.checks[2]).toMatchObject({
       model: 'kwaivgi/kling-v3.0-4k/image-to-video',
       duration: 3,
       sound: false,
       shots: 2,
-      table: { cents: 126, usd: 1.26 },
-      quoted: { cents: 126, usd: 1.26 },
+      table_cents: 126,
+      table_usd: 1.26,
+      quoted_cents: 126,
+      quoted_usd: 1.26,
     });
     expect(json.checks[3]).toMatchObject({ shows_inputs: null, looked_at: 0 });
     expect(json.checks[5]).toMatchObject({ fastest_ms: expect.any(Number), requests: 3 });

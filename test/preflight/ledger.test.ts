@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { checkJsonSchema, committedSchema } from '../helpers/json-schema.js';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MockServer } from '../../src/mock/index.js';
@@ -123,7 +124,7 @@ describe('render ledger', () => {
     expect(server.stats().submissions).toBe(3);
   });
 
-  it('--json: per take and in total, money as {cents, usd}; unowned charges apart', async () => {
+  it('--json: per take and in total, money in cents and dollars (x_cents, x_usd); unowned charges apart; as schema/ledger.schema.json says', async () => {
     const server = await mockServer({ faults: { taskFailRate: 1, taskFailCodes: [5000] } });
     const p = makeProject({ shots: 1 });
     expectExit(await apply(p, server), 1);
@@ -131,35 +132,49 @@ describe('render ledger', () => {
     const r = await ledger(p, server, ['--json']);
     expectExit(r, 0);
     const json = JSON.parse(r.stdout);
+    expect(checkJsonSchema(committedSchema('ledger.schema.json'), json)).toEqual([]);
     expect(json).toMatchObject({ name: 'e2e', endpoint: server.url, complete: true, ignored_items: 0 });
     expect(json.takes).toEqual([
       expect.objectContaining({
         shot: 'shot-01',
         take: 1,
         status: 'failed',
-        planned: { cents: 126, usd: 1.26 },
-        counted: { cents: 0, usd: 0 },
-        charged: { cents: 126, usd: 1.26 },
-        refunded: { cents: 126, usd: 1.26 },
-        difference: { cents: 0, usd: 0 },
+        planned_cents: 126,
+        planned_usd: 1.26,
+        counted_cents: 0,
+        counted_usd: 0,
+        charged_cents: 126,
+        charged_usd: 1.26,
+        refunded_cents: 126,
+        refunded_usd: 1.26,
+        difference_cents: 0,
+        difference_usd: 0,
         note: 'failed: refunded',
       }),
     ]);
     expect(json.totals).toEqual({
-      planned: { cents: 126, usd: 1.26 },
-      counted: { cents: 0, usd: 0 },
-      charged: { cents: 126, usd: 1.26 },
-      refunded: { cents: 126, usd: 1.26 },
-      net: { cents: 0, usd: 0 },
-      difference: { cents: 0, usd: 0 },
+      planned_cents: 126,
+      planned_usd: 1.26,
+      counted_cents: 0,
+      counted_usd: 0,
+      charged_cents: 126,
+      charged_usd: 1.26,
+      refunded_cents: 126,
+      refunded_usd: 1.26,
+      net_cents: 0,
+      net_usd: 0,
+      difference_cents: 0,
+      difference_usd: 0,
     });
     expect(json.unowned).toEqual([
       {
         prediction_id: other,
         model: 'kwaivgi/kling-v3.0-4k/image-to-video',
         charged_at: expect.any(String),
-        charged: { cents: 210, usd: 2.1 },
-        refunded: { cents: 0, usd: 0 },
+        charged_cents: 210,
+        charged_usd: 2.1,
+        refunded_cents: 0,
+        refunded_usd: 0,
         fits: [],
       },
     ]);

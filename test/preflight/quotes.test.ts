@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { checkJsonSchema, committedSchema } from '../helpers/json-schema.js';
 import { describe, expect, it } from 'vitest';
 import { apply, expectExit, makeProject, mockServer, render } from '../apply/helpers.js';
 
@@ -81,21 +82,32 @@ describe('render plan --quote', () => {
     const r = await render(['plan', p.spec, '--quote', '--json'], { cwd: p.dir, server });
     expectExit(r, 1);
     const json = JSON.parse(r.stdout);
-    expect(json.shots[3]).toMatchObject({ id: 'shot-04', cost_cents: 210, quoted: { cents: 231, usd: 2.31 } });
+    expect(checkJsonSchema(committedSchema('plan.schema.json'), json)).toEqual([]);
+    expect(json.shots[3]).toMatchObject({ id: 'shot-04', cost_cents: 210, quoted_cents: 231, quoted_usd: 2.31 });
     expect(json.quotes).toEqual([
       {
         model: 'kwaivgi/kling-v3.0-4k/image-to-video',
         duration: 3,
         sound: false,
         shots: ['shot-01', 'shot-02', 'shot-03'],
-        table: { cents: 126, usd: 1.26 },
-        quoted: { cents: 139, usd: 1.39 },
-        discounted: { cents: 70, usd: 0.7 },
+        table_cents: 126,
+        table_usd: 1.26,
+        quoted_cents: 139,
+        quoted_usd: 1.39,
+        discounted_cents: 70,
+        discounted_usd: 0.7,
         verdict: 'above_plan',
       },
-      expect.objectContaining({ duration: 5, shots: ['shot-04'], quoted: { cents: 231, usd: 2.31 }, verdict: 'above_plan' }),
+      expect.objectContaining({ duration: 5, shots: ['shot-04'], quoted_cents: 231, quoted_usd: 2.31, verdict: 'above_plan' }),
     ]);
-    expect(json.totals).toMatchObject({ cost_cents: 588, quoted: { cents: 648, usd: 6.48 }, quoted_difference: { cents: 60, usd: 0.6 }, unquoted_shots: 0 });
+    expect(json.totals).toMatchObject({
+      cost_cents: 588,
+      quoted_cents: 648,
+      quoted_usd: 6.48,
+      quoted_difference_cents: 60,
+      quoted_difference_usd: 0.6,
+      unquoted_shots: 0,
+    });
   });
 
   it('a server without the quote route (404) leaves the table in charge, says so, and exits 0', async () => {

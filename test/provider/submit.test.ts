@@ -47,7 +47,8 @@ describe('submit', () => {
     const retry = queueHealthyRetry();
     const err = await rejectionOf(client.submit(MODEL, BODY));
     expect(err.code).toBe('UNKNOWN_OUTCOME');
-    expect(err.message).toMatch(/outcome unknown/);
+    // The operation is named once: the cause's text is not nested with its own prefix.
+    expect(err.message).toMatch(/^submit [^ ]+: outcome unknown \(network error: [^()]*socket hang up[^()]*\)$/);
     first.done();
     expect(retry.isDone()).toBe(false);
   });

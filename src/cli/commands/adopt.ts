@@ -3,7 +3,7 @@ import { RenderError } from '../../errors.js';
 import { createClient } from '../../provider/index.js';
 import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { endpointOf, intOption } from '../options.js';
+import { baseUrlOf, endpointOf, intOption } from '../options.js';
 
 export const adoptCommand = defineCommand({
   usage: 'render adopt SPEC SHOT PREDICTION_ID [--take N]',
@@ -22,7 +22,7 @@ The next \`render apply\` follows it and downloads its video. (If there is no su
     const [spec, shot, predictionId] = positionals as [string, string, string];
     if (!io.env.WAVESPEED_API_KEY)
       throw new RenderError('AUTH', 'WAVESPEED_API_KEY is not set: adopt asks the server about the prediction', { hint: 'export WAVESPEED_API_KEY=...' });
-    const client = createClient({ apiKey: io.env.WAVESPEED_API_KEY, baseUrl: io.env.WAVESPEED_BASE_URL || undefined });
+    const client = createClient({ apiKey: io.env.WAVESPEED_API_KEY, baseUrl: baseUrlOf(io.env) });
     const done = await adoptPrediction({
       spec,
       shot,

@@ -7,14 +7,17 @@ import type { MockServer } from '../../mock/index.js';
 import { createClient, type PollPolicy } from '../../provider/index.js';
 import { hasWork, type Plan } from '../../plan/build.js';
 import { createReporter, reporterMode } from '../../report/apply-reporter.js';
+import { eventLine } from '../../report/json.js';
+import { paintFor, type Paint } from '../../report/colour.js';
 import { plural } from '../../report/format.js';
+import { terminalWidth } from '../../report/output.js';
 import { formatPlanTable } from '../../report/plan-table.js';
 import { quoteNotes } from '../../report/quotes.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import { confirmSpend } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
-import { checkSelection, COMMON, durationOption, endpointOf, intOption, maxCostOf, numberOption, selectOf } from '../options.js';
-import { DEFAULT_BASE_URL, MOCK_ENDPOINT } from '../../endpoint.js';
+import { baseUrlOf, checkSelection, COMMON, durationOption, endpointOf, intOption, maxCostOf, numberOption, selectOf } from '../options.js';
+import { MOCK_ENDPOINT } from '../../endpoint.js';
 import { findFfmpeg } from '../../util/ffmpeg.js';
 
 /** On the embedded mock, polls are free and tasks take a fraction of a second: poll briskly. */
@@ -46,6 +49,9 @@ flight. Every prediction is recorded in <name>.lock.json beside the spec the mom
 go to the spec's output folder. Killed or failed, run it again: what was paid is polled and downloaded,
 never paid again.
 
+On a terminal: the plan, then the question (which server, and whether the money is real), then progress
+bars once you typed "yes"; lines printed while they run stay above them.
+
 Before anything is uploaded, the server is asked its price for each distinct request shape (free): a shot
 it prices above its planned cost stops the apply, nothing submitted (a server without the quote route
 does not: the price table's figures stand, and the run says so).
@@ -55,8 +61,10 @@ one apply per campaign across every machine (a second is refused, naming who hol
 committed there before the step it records, the lockfile written beside the spec as its snapshot.
 
 Ctrl-C once: no new submits, in-flight shots finish and are recorded. Twice: exit at once (they resume).
-Exit codes: 0 all done, 1 some shots failed or the run was interrupted, 2 invalid spec, plan or usage,
-3 over budget (nothing submitted).`,
+SIGTERM (a cancelled CI job) or SIGHUP: stop at once, write the lockfile, exit 143 or 129.
+Exit codes: 0 all done, 1 some shots failed or were skipped, the run was interrupted or declined,
+2 invalid spec, plan, usage or environment, 3 over budget (nothing submitted), 5 done but shots are
+blocked (they failed on their input: change them in the spec).`,
   options: OPTIONS,
   positionals: [1, 1],
   run: runApplyCommand,
@@ -81,8 +89,14 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
   // test process, or a library caller's, sees only the environment it was given.
   const client = mock
     ? createClient({ baseUrl: mock.url, apiKey: mock.apiKey, requestTimeoutMs })
-    : createClient({ apiKey: io.env.WAVESPEED_API_KEY ?? '', baseUrl: io.env.WAVESPEED_BASE_URL || DEFAULT_BASE_URL, requestTimeoutMs });
-  const reporter = createReporter(reporterMode(Boolean(options.json), io.stderr, io.env), io.stdout, io.stderr, client.redact);
+    : createClient({ apiKey: io.env.WAVESPEED_API_KEY ?? '', baseUrl: baseUrlOf(io.env), requestTimeoutMs });
+  const paint = { stdout: paintFor(io.stdout, io.env), stderr: paintFor(io.stderr, io.env) };
+  const reporter = createReporter(reporterMode(Boolean(options.json), io.stderr, io.env), {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    redact: client.redact,
+    paint,
+  });
   const stop = new AbortController();
   const hard = new AbortController();
   // Every request in flight listens on these (AbortSignal.any): hundreds at once is normal, not a leak.
@@ -119,8 +133,8 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
           plan.shots.length,
           shots.map((s) => s.id),
         );
-        if (options.json) io.stdout.write(`${JSON.stringify({ type: 'plan', plan: planToJson(plan) })}\n`);
-        else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120)}\n\n`);
+        if (options.json) io.stdout.write(`${client.redact(eventLine({ type: 'plan', plan: planToJson(plan) }, new Date()))}\n`);
+        else io.stdout.write(`${formatPlanTable(plan, { width: terminalWidth(io.stdout), paint: paint.stdout })}\n\n`);
       },
       // Shots priced above their plan are refused with an error; what else the quotes say is noted.
       quoted: (quotes) => {
@@ -129,7 +143,7 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
       confirm: async ({ plan }) => {
         const work = plan.shots.filter((s) => s.action !== 'unchanged' && s.action !== 'blocked').length + plan.fetch.length;
         if (!hasWork(plan)) {
-          reporter.note(nothingToDo(plan));
+          reporter.note(nothingToDo(plan, paint.stderr));
           return false;
         }
         // Checked here, not first: an invalid spec is reported as such (exit 2) with or without a key, and a
@@ -137,7 +151,12 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
         if (!mockMode && !io.env.WAVESPEED_API_KEY) {
           throw new RenderError('AUTH', 'WAVESPEED_API_KEY is not set', { hint: 'export WAVESPEED_API_KEY=... (or try the tool for free with --mock)' });
         }
-        const yes = await confirmSpend(io, Boolean(options.yes), plan.totals.costCents, work);
+        const yes = await confirmSpend(io, Boolean(options.yes), {
+          costCents: plan.totals.costCents,
+          shots: work,
+          endpoint: plan.endpoint,
+          paint: paint.stderr,
+        });
         if (!yes) {
           reporter.note('Cancelled: nothing was submitted.');
           declined = true;
@@ -145,10 +164,12 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
         return yes;
       },
     });
-    // Nothing to do is success; a user who answered no to spending did not get what they ran.
-    if (outcome.kind === 'declined') return declined ? EXIT.failed : EXIT.ok;
+    // Nothing to do is success, unless shots are blocked (a script must know the campaign is not complete); a user
+    // who answered no to spending did not get what they ran.
+    const blocked = outcome.planned.plan.shots.some((shot) => shot.action === 'blocked') ? EXIT.blocked : EXIT.ok;
+    if (outcome.kind === 'declined') return declined ? EXIT.failed : blocked;
     const s = outcome.summary;
-    return s.failed.length > 0 || s.skipped.length > 0 || s.interrupted ? EXIT.failed : EXIT.ok;
+    return s.failed.length > 0 || s.skipped.length > 0 || s.interrupted ? EXIT.failed : blocked;
   } finally {
     unhook?.();
     reporter.close();
@@ -157,14 +178,14 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
 }
 
 /** Said when no shot needs work: blocked shots are not "rendered and intact", and must not be reported so. */
-function nothingToDo(plan: Plan): string {
+function nothingToDo(plan: Plan, paint: Paint): string {
   const blocked = plan.shots.filter((s) => s.action === 'blocked');
   if (blocked.length === 0) return 'Nothing to do: every shot is rendered and intact ($0.00).';
   const away = blocked.filter((s) => s.onlyAt !== undefined).length;
   const failed = blocked.length - away;
   const parts = [
-    failed > 0 ? `${plural(failed, 'shot')} blocked (failed on their input: change them in the spec to render them again)` : '',
-    away > 0 ? `${plural(away, 'shot')} whose video only another machine has (copy it here, see the plan)` : '',
+    failed > 0 ? `${paint.fail(`${plural(failed, 'shot')} blocked`)} (failed on their input: change them in the spec to render them again)` : '',
+    away > 0 ? `${paint.fail(plural(away, 'shot'))} whose video only another machine has (copy it here, see the plan)` : '',
     `${plan.shots.length - blocked.length} rendered and intact`,
   ];
   return `Nothing to do ($0.00): ${parts.filter(Boolean).join(', ')}.`;

@@ -2,6 +2,7 @@ import { runDoctor } from '../../apply/doctor.js';
 import { planSpec } from '../../plan/plan-spec.js';
 import { doctorToJson, formatDoctor } from '../../report/doctor.js';
 import { displayPath } from '../../util/paths.js';
+import { paintFor } from '../../report/colour.js';
 import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { COMMON, endpointOf } from '../options.js';
@@ -45,7 +46,9 @@ Exit codes: 0 no problem (warnings are for reading), 1 a problem, 2 invalid spec
         endpoint: conn.endpoint,
         ...(planned ? { spec: { name: planned.plan.name, file: displayPath(planned.plan.specFile) } } : {}),
       };
-      io.stdout.write(options.json ? `${JSON.stringify(doctorToJson(report, target), null, 2)}\n` : `${formatDoctor(report, target)}\n`);
+      io.stdout.write(
+        options.json ? `${JSON.stringify(doctorToJson(report, target), null, 2)}\n` : `${formatDoctor(report, target, paintFor(io.stdout, io.env))}\n`,
+      );
       return report.problems > 0 ? EXIT.failed : EXIT.ok;
     } finally {
       await conn.close();

@@ -4,15 +4,16 @@ import { lockfilePath } from '../../lock/file.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { looksLikeSavedPlan, planToJson } from '../../plan/saved-plan.js';
 import { RenderError } from '../../errors.js';
-import { hasWork } from '../../plan/build.js';
 import { planSpec } from '../../plan/plan-spec.js';
 import type { Plan } from '../../plan/build.js';
 import { quotesFailed, type PlanQuotes } from '../../plan/quotes.js';
 import { formatPlanTable } from '../../report/plan-table.js';
 import { displayPath } from '../../util/paths.js';
 import { type CliIO, defineCommand } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { detailedExitCode, EXIT } from '../exit-codes.js';
 import { readStateFor } from '../state.js';
+import { paintFor } from '../../report/colour.js';
+import { terminalWidth } from '../../report/output.js';
 import { checkSelection, COMMON, endpointOf, maxCostOf, selectOf } from '../options.js';
 
 export const planCommand = defineCommand({
@@ -33,12 +34,16 @@ embedded one with --mock) its price for each distinct request shape, free, and s
 \`render apply\` refuses to submit a shot the server prices above its planned cost.
 
 Exit codes: 0 within budget, 1 (with --quote) a shot priced above its plan, or a quote the server failed to
-give (one without the quote route is not a failure: the table's prices stand),
-2 invalid spec or usage, 3 over budget, 4 changes pending (only with --detailed-exitcode; 0 then means nothing to do).`,
+give (one without the quote route is not a failure: the table's prices stand), 2 invalid spec or usage,
+3 over budget; with --detailed-exitcode also 4 changes pending (an apply would do something),
+5 nothing to apply but shots are blocked, 0 then meaning nothing to do.`,
   options: {
     json: COMMON.json,
     out: { type: 'string', value: 'PLAN', description: 'save the plan as JSON; `render apply PLAN` applies exactly it' },
-    'detailed-exitcode': { type: 'boolean', description: 'exit 4 when the plan has changes, 0 when there is nothing to do' },
+    'detailed-exitcode': {
+      type: 'boolean',
+      description: 'exit 4 when the plan has changes, 5 when only blocked shots are left, 0 when there is nothing to do',
+    },
     diff: { type: 'boolean', description: 'after the table, the full word diff of every changed prompt' },
     quote: { type: 'boolean', description: "ask the server its price for each request shape (free) and show it beside the table's" },
     only: COMMON.only,
@@ -65,10 +70,18 @@ give (one without the quote route is not a failure: the table's prices stand),
       io.stderr.write(`plan saved to ${displayPath(options.out)}; apply it with: render apply ${options.out}\n`);
     }
     if (options.json) io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-    else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120, { diff: Boolean(options.diff), quotes })}\n`);
+    else
+      io.stdout.write(
+        `${formatPlanTable(plan, { width: terminalWidth(io.stdout), diff: Boolean(options.diff), quotes, paint: paintFor(io.stdout, io.env) })}\n`,
+      );
     if (plan.totals.overBudgetCents > 0) return EXIT.overBudget;
     if (quotes && quotesFailed(quotes)) return EXIT.failed;
-    return options['detailed-exitcode'] && hasWork(plan) ? EXIT.changesPending : EXIT.ok;
+    return options['detailed-exitcode']
+      ? detailedExitCode(
+          plan.shots.map((s) => s.action),
+          plan.fetch.length > 0,
+        )
+      : EXIT.ok;
   },
 });
 

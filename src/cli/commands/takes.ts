@@ -1,4 +1,6 @@
 import { listTakes } from '../../plan/takes.js';
+import { paintFor } from '../../report/colour.js';
+import { terminalWidth } from '../../report/output.js';
 import { formatTakes, takesToJson } from '../../report/takes.js';
 import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -12,7 +14,7 @@ Every prediction a shot ever had is a take, kept in the lockfile and (its video)
 its file and whether it is intact, and the prompt's first words. * marks the current take. Going back to
 an earlier prompt, var or take number restores that take for $0 (\`render plan\` shows it as restore).`,
   options: {
-    json: { type: 'boolean', description: 'print JSON on stdout' },
+    json: { type: 'boolean', description: 'print JSON on stdout (schema/takes.schema.json)' },
   },
   positionals: [1, Infinity],
   async run({ io, options, positionals }) {
@@ -20,7 +22,11 @@ an earlier prompt, var or take number restores that take for $0 (\`render plan\`
     const state = await readStateFor(spec!, io, 'takes');
     warnState(io, state);
     const report = listTakes(spec!, shots, state);
-    io.stdout.write(options.json ? `${JSON.stringify(takesToJson(report), null, 2)}\n` : `${formatTakes(report)}\n`);
+    io.stdout.write(
+      options.json
+        ? `${JSON.stringify(takesToJson(report), null, 2)}\n`
+        : `${formatTakes(report, { width: terminalWidth(io.stdout), paint: paintFor(io.stdout, io.env) })}\n`,
+    );
     return EXIT.ok;
   },
 });

@@ -1,0 +1,172 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { ensureBuilt, makeProject, mockServer, waitUntil } from '../apply/helpers.js';
+import { CLI } from '../helpers/build.js';
+
+/**
+ * `render apply` on a terminal, as a person sees it (docs/SPEC.md "On a terminal"): the binary runs in a real
+ * pseudo-terminal (tmux), keys are typed into it and the screen is read with `tmux capture-pane`. Nothing here
+ * waits for a stretch of time: every wait is for something to appear on the screen, with a generous cap.
+ */
+
+const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
+const SOCKET = `render-test-${process.pid}`;
+let sessions = 0;
+
+class Terminal {
+  readonly name = `t${++sessions}`;
+
+  constructor(command: string, cwd: string, env: Record<string, string> = {}) {
+    // CI and NO_COLOR are unset: a person's terminal, where bars are drawn and colour is on.
+    const vars = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`);
+    const line = `env -u CI -u NO_COLOR ${vars.join(' ')} ${command}; echo "[exit $?]"; sleep 3600`;
+    tmux('new-session', '-d', '-s', this.name, '-x', '220', '-y', '50', '-c', cwd, line);
+    onTestFinished(() => {
+      tmux('kill-session', '-t', this.name);
+    });
+  }
+
+  /** The whole screen and its scrollback, wrapped lines joined; with colour codes when `colour`. */
+  screen(colour = false): string {
+    return tmux('capture-pane', '-p', '-J', '-S', '-500', ...(colour ? ['-e'] : []), '-t', this.name);
+  }
+
+  keys(...keys: string[]): void {
+    tmux('send-keys', '-t', this.name, ...keys);
+  }
+
+  async waitFor(what: string | RegExp, timeoutMs = 60_000): Promise<string> {
+    const found = (s: string) => (typeof what === 'string' ? s.includes(what) : lines(s).some((l) => what.test(l)));
+    await waitUntil(() => found(this.screen()), `the screen to show ${String(what)}\n--- screen:\n${this.screen()}`, timeoutMs);
+    return this.screen();
+  }
+}
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+}
+
+function shellQuote(v: string): string {
+  return `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The screen's lines, without the blank ones. */
+const lines = (screen: string) => screen.split('\n').filter((l) => l.trim() !== '');
+const indexOf = (screen: string, re: RegExp) => lines(screen).findIndex((l) => re.test(l));
+const hasBar = (screen: string) => indexOf(screen, BAR) >= 0;
+
+const ESC = String.fromCharCode(27);
+const QUESTION = /^Apply this plan on .*\? Type "yes" to go on: /;
+const BAR = /^shots +[█░]+ \d+\/\d+/;
+
+describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_000 }, () => {
+  beforeAll(() => {
+    ensureBuilt();
+    return () => {
+      spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+    };
+  });
+
+  it('shows the plan, then the question naming the endpoint (play money on --mock), and no bar before "yes"', async () => {
+    const p = makeProject({ shots: 2 });
+    const t = new Terminal(`node ${CLI} apply spec.yaml --mock --poll-interval 50ms`, p.dir);
+    const screen = await t.waitFor('Type "yes" to go on:');
+    expect(lines(screen).at(-1)).toMatch(
+      /^Apply this plan on the local mock server: 2 shots for \$2\.52 \(play money, nothing is charged\)\? Type "yes" to go on: $/,
+    );
+    expect(indexOf(screen, /^ {2}after apply /)).toBeLessThan(indexOf(screen, QUESTION));
+    expect(hasBar(screen)).toBe(false);
+
+    t.keys('yes', 'Enter');
+    const done = await t.waitFor('[exit 0]');
+    const l = lines(done);
+    const question = indexOf(done, QUESTION);
+    // The answer stays where it was typed; the bars come after it, then the summary, which nothing erases.
+    expect(l[question]).toMatch(/Type "yes" to go on: yes$/);
+    const bar = indexOf(done, BAR);
+    const summary = indexOf(done, /^Done: 2 rendered, 0 failed, 0 skipped in /);
+    expect(bar).toBeGreaterThan(question);
+    expect(summary).toBeGreaterThan(bar);
+    expect(l[bar]).toMatch(/^shots +█+ 2\/2 spent \$2\.52 +failed 0/);
+  });
+
+  it('names a real endpoint and says the money is real', async () => {
+    const server = await mockServer();
+    const p = makeProject({ shots: 1 });
+    const t = new Terminal(`node ${CLI} apply spec.yaml`, p.dir, { WAVESPEED_BASE_URL: server.url, WAVESPEED_API_KEY: server.apiKey });
+    const screen = await t.waitFor('Type "yes" to go on:');
+    expect(lines(screen).at(-1)).toBe(
+      `Apply this plan on ${server.url}: 1 shot for $1.26 (real money, charged to the WaveSpeedAI account of WAVESPEED_API_KEY)? Type "yes" to go on: `,
+    );
+    t.keys('no', 'Enter');
+    await t.waitFor('[exit 1]');
+    expect(server.stats().submissions).toBe(0);
+  });
+
+  it('answering "no" leaves "Cancelled" on the screen, never a bar, and exits 1', async () => {
+    const p = makeProject({ shots: 1 });
+    const t = new Terminal(`node ${CLI} apply spec.yaml --mock`, p.dir);
+    await t.waitFor('Type "yes" to go on:');
+    t.keys('no', 'Enter');
+    const screen = await t.waitFor('[exit 1]');
+    const l = lines(screen);
+    expect(l[indexOf(screen, QUESTION)]).toMatch(/go on: no$/);
+    expect(l[indexOf(screen, QUESTION) + 1]).toBe('Cancelled: nothing was submitted.');
+    expect(hasBar(screen)).toBe(false);
+  });
+
+  it('"Nothing to do" stays on the screen, with no bar', async () => {
+    const p = makeProject({ shots: 1 });
+    const first = new Terminal(`node ${CLI} apply spec.yaml --mock --yes --poll-interval 50ms`, p.dir);
+    await first.waitFor('[exit 0]');
+    const t = new Terminal(`node ${CLI} apply spec.yaml --mock`, p.dir);
+    const screen = await t.waitFor('[exit 0]');
+    expect(lines(screen).at(-2)).toBe('Nothing to do: every shot is rendered and intact ($0.00).');
+    expect(hasBar(screen)).toBe(false);
+    expect(screen).not.toContain('Type "yes"');
+  });
+
+  it('a failure printed while the bars run stays above them; the bars count failures', async () => {
+    const server = await mockServer({ faults: { taskFailRate: 1, taskFailCodes: [5000] } });
+    const p = makeProject({ shots: 2 });
+    const env = { WAVESPEED_BASE_URL: server.url, WAVESPEED_API_KEY: server.apiKey };
+    const t = new Terminal(`node ${CLI} apply spec.yaml --yes --poll-interval 50ms`, p.dir, env);
+    const screen = await t.waitFor('[exit 1]');
+    const failed = indexOf(screen, /^\[\d\/2\] FAILED shot-0\d: /);
+    const bar = indexOf(screen, BAR);
+    expect(failed, screen).toBeGreaterThanOrEqual(0);
+    expect(failed).toBeLessThan(bar);
+    expect(lines(screen)[bar]).toMatch(/ 2\/2 spent \$0\.00 +failed 2/);
+    expect(screen).toMatch(/^Done: 0 rendered, 2 failed, 0 skipped in /m);
+  });
+
+  it('after Ctrl-C the bar counts what ended, and the skipped shots apart', { timeout: 90_000 }, async () => {
+    // Each task takes long enough to press Ctrl-C while the first is in flight, one at a time.
+    const server = await mockServer({ completeAfterMs: 1500, processingAfterMs: 30 });
+    const p = makeProject({ shots: 4, concurrency: 1 });
+    const env = { WAVESPEED_BASE_URL: server.url, WAVESPEED_API_KEY: server.apiKey };
+    const t = new Terminal(`node ${CLI} apply spec.yaml --yes --poll-interval 50ms`, p.dir, env);
+    await t.waitFor(BAR);
+    await waitUntil(() => server.stats().submissions >= 1, 'the first submit');
+    t.keys('C-c');
+    const screen = await t.waitFor(/^\[exit \d+\]$/);
+    expect(screen).toContain('[exit 1]');
+    const stopping = indexOf(screen, /^stopping: no new submits/);
+    const bar = indexOf(screen, BAR);
+    expect(stopping).toBeGreaterThanOrEqual(0);
+    expect(stopping).toBeLessThan(bar);
+    const done = server.stats().submissions;
+    expect(lines(screen)[bar]).toMatch(new RegExp(`^shots +[█░]+ ${done}/4 .*skipped ${4 - done}`));
+    expect(screen).toMatch(new RegExp(`^Interrupted: ${done} rendered, 0 failed, ${4 - done} skipped in `, 'm'));
+  });
+
+  it('colours the plan and the summary on a terminal, and not with --no-color', async () => {
+    const p = makeProject({ shots: 1 });
+    const t = new Terminal(`node ${CLI} plan spec.yaml --mock`, p.dir);
+    await t.waitFor('[exit 0]');
+    expect(t.screen(true)).toMatch(new RegExp(`${ESC}\\[32m(${ESC}\\[\\d+m)*create`));
+    const plain = new Terminal(`node ${CLI} plan spec.yaml --mock --no-color`, p.dir);
+    await plain.waitFor('[exit 0]');
+    expect(plain.screen(true)).not.toContain(`${ESC}[3`);
+  });
+});

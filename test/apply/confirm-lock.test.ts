@@ -33,9 +33,11 @@ describe('confirmation', () => {
     const keyboard = new PassThrough();
     keyboard.end(typed);
     // CI=1: plain progress lines, as the prompt is what is tested here, not the bars.
-    const r = await render(['apply', p.spec, '--poll-interval', '50ms'], { cwd: p.dir, server, keyboard, env: { CI: '1' } });
+    const r = await render(['apply', p.spec, '--poll-interval', '50ms'], { cwd: p.dir, server, keyboard, env: { CI: '1', NO_COLOR: '1' } });
     expectExit(r, 1);
-    expect(r.stderr).toContain('Apply this plan: 2 shots, $2.52? Type "yes" to go on: ');
+    expect(r.stderr).toMatch(
+      /Apply this plan on http:\/\/127\.0\.0\.1:\d+: 2 shots for \$2\.52 \(real money, charged to the WaveSpeedAI account of WAVESPEED_API_KEY\)\? Type "yes" to go on: /,
+    );
     expect(r.stderr).toMatch(/^Cancelled: nothing was submitted\.$/m);
     expect(r.stderr).not.toMatch(/error/);
     expect(server.stats()).toMatchObject({ submissions: 0, uploads: 0 });

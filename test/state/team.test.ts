@@ -138,7 +138,7 @@ describe.skipIf(postgresSkipReason !== undefined)(`working as a team${postgresSk
       );
     }
     const applied = await render(['apply', c.spec, ...FAST], { cwd: c.dir, server: mock, env });
-    expectExit(applied, 0);
+    expectExit(applied, 5); // blocked shots (docs/SPEC.md "Exit codes")
     expect(applied.stderr).toContain(
       'Nothing to do ($0.00): 2 shots whose video only another machine has (copy it here, see the plan), 0 rendered and intact.',
     );

@@ -1,14 +1,17 @@
 import { isRenderError } from '../errors.js';
 import { claimedPredictionIds, isOpen, nextTakeNumber, openIntents, shotState } from '../lock/takes.js';
 import type { PlannedShot } from '../plan/build.js';
-import { backoffDelayMs, type Prediction } from '../provider/index.js';
+import type { Prediction } from '../provider/index.js';
 import { iso, type RunContext } from './context.js';
 import { codeOf, fail, messageOf } from './report.js';
 import { findEvidence, type OpenIntent } from './settle.js';
+import type { SubmitTurn } from './submit-pacer.js';
 
-/** How often one shot's submit is sent again after a 429 (a refusal: nothing was created or charged). */
-const MAX_RATE_LIMITED = 6;
-const SUBMIT_BACKOFF = { maxAttempts: MAX_RATE_LIMITED, baseDelayMs: 1000, maxDelayMs: 30_000, jitter: 1 };
+/**
+ * How often one shot's submit may be refused with 429 (nothing created or charged) before it is given up: the
+ * shared pacer waits out each refusal for every shot, so a shot refused this often means the limit is not ours.
+ */
+const MAX_RATE_LIMITED = 10;
 /** Listings of the server's history after a lost submit: settleAfter after the give-up, then 2 × settleAfter later (a list may lag). */
 const SETTLE_ATTEMPTS = 2;
 
@@ -22,31 +25,34 @@ const SETTLE_ATTEMPTS = 2;
 export async function submitShot(ctx: RunContext, shot: PlannedShot): Promise<number | undefined> {
   for (let attempt = 1; ; attempt++) {
     await heldBack(ctx);
-    if (ctx.stop.reason) {
-      ctx.emit({ type: 'skipped', id: shot.id, reason: ctx.stop.reason });
-      return undefined;
-    }
+    // The account's submit rate is shared: a 429 holds every shot's next submit, not just the refused one.
+    const turn = ctx.stop.reason ? undefined : await ctx.pacer.acquire(ctx.signal);
+    let outcome: SubmitOutcome;
     try {
-      ctx.budget.reserve(shot.costCents, shot.id);
-    } catch (err) {
-      ctx.emit({ type: 'skipped', id: shot.id, reason: messageOf(err) });
-      return undefined;
+      if (ctx.stop.reason || !turn) {
+        ctx.emit({ type: 'skipped', id: shot.id, reason: ctx.stop.reason ?? 'stopped' });
+        return undefined;
+      }
+      try {
+        ctx.budget.reserve(shot.costCents, shot.id);
+      } catch (err) {
+        ctx.emit({ type: 'skipped', id: shot.id, reason: messageOf(err) });
+        return undefined;
+      }
+      outcome = await submitOnce(ctx, shot, turn);
+    } finally {
+      turn?.end('unused'); // a turn not ended by the POST's answer was not used
     }
-    const outcome = await submitOnce(ctx, shot);
-    if (outcome.kind === 'rate-limited' && attempt < MAX_RATE_LIMITED && !ctx.stop.reason) {
-      // Nothing exists, so sending the same body again cannot pay twice. Without Retry-After, exponential backoff
-      // with full jitter, so refused submits do not retry in lockstep.
-      await ctx.sleep(outcome.retryAfterMs ?? backoffDelayMs(SUBMIT_BACKOFF, attempt, Math.random), ctx.signal);
-      continue;
-    }
+    // Nothing exists after a 429, so sending the same body again cannot pay twice; the pacer says when.
+    if (outcome.kind === 'rate-limited' && attempt < MAX_RATE_LIMITED && !ctx.stop.reason) continue;
     if (outcome.kind === 'rate-limited') fail(ctx, shot.id, outcome.error, 'submit refused');
     return outcome.kind === 'submitted' ? outcome.n : undefined;
   }
 }
 
-type SubmitOutcome = { kind: 'submitted'; n: number } | { kind: 'rate-limited'; retryAfterMs?: number; error: unknown } | { kind: 'none' };
+type SubmitOutcome = { kind: 'submitted'; n: number } | { kind: 'rate-limited'; error: unknown } | { kind: 'none' };
 
-async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<SubmitOutcome> {
+async function submitOnce(ctx: RunContext, shot: PlannedShot, turn: SubmitTurn): Promise<SubmitOutcome> {
   let prepared: Awaited<ReturnType<RunContext['uploader']['bodyFor']>>;
   try {
     prepared = await ctx.uploader.bodyFor(shot, ctx.signal);
@@ -80,6 +86,8 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<SubmitOut
     prediction = await ctx.client.submit(ctx.model, prepared.body, { signal: ctx.signal });
   } catch (err) {
     ctx.submitting.done();
+    if (isRenderError(err, 'RATE_LIMITED')) turn.end('rate-limited', err.retryAfterMs);
+    else turn.end(isRenderError(err, 'UNKNOWN_OUTCOME') ? 'sent' : 'unused');
     if (isRenderError(err, 'UNKNOWN_OUTCOME')) {
       await ctx.store.record({ t: 'unknown', at: iso(ctx.now()), ...ref, message: err.message });
       ctx.emit({ type: 'unknown', id: shot.id, take: n, costCents: shot.costCents, message: err.message });
@@ -88,12 +96,16 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<SubmitOut
     // A definite refusal (a 4xx): no prediction exists, nothing was charged.
     await ctx.store.record({ t: 'refused', at: iso(ctx.now()), ...ref, code: codeOf(err), message: messageOf(err) });
     ctx.budget.release(shot.costCents);
-    if (isRenderError(err, 'RATE_LIMITED')) return { kind: 'rate-limited', retryAfterMs: err.retryAfterMs, error: err };
-    if (isRenderError(err) && ['INSUFFICIENT_BALANCE', 'AUTH', 'FORBIDDEN'].includes(err.code)) ctx.stop.reason ??= `stopped submitting: ${err.message}`;
+    if (isRenderError(err, 'RATE_LIMITED')) return { kind: 'rate-limited', error: err };
+    if (isRenderError(err) && ['INSUFFICIENT_BALANCE', 'AUTH', 'FORBIDDEN'].includes(err.code)) {
+      ctx.stop.reason ??= `stopped submitting: ${err.message}`;
+      ctx.pacer.halt();
+    }
     fail(ctx, shot.id, err, 'submit refused');
     return { kind: 'none' };
   }
   ctx.submitting.done();
+  turn.end('sent');
   await ctx.store.record({ t: 'submitted', at: iso(ctx.now()), ...ref, prediction_id: prediction.id });
   ctx.emit({ type: 'submitted', id: shot.id, predictionId: prediction.id, costCents: shot.costCents });
   return { kind: 'submitted', n };

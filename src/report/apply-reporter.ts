@@ -6,6 +6,7 @@ import { displayPath } from '../util/paths.js';
 import { usd } from '../money.js';
 import { plural } from './format.js';
 import { describeEndpoint } from '../endpoint.js';
+import { batchLines, throttle } from './rate-limit.js';
 
 export interface Reporter {
   emit(event: ApplyEvent): void;
@@ -24,10 +25,14 @@ export function reporterMode(json: boolean, stderr: OutputStream, env: Record<st
 
 export function createReporter(mode: ReporterMode, stdout: OutputStream, stderr: OutputStream, redact: (t: string) => string): Reporter {
   if (mode === 'json') {
+    const out = batchLines(stdout);
     return {
-      emit: (e) => stdout.write(`${redact(JSON.stringify({ ...e, at: new Date().toISOString() }))}\n`),
+      emit: (e) => {
+        out.push(`${redact(JSON.stringify({ ...e, at: new Date().toISOString() }))}\n`);
+        if (e.type === 'summary') out.flush();
+      },
       note: (text) => stderr.write(`${redact(text)}\n`),
-      close: () => undefined,
+      close: () => out.flush(),
     };
   }
   return mode === 'tty' ? barsReporter(stdout, stderr, redact) : lineReporter(stdout, stderr, redact);
@@ -35,16 +40,23 @@ export function createReporter(mode: ReporterMode, stdout: OutputStream, stderr:
 
 function lineReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: string) => string): Reporter {
   const progress = new ApplyProgress();
-  const say = (text: string) => stderr.write(`${redact(text)}\n`);
+  const lines = batchLines(stderr);
+  const say = (text: string) => lines.push(`${redact(text)}\n`);
   return {
     emit(e) {
       progress.update(e);
-      if (e.type === 'summary') return void stdout.write(`${redact(formatSummary(e.summary))}\n`);
+      if (e.type === 'summary') {
+        lines.flush();
+        return void stdout.write(`${redact(formatSummary(e.summary))}\n`);
+      }
       const line = describeEvent(e, progress);
       if (line) say(line);
     },
-    note: say,
-    close: () => undefined,
+    note: (text) => {
+      say(text);
+      lines.flush();
+    },
+    close: () => lines.flush(),
   };
 }
 
@@ -60,7 +72,7 @@ function barsReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: st
   );
   const overall = bars.create(1, 0, { label: 'shots  ', info: '' });
   const active = bars.create(1, 0, { label: 'active ', info: '' });
-  const refresh = () => {
+  const redraw = throttle(() => {
     overall.setTotal(Math.max(1, progress.total));
     overall.update(progress.finished, { info: `spent ${usd(progress.spentCents)}  failed ${progress.count('failed')}` });
     const busy = progress.count('queued') + progress.count('processing') + progress.count('downloading');
@@ -68,20 +80,23 @@ function barsReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: st
     active.update(busy, {
       info: `uploads ${progress.uploads} · queued ${progress.count('queued')} · processing ${progress.count('processing')} · downloading ${progress.count('downloading')}`,
     });
-  };
+  });
   return {
     emit(e) {
       progress.update(e);
       if (e.type === 'summary') {
-        refresh();
+        redraw.now();
         bars.stop();
         return void stdout.write(`${redact(formatSummary(e.summary))}\n`);
       }
       if (e.type === 'failed' || e.type === 'unknown' || e.type === 'settled' || e.type === 'kept') bars.log(`${redact(describeEvent(e, progress) ?? '')}\n`);
-      refresh();
+      redraw.request();
     },
     note: (text) => bars.log(`${redact(text)}\n`),
-    close: () => bars.stop(),
+    close: () => {
+      redraw.cancel();
+      bars.stop();
+    },
   };
 }
 

@@ -119,7 +119,7 @@ export const SpecSchema = z.strictObject(
       .int({ error: 'must be a positive integer' })
       .min(1, { error: 'must be a positive integer' })
       .optional(),
-    concurrency: intRange(1, 500).optional(),
+    concurrency: intRange(1, 10_000).optional(), // the highest tier runs 10,000 tasks at once (docs/ARCHITECTURE.md "Pacing submits")
     defaults: DefaultsSchema.optional(),
     vars: z.record(z.string(), varValue, { error: 'must be a map of name: value' }).optional(),
     elements: z

@@ -8,12 +8,12 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } fro
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 export const MOCK = path.join(ROOT, 'dist', 'mock', 'index.js');
 const WARP = pathToFileURL(path.join(ROOT, 'bench', 'time-warp.mjs')).href;
 const SDK_POOL = path.join(ROOT, 'bench', 'sdk-pool.mjs');
-export const MODEL = 'kwaivgi/kling-v3.0-4k/image-to-video';
+const MODEL = 'kwaivgi/kling-v3.0-4k/image-to-video';
 
 /** At exit, the child's peak RSS and CPU time (process.resourceUsage), written to RENDER_BENCH_USAGE_FILE. */
 const USAGE_PRELOAD = `import { writeFileSync } from 'node:fs';
@@ -173,7 +173,6 @@ export function packed(renderMs, slots) {
 }
 
 export const sec = (ms) => (ms === undefined || Number.isNaN(ms) ? '?' : `${(ms / 1000).toFixed(2)} s`);
-export const mb = (b) => (b === undefined ? '?' : `${(b / 1024 / 1024).toFixed(0)} MB`);
 
 export function table(rows) {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));

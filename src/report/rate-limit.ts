@@ -6,7 +6,7 @@ import type { OutputStream } from './output.js';
  * `intervalMs` in one write (in order; `flush` writes what is pending at once), and a redraw asked for many times
  * runs at most once per interval.
  */
-export const PROGRESS_INTERVAL_MS = 100;
+const PROGRESS_INTERVAL_MS = 100;
 
 export interface LineBatch {
   push(line: string): void;

@@ -106,9 +106,12 @@ try {
     }
   }
   console.log(table(rows));
-  const [render, again] = runs;
-  const vsSdk = (r) => `${(r.wallMs / sdk.wallMs).toFixed(3)}× the SDK's wall, ${((r.stats.polls / sdk.stats.polls) * 100).toFixed(0)} % of its polls`;
-  console.log(`first run: ${vsSdk(render)}; informed run: ${vsSdk(again)}`);
+  const [render, again, loop] = runs;
+  // Each run has its own ideal (its renders' jitter): compared as wall/ideal, and as walls.
+  const vsSdk = (r) =>
+    `wall/ideal ${(r.wallMs / r.ideal).toFixed(3)} vs the SDK's ${(loop.wallMs / loop.ideal).toFixed(3)}, wall ${(r.wallMs / loop.wallMs).toFixed(3)}× the SDK's, ` +
+    `${((r.stats.polls / loop.stats.polls) * 100).toFixed(0)} % of its polls`;
+  console.log(`first run: ${vsSdk(render)}\ninformed run: ${vsSdk(again)}`);
   console.log('targets: wall/ideal ≤ 1.10, wall ≤ the SDK loop, polls ≤ 50 % of the SDK loop');
 } finally {
   rmSync(dir, { recursive: true, force: true });

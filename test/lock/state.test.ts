@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RenderError } from '../../src/errors.js';
 import { readLockfileOnDisk, serializeLockfile } from '../../src/lock/file.js';
 import { fingerprintOf } from '../../src/lock/fingerprint.js';
-import { journalPath, loadCurrentLock, LockStore } from '../../src/lock/store.js';
+import { groupCommitWindowMs, journalPath, loadCurrentLock, LockStore } from '../../src/lock/store.js';
 import { makeWorkspace } from '../helpers/workspace.js';
 
 /**
@@ -164,5 +164,15 @@ describe('a version 1 lockfile keeps working', () => {
     const take = migrated.endpoints['http://127.0.0.1:8787']?.shots.a?.takes[0];
     expect(take?.fingerprint).toBe(fingerprintOf(MODEL, { prompt: 'a fox\non a roof', duration: 5 }, 1));
     expect(migrated.endpoints['http://127.0.0.1:8787']?.shots.a?.current).toBe(1);
+  });
+});
+
+describe('rule 8: the lockfile is written at a bounded rate, whatever its size', () => {
+  it('the group-commit window is the minimum up to 256 KB of lockfile, then 2 ms per KB (at most 0.5 MB written a second)', () => {
+    expect(groupCommitWindowMs(0, 500)).toBe(500);
+    expect(groupCommitWindowMs(256 * 1024, 500)).toBe(512);
+    expect(groupCommitWindowMs(1024 * 1024, 500)).toBe(2048);
+    // 10,000 shots: a 13 MB lockfile rewritten every 26 s, not twice a second.
+    expect(groupCommitWindowMs(13 * 1024 * 1024, 500)).toBe(26_624);
   });
 });

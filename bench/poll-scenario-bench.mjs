@@ -53,6 +53,9 @@ async function serverFigures(mock, before, since) {
   };
 }
 
+/** a / b to `digits` places, or ? when either is missing or the quotient is not a finite number. */
+const ratio = (a, b, digits = 3) => (Number.isFinite(a / b) ? (a / b).toFixed(digits) : '?');
+
 const ds = durations(SHOTS);
 const dir = mkdtempSync(path.join(tmpdir(), 'render-poll-scenario-'));
 console.log(
@@ -95,8 +98,8 @@ try {
       r.label,
       sec(r.wallMs),
       sec(r.ideal),
-      r.wallMs ? `${(r.wallMs / r.ideal).toFixed(3)}×` : '?',
-      (r.stats.polls / SHOTS).toFixed(1),
+      `${ratio(r.wallMs, r.ideal)}×`,
+      ratio(r.stats.polls, SHOTS, 1),
       r.stats.submissions,
       r.stats.duplicateSubmissions,
       sec(r.cpuMs),
@@ -107,10 +110,11 @@ try {
   }
   console.log(table(rows));
   const [render, again, loop] = runs;
-  // Each run has its own ideal (its renders' jitter): compared as wall/ideal, and as walls.
+  // Each run has its own ideal (its renders' jitter): compared as wall/ideal, and as walls. A run that printed no
+  // summary (it failed: see FAILED below) has no wall time: its ratios print as ?, never NaN.
   const vsSdk = (r) =>
-    `wall/ideal ${(r.wallMs / r.ideal).toFixed(3)} vs the SDK's ${(loop.wallMs / loop.ideal).toFixed(3)}, wall ${(r.wallMs / loop.wallMs).toFixed(3)}× the SDK's, ` +
-    `${((r.stats.polls / loop.stats.polls) * 100).toFixed(0)} % of its polls`;
+    `wall/ideal ${ratio(r.wallMs, r.ideal)} vs the SDK's ${ratio(loop.wallMs, loop.ideal)}, wall ${ratio(r.wallMs, loop.wallMs)}× the SDK's, ` +
+    `${ratio(r.stats.polls * 100, loop.stats.polls, 0)} % of its polls`;
   console.log(`first run: ${vsSdk(render)}\ninformed run: ${vsSdk(again)}`);
   console.log('targets: wall/ideal ≤ 1.10, wall ≤ the SDK loop, polls ≤ 50 % of the SDK loop');
 } finally {

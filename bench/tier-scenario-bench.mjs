@@ -81,7 +81,7 @@ for (const concurrency of SETTINGS) {
       stats.submissions,
       stats.duplicateSubmissions,
       (stats.polls / SHOTS).toFixed(1),
-      r.summary?.done,
+      r.summary?.done ?? '?',
     ]);
     if (r.code !== 0 || r.summary?.done !== SHOTS || stats.submissions !== SHOTS || stats.duplicateSubmissions !== 0) {
       failures.push(

@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'AUTH'
   | 'FORBIDDEN'
   | 'INSUFFICIENT_BALANCE'
+  // the server quotes a shot above its planned cost: nothing submitted
+  | 'PRICE_ABOVE_PLAN'
   | 'INVALID_INPUT'
   | 'NOT_FOUND'
   | 'RATE_LIMITED'

@@ -57,3 +57,21 @@ export function costCents(model: string, durationSeconds: number): number {
   if (!info) throw new Error(`no price for model ${model}`);
   return info.centsPerSecond * durationSeconds;
 }
+
+/**
+ * Request fields that may change a prediction's price (docs/ARCHITECTURE.md "API facts we rely on": the table says
+ * the price depends on the duration only, sound on or off; a quote is how we find out if that is still true).
+ * Shots alike in these fields are one price shape, quoted once.
+ */
+export interface PriceShape {
+  /** `model duration sound`: equal keys, equal prices. */
+  key: string;
+  model: string;
+  /** The `inputs` of a price quote: only the fields that may change the price [guess: the server needs no more]. */
+  inputs: { duration: number; sound: boolean };
+}
+
+export function priceShapeOf(model: string, request: Pick<VideoRequest, 'duration' | 'sound'>): PriceShape {
+  const sound = request.sound === true;
+  return { key: `${model} ${request.duration} ${sound ? 'sound' : 'silent'}`, model, inputs: { duration: request.duration, sound } };
+}

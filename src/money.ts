@@ -11,11 +11,14 @@ export function formatUsd(cents: number): string {
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
-/** Cents to `$12.34`. */
-export const usd = (cents: number): string => `$${formatUsd(cents)}`;
+/** Cents to `$12.34`, and `-$12.34` (never `$-12.34`): a run whose refunds outweigh its charges spent less than nothing. */
+export const usd = (cents: number): string => (cents < 0 ? `-$${formatUsd(-cents)}` : `$${formatUsd(cents)}`);
 
 /** Cents to a JSON number of dollars with two decimals (`294` → `2.94`), exact for any cent amount. */
 export const usdNumber = (cents: number): number => Number(formatUsd(cents));
+
+/** An amount in JSON output: integer cents, and the same in dollars (`{cents: 294, usd: 2.94}`). */
+export const moneyJson = (cents: number): { cents: number; usd: number } => ({ cents, usd: usdNumber(cents) });
 
 /** A user-typed dollar amount (`60`, `59.5`, `0.42`) to integer cents, exactly; null when it is not one. */
 export function parseUsd(text: string): number | null {

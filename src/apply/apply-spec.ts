@@ -10,8 +10,11 @@ import { acquireProcessLock } from '../lock/process-lock.js';
 import { runApply } from './run.js';
 import { checkSavedPlan, type SavedPlan } from '../plan/saved-plan.js';
 import { LockStore, stateDir } from '../lock/store.js';
-import { claimOutputFolder, writeClaim } from '../lock/claim.js';
+import { checkClaim, claimOutputFolder, writeClaim } from '../lock/claim.js';
+import { checkOutputPlaces } from './outputs.js';
 import { sweepLeftovers } from './sweep.js';
+import type { PlanQuotes } from '../plan/quotes.js';
+import { createQuoter, quotePlan, refuseQuotesAbovePlan } from './quotes.js';
 
 export interface ApplySpecOptions {
   /** The spec file, or a saved plan whose spec is applied exactly as saved. */
@@ -35,6 +38,8 @@ export interface ApplySpecOptions {
   signal?: AbortSignal;
   /** Check the account balance covers the plan before submitting (default true). */
   checkBalance?: boolean;
+  /** Told the server's quotes for what the plan submits, before any shot above its plan is refused. */
+  quoted?: (quotes: PlanQuotes) => void;
 }
 
 export type ApplyOutcome = { kind: 'declined'; planned: PlannedSpec } | { kind: 'applied'; planned: PlannedSpec; summary: ApplySummary };
@@ -61,12 +66,24 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
       planned,
       planned.shots.filter((s) => submitting.has(s.id)),
     );
+    checkOutputPlaces(plan.outputDir, plan.placeDir);
     if (!(await o.confirm(planned))) return { kind: 'declined', planned };
+    if (plan.totals.toSubmit > 0) {
+      // Always quoted before anything is uploaded: never spend more than the plan said (docs/SPEC.md "Live prices").
+      const quotes = await quotePlan(createQuoter(o.client, o.signal), plan);
+      o.quoted?.(quotes);
+      refuseQuotesAbovePlan(quotes);
+    }
     if (plan.totals.toSubmit > 0 && o.checkBalance !== false) await checkBalance(o.client, plan.totals.costCents);
+    // Before anything is written or swept: a folder of another campaign, or of another lockfile lineage, is refused
+    // with no trace left (a lockfile that does not exist yet has a lineage of its own, so a claimed folder refuses it).
+    checkClaim(plan.outputDir, { name: plan.name, lineage: planned.lock.lineage }, planned.loaded.file);
     sweepLeftovers(plan.outputDir, planned.loaded.dir, plan.name);
     const store = new LockStore(planned.loaded.file, plan.name, { redact: o.client.redact });
+    let claimed = false;
     try {
       claimOutputFolder(plan.outputDir, { name: plan.name, lineage: store.lock.lineage, serial: store.lock.serial }, planned.loaded.file);
+      claimed = true;
       const summary = await runApply({
         plan,
         store,
@@ -82,7 +99,8 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
       return { kind: 'applied', planned, summary };
     } finally {
       await store.close();
-      writeClaim(plan.outputDir, { name: plan.name, lineage: store.lock.lineage, serial: store.lock.serial });
+      // Only a folder this run claimed records its serial: a refused claim is never overwritten.
+      if (claimed) writeClaim(plan.outputDir, { name: plan.name, lineage: store.lock.lineage, serial: store.lock.serial });
     }
   } finally {
     release();

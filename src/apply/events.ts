@@ -3,7 +3,17 @@
  * per event otherwise, NDJSON with --json). Apply never prints.
  */
 export type ApplyEvent =
-  | { type: 'start'; shots: number; toSubmit: number; toResume: number; costCents: number; concurrency: number; endpoint: string }
+  | {
+      type: 'start';
+      shots: number;
+      toSubmit: number;
+      toResume: number;
+      toRestore: number;
+      toFetch: number;
+      costCents: number;
+      concurrency: number;
+      endpoint: string;
+    }
   | { type: 'upload'; path: string; sha256: string; url: string }
   | { type: 'submitted'; id: string; predictionId: string; costCents: number }
   | { type: 'status'; id: string; predictionId: string; status: string }
@@ -13,6 +23,8 @@ export type ApplyEvent =
   | { type: 'settled'; id: string; take: number; predictionId: string; message: string }
   /** An earlier take became current again: its file moved back, or downloaded again, for $0. */
   | { type: 'restored'; id: string; take: number; path: string }
+  /** A paid take that was never downloaded (the spec moved on, or its shot left the spec) was downloaded into `.takes/`, $0. */
+  | { type: 'fetched'; id: string; take: number; path: string }
   /** A file at an output name that no take owned (or that was edited) was moved aside, not overwritten. */
   | { type: 'kept'; from: string; path: string; reason: string }
   /** `path` is absolute; reporters show it relative to the working directory. */
@@ -25,6 +37,8 @@ export type ApplyEvent =
 
 export interface ApplySummary {
   done: number;
+  /** Paid takes no shot is on that were downloaded into `.takes/` (the `fetch` of the plan, and any found in the run). */
+  fetched: number;
   failed: { id: string; code: string; message: string }[];
   skipped: { id: string; reason: string }[];
   /** Submits whose outcome is still unknown: counted as spent until `render adopt` or `render forget`. */

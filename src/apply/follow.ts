@@ -5,7 +5,7 @@ import { shotState, takeByN } from '../lock/takes.js';
 import { DEFAULT_POLL_POLICY, failedPredictionError, type Prediction } from '../provider/index.js';
 import { REDACTED } from '../util/redact.js';
 import { iso, type RunContext } from './context.js';
-import { clearPlace, outputName, relToSpec, takeFileName, takesDir } from './outputs.js';
+import { clearExtraOutputs, clearPlace, outputName, relToSpec, takeFileName, takesDir } from './outputs.js';
 import { LearnedSchedule } from './poll-schedule.js';
 import { type RenderKey, shotKind } from './render-model.js';
 import { fail, messageOf } from './report.js';
@@ -40,14 +40,21 @@ export async function followTake(ctx: RunContext, shotId: string, n: number, res
     });
   } catch (err) {
     if (isRenderError(err, 'NOT_FOUND')) {
-      // The server no longer knows it (deleted after 7 days, or a mock server that restarted): it is gone.
-      await ctx.store.record({
-        t: 'status',
-        at: iso(ctx.now()),
-        ...ref,
-        status: 'failed',
-        error: { code: 'NOT_FOUND', message: `prediction ${predictionId} no longer exists on the server` },
-      });
+      // The server no longer knows it (deleted after 7 days, or a server that forgot it). It was charged when it was
+      // submitted, and nothing says it was refunded: recorded as a failure it would count as a refund, and the
+      // budget would no longer see money the account paid. It stays spent, its output gone: the next plan offers
+      // `regenerate`, with its cost, as a choice (docs/ARCHITECTURE.md "Money rules").
+      const message = `prediction ${predictionId} no longer exists on the server (deleted after 7 days, or the server forgot it): it was paid when submitted, and its output cannot be downloaded`;
+      await ctx.store.record({ t: 'status', at: iso(ctx.now()), ...ref, status: 'completed' });
+      await ctx.store.record({ t: 'gone', at: iso(ctx.now()), ...ref, message });
+      fail(
+        ctx,
+        shotId,
+        err,
+        `prediction ${predictionId} is gone from the server (paid and recorded; \`render plan\` shows it as regenerate, with its cost)`,
+        'render it again only if you want it: `render apply` asks before paying',
+      );
+      return undefined;
     }
     fail(ctx, shotId, err, `could not follow prediction ${predictionId} (recorded; \`render apply\` again resumes it)`);
     return undefined;
@@ -108,6 +115,7 @@ export async function downloadTake(ctx: RunContext, shotId: string, n: number, c
       ctx.emit({ type: 'downloaded', id: shotId, path: dest, bytes: result.bytes, sha256: result.sha256 });
     }
     await ctx.store.record({ t: 'output', at: iso(ctx.now()), endpoint: ctx.endpoint, shot: shotId, n, outputs });
+    if (current) await clearExtraOutputs(ctx, shotId, outputs.length);
     return outputs[0]?.path;
   } catch (err) {
     if (isRenderError(err, 'NOT_FOUND')) {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { RenderError } from '../errors.js';
 import type { LockShot, LockTake } from '../lock/schema.js';
 import { sha256FileSync } from '../util/canonical-json.js';
+import { displayPath } from '../util/paths.js';
 import { iso, type RunContext } from './context.js';
 
 /**
@@ -29,6 +30,33 @@ export function relToSpec(ctx: RunContext, abs: string): string {
 }
 
 /** `.takes/` of the endpoint's place, made if missing; refused when it is a symbolic link (never followed). */
+/**
+ * Before anything is paid: the folders render makes inside the output folder (`.mock/`, `.takes/`) must be real
+ * folders where they exist. A symbolic link there would carry paid videos out of the folder (or bring foreign ones
+ * in), and found at the first download it would be found after the money moved. (The output folder itself may be a
+ * link, to another disk say: it is the user's to place.)
+ */
+export function checkOutputPlaces(outputDir: string, placeDir: string): void {
+  const inside = placeDir === outputDir ? [path.join(placeDir, '.takes')] : [placeDir, path.join(placeDir, '.takes')];
+  for (const dir of inside) {
+    let st: Stats;
+    try {
+      st = lstatSync(dir);
+    } catch {
+      continue; // made by render when needed
+    }
+    if (!st.isDirectory()) {
+      throw new RenderError(
+        'USAGE',
+        `${displayPath(dir)} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}: render writes paid videos there and will not follow it; nothing was submitted`,
+        {
+          hint: 'move it away (render makes the folder itself), or set output: in the spec to a real folder',
+        },
+      );
+    }
+  }
+}
+
 export function takesDir(ctx: RunContext): string {
   const dir = path.join(ctx.placeDir, '.takes');
   let st: Stats;
@@ -176,9 +204,57 @@ export async function moveTakeInPlace(ctx: RunContext, shotId: string, take: Loc
     const dest = path.join(ctx.placeDir, outputName(shotId, index));
     const rel = relToSpec(ctx, dest);
     if (out.path === rel) continue;
+    const src = restorable(ctx, take, out.path, out.sha256);
     await clearPlace(ctx, dest);
-    renameSync(path.resolve(ctx.specDir, out.path), dest);
+    renameSync(src, dest);
     await ctx.store.record({ t: 'moved', at: iso(ctx.now()), endpoint: ctx.endpoint, shot: shotId, n: take.n, from: out.path, to: rel });
   }
+  await clearExtraOutputs(ctx, shotId, take.outputs.length);
   return first;
+}
+
+/**
+ * Output names past the current take's count (`<id>+2.mp4`... of an earlier take that had more outputs) are
+ * cleared too: the earlier take's file goes to `.takes/` with the rest of it, never left beside a take it is
+ * not part of.
+ */
+export async function clearExtraOutputs(ctx: RunContext, shotId: string, count: number): Promise<void> {
+  for (let i = Math.max(1, count); ; i++) {
+    const dest = path.join(ctx.placeDir, outputName(shotId, i));
+    try {
+      lstatSync(dest);
+    } catch {
+      return;
+    }
+    await clearPlace(ctx, dest);
+  }
+}
+
+/**
+ * The file of an earlier take, checked before it is moved back under an output name: reached without a symbolic
+ * link (a `.takes/` made a link to elsewhere is never a way in), a regular file, and byte for byte the recorded
+ * output (the plan only compared sizes). Anything else is refused and left where it is: a file never comes in
+ * from outside through a link, and an edited one is never restored as if it were the take.
+ */
+function restorable(ctx: RunContext, take: LockTake, rel: string, sha256: string): string {
+  const src = path.resolve(ctx.specDir, rel);
+  const refuse = (why: string) =>
+    new RenderError('DOWNLOAD_FAILED', `take #${take.n}'s file ${rel} ${why}: not restored`, {
+      hint: 'move it away and run `render apply` again: the take is downloaded again while the server keeps it',
+    });
+  if (throughLink(ctx.specDir, src)) throw refuse('is reached through a symbolic link');
+  if (!lstatSync(src).isFile()) throw refuse('is not a regular file');
+  if (sha256FileSync(src) !== sha256) throw refuse('is not byte for byte the recorded output (edited?)');
+  return src;
+}
+
+/** Whether a folder on the way from `base` to `file` is a symbolic link. */
+function throughLink(base: string, file: string): boolean {
+  let at = base;
+  for (const part of path.relative(base, path.dirname(file)).split(path.sep)) {
+    if (part === '') continue;
+    at = path.join(at, part);
+    if (part !== '..' && lstatSync(at).isSymbolicLink()) return true;
+  }
+  return false;
 }

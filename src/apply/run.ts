@@ -9,6 +9,7 @@ import { sleep } from '../util/sleep.js';
 import { BudgetGuard } from './budget.js';
 import { InFlight, type RunContext } from './context.js';
 import type { ApplySummary, Emit } from './events.js';
+import { fetchPaidTakes, takeKey } from './fetch.js';
 import { downloadTake, followTake } from './follow.js';
 import { moveTakeInPlace } from './outputs.js';
 import { fail } from './report.js';
@@ -50,6 +51,7 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
   const { plan } = o;
   const summary: ApplySummary = {
     done: 0,
+    fetched: 0,
     failed: [],
     skipped: [],
     unknown: [],
@@ -66,6 +68,7 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
     if (e.type === 'skipped') summary.skipped.push({ id: e.id, reason: e.reason });
     if (e.type === 'kept') summary.kept.push({ from: e.from, path: e.path });
     if (e.type === 'done') summary.done++;
+    if (e.type === 'fetched') summary.fetched++;
     o.emit(e);
   };
   const t = plan.totals;
@@ -112,13 +115,15 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
     type: 'start',
     shots: plan.shots.length,
     toSubmit,
-    toResume: work.length - toSubmit,
+    toResume: work.filter((s) => s.action === 'resume').length,
+    toRestore: work.filter((s) => s.action === 'restore').length,
+    toFetch: plan.fetch.length,
     costCents: t.costCents,
     concurrency: o.concurrency,
     endpoint: plan.endpoint,
   });
   const runStartedAt = now();
-  if (work.length > 0) mkdirSync(plan.placeDir, { recursive: true }); // once, not per download
+  if (work.length > 0 || plan.fetch.length > 0) mkdirSync(plan.placeDir, { recursive: true }); // once, not per download
   // Submits earlier runs left unknown are looked for first, all in one listing (positive evidence only).
   if (work.some((s) => s.action === 'resume' && isOpenIntent(ctx, s))) {
     // An earlier run may have given its request up moments ago: the list is asked settleAfter after that.
@@ -130,7 +135,9 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
   const inFlight = pLimit(o.concurrency);
   // Resumes first: they are paid for already and free a slot soonest.
   const ordered = [...work.filter((s) => s.action === 'resume'), ...work.filter((s) => s.action !== 'resume')];
-  await Promise.all(ordered.map((shot) => renderShot(ctx, shot, inFlight)));
+  const dealtWith = new Set<string>();
+  await Promise.all(ordered.map((shot) => renderShot(ctx, shot, inFlight, dealtWith)));
+  if (!ctx.signal?.aborted) await fetchPaidTakes(ctx, dealtWith, inFlight);
   o.stopSignal?.removeEventListener('abort', onStop);
 
   await o.store.flush();
@@ -156,12 +163,14 @@ function isOpenIntent(ctx: RunContext, shot: PlannedShot): boolean {
   return take !== undefined && isOpen(take);
 }
 
-async function renderShot(ctx: RunContext, shot: PlannedShot, inFlight: ReturnType<typeof pLimit>): Promise<void> {
+async function renderShot(ctx: RunContext, shot: PlannedShot, inFlight: ReturnType<typeof pLimit>, dealtWith: Set<string>): Promise<void> {
+  if (shot.takeN !== undefined) dealtWith.add(takeKey(shot.id, shot.takeN));
   try {
     if (shot.action === 'restore') return await restoreShot(ctx, shot);
     const outcome = await inFlight(async () => {
       const n = shot.action === 'resume' ? resumable(ctx, shot) : await submitShot(ctx, shot);
       if (n === undefined) return undefined;
+      dealtWith.add(takeKey(shot.id, n));
       const take = takeByN(shotState(ctx.store.lock, ctx.endpoint, shot.id), n);
       if (take?.status === 'completed') return { n }; // only the download is missing
       const prediction = await followTake(ctx, shot.id, n, shot.action === 'resume');

@@ -22,7 +22,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'plan',
-    summary: 'Show what an apply would render and spend, shot by shot, to the cent; no network',
+    summary: 'Show what an apply would render and spend, shot by shot, to the cent; no network unless --quote',
     load: async () => (await import('./commands/plan.js')).planCommand,
   },
   {
@@ -59,6 +59,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'forget',
     summary: 'Resolve a submit whose outcome is unknown: it never became a prediction',
     load: async () => (await import('./commands/forget.js')).forgetCommand,
+  },
+  {
+    name: 'doctor',
+    summary: 'Check the server for $0 before a real apply: key, balance, live prices, list inputs, round trip',
+    load: async () => (await import('./commands/doctor.js')).doctorCommand,
+  },
+  {
+    name: 'ledger',
+    summary: "Match the account's bill (charges, refunds) to the lockfile, prediction by prediction; read-only",
+    load: async () => (await import('./commands/ledger.js')).ledgerCommand,
   },
   {
     name: 'mock',

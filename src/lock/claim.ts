@@ -34,6 +34,17 @@ export function readClaim(outputDir: string): Claim | undefined {
  * anything is downloaded there, so two campaigns never take each other's file names.
  */
 export function claimOutputFolder(outputDir: string, claim: Claim, specFile: string): void {
+  const existing = checkClaim(outputDir, claim, specFile);
+  writeClaim(outputDir, { ...claim, serial: Math.max(claim.serial ?? 0, existing?.serial ?? 0) });
+}
+
+/**
+ * Refuse, writing nothing, when the output folder is claimed by another campaign or another lockfile lineage.
+ * Checked before an apply writes anything (its journal, its copy of the lockfile, the claim): a refused apply
+ * must leave no trace, or it would take the folder over for the wrong lockfile and the next run would pass.
+ * Returns the existing claim.
+ */
+export function checkClaim(outputDir: string, claim: Claim, specFile: string): Claim | undefined {
   const existing = readClaim(outputDir);
   if (existing && (existing.name !== claim.name || existing.lineage !== claim.lineage)) {
     const who =
@@ -44,7 +55,7 @@ export function claimOutputFolder(outputDir: string, claim: Claim, specFile: str
       hint: `give ${displayPath(specFile)} its own \`output:\` folder (the default is renders/<name>/); if the lockfile was made anew on purpose, move the folder's videos aside first`,
     });
   }
-  writeClaim(outputDir, { ...claim, serial: Math.max(claim.serial ?? 0, existing?.serial ?? 0) });
+  return existing;
 }
 
 /** Record the serial the lockfile ended a run with: a lockfile restored from before it is noticed by plan. */

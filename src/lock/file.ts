@@ -64,7 +64,7 @@ export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk |
     throw invalid(
       `${shown} has the key "${duplicate.key}" twice in one object`,
       [{ file: shown, ...positionAt(text, duplicate.offset), message: `duplicate key "${duplicate.key}"` }],
-      'a lockfile written by render never has duplicate keys: it was edited or merged by hand; restore it from git, or keep one of the two entries',
+      'a lockfile written by render never has duplicate keys: it was edited or merged by hand; restore it from git (or from .render/<name>.last.lock.json); when merging by hand, keep every take of both entries: each one was paid',
     );
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {

@@ -117,16 +117,18 @@ export function readJournal(file: string, kinds: ReadonlySet<string> = RECORD_KI
     try {
       rec = JSON.parse(text);
     } catch {
-      throw damaged(shown, i + 1, 'is not JSON');
+      throw journalDamaged(file, i + 1, 'is not JSON');
     }
     const kind = rec && typeof rec === 'object' && !Array.isArray(rec) ? (rec as { t?: unknown }).t : undefined;
-    if (typeof kind !== 'string' || !kinds.has(kind)) throw damaged(shown, i + 1, `is not a journal record (${JSON.stringify(kind ?? null)})`);
+    if (typeof kind !== 'string' || !kinds.has(kind)) throw journalDamaged(file, i + 1, `is not a journal record (${JSON.stringify(kind ?? null)})`);
     records.push({ line: i + 1, rec: rec as JournalLine['rec'] });
   });
   return records;
 }
 
-function damaged(shown: string, line: number, what: string): RenderError {
+/** A journal line that is not a record render wrote: refused, naming the line, never skipped. */
+export function journalDamaged(file: string, line: number, what: string): RenderError {
+  const shown = displayPath(file);
   return new RenderError('LOCKFILE_INVALID', `the journal ${shown} is damaged: line ${line} ${what}`, {
     issues: [{ file: shown, line, col: 1, message: `${what}; render will not guess what it recorded` }],
     hint: 'the journal records what was paid since the lockfile was last written; if no apply is running, restore the line, or move the journal aside and resolve the shots it named with `render adopt` / `render forget`',

@@ -5,11 +5,11 @@ import { RenderError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { displayPath } from '../util/paths.js';
 import { lockfilePath, readLockfileOnDisk, serializeLockfile, writeLockfile, type LockfileOnDisk } from './file.js';
-import { Journal, readJournal, type JournalLine } from './journal.js';
+import { Journal, journalDamaged, readJournal, type JournalLine } from './journal.js';
 import { applyV1Record, migrateV1Lockfile, type V1Record } from './migrate-v1.js';
 import type { JournalRecord } from './records.js';
 import { applyRecord } from './reducer.js';
-import { emptyLockfile, type Lockfile } from './schema.js';
+import { emptyLockfile, LockfileSchema, type Lockfile } from './schema.js';
 
 /** Working state that is not committed lives in `.render/` beside the spec (docs/SPEC.md). */
 export function stateDir(specFile: string): string {
@@ -47,15 +47,44 @@ export function loadCurrentLock(specFile: string, name: string): CurrentLock {
     if (base) throw staleLockfile(specFile, name, onDisk, base);
     const v1 = onDisk?.v1 ?? { version: 1 as const, name, shots: {}, uploads: {} };
     if (!onDisk && rest.length === 0) return { lock: emptyLockfile(name, specName, randomUUID()) };
-    for (const { rec } of rest) applyV1Record(v1, rec as unknown as V1Record);
-    return { lock: migrateV1Lockfile(v1, specName) };
+    const replayV1 = (lines: readonly JournalLine[]) => {
+      const copy = structuredClone(v1);
+      for (const { rec } of lines) applyV1Record(copy, rec as unknown as V1Record);
+      return migrateV1Lockfile(copy, specName);
+    };
+    return { lock: checkedReplay(specFile, name, rest, replayV1) };
   }
   const lock = onDisk.lock;
   if (base && (base.lineage !== lock.lineage || base.serial > lock.serial)) throw staleLockfile(specFile, name, onDisk, base);
   if (!base && rest.length > 0) throw damagedJournal(specFile, name, rest[0]!);
   const diskText = serializeLockfile(lock);
-  for (const { rec } of rest) applyRecord(lock, rec as unknown as JournalRecord);
-  return { lock, diskText };
+  if (rest.length === 0) return { lock, diskText };
+  const replay = (lines: readonly JournalLine[]) => {
+    const copy = structuredClone(lock);
+    for (const { rec } of lines) applyRecord(copy, rec as unknown as JournalRecord);
+    return copy;
+  };
+  return { lock: checkedReplay(specFile, name, rest, replay), diskText };
+}
+
+/**
+ * The journal replayed over the lockfile, and the result checked against the lockfile's schema. A journal line
+ * is only checked to be JSON with a known kind when it is read; one that is a record of that kind but lacks its
+ * fields (a hand edit, another program) would otherwise land in the state as an undefined cost, and a NaN
+ * "spent" passes every budget comparison. Such a journal is damage, refused naming the first line that breaks
+ * the state (found by replaying again line by line, only when the whole replay is invalid).
+ */
+function checkedReplay(specFile: string, name: string, lines: readonly JournalLine[], replay: (lines: readonly JournalLine[]) => Lockfile): Lockfile {
+  const lock = replay(lines);
+  if (lines.length === 0 || LockfileSchema.safeParse(lock).success) return lock;
+  for (let k = 1; k <= lines.length; k++) {
+    const parsed = LockfileSchema.safeParse(replay(lines.slice(0, k)));
+    if (parsed.success) continue;
+    const issue = parsed.error.issues[0];
+    const where = issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid state';
+    throw journalDamaged(journalPath(specFile, name), lines[k - 1]!.line, `does not fit the state: its "${lines[k - 1]!.rec.t}" record leaves ${where}`);
+  }
+  throw journalDamaged(journalPath(specFile, name), lines.at(-1)!.line, 'leaves the state invalid');
 }
 
 /** The lockfile with any interrupted run's journal replayed: what plan, status and takes read. */

@@ -73,3 +73,19 @@ export function openIntents(lock: Lockfile, endpoint: string): { shot: string; t
   }
   return open.sort((a, b) => Date.parse(a.take.submitted_at) - Date.parse(b.take.submitted_at));
 }
+
+/**
+ * Paid takes whose video was never downloaded: a prediction id, not failed, not gone, no output recorded. A take
+ * the spec moved away from (an earlier lost submit found or adopted later, a shot edited or removed) is still a
+ * paid video, to be kept in `.takes/` before the server deletes it (docs/ARCHITECTURE.md "Money rules", rule 5).
+ */
+export function undownloadedTakes(lock: Lockfile, endpoint: string): { shot: string; take: LockTake }[] {
+  const found: { shot: string; take: LockTake }[] = [];
+  for (const [shot, state] of Object.entries(lock.endpoints[endpoint]?.shots ?? {})) {
+    for (const take of state.takes) {
+      const live = take.status === 'submitted' || take.status === 'processing' || take.status === 'completed';
+      if (take.prediction_id && live && take.outputs.length === 0 && take.error?.code !== 'OUTPUT_GONE') found.push({ shot, take });
+    }
+  }
+  return found;
+}

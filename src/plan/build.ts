@@ -1,13 +1,13 @@
 import path from 'node:path';
 import type { Lockfile, LockTake } from '../lock/schema.js';
-import { spentCents } from '../lock/takes.js';
+import { spentCents, undownloadedTakes } from '../lock/takes.js';
 import { costCents, type VideoRequest } from '../models.js';
 import { usdToCents } from '../money.js';
 import type { Spec } from '../spec/schema.js';
 import { MOCK_ENDPOINT } from '../endpoint.js';
 import { fingerprintOf } from '../lock/fingerprint.js';
 import { contentRequest } from './content-request.js';
-import { decideAction, SUBMITTING, type Action, type FieldChange, type TakeFiles } from './diff.js';
+import { decideAction, downloadable, SUBMITTING, type Action, type FieldChange, type TakeFiles } from './diff.js';
 import type { ExpandedShot, ImageInfo } from './types.js';
 
 export interface PlannedShot {
@@ -61,9 +61,19 @@ export interface Plan {
   placeDir: string;
   concurrency: number;
   shots: PlannedShot[];
+  /** Paid takes never downloaded that no shot's action covers (the spec moved on, or the shot left it): apply
+   * downloads them into `.takes/` for $0. */
+  fetch: FetchTake[];
   totals: PlanTotals;
   /** Things the user should know that change nothing in the plan (a renamed spec's old lockfile...). */
   warnings: string[];
+}
+
+interface FetchTake {
+  id: string;
+  takeN: number;
+  /** The take's recorded status: completed (download it), or submitted/processing (follow it, then download). */
+  status: string;
 }
 
 export interface BuildPlanInput {
@@ -141,9 +151,24 @@ export function buildPlan(input: BuildPlanInput): Plan {
     placeDir,
     concurrency: spec.concurrency ?? DEFAULT_CONCURRENCY,
     shots,
+    fetch: takesToFetch(input, shots),
     totals: totalsOf(shots, spentCents(lock, endpoint), budgetCentsOf(spec), input.maxRunCents),
     warnings: [],
   };
+}
+
+/** Whether an apply of this plan would do anything: a shot to render, resume or restore, or a paid take to fetch. */
+export function hasWork(plan: Plan): boolean {
+  return plan.fetch.length > 0 || plan.shots.some((s) => s.action !== 'unchanged' && s.action !== 'blocked');
+}
+
+/** Paid takes with no video on disk that no planned action covers, still on the server (docs/ARCHITECTURE.md "Outputs"). */
+function takesToFetch(input: BuildPlanInput, shots: readonly PlannedShot[]): FetchTake[] {
+  const covered = new Set(shots.flatMap((s) => (s.takeN !== undefined && !SUBMITTING.has(s.action) ? [`${s.id}#${s.takeN}`] : [])));
+  return undownloadedTakes(input.lock, input.endpoint)
+    .filter(({ shot, take }) => !covered.has(`${shot}#${take.n}`))
+    .filter(({ take }) => take.status !== 'completed' || downloadable(take, input.now))
+    .map(({ shot, take }) => ({ id: shot, takeN: take.n, status: take.status }));
 }
 
 /** The spec's output folder: `output:`, or renders/<name>/ beside the spec. */

@@ -137,7 +137,8 @@ function regenerate(done: LockTake[]): Decision {
   };
 }
 
-function downloadable(take: LockTake, now: number): boolean {
+/** A completed take whose output the server still holds (7 days, less a margin). */
+export function downloadable(take: LockTake, now: number): boolean {
   if (!take.prediction_id || take.error?.code === 'OUTPUT_GONE') return false;
   const age = take.completed_at ? now - Date.parse(take.completed_at) : Infinity;
   return age < SERVER_RETENTION_MS - RETENTION_MARGIN_MS;

@@ -28,12 +28,14 @@ export function expandSpec(loaded: LoadedSpec, spec: Spec): ExpandedShot[] {
   const ctx: ExpandContext = { loaded, spec, engine, issues, known: new Set(Object.keys(spec.elements ?? {})) };
 
   const shots: ExpandedShot[] = [];
-  spec.shots.forEach((shot, index) => {
+  for (const [index, shot] of spec.shots.entries()) {
     const combos = expandMatrix(shot.matrix);
     const before = shots.length;
     for (const combo of combos) {
       const expanded = expandShot(ctx, shot, index, combo);
       if (expanded) shots.push(expanded);
+      // Bounded work (docs/ARCHITECTURE.md): past the spec-wide template budget, stop with what was found.
+      if (engine.exhausted) throw specInvalid(loaded.shown, issues);
     }
     const ids = new Set(shots.slice(before).map((s) => s.id));
     if (combos.length > 1 && ids.size === 1 && shots.length - before === combos.length) {
@@ -47,7 +49,7 @@ export function expandSpec(loaded: LoadedSpec, spec: Spec): ExpandedShot[] {
         ),
       );
     }
-  });
+  }
   issues.push(...checkUniqueIds(loaded, shots));
   // The images of the shots that did expand are checked too, so one run shows every problem of the spec.
   if (issues.length > 0) throw specInvalid(loaded.shown, [...issues, ...imageIssues(loaded, shots)]);

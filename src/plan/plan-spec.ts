@@ -68,7 +68,7 @@ export function planValidSpec(valid: ValidSpec, options: PlanSpecOptions): Plann
     maxRunCents: options.maxRunCents,
     select: options.select,
   });
-  plan.warnings.push(...renamedLockfiles(valid.loaded.file, valid.spec.name));
+  plan.warnings.push(...renamedLockfiles(valid.loaded.file, valid.spec.name), ...foreignOutputFolder(lock, plan.outputDir, valid.spec.name));
   return { ...valid, plan, lock, lockFile };
 }
 
@@ -86,6 +86,16 @@ function checkAgainstOutputs(lock: Lockfile, outputDir: string, lockFile: string
       hint: `restore the newer lockfile from git (or from .render/ if it is still there); if this one is what you mean to keep (a merge you checked), remove ${displayPath(path.join(outputDir, CLAIM_FILE))} and run again`,
     },
   );
+}
+
+/** An output folder another campaign (or another lockfile of this one) claimed: apply will refuse it, so say so now. */
+function foreignOutputFolder(lock: Lockfile, outputDir: string, name: string): string[] {
+  const claim = readClaim(outputDir);
+  if (!claim || (claim.name === name && claim.lineage === lock.lineage)) return [];
+  const who = claim.name === name ? `another lockfile of "${name}"` : `the campaign "${String(claim.name)}"`;
+  return [
+    `the output folder ${displayPath(outputDir)} belongs to ${who}: \`render apply\` will refuse it; give this spec its own \`output:\` folder (the default is renders/<name>/)`,
+  ];
 }
 
 /**
@@ -109,7 +119,7 @@ function renamedLockfiles(specFile: string, name: string): string[] {
     const spec = /\n {2}"spec": ("(?:[^"\\]|\\.)*"),/.exec(tail)?.[1];
     if (old && spec && JSON.parse(spec) === base) {
       warnings.push(
-        `${displayPath(path.join(dir, f))} records this spec under its old name ${old}: what it spent is not counted against this budget; rename it to ${name}.lock.json to keep the campaign's history and budget`,
+        `${displayPath(path.join(dir, f))} records this spec under its old name ${old}: what it spent is not counted against this budget. To keep the campaign's history and budget, put name: ${old} back, or rename the campaign: rename the file to ${name}.lock.json and set its "name" to ${JSON.stringify(name)}`,
       );
     }
   }

@@ -8,6 +8,8 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { displayPath, formatFieldPath } from '../util/paths.js';
 import type { Plan } from './build.js';
 import { ACTIONS } from './diff.js';
+import { MoneySchema, QuoteShapeSchema, quotedOf, quoteTotalsJson, shapeJson } from './quote-json.js';
+import type { PlanQuotes } from './quotes.js';
 
 /**
  * The saved-plan format (`render plan --out`, also what `plan --json` prints): one zod schema, written by
@@ -42,6 +44,8 @@ const SavedShotSchema = z.object(
     restore_from: z.enum(['file', 'download']).optional(),
     /** For replace: each field that differs from the current take. */
     changes: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() })).optional(),
+    /** `plan --quote`: the server's price of a shot to submit; null when its shape could not be quoted. */
+    quoted: MoneySchema.nullable().optional(),
   },
   need('a shot'),
 );
@@ -54,7 +58,10 @@ const SavedPlanSchema = z.object({
   endpoint: z.string(need('a string')),
   output: z.string(need('the output folder')),
   shots: z.array(SavedShotSchema, need('a list of shots')),
+  /** Paid takes never downloaded that apply fetches into `.takes/` for $0. */
+  fetch: z.array(z.strictObject({ id: z.string(), take_n: z.number().int(), status: z.string() })).optional(),
   warnings: z.array(z.string()).optional(),
+  quotes: z.array(QuoteShapeSchema).optional(),
   totals: z.object(
     {
       shots: z.number().int(),
@@ -69,6 +76,10 @@ const SavedPlanSchema = z.object({
       spent_cents: cents('whole cents'),
       budget_cents: cents('whole cents'),
       after_apply_cents: cents('whole cents'),
+      /** `plan --quote`: the quoted shots at the server's price, and that minus their planned cost. */
+      quoted: MoneySchema.optional(),
+      quoted_difference: MoneySchema.optional(),
+      unquoted_shots: z.number().int().optional(),
     },
     need('the totals'),
   ),
@@ -77,9 +88,9 @@ export type SavedPlanJson = z.infer<typeof SavedPlanSchema>;
 
 /**
  * `plan --json` and `plan --out`: one JSON object, the shape docs/SPEC.md "Commands and exit codes" names, plus what
- * apply needs to check it.
+ * apply needs to check it, and with `plan --quote` the server's prices.
  */
-export function planToJson(plan: Plan): SavedPlanJson {
+export function planToJson(plan: Plan, quotes?: PlanQuotes): SavedPlanJson {
   const specDir = path.dirname(plan.specFile);
   const rel = (abs: string) => path.relative(specDir, abs).split(path.sep).join('/');
   const t = plan.totals;
@@ -105,8 +116,11 @@ export function planToJson(plan: Plan): SavedPlanJson {
       ...(s.takeN === undefined ? {} : { take_n: s.takeN }),
       ...(s.restoreFrom === undefined ? {} : { restore_from: s.restoreFrom }),
       ...(s.changes === undefined ? {} : { changes: s.changes }),
+      ...quotedOf(quotes, s.id),
     })),
+    fetch: plan.fetch.map((f) => ({ id: f.id, take_n: f.takeN, status: f.status })),
     warnings: plan.warnings,
+    ...(quotes ? { quotes: quotes.shapes.map(shapeJson) } : {}),
     totals: {
       shots: t.shots,
       to_submit: t.toSubmit,
@@ -120,6 +134,7 @@ export function planToJson(plan: Plan): SavedPlanJson {
       spent_cents: t.spentCents,
       budget_cents: t.budgetCents,
       after_apply_cents: t.afterApplyCents,
+      ...(quotes ? quoteTotalsJson(quotes) : {}),
     },
   };
 }

@@ -28,6 +28,8 @@ export interface TemplateEngine {
   /** Read a `{ template: path }` file (cached), path already absolute. */
   readTemplate(abs: string): string;
   readonly partials: readonly string[];
+  /** The spec-wide budget is spent: every further render fails at once, so expansion should stop. */
+  readonly exhausted: boolean;
 }
 
 export function createTemplateEngine(templatesDir?: string): TemplateEngine {
@@ -39,12 +41,17 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
     throw new TemplateError('{{log}} prints to the terminal instead of the prompt; remove it');
   });
   guardLoops(hb);
+  guardPartials(hb);
   const partials = templatesDir ? registerPartials(hb, templatesDir) : [];
   const compiled = new Map<string, Compiled>();
   const files = new Map<string, string>();
+  const spec: SpecBudget = { ticks: 0 };
 
   return {
     partials,
+    get exhausted() {
+      return spec.ticks > MAX_SPEC_TICKS;
+    },
     render(source, context, data) {
       let fn = compiled.get(source);
       if (!fn) {
@@ -52,7 +59,7 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
         compiled.set(source, fn);
       }
       try {
-        const text = fn(context, { data: { ...data, budget: newBudget() } });
+        const text = fn(context, { data: { ...data, budget: newBudget(spec) } });
         if (text.length > MAX_OUTPUT_CHARS) throw new TemplateError(tooMuch(`${text.length.toLocaleString('en-US')} characters`));
         return text;
       } catch (err) {
@@ -72,32 +79,47 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
 
 /**
  * Bounded work on hostile input (docs/ARCHITECTURE.md "Bounded work"): a prompt template runs synchronously and
- * cannot be interrupted, so each render has a budget: block iterations, characters produced, and time. Four nested
- * `{{#each}}` over 300 items is 8 billion iterations: it is stopped after the first hundred thousand.
+ * cannot be interrupted, so each render has a budget: block iterations and partial calls, characters produced, and
+ * time. Four nested `{{#each}}` over 300 items is 8 billion iterations: it is stopped after the first hundred
+ * thousand.
  */
 const MAX_ITERATIONS = 100_000;
 const MAX_OUTPUT_CHARS = 1_000_000;
 const MAX_RENDER_MS = 2_000;
+/**
+ * And the whole spec has one: 100,000 shots that each stop at their own budget would still run for minutes. Ten
+ * million passes is a hundred times what a 100,000-shot spec with a partial or two in every prompt needs.
+ */
+const MAX_SPEC_TICKS = 10_000_000;
+
+interface SpecBudget {
+  ticks: number;
+}
 
 interface Budget {
   iterations: number;
   chars: number;
   started: number;
+  spec: SpecBudget;
 }
 
-function newBudget(): Budget {
-  return { iterations: 0, chars: 0, started: Date.now() };
+function newBudget(spec: SpecBudget): Budget {
+  return { iterations: 0, chars: 0, started: Date.now(), spec };
 }
 
 function tooMuch(what: string): string {
-  return `the template does too much work (${what}; a prompt is at most 2,500 characters): check its {{#each}} loops`;
+  return `the template does too much work (${what}; a prompt is at most 2,500 characters): check its {{#each}} loops and partials`;
 }
 
 function tick(budget: Budget | undefined, produced: string): void {
   if (!budget) return;
   budget.iterations++;
+  budget.spec.ticks++;
   budget.chars += produced.length;
-  if (budget.iterations > MAX_ITERATIONS) throw new TemplateError(tooMuch(`more than ${MAX_ITERATIONS.toLocaleString('en-US')} loop iterations`));
+  if (budget.spec.ticks > MAX_SPEC_TICKS)
+    throw new TemplateError(tooMuch(`the spec's templates together ran more than ${MAX_SPEC_TICKS.toLocaleString('en-US')} loop iterations and partial calls`));
+  if (budget.iterations > MAX_ITERATIONS)
+    throw new TemplateError(tooMuch(`more than ${MAX_ITERATIONS.toLocaleString('en-US')} loop iterations and partial calls`));
   if (budget.chars > MAX_OUTPUT_CHARS) throw new TemplateError(tooMuch(`more than ${MAX_OUTPUT_CHARS.toLocaleString('en-US')} characters`));
   if ((budget.iterations & 1023) === 0 && Date.now() - budget.started > MAX_RENDER_MS) throw new TemplateError(tooMuch(`more than ${MAX_RENDER_MS / 1000} s`));
 }
@@ -117,6 +139,23 @@ function guardLoops(hb: typeof Handlebars): void {
       return builtin.call(this, ...args, { ...options, fn });
     });
   }
+}
+
+/**
+ * Partial calls count against the same budget: a partial that calls the next one twice, 40 deep, is 2^40 calls
+ * with no loop at all (inline partials need no templates folder), and without a tick it never reached a check.
+ * Handlebars looks partials up through `env.VM` so that it can be overridden per instance; only this one is.
+ */
+function guardPartials(hb: typeof Handlebars): void {
+  const vm = (hb as unknown as { VM: { invokePartial: (...args: unknown[]) => unknown } }).VM;
+  const invoke = vm.invokePartial;
+  (hb as unknown as { VM: unknown }).VM = {
+    ...vm,
+    invokePartial(this: unknown, partial: unknown, context: unknown, options: { data?: { budget?: Budget } }) {
+      tick(options.data?.budget, '');
+      return invoke.call(this, partial, context, options);
+    },
+  };
 }
 
 function elementHelper(this: unknown, ...args: unknown[]): string {
@@ -157,10 +196,13 @@ function registerPartials(hb: typeof Handlebars, dir: string): string[] {
   return names.map((f) => f.slice(0, -4)).sort();
 }
 
-/** `named`: the path was written in the spec (`{ template: path }`), so a folder there is named as such. */
+/**
+ * `named`: the path was written in the spec (`{ template: path }`), so a folder there is named as such. A file's one
+ * final newline is not part of it (as in Jinja): editors add it, and a partial used mid-prompt would carry it along.
+ */
 function readTemplateFile(abs: string, named = false): string {
   try {
-    return readFileSync(abs, 'utf8');
+    return readFileSync(abs, 'utf8').replace(/\r?\n$/, '');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const shown = displayPath(abs);

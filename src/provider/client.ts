@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { DEFAULT_BASE_URL, normalizeBaseUrl } from '../endpoint.js';
+import { searchBillings, type BillingQuery, type BillingSearch } from './billings.js';
 import { downloadFile, type DownloadOptions, type DownloadResult } from './download.js';
 import {
   getBalanceCents,
@@ -57,6 +58,8 @@ export interface WaveSpeedClient {
   waitForResult(id: string, opts?: WaitOptions): Promise<Prediction>;
   balanceCents(opts?: CallOptions): Promise<number>;
   priceCents(model: string, inputs: object, opts?: CallOptions): Promise<PriceQuote>;
+  /** The account's charges and refunds in a window, every page read (up to a cap: see `complete`). */
+  billings(q: BillingQuery, opts?: CallOptions): Promise<BillingSearch>;
   /** Replace the API key (and any Bearer token) in `text`: for anything the caller logs. */
   redact(text: string): string;
   /** The server's clock minus ours in ms, from its Date headers; undefined until an answer carried one. */
@@ -115,6 +118,7 @@ export function createClient(options: ClientOptions = {}): WaveSpeedClient {
       ),
     balanceCents: (opts) => guard('balance', true, () => getBalanceCents(t, opts)),
     priceCents: (model, inputs, opts) => guard('price', true, () => quotePriceCents(t, model, inputs, opts)),
+    billings: (q, opts) => guard('billings', true, () => searchBillings(t, q, opts)),
     redact: t.redact,
     serverClockOffsetMs: () => t.clock.offsetMs(),
   };

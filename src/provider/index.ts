@@ -1,4 +1,5 @@
 /** The WaveSpeed client: the only code that talks to the remote API. */
+export type { BillingItem } from './billings.js';
 export { createClient, type ClientOptions, type WaveSpeedClient } from './client.js';
 export { failedPredictionError } from './map-error.js';
 export { usdToCentsExact } from '../money.js';

@@ -71,6 +71,25 @@ export const ListDataSchema = z.union([
 const UsdLike = z.union([z.number(), z.string()]);
 export const BalanceDataSchema = z.looseObject({ balance: UsdLike });
 export const PriceDataSchema = z.looseObject({ price: UsdLike, discounted_price: UsdLike.nullish() });
+/**
+ * [doc: CLI code] `POST /api/v3/billings/search` → `data: {page, has_more, items[]}`; an item `{uuid, billing_type,
+ * price, created_at, prediction?: {uuid, model_uuid, status}, order?}`. [guess] the sign of a refund's `price` and
+ * the names of `billing_type` are undocumented: the type is kept as sent and the amount read as a magnitude by the
+ * caller; an item without a prediction (a top-up, an order) is kept with none.
+ */
+export const BillingItemSchema = z.looseObject({
+  uuid: z.string().nullish(),
+  billing_type: z.string().nullish(),
+  price: UsdLike,
+  created_at: z.string().nullish(),
+  prediction: z.looseObject({ uuid: z.string().nullish(), model_uuid: z.string().nullish(), status: z.string().nullish() }).nullish(),
+});
+export const BillingPageSchema = z.looseObject({
+  page: z.number().nullish(),
+  has_more: z.boolean().nullish(),
+  items: z.array(z.unknown()).nullish(),
+});
+
 export const UploadDataSchema = z.looseObject({
   // [guess] `download_url` is documented; `url` is accepted in case a server names it so.
   download_url: z.string().min(1).nullish(),

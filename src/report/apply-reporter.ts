@@ -89,7 +89,8 @@ function barsReporter(stdout: OutputStream, stderr: OutputStream, redact: (t: st
         bars.stop();
         return void stdout.write(`${redact(formatSummary(e.summary))}\n`);
       }
-      if (e.type === 'failed' || e.type === 'unknown' || e.type === 'settled' || e.type === 'kept') bars.log(`${redact(describeEvent(e, progress) ?? '')}\n`);
+      if (e.type === 'failed' || e.type === 'unknown' || e.type === 'settled' || e.type === 'kept' || e.type === 'fetched')
+        bars.log(`${redact(describeEvent(e, progress) ?? '')}\n`);
       redraw.request();
     },
     note: (text) => bars.log(`${redact(text)}\n`),
@@ -104,7 +105,7 @@ function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefined {
   const at = () => `[${p.finished}/${p.total}]`;
   switch (e.type) {
     case 'start':
-      return `applying: ${plural(e.toSubmit, 'shot')} to submit (${usd(e.costCents)}), ${e.toResume} to resume, ${e.concurrency} in flight at most, on ${describeEndpoint(e.endpoint)}`;
+      return `applying: ${plural(e.toSubmit, 'shot')} to submit (${usd(e.costCents)}), ${e.toResume} to resume${e.toRestore > 0 ? `, ${e.toRestore} to restore ($0)` : ''}${e.toFetch > 0 ? `, ${plural(e.toFetch, 'paid take')} to fetch` : ''}, ${e.concurrency} in flight at most, on ${describeEndpoint(e.endpoint)}`;
     case 'upload':
       return `uploaded ${displayPath(e.path)}`;
     case 'submitted':
@@ -117,6 +118,8 @@ function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefined {
       return `${e.id}: ${e.message}`;
     case 'restored':
       return `restored ${e.id} from take #${e.take} (no new charge)`;
+    case 'fetched':
+      return `kept take #${e.take} of ${e.id} as ${displayPath(e.path)}: paid, never downloaded, now safe from the server's 7-day deletion ($0)`;
     case 'kept':
       return `kept ${e.from} as ${e.path} (${e.reason}): moved aside, not overwritten`;
     case 'downloaded':
@@ -135,7 +138,7 @@ function describeEvent(e: ApplyEvent, p: ApplyProgress): string | undefined {
 function formatSummary(s: ApplySummary): string {
   const refunds = s.refundedCents > 0 ? ` (charges ${usd(s.chargedCents)}, refunds ${usd(s.refundedCents)})` : '';
   const lines = [
-    `${s.interrupted ? 'Interrupted' : 'Done'}: ${s.done} rendered, ${s.failed.length} failed, ${s.skipped.length} skipped in ${(s.elapsedMs / 1000).toFixed(1)} s; spent ${usd(s.spentCents)} this run${refunds}, ${usd(s.totalSpentCents)} in all`,
+    `${s.interrupted ? 'Interrupted' : 'Done'}: ${s.done} rendered, ${s.fetched > 0 ? `${s.fetched} earlier paid ${s.fetched === 1 ? 'take' : 'takes'} kept, ` : ''}${s.failed.length} failed, ${s.skipped.length} skipped in ${(s.elapsedMs / 1000).toFixed(1)} s; spent ${usd(s.spentCents)} this run${refunds}, ${usd(s.totalSpentCents)} in all`,
   ];
   const unknown = new Set(s.unknown.map((u) => u.id));
   for (const f of s.failed.filter((f) => !unknown.has(f.id)).slice(0, 50)) lines.push(`  failed  ${f.id}: ${f.message}`);

@@ -12,7 +12,7 @@ export class ApplyProgress {
   update(e: ApplyEvent): void {
     switch (e.type) {
       case 'start':
-        this.total = e.toSubmit + e.toResume;
+        this.total = e.toSubmit + e.toResume + e.toRestore;
         return;
       case 'upload':
         this.uploads++;

@@ -7,26 +7,43 @@ import { displayPath } from '../util/paths.js';
 import { usd } from '../money.js';
 import { plural, table, truncate } from './format.js';
 import { describeEndpoint } from '../endpoint.js';
+import type { PlanQuotes } from '../plan/quotes.js';
+import { quoteCell, quoteNotes } from './quotes.js';
 
 const SYMBOL: Record<Action, string> = { create: '+', replace: '~', retry: '↻', resume: '>', unchanged: '=', blocked: '!', restore: '<', regenerate: '~' };
 
 /** The plan as a producer would show it to a client: one row per shot, then totals and the budget line. */
-export function formatPlanTable(plan: Plan, width = 120, options: { diff?: boolean } = {}): string {
+/**
+ * The plan as a producer would show it to a client: one row per shot, then totals and the budget line. With
+ * `quotes` (`plan --quote`), the server's price of each shot beside the table's, and what differs called out.
+ */
+export function formatPlanTable(plan: Plan, width = 120, options: { diff?: boolean; quotes?: PlanQuotes } = {}): string {
   const lines: string[] = [];
+  const q = options.quotes;
   lines.push(`Plan for ${plan.name} (${displayPath(plan.specFile)}): ${plan.model} on ${describeEndpoint(plan.endpoint)}`);
   lines.push('');
-  const rows = [['', 'SHOT', 'ACTION', 'DUR', 'COST', 'PROMPT / REASON']];
-  const fixed = Math.max(...plan.shots.map((s) => s.id.length), 4) + 36;
+  const rows = [['', 'SHOT', 'ACTION', 'DUR', 'COST', ...(q ? ['QUOTE'] : []), 'PROMPT / REASON']];
+  const fixed = Math.max(...plan.shots.map((s) => s.id.length), 4) + 36 + (q ? 14 : 0);
   const room = Math.max(30, width - fixed);
   for (const shot of plan.shots) {
-    rows.push([SYMBOL[shot.action], shot.id, shot.action, `${shot.duration}s`, shot.costCents ? usd(shot.costCents) : '—', detail(shot, room)]);
+    const cost = shot.costCents ? usd(shot.costCents) : '—';
+    rows.push([SYMBOL[shot.action], shot.id, shot.action, `${shot.duration}s`, cost, ...(q ? [quoteCell(q.shots.get(shot.id))] : []), detail(shot, room)]);
   }
-  lines.push(...table(rows, ['l', 'l', 'l', 'r', 'r', 'l']).map((l) => `  ${l}`));
+  lines.push(...table(rows, ['l', 'l', 'l', 'r', 'r', ...(q ? ['r' as const] : []), 'l']).map((l) => `  ${l}`));
   if (options.diff) lines.push(...fullDiffs(plan));
+  if (plan.fetch.length > 0) lines.push('', ...fetchLines(plan));
   lines.push('');
-  lines.push(...formatTotals(plan));
+  lines.push(...formatTotals(plan, q));
+  if (q) for (const note of quoteNotes(q)) lines.push('', note);
   for (const w of plan.warnings) lines.push('', `warning: ${w}`);
   return lines.join('\n');
+}
+
+/** Paid takes never downloaded: apply fetches them into .takes/ for $0, before the server deletes them. */
+function fetchLines(plan: Plan): string[] {
+  const shown = plan.fetch.slice(0, 20).map((f) => `${f.id} take #${f.takeN} (${f.status})`);
+  const more = plan.fetch.length > shown.length ? `, and ${plan.fetch.length - shown.length} more` : '';
+  return [`  ↓ ${plural(plan.fetch.length, 'paid take')} never downloaded: ${shown.join(', ')}${more}; apply downloads them into .takes/ ($0)`];
 }
 
 /** The text fields that changed, word by word: `prompt: a slow dolly [-in-]{+out+}`. */
@@ -73,7 +90,7 @@ function promptOf(shot: PlannedShot): string {
   return (r.multi_prompt ?? []).map((p, i) => `[${i + 1}: ${p.duration}s] ${p.prompt}`).join(' ');
 }
 
-function formatTotals(plan: Plan): string[] {
+function formatTotals(plan: Plan, q?: PlanQuotes): string[] {
   const t = plan.totals;
   const counts = new Map<Action, number>();
   for (const s of plan.shots) counts.set(s.action, (counts.get(s.action) ?? 0) + 1);
@@ -83,6 +100,7 @@ function formatTotals(plan: Plan): string[] {
   const lines = [
     `${plural(t.shots, 'shot')}: ${parts.join(', ') || 'none'}; ${seconds} s of new video at ${usd(rate)}/s`,
     `  this apply     ${usd(t.costCents).padStart(12)}`,
+    ...(q ? [`  quoted         ${usd(q.quotedCents).padStart(12)}   ${quotedNote(q)}`] : []),
     `  spent before   ${usd(t.spentCents).padStart(12)}`,
     `  after apply    ${usd(t.afterApplyCents).padStart(12)}   of ${usd(t.budgetCents)} budget (${budgetNote(plan)})`,
   ];
@@ -98,6 +116,14 @@ function formatTotals(plan: Plan): string[] {
     lines.push(`  raise budget.max_usd in ${path.basename(plan.specFile)}, raise --max-cost, or render fewer shots (--only GLOB)`);
   }
   return lines;
+}
+
+/** How the server's total compares with the plan's, for the shots it quoted. */
+function quotedNote(q: PlanQuotes): string {
+  const d = q.quotedCents - q.plannedQuotedCents;
+  const which = q.unquoted > 0 ? ` (${plural(q.unquoted, 'shot')} not quoted)` : '';
+  if (d === 0) return `the server's price, as planned${which}`;
+  return `the server's price: ${usd(Math.abs(d))} ${d > 0 ? 'ABOVE' : 'below'} the plan${which}`;
 }
 
 function budgetNote(plan: Plan): string {

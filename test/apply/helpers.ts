@@ -474,6 +474,8 @@ export async function planJson(p: Project, server: MockServer, extra: readonly s
 export interface PlanJson {
   endpoint: string;
   shots: { id: string; action: string; reason: string; cost_cents: number; fingerprint: string; duration: number }[];
+  fetch: { id: string; take_n: number; status: string }[];
+  warnings: string[];
   totals: Record<string, number>;
 }
 
@@ -523,7 +525,7 @@ export async function applyUntilDone(p: Project, server: MockServer, o: { maxRun
 async function resolveAsUser(p: Project, server: MockServer): Promise<{ adopted: string[]; forgotten: string[] }> {
   const lock = readLock(p, true);
   const claimed = new Set(Object.values(shotsOf(lock)).flatMap((s) => s.takes.flatMap((t) => (t.prediction_id ? [t.prediction_id] : []))));
-  const created = await serverPredictions(server);
+  const created = await dashboard(server);
   const done = { adopted: [] as string[], forgotten: [] as string[] };
   for (const [id, shot] of Object.entries(shotsOf(lock))) {
     for (const take of shot.takes.filter((t) => t.status === 'submitting' || t.status === 'unknown')) {
@@ -541,7 +543,14 @@ async function resolveAsUser(p: Project, server: MockServer): Promise<{ adopted:
   return done;
 }
 
-/** Every prediction the server created, with the body it was submitted with (what the dashboard shows a user). */
-async function serverPredictions(server: MockServer): Promise<{ id: string; input: Record<string, unknown> }[]> {
-  return (await (await fetch(`${server.url}/__mock/dashboard`)).json()) as { id: string; input: Record<string, unknown> }[];
+export interface ServerPrediction {
+  id: string;
+  model: string;
+  status: string;
+  input: Record<string, unknown>;
+}
+
+/** Every prediction the server created, newest first, with the body it was submitted with (what the dashboard shows a user). */
+export async function dashboard(server: MockServer): Promise<ServerPrediction[]> {
+  return (await (await fetch(`${server.url}/__mock/dashboard`)).json()) as ServerPrediction[];
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,12 +54,18 @@ describe('the corpus harness', () => {
       'big.png': { png: [640, 360], size: 11 * 1024 * 1024 },
       'link.png': { symlink: 'gone.png' },
       'd.png': { dir: true },
+      'bomb.png': { pngHeader: [2 ** 31, 2 ** 31], idat: 'bogus' },
+      'hollow.png': { pngHeader: [640, 360], idat: 'none' },
     });
     const s = snapshot(dir);
     expect(s['a.png']).toMatch(/^100 /);
     expect(s['big.png']).toMatch(/^11534336 /);
     expect(s['link.png']).toBe('link -> gone.png');
     expect(s['d.png']).toBe('dir');
+    // a bomb's header claims 2^31 x 2^31 px in 89 bytes; without IDAT, 45
+    expect(s['bomb.png']).toMatch(/^89 /);
+    expect(s['hollow.png']).toMatch(/^45 /);
+    expect(readFileSync(path.join(dir, 'bomb.png')).readUInt32BE(16)).toBe(2 ** 31);
   });
 
   it("reads ./x in argv as the case copy's file, and prints paths relative to it", () => {

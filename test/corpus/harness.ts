@@ -17,7 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { render, stripDir } from '../helpers/cli.js';
-import { makeGif, makeJpeg, makePng } from '../helpers/images.js';
+import { makeGif, makeJpeg, makePng, makePngHeader } from '../helpers/images.js';
 
 /**
  * The bad-input corpus (issue #5): each case is a folder test/fixtures/corpus/<category>/<case>/ holding a spec
@@ -30,6 +30,8 @@ export type MadeFile =
   | { png: [number, number]; truncate?: number; size?: number }
   | { jpeg: [number, number]; truncate?: number; size?: number }
   | { gif: [number, number] }
+  /** A PNG header claiming any size over pixels that are not there (`idat`: bogus bytes, or no IDAT chunk). */
+  | { pngHeader: [number, number]; idat: 'bogus' | 'none' }
   /** `encoding: "latin1"` writes one byte per character (a spec saved by a non-UTF-8 editor). */
   | { text: string; encoding?: 'utf8' | 'latin1'; size?: number }
   | { symlink: string }
@@ -117,6 +119,7 @@ export function makeFiles(dir: string, files: Record<string, MadeFile>): void {
       writeFileSync(abs, Buffer.from(spec.text, spec.encoding ?? 'utf8'));
       if (spec.size !== undefined) truncateSync(abs, spec.size);
     } else if ('gif' in spec) writeFileSync(abs, makeGif(...spec.gif));
+    else if ('pngHeader' in spec) writeFileSync(abs, makePngHeader(...spec.pngHeader, spec.idat));
     else {
       const bytes = 'png' in spec ? makePng(...spec.png) : makeJpeg(...spec.jpeg);
       writeFileSync(abs, spec.truncate === undefined ? bytes : bytes.subarray(0, spec.truncate));

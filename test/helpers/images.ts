@@ -48,6 +48,26 @@ export function makePng(width: number, height: number, rgb: Rgb = [200, 120, 90]
 }
 
 /**
+ * A PNG that only claims its size: a valid signature and IHDR (any width and height, up to 2^32 − 1 each, bigger
+ * than any real image), then an IDAT that is `bogus` (bytes that are not zlib data) or `none` (no IDAT at all),
+ * then IEND. Its header reads as a well-formed PNG; its pixels cannot be decoded. A few dozen bytes whatever it
+ * claims: a decompression-bomb header, never a big file.
+ */
+export function makePngHeader(width: number, height: number, idat: 'bogus' | 'none'): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type: RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    ...(idat === 'bogus' ? [chunk('IDAT', Buffer.from('not zlib data, not pixels either'))] : []),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/**
  * A real baseline JPEG of the given size, one flat grey: every 8x8 block is "no change, end of block", which two
  * one-code Huffman tables write as two zero bits, so the scan is a run of zero bytes. Decoders read it whole (the
  * decode check before upload needs that); `seed` varies the bytes (a comment segment) without changing the image.

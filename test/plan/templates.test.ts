@@ -108,3 +108,26 @@ describe('a templates folder that cannot be read is an error at `templates:`, ex
     expect(issueLines(ws.strip(stderr))).toEqual([`spec.yaml:4:12 templates: cannot read template partials/broken.hbs: EISDIR`]);
   });
 });
+
+describe('bounded work: the spec has one template budget, not only each render (docs/ARCHITECTURE.md "Bounded work")', () => {
+  it('a loop bomb in a 2,000-combination matrix stops the expansion at the spec-wide budget, with one issue saying so', () => {
+    const l = `[${Array.from({ length: 300 }, (_, i) => i).join(', ')}]`;
+    const k = `[${Array.from({ length: 2000 }, (_, i) => i).join(', ')}]`;
+    const bomb = '{{#each @root.l}}{{#each @root.l}}{{#each @root.l}}{{#each @root.l}}x{{/each}}{{/each}}{{/each}}{{/each}}';
+    const ws = makeWorkspace();
+    ws.write('img/ok.png', 'not read: the expansion stops first');
+    const spec = ws.spec(`${SPEC_HEAD}vars: { l: ${l} }\nshots:\n  - id: "s-{{k}}"\n    matrix: { k: ${k} }\n    image: img/ok.png\n    prompt: "${bomb}"\n`);
+    let issues: { message: string }[] = [];
+    try {
+      validateSpec(spec);
+    } catch (err) {
+      issues = (err as { issues: { message: string }[] }).issues;
+    }
+    const perRender = issues.filter((i) => i.message.includes('more than 100,000 loop iterations'));
+    const specWide = issues.filter((i) => i.message.includes("the spec's templates together ran more than 10,000,000"));
+    expect(specWide).toHaveLength(1);
+    // Stopped after about a hundred renders, not two thousand.
+    expect(perRender.length).toBeGreaterThan(0);
+    expect(perRender.length).toBeLessThanOrEqual(100);
+  });
+});

@@ -87,6 +87,9 @@ export function createFakeServer(): FakeServer {
     async priceCents() {
       return { priceCents: 0 };
     },
+    async billings(q) {
+      return { items: [], startMs: q.startMs, endMs: q.endMs ?? Date.now(), pages: 1, complete: true };
+    },
     redact: (t) => t,
     serverClockOffsetMs: () => 0,
   };

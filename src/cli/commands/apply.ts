@@ -5,10 +5,11 @@ import { looksLikeSavedPlan, planToJson, readSavedPlan, type SavedPlan } from '.
 import { RenderError } from '../../errors.js';
 import type { MockServer } from '../../mock/index.js';
 import { createClient, type PollPolicy } from '../../provider/index.js';
-import type { Plan } from '../../plan/build.js';
+import { hasWork, type Plan } from '../../plan/build.js';
 import { createReporter, reporterMode } from '../../report/apply-reporter.js';
 import { plural } from '../../report/format.js';
 import { formatPlanTable } from '../../report/plan-table.js';
+import { quoteNotes } from '../../report/quotes.js';
 import { type CommandContext, defineCommand } from '../command.js';
 import { confirmSpend } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
@@ -52,6 +53,10 @@ Plans (or takes a plan saved by \`render plan --out\`, refused if stale), shows 
 flight. Every prediction is recorded in <name>.lock.json beside the spec the moment it is known; outputs
 go to the spec's output folder. Killed or failed, run it again: what was paid is polled and downloaded,
 never paid again.
+
+Before anything is uploaded, the server is asked its price for each distinct request shape (free): a shot
+it prices above its planned cost stops the apply, nothing submitted (a server without the quote route
+does not: the price table's figures stand, and the run says so).
 
 Polls learn: each render's time on the server (per model, kind of shot and duration, kept in the
 lockfile for the next run) says when a prediction should finish; it is polled from then, every
@@ -130,9 +135,13 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
         if (options.json) io.stdout.write(`${JSON.stringify({ type: 'plan', plan: planToJson(plan) })}\n`);
         else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120)}\n\n`);
       },
+      // Shots priced above their plan are refused with an error; what else the quotes say is noted.
+      quoted: (quotes) => {
+        for (const line of quoteNotes(quotes, { above: false })) reporter.note(line);
+      },
       confirm: async ({ plan }) => {
-        const work = plan.shots.filter((s) => s.action !== 'unchanged' && s.action !== 'blocked').length;
-        if (work === 0) {
+        const work = plan.shots.filter((s) => s.action !== 'unchanged' && s.action !== 'blocked').length + plan.fetch.length;
+        if (!hasWork(plan)) {
           reporter.note(nothingToDo(plan));
           return false;
         }

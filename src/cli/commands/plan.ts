@@ -4,15 +4,18 @@ import { lockfilePath } from '../../lock/file.js';
 import { writeFileAtomic } from '../../util/atomic-file.js';
 import { looksLikeSavedPlan, planToJson } from '../../plan/saved-plan.js';
 import { RenderError } from '../../errors.js';
+import { hasWork } from '../../plan/build.js';
 import { planSpec } from '../../plan/plan-spec.js';
+import type { Plan } from '../../plan/build.js';
+import { quotesFailed, type PlanQuotes } from '../../plan/quotes.js';
 import { formatPlanTable } from '../../report/plan-table.js';
 import { displayPath } from '../../util/paths.js';
-import { defineCommand } from '../command.js';
+import { type CliIO, defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { checkSelection, COMMON, endpointOf, maxCostOf, selectOf } from '../options.js';
 
 export const planCommand = defineCommand({
-  usage: 'render plan SPEC [--json] [--out PLAN] [--detailed-exitcode] [--diff] [--only GLOB] [--max-cost USD] [--mock]',
+  usage: 'render plan SPEC [--json] [--out PLAN] [--detailed-exitcode] [--diff] [--quote] [--only GLOB] [--max-cost USD] [--mock]',
   description: `
 Each shot gets an action and a reason:
   create     never rendered                     replace    rendered, but its inputs changed (word diff shown)
@@ -21,14 +24,19 @@ Each shot gets an action and a reason:
   restore    an earlier take with these inputs comes back for $0 (from .takes/, or downloaded again)
   regenerate the paid output was deleted on the server before it was downloaded: render again, at its cost
 Totals compare everything the lockfile says was spent plus this plan against budget.max_usd.
+Costs come from render's price table, offline. --quote also asks the server (WAVESPEED_BASE_URL, or the
+embedded one with --mock) its price for each distinct request shape, free, and shows it beside the table's;
+\`render apply\` refuses to submit a shot the server prices above its planned cost.
 
-Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
-4 changes pending (only with --detailed-exitcode; 0 then means nothing to do).`,
+Exit codes: 0 within budget, 1 (with --quote) a shot priced above its plan, or a quote the server failed to
+give (one without the quote route is not a failure: the table's prices stand),
+2 invalid spec or usage, 3 over budget, 4 changes pending (only with --detailed-exitcode; 0 then means nothing to do).`,
   options: {
     json: COMMON.json,
     out: { type: 'string', value: 'PLAN', description: 'save the plan as JSON; `render apply PLAN` applies exactly it' },
     'detailed-exitcode': { type: 'boolean', description: 'exit 4 when the plan has changes, 0 when there is nothing to do' },
     diff: { type: 'boolean', description: 'after the table, the full word diff of every changed prompt' },
+    quote: { type: 'boolean', description: "ask the server its price for each request shape (free) and show it beside the table's" },
     only: COMMON.only,
     'max-cost': COMMON['max-cost'],
     mock: { type: 'boolean', description: 'plan against what was rendered on the embedded mock server' },
@@ -45,18 +53,32 @@ Exit codes: 0 within budget, 2 invalid spec or usage, 3 over budget,
       plan.shots.length,
       shots.map((s) => s.id),
     );
-    const json = planToJson(plan);
+    const quotes = options.quote ? await quotePrices(io, plan, Boolean(options.mock)) : undefined;
+    const json = planToJson(plan, quotes);
     if (options.out !== undefined) {
       savePlan(options.out, `${JSON.stringify(json, null, 2)}\n`, [plan.specFile, lockfilePath(plan.specFile, plan.name)]);
       io.stderr.write(`plan saved to ${displayPath(options.out)}; apply it with: render apply ${options.out}\n`);
     }
     if (options.json) io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-    else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120, { diff: Boolean(options.diff) })}\n`);
+    else io.stdout.write(`${formatPlanTable(plan, io.stdout.columns ?? 120, { diff: Boolean(options.diff), quotes })}\n`);
     if (plan.totals.overBudgetCents > 0) return EXIT.overBudget;
-    const changes = plan.shots.some((s) => s.action !== 'unchanged' && s.action !== 'blocked');
-    return options['detailed-exitcode'] && changes ? EXIT.changesPending : EXIT.ok;
+    if (quotes && quotesFailed(quotes)) return EXIT.failed;
+    return options['detailed-exitcode'] && hasWork(plan) ? EXIT.changesPending : EXIT.ok;
   },
 });
+
+/** `--quote`: the one network use of `plan`, loaded only when asked (a plain plan never loads the HTTP client). */
+async function quotePrices(io: CliIO, plan: Plan, mock: boolean): Promise<PlanQuotes> {
+  const { connect, requireKey } = await import('../server.js');
+  const { createQuoter, quotePlan } = await import('../../apply/quotes.js');
+  if (!mock) requireKey(io, 'plan --quote asks the server its prices');
+  const conn = await connect(io, { mock });
+  try {
+    return await quotePlan(createQuoter(conn.client), plan);
+  } finally {
+    await conn.close();
+  }
+}
 
 /**
  * `--out` writes a file the user named: never over a folder, the spec, its lockfile (the record of what was

@@ -125,24 +125,35 @@ export interface StoreFigures {
   journalRecords: number;
 }
 
+/** Records after which the committed lockfile must know about them soon: they are money. */
+const GROUP_COMMIT_KINDS: ReadonlySet<JournalRecord['t']> = new Set(['intent', 'submitted', 'unknown', 'refused', 'forgotten', 'current', 'kept']);
+
 /**
- * How long money records wait for the lockfile write that holds them: `minMs` up to 256 KB of lockfile, then 2 ms per
- * KB, so a run writes the lockfile at most 0.5 MB a second whatever its size (rule 8: I/O linear in shots).
+ * Of those, the records that say a prediction was or may have been paid for: lost with `.render/` they would let the
+ * next apply pay for it again, so they reach the committed lockfile within `minMs` whatever its size (docs/
+ * ARCHITECTURE.md "Known gaps": the exposure stays half a second).
  */
-export function groupCommitWindowMs(lockfileBytes: number, minMs: number): number {
+const PAID_KINDS: ReadonlySet<JournalRecord['t']> = new Set(['intent', 'submitted', 'unknown']);
+
+/**
+ * How long a money record waits for the lockfile write that holds it (undefined: it forces none). A paid record:
+ * `minMs`. The others (a refusal, a forgotten intent, which take is current, a file kept aside: lost, they make the
+ * next run count too much spent or redo a move, never pay) wait `minMs` up to 256 KB of lockfile, then 2 ms per KB,
+ * so once the submits are done a run writes the lockfile at most 0.5 MB a second whatever its size (rule 8).
+ */
+export function groupCommitWindowMs(kind: JournalRecord['t'], lockfileBytes: number, minMs: number): number | undefined {
+  if (!GROUP_COMMIT_KINDS.has(kind)) return undefined;
+  if (PAID_KINDS.has(kind)) return minMs;
   return Math.max(minMs, Math.round(lockfileBytes / 512));
 }
-
-/** Records after which the committed lockfile must know about them within a second: they are money. */
-const GROUP_COMMIT_KINDS: ReadonlySet<JournalRecord['t']> = new Set(['intent', 'submitted', 'unknown', 'refused', 'forgotten', 'current', 'kept']);
 
 export interface LockStoreOptions {
   /** Applied to every string a record carries before it is kept in memory or written (the API key never lands). */
   redact?: (text: string) => string;
   /**
-   * Longest wait between a money record and the lockfile write that holds it (group commit; default 500 ms), for a
-   * lockfile up to 256 KB; a bigger one waits 2 ms per KB of it (1 MB: 2 s; 13 MB of 10,000 shots: 26 s), so a
-   * run writes the lockfile at most 0.5 MB a second whatever its size. The journal holds every record at once.
+   * Longest wait between a paid record (intent, prediction id, unknown) and the lockfile write that holds it (group
+   * commit; default 500 ms); other money records wait as long up to 256 KB of lockfile, then 2 ms per KB of it
+   * (`groupCommitWindowMs`). The journal holds every record at once.
    */
   groupCommitMs?: number;
 }
@@ -162,6 +173,7 @@ export class LockStore {
   private writeError: Error | undefined;
   private diskText: string | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
+  private commitAt = 0;
   private readonly redact: (text: string) => string;
   private readonly redacting: boolean;
   private readonly groupCommitMs: number;
@@ -189,7 +201,8 @@ export class LockStore {
     applyRecord(this.lock, clean);
     this.figures.journalRecords++;
     await this.journal.append(clean);
-    if (GROUP_COMMIT_KINDS.has(clean.t)) this.commitSoon();
+    const windowMs = groupCommitWindowMs(clean.t, this.diskText?.length ?? 0, this.groupCommitMs);
+    if (windowMs !== undefined) this.commitSoon(windowMs);
     if (this.journal.records >= this.compactEvery) this.compact();
   }
 
@@ -203,9 +216,12 @@ export class LockStore {
     });
   }
 
-  private commitSoon(): void {
-    if (this.commitTimer) return;
-    const windowMs = groupCommitWindowMs(this.diskText?.length ?? 0, this.groupCommitMs);
+  /** Compact within `windowMs`: a write already due sooner stands; one due later is brought forward. */
+  private commitSoon(windowMs: number): void {
+    const at = performance.now() + windowMs;
+    if (this.commitTimer && this.commitAt <= at) return;
+    clearTimeout(this.commitTimer);
+    this.commitAt = at;
     this.commitTimer = setTimeout(() => {
       this.commitTimer = undefined;
       try {

@@ -25,24 +25,17 @@ const SETTLE_ATTEMPTS = 2;
 export async function submitShot(ctx: RunContext, shot: PlannedShot): Promise<number | undefined> {
   for (let attempt = 1; ; attempt++) {
     await heldBack(ctx);
-    // The account's submit rate is shared: a 429 holds every shot's next submit, not just the refused one.
-    const turn = ctx.stop.reason ? undefined : await ctx.pacer.acquire(ctx.signal);
-    let outcome: SubmitOutcome;
-    try {
-      if (ctx.stop.reason || !turn) {
-        ctx.emit({ type: 'skipped', id: shot.id, reason: ctx.stop.reason ?? 'stopped' });
-        return undefined;
-      }
-      try {
-        ctx.budget.reserve(shot.costCents, shot.id);
-      } catch (err) {
-        ctx.emit({ type: 'skipped', id: shot.id, reason: messageOf(err) });
-        return undefined;
-      }
-      outcome = await submitOnce(ctx, shot, turn);
-    } finally {
-      turn?.end('unused'); // a turn not ended by the POST's answer was not used
+    if (ctx.stop.reason) {
+      ctx.emit({ type: 'skipped', id: shot.id, reason: ctx.stop.reason });
+      return undefined;
     }
+    try {
+      ctx.budget.reserve(shot.costCents, shot.id);
+    } catch (err) {
+      ctx.emit({ type: 'skipped', id: shot.id, reason: messageOf(err) });
+      return undefined;
+    }
+    const outcome = await submitOnce(ctx, shot);
     // Nothing exists after a 429, so sending the same body again cannot pay twice; the pacer says when.
     if (outcome.kind === 'rate-limited' && attempt < MAX_RATE_LIMITED && !ctx.stop.reason) continue;
     if (outcome.kind === 'rate-limited') fail(ctx, shot.id, outcome.error, 'submit refused');
@@ -51,9 +44,11 @@ export async function submitShot(ctx: RunContext, shot: PlannedShot): Promise<nu
 }
 
 type SubmitOutcome = { kind: 'submitted'; n: number } | { kind: 'rate-limited'; error: unknown } | { kind: 'none' };
+type Prepared = Awaited<ReturnType<RunContext['uploader']['bodyFor']>>;
 
-async function submitOnce(ctx: RunContext, shot: PlannedShot, turn: SubmitTurn): Promise<SubmitOutcome> {
-  let prepared: Awaited<ReturnType<RunContext['uploader']['bodyFor']>>;
+/** One attempt, its cost reserved: the upload, then a turn of the account's submit rate, then the POST. */
+async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<SubmitOutcome> {
+  let prepared: Prepared;
   try {
     prepared = await ctx.uploader.bodyFor(shot, ctx.signal);
   } catch (err) {
@@ -61,6 +56,28 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot, turn: SubmitTurn):
     fail(ctx, shot.id, err, 'upload failed');
     return { kind: 'none' };
   }
+  // The account's submit rate is shared: a 429 holds every shot's next submit, not just the refused one. The turn is
+  // taken after the upload (uploads go on while submits wait) and before the intent (its time is the POST's).
+  let turn: SubmitTurn;
+  try {
+    turn = await ctx.pacer.acquire(ctx.signal);
+  } catch (err) {
+    ctx.budget.release(shot.costCents);
+    throw err;
+  }
+  try {
+    if (ctx.stop.reason) {
+      ctx.budget.release(shot.costCents);
+      ctx.emit({ type: 'skipped', id: shot.id, reason: ctx.stop.reason });
+      return { kind: 'none' };
+    }
+    return await postOnce(ctx, shot, prepared, turn);
+  } finally {
+    turn.end('unused'); // a turn not ended by the POST's answer was not used
+  }
+}
+
+async function postOnce(ctx: RunContext, shot: PlannedShot, prepared: Prepared, turn: SubmitTurn): Promise<SubmitOutcome> {
   const n = nextTakeNumber(shotState(ctx.store.lock, ctx.endpoint, shot.id));
   const ref = { endpoint: ctx.endpoint, shot: shot.id, n };
   await ctx.store.record({

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { isRenderError, RenderError } from '../errors.js';
-import type { LockOutput } from '../lock/schema.js';
+import type { LockOutput, LockTake } from '../lock/schema.js';
 import { shotState, takeByN } from '../lock/takes.js';
 import { DEFAULT_POLL_POLICY, failedPredictionError, type Prediction } from '../provider/index.js';
 import { REDACTED } from '../util/redact.js';
@@ -76,8 +76,7 @@ export async function followTake(ctx: RunContext, shotId: string, n: number, res
     return prediction;
   }
   const err = failedPredictionError(prediction, ctx.client.redact);
-  // Forgotten before the failure is recorded: a crash in between re-polls the failure, never reuses the URL.
-  if (prediction.taskCode === 1402) await ctx.uploader.forget(Object.values(take.urls ?? {}));
+  // A 1402 also forgets the take's upload URLs, in this same record (lock/reducer.ts).
   await ctx.store.record({
     t: 'status',
     at: iso(ctx.now()),
@@ -97,42 +96,66 @@ export async function followTake(ctx: RunContext, shotId: string, n: number, res
 export async function downloadTake(ctx: RunContext, shotId: string, n: number, current: boolean, fresh?: Prediction): Promise<string | undefined> {
   const take = takeByN(shotState(ctx.store.lock, ctx.endpoint, shotId), n);
   if (!take?.prediction_id) return undefined;
-  let urls = fresh?.outputs ?? take.remote_outputs ?? take.outputs.map((o) => o.url);
-  try {
-    // A URL recorded redacted (the server put the key in it) cannot be fetched: ask the server for it again.
-    if (urls.length === 0 || urls.some((u) => u.includes(REDACTED))) urls = (await ctx.client.getResult(take.prediction_id, { signal: ctx.signal })).outputs;
-    if (urls.length === 0) {
-      ctx.emit({ type: 'failed', id: shotId, code: 'BAD_RESPONSE', message: 'the completed prediction has no output URL' });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // After a 404 the output URLs are asked for afresh (a server may have moved them).
+      return await downloadOnce(ctx, shotId, take, current, attempt === 1 ? fresh : undefined, attempt > 1);
+    } catch (err) {
+      if (isRenderError(err, 'NOT_FOUND') && attempt < GONE_AFTER_404S) {
+        // One 404 is not "gone": a lagging or faulty server answers it too, and "gone" costs a new render. Asked
+        // again after a poll's wait; only a 404 that lasts is recorded.
+        await ctx.sleep(ctx.poll.initialMs ?? DEFAULT_POLL_POLICY.initialMs, ctx.signal);
+        continue;
+      }
+      if (isRenderError(err, 'NOT_FOUND')) {
+        const message = `output deleted on the server before it was downloaded: ${messageOf(err)}`;
+        await ctx.store.record({ t: 'gone', at: iso(ctx.now()), endpoint: ctx.endpoint, shot: shotId, n, message });
+        fail(
+          ctx,
+          shotId,
+          err,
+          'the output is gone from the server (the prediction is paid and recorded; `render plan` shows it as regenerate, with its cost)',
+          'render it again only if you want it: `render apply` asks before paying',
+        );
+        return undefined;
+      }
+      fail(ctx, shotId, err, 'download failed (the prediction is paid and recorded; `render apply` again downloads it)');
       return undefined;
     }
-    const outputs: LockOutput[] = [];
-    for (const [i, url] of urls.entries()) {
-      const dest = current ? path.join(ctx.placeDir, outputName(shotId, i)) : path.join(takesDir(ctx), takeFileName(shotId, take, i));
-      await clearPlace(ctx, dest);
-      // Checked before it is renamed into place: a file that is not an MP4 never takes the output's name.
-      const result = await ctx.client.download(url, dest, { signal: ctx.signal, check: checkMp4 });
-      outputs.push({ url, path: relToSpec(ctx, dest), sha256: result.sha256, bytes: result.bytes });
-      ctx.emit({ type: 'downloaded', id: shotId, path: dest, bytes: result.bytes, sha256: result.sha256 });
-    }
-    await ctx.store.record({ t: 'output', at: iso(ctx.now()), endpoint: ctx.endpoint, shot: shotId, n, outputs });
-    if (current) await clearExtraOutputs(ctx, shotId, outputs.length);
-    return outputs[0]?.path;
-  } catch (err) {
-    if (isRenderError(err, 'NOT_FOUND')) {
-      const message = `output deleted on the server before it was downloaded: ${messageOf(err)}`;
-      await ctx.store.record({ t: 'gone', at: iso(ctx.now()), endpoint: ctx.endpoint, shot: shotId, n, message });
-      fail(
-        ctx,
-        shotId,
-        err,
-        'the output is gone from the server (the prediction is paid and recorded; `render plan` shows it as regenerate, with its cost)',
-        'render it again only if you want it: `render apply` asks before paying',
-      );
-      return undefined;
-    }
-    fail(ctx, shotId, err, 'download failed (the prediction is paid and recorded; `render apply` again downloads it)');
+  }
+}
+
+/** 404s in a row, a poll's wait apart, before an output is taken as deleted on the server. */
+const GONE_AFTER_404S = 3;
+
+async function downloadOnce(
+  ctx: RunContext,
+  shotId: string,
+  take: LockTake,
+  current: boolean,
+  fresh: Prediction | undefined,
+  refresh: boolean,
+): Promise<string | undefined> {
+  const n = take.n;
+  let urls = refresh ? [] : (fresh?.outputs ?? take.remote_outputs ?? take.outputs.map((o) => o.url));
+  // A URL recorded redacted (the server put the key in it) cannot be fetched: ask the server for it again.
+  if (urls.length === 0 || urls.some((u) => u.includes(REDACTED))) urls = (await ctx.client.getResult(take.prediction_id!, { signal: ctx.signal })).outputs;
+  if (urls.length === 0) {
+    ctx.emit({ type: 'failed', id: shotId, code: 'BAD_RESPONSE', message: 'the completed prediction has no output URL' });
     return undefined;
   }
+  const outputs: LockOutput[] = [];
+  for (const [i, url] of urls.entries()) {
+    const dest = current ? path.join(ctx.placeDir, outputName(shotId, i)) : path.join(takesDir(ctx), takeFileName(shotId, take, i));
+    await clearPlace(ctx, dest);
+    // Checked before it is renamed into place: a file that is not an MP4 never takes the output's name.
+    const result = await ctx.client.download(url, dest, { signal: ctx.signal, check: checkMp4 });
+    outputs.push({ url, path: relToSpec(ctx, dest), sha256: result.sha256, bytes: result.bytes });
+    ctx.emit({ type: 'downloaded', id: shotId, path: dest, bytes: result.bytes, sha256: result.sha256 });
+  }
+  await ctx.store.record({ t: 'output', at: iso(ctx.now()), endpoint: ctx.endpoint, shot: shotId, n, outputs });
+  if (current) await clearExtraOutputs(ctx, shotId, outputs.length);
+  return outputs[0]?.path;
 }
 
 /** An MP4 (ISO BMFF) file has `ftyp` at bytes 4..8. */

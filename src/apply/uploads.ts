@@ -57,15 +57,6 @@ export class Uploader {
     }
   }
 
-  /**
-   * Forget upload URLs the server could not fetch (task code 1402), durably: the retry of a failed shot happens in a
-   * later apply, which must upload afresh rather than reuse the recorded URL and fail the same way every time.
-   */
-  async forget(urls: readonly string[]): Promise<void> {
-    const at = new Date(this.now()).toISOString();
-    await Promise.all(urls.map((url) => this.store.record({ t: 'unfetchable', at, endpoint: this.endpoint, url })));
-  }
-
   private async upload(image: { path: string; sha256: string }, signal?: AbortSignal): Promise<string> {
     const result = await this.client.upload(image.path, { signal });
     await this.store.record({

@@ -48,7 +48,8 @@ export type JournalRecord =
   | ({ t: 'kept' } & KeptFile)
   /** A local image uploaded: reused by content until it expires. */
   | { t: 'upload'; at: string; endpoint: string; sha256: string; url: string; bytes: number }
-  /** The server could not fetch this upload URL (task code 1402): it is never sent again. */
+  /** The server could not fetch this upload URL: never sent again. Written by earlier versions; a `status` record
+   * failing with task code 1402 now forgets the take's upload URLs itself. */
   | { t: 'unfetchable'; at: string; endpoint: string; url: string };
 
 export const RECORD_KINDS: ReadonlySet<string> = new Set<JournalRecord['t']>([

@@ -20,11 +20,9 @@ export function applyRecord(lock: Lockfile, rec: JournalRecord): void {
     case 'upload':
       endpointOf(lock, rec.endpoint).uploads[rec.sha256] = { url: rec.url, uploaded_at: rec.at, bytes: rec.bytes };
       return;
-    case 'unfetchable': {
-      const uploads = lock.endpoints[rec.endpoint]?.uploads ?? {};
-      for (const [sha256, upload] of Object.entries(uploads)) if (upload.url === rec.url) delete uploads[sha256];
+    case 'unfetchable': // written by versions before the rule moved into `status` below; still replayed
+      forgetUploads(lock, rec.endpoint, [rec.url]);
       return;
-    }
     case 'intent':
       recordIntent(lock, rec);
       return;
@@ -68,6 +66,9 @@ function applyTakeRecord(lock: Lockfile, rec: TakeRecord): void {
       return;
     case 'status':
       recordStatus(take, rec);
+      // A 1402 (the server could not fetch an upload URL): that URL is never sent again, however the failure was
+      // learned (followed, settled, adopted), in the same record as the failure, so no crash can part the two.
+      if (rec.status === 'failed' && rec.error?.task_code === 1402) forgetUploads(lock, rec.endpoint, Object.values(take.urls ?? {}));
       return;
     case 'output':
       take.outputs = rec.outputs;
@@ -102,6 +103,11 @@ function recordIntent(lock: Lockfile, rec: Extract<JournalRecord, { t: 'intent' 
   // Replayed over a lockfile that already holds it: nothing to do, or its take would be kept twice.
   if (shot.takes.some((t) => t.n === rec.take.n)) return;
   shot.takes.push({ ...rec.take, status: 'submitting', outputs: [] });
+}
+
+function forgetUploads(lock: Lockfile, endpoint: string, urls: readonly string[]): void {
+  const uploads = lock.endpoints[endpoint]?.uploads ?? {};
+  for (const [sha256, upload] of Object.entries(uploads)) if (urls.includes(upload.url)) delete uploads[sha256];
 }
 
 function recordStatus(take: LockTake, rec: Extract<JournalRecord, { t: 'status' }>): void {

@@ -1,4 +1,4 @@
-import type { RenderError } from '../errors.js';
+import { isRenderError, type RenderError } from '../errors.js';
 import { makeError, type ErrorContext } from './map-error.js';
 import { abortedError, isRetryable, type Sleep } from './retry.js';
 import { isTerminal, type Prediction } from './wire.js';
@@ -94,8 +94,10 @@ export async function waitForPrediction(id: string, opts: WaitOptions, deps: Wai
       last = await deps.getResult(id, { signal: opts.signal });
       failures = 0;
     } catch (err) {
-      // getResult already retried; a longer outage is ridden out here, a final answer (401, 404) is not.
-      if (!isRetryable(err) || ++failures >= (policy.maxPollErrors ?? 3)) throw err;
+      // getResult already retried; a longer outage is ridden out here, a final answer (401) is not. Nor is a 404
+      // taken at its word at once: a lagging or faulty server answers it for predictions that exist, and "gone"
+      // costs the user a new render. Only a 404 that lasts over the schedule is final.
+      if ((!isRetryable(err) && !isRenderError(err, 'NOT_FOUND')) || ++failures >= (policy.maxPollErrors ?? 3)) throw err;
       continue;
     }
     opts.schedule?.observe(last, deps.now());

@@ -99,14 +99,36 @@ describe('waitForResult', () => {
     scope.done();
   });
 
-  test('a final error (unknown id) is thrown at once', async () => {
-    const { client } = makeClient();
+  test('a 404 is not taken at its word at once: one that passes is ridden out (the prediction exists after all)', async () => {
+    const { client, sleeps } = makeClient();
     nock(BASE)
       .get(RESULT_PATH)
+      .reply(404, envelope(null, 404, 'not found'));
+    answerStatuses(['completed']);
+    expect((await client.waitForResult('pred-1')).status).toBe('completed');
+    expect(sleeps).toHaveLength(2); // asked again after the schedule's wait, not at once
+  });
+
+  test('a 404 that lasts over maxPollErrors polls is final: NOT_FOUND, with the 7 days in its hint', async () => {
+    const { client } = makeClient();
+    const scope = nock(BASE)
+      .get(RESULT_PATH)
+      .times(3)
       .reply(404, envelope(null, 404, 'not found'));
     const err = await rejectionOf(client.waitForResult('pred-1'));
     expect(err.code).toBe('NOT_FOUND');
     expect(err.hint).toMatch(/kept 7 days/);
+    scope.done();
+  });
+
+  test('a final error (a refused key) is thrown at once', async () => {
+    const { client } = makeClient();
+    const scope = nock(BASE)
+      .get(RESULT_PATH)
+      .reply(401, envelope(null, 401, 'unauthorized'));
+    const err = await rejectionOf(client.waitForResult('pred-1'));
+    expect(err.code).toBe('AUTH');
+    scope.done();
   });
 });
 

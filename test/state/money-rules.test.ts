@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ApplyEvent } from '../../src/apply/events.js';
+import { adoptPrediction } from '../../src/apply/resolve.js';
 import { readJournal } from '../../src/lock/journal.js';
 import { runApply } from '../../src/apply/run.js';
 import type { Lockfile } from '../../src/lock/schema.js';
@@ -211,6 +212,66 @@ describe('a 1402 (the server could not fetch an uploaded image)', () => {
     expect(summary.done).toBe(1);
     expect(fake.uploads).toBe(2);
     expect(fake.submits[1]?.body.image).not.toBe(fake.submits[0]?.body.image);
+  });
+
+  it('learned when the user adopts a lost submit, it also makes the next apply upload the image afresh', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 1);
+    const fake = createFakeServer();
+    fake.onSubmit = (_body, n) => (n === 1 ? 'lost' : 'ok');
+    fake.client.listPredictions = async () => ({ page: 1, items: [] }); // the list never shows it: the outcome stays unknown
+    fake.finalStatus = (id) => (id === 'pred-1' ? { status: 'failed', taskCode: 1402, error: '1402: media URL not fetchable' } : { status: 'completed' });
+    const first = await apply(spec, fake);
+    expect(first.summary.unknown).toHaveLength(1);
+
+    await adoptPrediction({ spec, shot: 's0', endpoint: 'http://fake.test', predictionId: 'pred-1', client: fake.client });
+    const { summary } = await apply(spec, fake);
+    expect(summary.done).toBe(1);
+    expect(fake.uploads).toBe(2);
+    expect(fake.submits[1]?.body.image).not.toBe(fake.submits[0]?.body.image);
+  });
+});
+
+describe('a 404 on a paid output (issue 9: one transient 404 paid the shot again)', () => {
+  function notFoundFor(fake: FakeServer, times: number): { tries: number } {
+    const seen = { tries: 0 };
+    const real = fake.client.download.bind(fake.client);
+    fake.client.download = async (url, dest, opts) => {
+      if (++seen.tries <= times) throw new RenderError('NOT_FOUND', `download ${url}: 404 not found`);
+      return real(url, dest, opts);
+    };
+    return seen;
+  }
+
+  it('that passes is ridden out: the video is downloaded, nothing is marked gone, nothing is paid again', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 1);
+    const fake = createFakeServer();
+    const seen = notFoundFor(fake, 2);
+    const waits: number[] = [];
+    const { summary, store } = await apply(spec, fake, { sleep: async (ms) => void waits.push(ms) });
+    expect(summary.done).toBe(1);
+    expect(seen.tries).toBe(3);
+    expect(waits.filter((ms) => ms > 0)).toHaveLength(2); // asked again a poll's wait apart, not at once
+    expect(store.lock.endpoints['http://fake.test']!.shots.s0!.takes[0]!.error).toBeUndefined();
+    expect(existsSync(ws.path('renders/test/s0.mp4'))).toBe(true);
+    const { plan } = planSpec(spec, { endpoint: 'http://fake.test' });
+    expect(plan.shots[0]!.action).toBe('unchanged');
+    expect(fake.submits).toHaveLength(1);
+  });
+
+  it('that lasts is recorded as gone, still counted as paid, and only then planned regenerate', async () => {
+    const ws = makeWorkspace();
+    const spec = specOf(ws, 1);
+    const fake = createFakeServer();
+    const seen = notFoundFor(fake, 3);
+    const { summary, store } = await apply(spec, fake);
+    expect(seen.tries).toBe(3);
+    expect(summary.failed).toHaveLength(1);
+    expect(store.lock.endpoints['http://fake.test']!.shots.s0!.takes[0]).toMatchObject({ status: 'completed', error: { code: 'OUTPUT_GONE' } });
+    const { plan } = planSpec(spec, { endpoint: 'http://fake.test' });
+    expect(plan.shots[0]).toMatchObject({ action: 'regenerate', costCents: 210 });
+    expect(plan.totals.spentCents).toBe(210);
   });
 });
 

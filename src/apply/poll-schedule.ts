@@ -65,6 +65,13 @@ export class LearnedSchedule implements PollSchedule {
     else if (status === 'processing') this.startHi ??= at;
   }
 
+  missed(at: number): void {
+    // Counted as a poll: the next comes a floor (or the schedule's wait) after it, never at once; three 404s in a
+    // row are then spread over the schedule before the prediction is believed gone (docs/ARCHITECTURE.md "Polling").
+    this.lastPollAt = at;
+    this.polls++;
+  }
+
   changed(): Promise<void> | undefined {
     return this.weak ? this.model.changed() : undefined;
   }

@@ -44,6 +44,8 @@ export interface PollSchedule {
   nextPollAt(now: number): number;
   /** Each answer, with the time it arrived. */
   observe(p: Prediction, at: number): void;
+  /** A poll that got no answer (an error ridden out, a 404 not yet believed): the next one is planned from it. */
+  missed(at: number): void;
   /** Resolves when `nextPollAt` may now say an earlier time; undefined when it will not. */
   changed(): Promise<void> | undefined;
 }
@@ -98,6 +100,7 @@ export async function waitForPrediction(id: string, opts: WaitOptions, deps: Wai
       // taken at its word at once: a lagging or faulty server answers it for predictions that exist, and "gone"
       // costs the user a new render. Only a 404 that lasts over the schedule is final.
       if ((!isRetryable(err) && !isRenderError(err, 'NOT_FOUND')) || ++failures >= (policy.maxPollErrors ?? 3)) throw err;
+      opts.schedule?.missed(deps.now());
       continue;
     }
     opts.schedule?.observe(last, deps.now());

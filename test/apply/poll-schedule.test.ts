@@ -121,6 +121,22 @@ describe('a prediction is polled around its expected completion', () => {
     expect(polls).toEqual([8100, 8350, 8600, 8850]);
   });
 
+  it('a poll that got no answer (a 404 not yet believed, an outage) counts: the next is a floor later, never at once', () => {
+    const schedule = new LearnedSchedule(trainedModel(), key(9), 0, POLICY, () => 0.5);
+    const first = schedule.nextPollAt(0);
+    schedule.missed(first);
+    const second = schedule.nextPollAt(first);
+    schedule.missed(second);
+    const third = schedule.nextPollAt(second);
+    expect([first, second, third]).toEqual([8100, 8350, 8600]);
+  });
+
+  it('with nothing known, a poll that got no answer moves the growing schedule on', () => {
+    const schedule = new LearnedSchedule(new RenderModel(), key(9), 0, POLICY, () => 0.5);
+    schedule.missed(schedule.nextPollAt(0));
+    expect(schedule.nextPollAt(250)).toBe(625);
+  });
+
   it('never polls more often than the floor, even when the window is narrower', () => {
     const floor = { ...POLICY, initialMs: 1000 };
     const schedule = new LearnedSchedule(trainedModel(), key(3), 0, floor, () => 0.5);

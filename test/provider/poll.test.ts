@@ -123,8 +123,12 @@ describe('waitForResult', () => {
     let last = 0;
     const schedule = {
       nextPollAt: () => last + 1000,
-      observe: (_p: unknown, at: number) => void (last = at),
-      missed: (at: number) => void (last = at),
+      observe: (_p: unknown, at: number) => {
+        last = at;
+      },
+      missed: (at: number) => {
+        last = at;
+      },
       changed: () => undefined,
     };
     nock(BASE)

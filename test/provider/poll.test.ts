@@ -109,7 +109,7 @@ describe('waitForResult', () => {
     expect(sleeps).toHaveLength(2); // asked again after the schedule's wait, not at once
   });
 
-  test('with a schedule too, a 404 is asked again after the schedule\'s wait, not at once', async () => {
+  test("with a schedule too, a 404 is asked again after the schedule's wait, not at once", async () => {
     let clock = 0;
     const sleeps: number[] = [];
     const { client } = makeClient({

@@ -42,6 +42,8 @@ export type ErrorCode =
   | 'BAD_RESPONSE'
   | 'DOWNLOAD_FAILED'
   | 'LOCKED'
+  /** The state database (RENDER_STATE_URL) cannot be reached, refused the login, or timed out. */
+  | 'STATE_UNAVAILABLE'
   | 'ABORTED'
   | 'RUN_FAILED'
   // render report / render cut: nothing to show yet, ffmpeg missing or failing: exit 1

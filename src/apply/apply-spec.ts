@@ -2,7 +2,7 @@ import { RenderError } from '../errors.js';
 import type { PlanTotals } from '../plan/build.js';
 import { checkImagesDecode } from '../plan/decode.js';
 import { SUBMITTING } from '../plan/diff.js';
-import { planValidSpec, validateSpec, type PlannedSpec } from '../plan/plan-spec.js';
+import { planValidSpec, validateSpec, type PlannedSpec, type ValidSpec } from '../plan/plan-spec.js';
 import type { PollPolicy, WaveSpeedClient } from '../provider/index.js';
 import { usd } from '../money.js';
 import type { ApplySummary, Emit } from './events.js';
@@ -11,6 +11,9 @@ import { runApply } from './run.js';
 import { checkSavedPlan, type SavedPlan } from '../plan/saved-plan.js';
 import { LockStore, stateDir } from '../lock/store.js';
 import { checkClaim, claimOutputFolder, writeClaim } from '../lock/claim.js';
+import type { StateBackend } from '../lock/backend.js';
+import { openStateBackend } from '../lock/open-backend.js';
+import { stateLocationOf } from '../lock/state-url.js';
 import { checkOutputPlaces } from './outputs.js';
 import { sweepLeftovers } from './sweep.js';
 import type { PlanQuotes } from '../plan/quotes.js';
@@ -40,6 +43,8 @@ export interface ApplySpecOptions {
   checkBalance?: boolean;
   /** Told the server's quotes for what the plan submits, before any shot above its plan is refused. */
   quoted?: (quotes: PlanQuotes) => void;
+  /** Where the state URL is looked up (RENDER_STATE_URL, or the variable the spec's `state:` names); default none. */
+  env?: Record<string, string | undefined>;
 }
 
 export type ApplyOutcome = { kind: 'declined'; planned: PlannedSpec } | { kind: 'applied'; planned: PlannedSpec; summary: ApplySummary };
@@ -53,9 +58,29 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
   // The lock is per spec name, so the spec is validated first (a bad spec fails here, having written nothing);
   // the plan is made under the lock, so no other run can change the lockfile between plan and apply.
   const valid = validateSpec(o.spec);
-  const release = acquireProcessLock(stateDir(valid.loaded.file), valid.spec.name);
+  // With a state database, its campaign lock is taken first (one apply across every machine), then this machine's.
+  const location = stateLocationOf(valid.spec, o.env ?? {});
+  const backend = location ? await openStateBackend(location, valid.loaded.file, valid.spec.name, 'render apply') : undefined;
+  let handedOver = false;
   try {
-    const planned = planValidSpec(valid, { endpoint: o.endpoint, maxRunCents: o.maxRunCents, select: o.select });
+    const release = acquireProcessLock(stateDir(valid.loaded.file), valid.spec.name);
+    try {
+      handedOver = true;
+      return await applyLocked(o, valid, backend);
+    } finally {
+      release();
+    }
+  } finally {
+    if (backend && !handedOver) await backend.close(false);
+  }
+}
+
+/** Under the lock(s): plan, refuse, confirm, run. A backend given is closed here, whatever happens. */
+async function applyLocked(o: ApplySpecOptions, valid: ValidSpec, backend: StateBackend | undefined): Promise<ApplyOutcome> {
+  let store: LockStore | undefined;
+  try {
+    const state = backend && { lock: structuredClone(backend.loaded.lock), warnings: [], downloadedElsewhere: backend.downloadedElsewhere };
+    const planned = planValidSpec(valid, { endpoint: o.endpoint, maxRunCents: o.maxRunCents, select: o.select, state });
     if (o.savedPlan) checkSavedPlan(o.savedPlan, planned.plan);
     const { plan } = planned;
     o.show?.(planned);
@@ -79,14 +104,15 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
     // with no trace left (a lockfile that does not exist yet has a lineage of its own, so a claimed folder refuses it).
     checkClaim(plan.outputDir, { name: plan.name, lineage: planned.lock.lineage }, planned.loaded.file);
     sweepLeftovers(plan.outputDir, planned.loaded.dir, plan.name);
-    const store = new LockStore(planned.loaded.file, plan.name, { redact: o.client.redact });
+    store = new LockStore(planned.loaded.file, plan.name, { redact: o.client.redact, backend });
+    const opened = store;
     let claimed = false;
     try {
-      claimOutputFolder(plan.outputDir, { name: plan.name, lineage: store.lock.lineage, serial: store.lock.serial }, planned.loaded.file);
+      claimOutputFolder(plan.outputDir, { name: plan.name, lineage: opened.lock.lineage, serial: opened.lock.serial }, planned.loaded.file);
       claimed = true;
       const summary = await runApply({
         plan,
-        store,
+        store: opened,
         client: o.client,
         emit: o.emit,
         concurrency: o.concurrency ?? plan.concurrency,
@@ -98,12 +124,12 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
       });
       return { kind: 'applied', planned, summary };
     } finally {
-      await store.close();
+      await opened.close();
       // Only a folder this run claimed records its serial: a refused claim is never overwritten.
-      if (claimed) writeClaim(plan.outputDir, { name: plan.name, lineage: store.lock.lineage, serial: store.lock.serial });
+      if (claimed) writeClaim(plan.outputDir, { name: plan.name, lineage: opened.lock.lineage, serial: opened.lock.serial });
     }
   } finally {
-    release();
+    if (backend && !store) await backend.close(false);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { LoadedState } from '../lock/backend.js';
 import { readCurrentLock } from '../lock/store.js';
 import { buildLedger, campaignWindow, WINDOW_MARGIN_MS, type BillEntry, type Ledger } from '../plan/ledger.js';
 import type { BillingItem, WaveSpeedClient } from '../provider/index.js';
@@ -15,6 +16,8 @@ export interface LedgerOptions {
   endpoint: string;
   client: WaveSpeedClient;
   now?: () => number;
+  /** The state as a state database has it (docs/ARCHITECTURE.md "Team state"); default: the lockfile and journal. */
+  state?: LoadedState;
 }
 
 export interface LedgerResult {
@@ -27,7 +30,7 @@ export async function ledgerOf(o: LedgerOptions): Promise<LedgerResult> {
   // The spec only names the campaign: its images and templates need not be valid for its bill to be read.
   const loaded = loadSpec(o.spec);
   const spec = checkSpec(loaded);
-  const lock = readCurrentLock(loaded.file, spec.name);
+  const lock = o.state?.lock ?? readCurrentLock(loaded.file, spec.name);
   const nowMs = (o.now ?? Date.now)();
   const window = campaignWindow(lock, o.endpoint);
   const result = (ledger: Ledger): LedgerResult => ({ ledger, specFile: loaded.file, name: spec.name });

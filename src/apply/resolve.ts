@@ -1,6 +1,8 @@
 import { RenderError } from '../errors.js';
 import { acquireProcessLock } from '../lock/process-lock.js';
 import type { LockTake } from '../lock/schema.js';
+import { openStateBackend } from '../lock/open-backend.js';
+import { stateLocationOf } from '../lock/state-url.js';
 import { LockStore, stateDir } from '../lock/store.js';
 import { isOpen, shotState } from '../lock/takes.js';
 import { describeEndpoint } from '../endpoint.js';
@@ -22,6 +24,8 @@ export interface ResolveOptions {
   endpoint: string;
   /** Which open take, when a shot has several (default: the newest). */
   take?: number;
+  /** Where the state URL is looked up (docs/ARCHITECTURE.md "Team state"); default none. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface Resolved {
@@ -31,19 +35,27 @@ export interface Resolved {
 }
 
 /** Open the campaign's state under the process lock (the spec need only be well-formed: no images are read). */
-async function withStore<T>(specFile: string, fn: (store: LockStore) => Promise<T>, redact?: (t: string) => string): Promise<T> {
-  const loaded = loadSpec(specFile);
-  const { name } = checkSpec(loaded);
-  const release = acquireProcessLock(stateDir(loaded.file), name);
+async function withStore<T>(o: ResolveOptions, command: string, fn: (store: LockStore) => Promise<T>, redact?: (t: string) => string): Promise<T> {
+  const loaded = loadSpec(o.spec);
+  const spec = checkSpec(loaded);
+  const location = stateLocationOf(spec, o.env ?? {});
+  const backend = location ? await openStateBackend(location, loaded.file, spec.name, command) : undefined;
+  let store: LockStore | undefined;
   try {
-    const store = new LockStore(loaded.file, name, { redact });
+    const release = acquireProcessLock(stateDir(loaded.file), spec.name);
     try {
-      return await fn(store);
+      store = new LockStore(loaded.file, spec.name, { redact, backend });
+      const opened = store;
+      try {
+        return await fn(opened);
+      } finally {
+        await opened.close();
+      }
     } finally {
-      await store.close();
+      release();
     }
   } finally {
-    release();
+    if (backend && !store) await backend.close(false);
   }
 }
 
@@ -70,7 +82,8 @@ function openTake(store: LockStore, o: ResolveOptions): LockTake {
 /** `render adopt SPEC SHOT PREDICTION_ID`: this prediction is what the lost submit became. */
 export async function adoptPrediction(o: ResolveOptions & { predictionId: string; client: WaveSpeedClient }): Promise<Resolved> {
   return withStore(
-    o.spec,
+    o,
+    'render adopt',
     async (store) => {
       const take = openTake(store, o);
       for (const [id, entry] of Object.entries(store.lock.endpoints[o.endpoint]?.shots ?? {})) {
@@ -126,7 +139,7 @@ export async function adoptPrediction(o: ResolveOptions & { predictionId: string
 
 /** `render forget SPEC SHOT`: the lost submit never became a prediction; its cost no longer counts as spent. */
 export async function forgetIntent(o: ResolveOptions): Promise<Resolved> {
-  return withStore(o.spec, async (store) => {
+  return withStore(o, 'render forget', async (store) => {
     const take = openTake(store, o);
     await store.record({ t: 'forgotten', at: new Date().toISOString(), endpoint: o.endpoint, shot: o.shot, n: take.n });
     return {

@@ -1,4 +1,5 @@
 import { RenderError } from '../errors.js';
+import { STATE_URL_ENV, stateUrlSecrets } from '../lock/state-url.js';
 import { renderError } from '../report/errors.js';
 import { packageVersion } from '../util/version.js';
 import { type CliIO, type Command, type CommandDef, type CommandInfo, formatCommandHelp, parseCommandArgs } from './command.js';
@@ -71,6 +72,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/ledger.js')).ledgerCommand,
   },
   {
+    name: 'state',
+    summary: 'Move the campaign state between the lockfile and a PostgreSQL database (push, pull)',
+    load: async () => (await import('./commands/state.js')).stateCommand,
+  },
+  {
     name: 'mock',
     summary: 'Run the local WaveSpeed-compatible server (for trying render, tests and demos)',
     load: async () => (await import('./commands/mock.js')).mockCommand,
@@ -103,7 +109,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     }
     return await command.run({ io, options, positionals });
   } catch (err) {
-    const secrets = [io.env.WAVESPEED_API_KEY ?? ''];
+    const secrets = [io.env.WAVESPEED_API_KEY ?? '', ...stateUrlSecrets(io.env[STATE_URL_ENV] ?? '')];
     io.stderr.write(`${renderError(err, { debug: Boolean(io.env.RENDER_DEBUG), secrets })}\n`);
     return exitCodeFor(err);
   }
@@ -136,6 +142,7 @@ function mainHelp(): string {
     'Environment:',
     '  WAVESPEED_API_KEY   your WaveSpeedAI key (never printed, never written to a file)',
     '  WAVESPEED_BASE_URL  another WaveSpeed-compatible server (default https://api.wavespeed.ai)',
+    "  RENDER_STATE_URL    postgres://... to keep campaigns' state in PostgreSQL (shared by a team); never printed with its password",
     "  RENDER_FFMPEG       the ffmpeg for report, cut and the mock's animatics, or none (default: PATH, then @ffmpeg-installer/ffmpeg)",
     '',
     'Exit codes: 0 ok, 1 a run failed, 2 invalid spec or usage, 3 over budget, 4 changes pending (plan --detailed-exitcode)',

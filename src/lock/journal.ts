@@ -131,6 +131,6 @@ export function journalDamaged(file: string, line: number, what: string): Render
   const shown = displayPath(file);
   return new RenderError('LOCKFILE_INVALID', `the journal ${shown} is damaged: line ${line} ${what}`, {
     issues: [{ file: shown, line, col: 1, message: `${what}; render will not guess what it recorded` }],
-    hint: 'the journal records what was paid since the lockfile was last written; if no apply is running, restore the line, or move the journal aside and resolve the shots it named with `render adopt` / `render forget`',
+    hint: `the journal records what was paid since the lockfile was last written, one record per line. If no apply is running, restore line ${line}; if you cannot, delete only that line (\`sed -i '${line}d' ${shown}\`): the others keep what they recorded, and \`render status\` then shows any submit left unknown, for \`render adopt\` / \`render forget\`. Moving the whole journal aside would lose what its intact lines recorded`,
   });
 }

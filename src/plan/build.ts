@@ -14,6 +14,8 @@ export interface PlannedShot {
   id: string;
   action: Action;
   reason: string;
+  /** For a `blocked` shot whose video only another machine has: where (docs/ARCHITECTURE.md "Team state"). */
+  onlyAt?: string;
   duration: number;
   /** What this action would pay: the full price for a new prediction, 0 otherwise. */
   costCents: number;
@@ -90,6 +92,8 @@ export interface BuildPlanInput {
   maxRunCents?: number;
   /** `--only`: shots not selected are left out of the plan. */
   select?: (id: string) => boolean;
+  /** Where a take's outputs were downloaded when not here (a state database knows: docs/ARCHITECTURE.md "Team state"). */
+  downloadedElsewhere?: (endpoint: string, shot: string, n: number) => string | undefined;
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -123,6 +127,7 @@ export function buildPlan(input: BuildPlanInput): Plan {
       entry: state?.shots[shot.id],
       elsewhere,
       filesOf,
+      ...(input.downloadedElsewhere ? { keptElsewhere: (t: LockTake) => input.downloadedElsewhere?.(endpoint, shot.id, t.n) } : {}),
       now: input.now,
     });
     const duration = shot.request.duration;

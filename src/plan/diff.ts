@@ -34,6 +34,8 @@ export interface DiffInput {
   /** Endpoints other than this one where the shot has takes (for the reason). */
   elsewhere: readonly string[];
   filesOf: (take: LockTake) => TakeFiles;
+  /** Where a take's outputs were downloaded, when that was another machine or folder (known with a state database). */
+  keptElsewhere?: (take: LockTake) => string | undefined;
   now: number;
 }
 
@@ -52,6 +54,8 @@ export interface Decision {
   restoreFrom?: 'file' | 'download';
   /** For `replace` and `retry` after a change: what differs from the current take. */
   changes?: FieldChange[];
+  /** For `blocked`: the video exists only at this `host:folder`. */
+  onlyAt?: string;
 }
 
 /** What apply must do for one shot, and why, from its fingerprint and every take the lockfile recorded. */
@@ -86,7 +90,7 @@ function decide(input: DiffInput): Decision {
       ? { action: 'blocked', takeN: latest.n, reason: `failed: ${failureText(latest)}; the same inputs would fail again: change the shot to retry it` }
       : { action: 'retry', takeN: latest.n, reason: `failed: ${failureText(latest)}` };
   }
-  if (done.length > 0) return regenerate(done);
+  if (done.length > 0) return onlyElsewhere(input, done) ?? regenerate(done);
   const before = cur ?? entry.takes.filter((t) => t.prediction_id).at(-1);
   if (!before) return { action: 'create', reason: neverRendered(input) };
   const changes = changesOf(before, input.model, input.request, input.take);
@@ -121,6 +125,25 @@ function fromCompleted(input: DiffInput, done: LockTake[], cur: LockTake | undef
         ? 'output file missing or changed: download it again (no new charge)'
         : `restore take #${remote.n} (rendered ${day(remote.completed_at)}): download it again from the server, no new charge`;
     return { action: 'restore', takeN: remote.n, restoreFrom: 'download', reason };
+  }
+  return undefined;
+}
+
+/**
+ * A completed take's video that only another machine (or clone) downloaded, after the server deleted its copy: never
+ * paid for again by a teammate's or a CI runner's apply that merely lacks the file (docs/ARCHITECTURE.md "Team
+ * state"). Blocked, naming where it is: copy it here, or bump the shot's `take:` to render it again.
+ */
+function onlyElsewhere(input: DiffInput, done: LockTake[]): Decision | undefined {
+  for (const take of done) {
+    const where = take.outputs.length > 0 ? input.keptElsewhere?.(take) : undefined;
+    if (!where) continue;
+    return {
+      action: 'blocked',
+      takeN: take.n,
+      onlyAt: where,
+      reason: `take #${take.n}'s video exists only on ${where} (downloaded there; the server deleted its copy after 7 days): copy ${take.outputs[0]!.path} from there to keep it for $0, or bump the shot's take: to render it again`,
+    };
   }
   return undefined;
 }

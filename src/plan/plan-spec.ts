@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { displayPath } from '../util/paths.js';
+import type { LoadedState } from '../lock/backend.js';
 import type { Lockfile } from '../lock/schema.js';
 import { lockfilePath } from '../lock/file.js';
 import { readCurrentLock } from '../lock/store.js';
@@ -37,6 +38,8 @@ export interface PlanSpecOptions {
   maxRunCents?: number;
   select?: (id: string) => boolean;
   now?: number;
+  /** The state as a state database has it (docs/ARCHITECTURE.md "Team state"); default: the lockfile and journal. */
+  state?: LoadedState;
 }
 
 export interface PlannedSpec extends ValidSpec {
@@ -54,7 +57,7 @@ export function planSpec(file: string, options: PlanSpecOptions): PlannedSpec {
 export function planValidSpec(valid: ValidSpec, options: PlanSpecOptions): PlannedSpec {
   const lockFile = lockfilePath(valid.loaded.file, valid.spec.name);
   // An interrupted run's journal counts: what it recorded was paid for.
-  const lock = readCurrentLock(valid.loaded.file, valid.spec.name);
+  const lock = options.state?.lock ?? readCurrentLock(valid.loaded.file, valid.spec.name);
   checkAgainstOutputs(lock, outputDirOf(valid.loaded.file, valid.spec), lockFile);
   const plan = buildPlan({
     specFile: valid.loaded.file,
@@ -67,8 +70,13 @@ export function planValidSpec(valid: ValidSpec, options: PlanSpecOptions): Plann
     fileSize,
     maxRunCents: options.maxRunCents,
     select: options.select,
+    downloadedElsewhere: options.state?.downloadedElsewhere,
   });
-  plan.warnings.push(...renamedLockfiles(valid.loaded.file, valid.spec.name), ...foreignOutputFolder(lock, plan.outputDir, valid.spec.name));
+  plan.warnings.push(
+    ...(options.state?.warnings ?? []),
+    ...renamedLockfiles(valid.loaded.file, valid.spec.name),
+    ...foreignOutputFolder(lock, plan.outputDir, valid.spec.name),
+  );
   return { ...valid, plan, lock, lockFile };
 }
 

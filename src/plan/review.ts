@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import type { LoadedState } from '../lock/backend.js';
 import type { Lockfile, LockShot, LockTake, TakeStatus } from '../lock/schema.js';
 import { currentTake, isSpent, spentCents } from '../lock/takes.js';
 import type { VideoRequest } from '../models.js';
@@ -153,12 +154,14 @@ export interface ReviewOptions {
   /** The data of the report this one replaces, if any, given where this endpoint's outputs are. */
   previous?: (placeDir: string) => ReportData | undefined;
   now?: number;
+  /** The state as a state database has it (default: the lockfile and journal). */
+  state?: LoadedState;
 }
 
 /** Read the spec, lockfile and output files, and build the review. Read-only, no network. */
 export function reviewCampaign(specFile: string, options: ReviewOptions): { model: ReviewModel; lock: Lockfile } {
   const now = options.now ?? Date.now();
-  const { plan, lock, spec, images } = planSpec(specFile, { endpoint: options.endpoint, now });
+  const { plan, lock, spec, images } = planSpec(specFile, { endpoint: options.endpoint, now, state: options.state });
   return { model: buildReview({ plan, lock, spec, images, fileSize, now, previous: options.previous?.(plan.placeDir) }), lock };
 }
 

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import type { LoadedState } from '../lock/backend.js';
 import type { LockShot, LockTake } from '../lock/schema.js';
 import { currentTake, isOpen, spentByEndpoint } from '../lock/takes.js';
 import { sha256FileSync } from '../util/canonical-json.js';
@@ -40,6 +41,8 @@ export interface StatusReport {
 export interface StatusOptions {
   endpoint: string;
   verify?: boolean;
+  /** The state as a state database has it (default: the lockfile and journal). */
+  state?: LoadedState;
 }
 
 /**
@@ -47,7 +50,7 @@ export interface StatusOptions {
  * an endpoint: no network. Lockfile entries of shots no longer in the spec are listed too: their spend counts.
  */
 export function shotStatus(specFile: string, options: StatusOptions): StatusReport {
-  const { plan, lock, loaded } = planSpec(specFile, { endpoint: options.endpoint });
+  const { plan, lock, loaded } = planSpec(specFile, { endpoint: options.endpoint, state: options.state });
   const state = lock.endpoints[options.endpoint];
   const planned = new Map(plan.shots.map((s) => [s.id, s]));
   const all = [

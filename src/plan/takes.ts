@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { RenderError } from '../errors.js';
 import type { LockTake } from '../lock/schema.js';
+import type { LoadedState } from '../lock/backend.js';
 import { readCurrentLock } from '../lock/store.js';
 import { validateSpec } from './plan-spec.js';
 
@@ -29,9 +30,9 @@ export interface TakesReport {
  * Every take of every shot (or of the shots named), on every endpoint, newest first: what `render takes` shows
  * (docs/ARCHITECTURE.md "State"). Read-only, no network.
  */
-export function listTakes(specFile: string, shots: readonly string[] = []): TakesReport {
+export function listTakes(specFile: string, shots: readonly string[] = [], state?: LoadedState): TakesReport {
   const { loaded, spec, shots: expanded } = validateSpec(specFile);
-  const lock = readCurrentLock(loaded.file, spec.name);
+  const lock = state?.lock ?? readCurrentLock(loaded.file, spec.name);
   const known = new Set<string>();
   for (const state of Object.values(lock.endpoints)) for (const id of Object.keys(state.shots)) known.add(id);
   const order = [...expanded.map((s) => s.id), ...[...known].filter((id) => !expanded.some((s) => s.id === id)).sort()];

@@ -149,6 +149,12 @@ function formatSummary(s: ApplySummary): string {
     );
   }
   for (const k of s.kept.slice(0, 20)) lines.push(`  kept    ${k.from} → ${k.path} (moved aside, not overwritten)`);
-  if (s.failed.length + s.skipped.length > 0) lines.push('Run `render apply` again to resume: nothing paid is paid again.');
+  const resumable = s.failed.filter((f) => !unknown.has(f.id)).length + s.skipped.length;
+  if (resumable > 0) lines.push('Run `render apply` again to resume: nothing paid is paid again.');
+  if (s.unknown.length > 0) {
+    lines.push(
+      "Unknown submits are never sent again: `render apply` looks for them in the server's list, and only you can say what the list cannot (adopt or forget, as above).",
+    );
+  }
   return lines.join('\n');
 }

@@ -120,6 +120,21 @@ export const SpecSchema = z.strictObject(
       .min(1, { error: 'must be a positive integer' })
       .optional(),
     concurrency: intRange(1, 10_000).optional(), // the highest tier runs 10,000 tasks at once (docs/ARCHITECTURE.md "Pacing submits")
+    /**
+     * Where the campaign's state lives (docs/SPEC.md "Additions"): by default the lockfile and `.render/`; with
+     * `url_env`, the PostgreSQL database whose URL is in that environment variable. The spec names the variable,
+     * never the URL: a password never lands in git.
+     */
+    state: z
+      .strictObject(
+        {
+          url_env: z
+            .string({ error: 'must be the name of an environment variable, e.g. RENDER_STATE_URL' })
+            .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, { error: 'must be the name of an environment variable (letters, digits, _), not a URL' }),
+        },
+        { error: wrongType('must be a map { url_env: NAME }: the environment variable that holds the state URL') },
+      )
+      .optional(),
     defaults: DefaultsSchema.optional(),
     vars: z.record(z.string(), varValue, { error: 'must be a map of name: value' }).optional(),
     elements: z

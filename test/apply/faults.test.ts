@@ -83,6 +83,11 @@ describe('a submit whose response is lost', () => {
     expect(first.stdout).toMatch(
       /^ {2}unknown shot-01 \(take #1, \$1\.26 counted as spent\): `render adopt SPEC shot-01 PREDICTION_ID` if the dashboard shows it, `render forget SPEC shot-01` if not$/m,
     );
+    // Only an unknown submit failed: nothing to "resume", and the user is told what only they can do.
+    expect(first.stdout).not.toContain('again to resume');
+    expect(first.stdout).toMatch(
+      /^Unknown submits are never sent again: `render apply` looks for them in the server's list, and only you can say what the list cannot \(adopt or forget, as above\)\.$/m,
+    );
     expect(latestOf(readLock(p), 'shot-01')).toMatchObject({ status: 'unknown' });
     expect(latestOf(readLock(p), 'shot-01')!.prediction_id).toBeUndefined();
 

@@ -335,8 +335,8 @@ export function render(args: readonly string[], o: RunOptions): Promise<RunResul
 }
 
 /** `render apply SPEC --yes --poll-interval 50ms --settle-after 300ms ...extra` against `server`, in-process. */
-export function apply(p: Project, server: MockServer, extra: readonly string[] = [], target = p.spec): Promise<RunResult> {
-  return render(['apply', target, ...FAST, ...extra], { cwd: p.dir, server });
+export function apply(p: Project, server: MockServer, extra: readonly string[] = [], target = p.spec, env?: Record<string, string>): Promise<RunResult> {
+  return render(['apply', target, ...FAST, ...extra], { cwd: p.dir, server, env });
 }
 
 /** A readable failure message for a run that did not exit as expected. */
@@ -503,17 +503,21 @@ export function outputFiles(p: Project): string[] {
  * killed between writing an intent and the server creating the prediction leaves no evidence either way) are
  * resolved between runs as a user would (`resolveAsUser`).
  */
-export async function applyUntilDone(p: Project, server: MockServer, o: { maxRuns?: number; allowed?: RegExp } = {}): Promise<RunResult[]> {
+export async function applyUntilDone(
+  p: Project,
+  server: MockServer,
+  o: { maxRuns?: number; allowed?: RegExp; env?: Record<string, string> } = {},
+): Promise<RunResult[]> {
   const runs: RunResult[] = [];
   const maxRuns = o.maxRuns ?? 4;
   for (let i = 0; i < maxRuns; i++) {
-    const r = await apply(p, server);
+    const r = await apply(p, server, [], p.spec, o.env);
     runs.push(r);
     if (r.code === 0) return runs;
     expect(r.code, r.stderr).toBe(1);
     const allowed = o.allowed;
     if (allowed) for (const line of linesOf(r.stderr, / FAILED /).filter((l) => !/submit outcome unknown/.test(l))) expect(line).toMatch(allowed);
-    await resolveAsUser(p, server);
+    await resolveAsUser(p, server, o.env);
   }
   throw new Error(`not done after ${maxRuns} runs:\n${runs.map((r) => r.stderr).join('\n----\n')}`);
 }
@@ -522,7 +526,7 @@ export async function applyUntilDone(p: Project, server: MockServer, o: { maxRun
  * What a user does with a submit whose outcome is unknown: look for it in the dashboard (here, the server's own
  * record of what it created) and `render adopt` it, or `render forget` it when it is not there. Returns what was done.
  */
-async function resolveAsUser(p: Project, server: MockServer): Promise<{ adopted: string[]; forgotten: string[] }> {
+async function resolveAsUser(p: Project, server: MockServer, env?: Record<string, string>): Promise<{ adopted: string[]; forgotten: string[] }> {
   const lock = readLock(p, true);
   const claimed = new Set(Object.values(shotsOf(lock)).flatMap((s) => s.takes.flatMap((t) => (t.prediction_id ? [t.prediction_id] : []))));
   const created = await dashboard(server);
@@ -532,10 +536,10 @@ async function resolveAsUser(p: Project, server: MockServer): Promise<{ adopted:
       const match = created.find((c) => !claimed.has(c.id) && c.input.prompt === take.request.prompt && c.input.duration === take.request.duration);
       if (match) {
         claimed.add(match.id);
-        expectExit(await render(['adopt', p.spec, id, match.id, '--take', String(take.n)], { cwd: p.dir, server }), 0);
+        expectExit(await render(['adopt', p.spec, id, match.id, '--take', String(take.n)], { cwd: p.dir, server, env }), 0);
         done.adopted.push(id);
       } else {
-        expectExit(await render(['forget', p.spec, id, '--take', String(take.n)], { cwd: p.dir, server }), 0);
+        expectExit(await render(['forget', p.spec, id, '--take', String(take.n)], { cwd: p.dir, server, env }), 0);
         done.forgotten.push(id);
       }
     }

@@ -17,8 +17,9 @@ import { copyExample } from '../helpers/workspace.js';
 const HOOK = path.join(ROOT, 'test', 'helpers', 'record-loads.mjs');
 const RUN = path.join(ROOT, 'dist', 'cli', 'run.js');
 
-/** Modules that only `apply` and `mock` need: the HTTP client, the local server, the progress bars. */
-const HEAVY = /\/node_modules\/(undici|cli-progress)\/|\/dist\/mock\//;
+/** Modules that only `apply` and `mock` need: the HTTP client, the local server, the progress bars; and the
+ * PostgreSQL client, which only a campaign with a state URL loads. */
+const HEAVY = /\/node_modules\/(undici|cli-progress|pg|pg-[a-z-]+)\/|\/dist\/mock\/|\/dist\/lock\/pg\//;
 
 const PROBE = `
 import { readFileSync } from 'node:fs';

@@ -52,6 +52,8 @@ interface Case {
   /** The shot now (default: REQUEST, take 1). */
   request?: VideoRequest;
   take?: number;
+  /** Where a take's video was downloaded when not here (a state database knows: docs/ARCHITECTURE.md "Team state"). */
+  keptElsewhere?: (take: LockTake) => string | undefined;
 }
 
 const CASES: [name: string, action: Action, reason: string, c: Case][] = [
@@ -176,6 +178,22 @@ const CASES: [name: string, action: Action, reason: string, c: Case][] = [
     { entry: renderedWith(REQUEST, { completed_at: new Date(NOW - 8 * DAY).toISOString() }), intact: false },
   ],
   [
+    'completed 8 days ago, its video downloaded only on another machine (a state database says where)',
+    'blocked',
+    "take #1's video exists only on build-07:/ci/campaign (downloaded there; the server deleted its copy after 7 days): copy renders/t/a.mp4 from there to keep it for $0, or bump the shot's take: to render it again",
+    {
+      entry: renderedWith(REQUEST, { completed_at: new Date(NOW - 8 * DAY).toISOString() }),
+      intact: false,
+      keptElsewhere: () => 'build-07:/ci/campaign',
+    },
+  ],
+  [
+    'completed 2 days ago, downloaded only on another machine: downloaded again here from the server, not blocked',
+    'restore',
+    'output file missing or changed: download it again (no new charge)',
+    { entry: renderedWith(REQUEST, { completed_at: new Date(NOW - 2 * DAY).toISOString() }), intact: false, keptElsewhere: () => 'build-07:/ci/campaign' },
+  ],
+  [
     'completed, no completion time, output file gone',
     'regenerate',
     'output file missing, and the server deleted its copy after 7 days: rendering it again costs a new prediction',
@@ -227,6 +245,7 @@ describe('decideAction', () => {
       entry: c.entry,
       elsewhere: c.elsewhere ?? [],
       filesOf: c.files ?? (() => (c.intact === false ? 'missing' : 'here')),
+      ...(c.keptElsewhere ? { keptElsewhere: c.keptElsewhere } : {}),
       now: NOW,
     });
     expect({ action: decision.action, reason: decision.reason }).toEqual({ action, reason });

@@ -30,6 +30,7 @@ The next \`render apply\` follows it and downloads its video. (If there is no su
       endpoint: endpointOf(false, io.env),
       client,
       take: intOption(options, 'take', 1, 1_000_000),
+      env: io.env,
     });
     io.stdout.write(`${client.redact(done.message)}\n`);
     return EXIT.ok;

@@ -68,6 +68,10 @@ Bronze 2, Silver 300, Gold 3000, Ultra 10000 (up to the tier's submits a minute 
 queue full). A 429 on submit pauses every submit until its Retry-After; the account's submit rate is
 learned from it. A refused submit created nothing and is sent again; one whose answer was lost never is.
 
+With RENDER_STATE_URL (or the spec's state: { url_env }), the state is kept in that PostgreSQL database:
+one apply per campaign across every machine (a second is refused, naming who holds it), each record
+committed there before the step it records, the lockfile written beside the spec as its snapshot.
+
 Ctrl-C once: no new submits, in-flight shots finish and are recorded. Twice: exit at once (they resume).
 Exit codes: 0 all done, 1 some shots failed or the run was interrupted, 2 invalid spec, plan or usage,
 3 over budget (nothing submitted).`,
@@ -126,6 +130,7 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
       requestTimeoutMs,
       stopSignal: stop.signal,
       signal: hard.signal,
+      env: io.env,
       show: ({ plan, shots }) => {
         checkSelection(
           options.only,
@@ -171,10 +176,16 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
 
 /** Said when no shot needs work: blocked shots are not "rendered and intact", and must not be reported so. */
 function nothingToDo(plan: Plan): string {
-  const blocked = plan.shots.filter((s) => s.action === 'blocked').length;
-  if (blocked === 0) return 'Nothing to do: every shot is rendered and intact ($0.00).';
-  const intact = plan.shots.length - blocked;
-  return `Nothing to do ($0.00): ${plural(blocked, 'shot')} blocked (failed on their input: change them in the spec to render them again), ${intact} rendered and intact.`;
+  const blocked = plan.shots.filter((s) => s.action === 'blocked');
+  if (blocked.length === 0) return 'Nothing to do: every shot is rendered and intact ($0.00).';
+  const away = blocked.filter((s) => s.onlyAt !== undefined).length;
+  const failed = blocked.length - away;
+  const parts = [
+    failed > 0 ? `${plural(failed, 'shot')} blocked (failed on their input: change them in the spec to render them again)` : '',
+    away > 0 ? `${plural(away, 'shot')} whose video only another machine has (copy it here, see the plan)` : '',
+    `${plan.shots.length - blocked.length} rendered and intact`,
+  ];
+  return `Nothing to do ($0.00): ${parts.filter(Boolean).join(', ')}.`;
 }
 
 function readSavedPlanIfAny(target: string): SavedPlan | undefined {

@@ -9,6 +9,7 @@ import { FFMPEG_INSTALL_HINT, findFfmpeg } from '../../util/ffmpeg.js';
 import { displayPath } from '../../util/paths.js';
 import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { readStateFor, warnState } from '../state.js';
 import { endpointOf } from '../options.js';
 import { nothingRendered } from './review-common.js';
 
@@ -28,7 +29,9 @@ optional npm package @ffmpeg-installer/ffmpeg).`,
   positionals: [1, 1],
   async run({ io, options, positionals }) {
     const started = performance.now();
-    const { model, lock } = reviewCampaign(positionals[0]!, { endpoint: endpointOf(options.mock, io.env) });
+    const state = await readStateFor(positionals[0]!, io, 'cut');
+    warnState(io, state);
+    const { model, lock } = reviewCampaign(positionals[0]!, { endpoint: endpointOf(options.mock, io.env), state });
     const list = cutList(model);
     if (list.inputs.length === 0) {
       if (model.totals.takes === 0) throw nothingRendered(model, lock, options.mock, 'to join');

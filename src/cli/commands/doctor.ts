@@ -6,6 +6,7 @@ import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { COMMON, endpointOf } from '../options.js';
 import { connect } from '../server.js';
+import { readStateFor, warnState } from '../state.js';
 
 export const doctorCommand = defineCommand({
   usage: 'render doctor [SPEC] [--json] [--mock]',
@@ -32,7 +33,10 @@ Exit codes: 0 no problem (warnings are for reading), 1 a problem, 2 invalid spec
   async run({ io, options, positionals }) {
     const mock = Boolean(options.mock);
     // The spec is planned offline first: an invalid one exits 2 before any request.
-    const planned = positionals[0] === undefined ? undefined : planSpec(positionals[0], { endpoint: endpointOf(mock, io.env) });
+    const spec = positionals[0];
+    const state = spec === undefined ? undefined : await readStateFor(spec, io, 'doctor');
+    warnState(io, state);
+    const planned = spec === undefined ? undefined : planSpec(spec, { endpoint: endpointOf(mock, io.env), state });
     const conn = await connect(io, { mock });
     try {
       const report = await runDoctor({ client: conn.client, hasKey: mock || Boolean(io.env.WAVESPEED_API_KEY), plan: planned?.plan });

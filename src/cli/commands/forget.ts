@@ -16,7 +16,7 @@ after all, it was paid for: \`render adopt\` it instead. No network.`,
   positionals: [2, 2],
   async run({ io, options, positionals }) {
     const [spec, shot] = positionals as [string, string];
-    const done = await forgetIntent({ spec, shot, endpoint: endpointOf(options.mock, io.env), take: intOption(options, 'take', 1, 1_000_000) });
+    const done = await forgetIntent({ spec, shot, endpoint: endpointOf(options.mock, io.env), take: intOption(options, 'take', 1, 1_000_000), env: io.env });
     io.stdout.write(`${done.message}\n`);
     return EXIT.ok;
   },

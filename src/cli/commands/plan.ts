@@ -12,6 +12,7 @@ import { formatPlanTable } from '../../report/plan-table.js';
 import { displayPath } from '../../util/paths.js';
 import { type CliIO, defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { readStateFor } from '../state.js';
 import { checkSelection, COMMON, endpointOf, maxCostOf, selectOf } from '../options.js';
 
 export const planCommand = defineCommand({
@@ -23,7 +24,10 @@ Each shot gets an action and a reason:
   retry      failed (refunded): render again    blocked    failed on its input: change it first
   restore    an earlier take with these inputs comes back for $0 (from .takes/, or downloaded again)
   regenerate the paid output was deleted on the server before it was downloaded: render again, at its cost
-Totals compare everything the lockfile says was spent plus this plan against budget.max_usd.
+  (blocked also: a video only another machine downloaded, gone from the server; the reason names where it is)
+Totals compare everything the lockfile says was spent plus this plan against budget.max_usd. With
+RENDER_STATE_URL (or the spec's state: { url_env }), the state comes from that PostgreSQL database, and a
+lockfile here that is not one of its snapshots is refused.
 Costs come from render's price table, offline. --quote also asks the server (WAVESPEED_BASE_URL, or the
 embedded one with --mock) its price for each distinct request shape, free, and shows it beside the table's;
 \`render apply\` refuses to submit a shot the server prices above its planned cost.
@@ -47,6 +51,7 @@ give (one without the quote route is not a failure: the table's prices stand),
       endpoint: endpointOf(options.mock, io.env),
       maxRunCents: maxCostOf(options['max-cost']),
       select: selectOf(options.only),
+      state: await readStateFor(positionals[0]!, io, 'plan'),
     });
     checkSelection(
       options.only,

@@ -13,6 +13,7 @@ import { FFMPEG_INSTALL_HINT, findFfmpeg } from '../../util/ffmpeg.js';
 import { displayPath } from '../../util/paths.js';
 import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { readStateFor, warnState } from '../state.js';
 import { endpointOf } from '../options.js';
 import { nothingRendered } from './review-common.js';
 
@@ -38,8 +39,11 @@ the shots' start images, and the page says so.`,
     const started = performance.now();
     const endpoint = endpointOf(options.mock, io.env);
     let outFile = '';
+    const state = await readStateFor(positionals[0]!, io, 'report');
+    warnState(io, state);
     const { model, lock } = reviewCampaign(positionals[0]!, {
       endpoint,
+      state,
       previous: (placeDir) => {
         outFile = path.resolve(options.out ?? path.join(placeDir, 'index.html'));
         return previousReport(outFile);

@@ -2,6 +2,7 @@ import { shotStatus } from '../../plan/status.js';
 import { formatStatus, statusToJson } from '../../report/status.js';
 import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { readStateFor, warnState } from '../state.js';
 import { endpointOf } from '../options.js';
 
 export const statusCommand = defineCommand({
@@ -20,7 +21,9 @@ still counts against the budget).`,
   },
   positionals: [1, 1],
   async run({ io, options, positionals }) {
-    const report = shotStatus(positionals[0]!, { endpoint: endpointOf(options.mock, io.env), verify: Boolean(options.verify) });
+    const state = await readStateFor(positionals[0]!, io, 'status');
+    warnState(io, state);
+    const report = shotStatus(positionals[0]!, { endpoint: endpointOf(options.mock, io.env), verify: Boolean(options.verify), state });
     io.stdout.write(options.json ? `${JSON.stringify(statusToJson(report), null, 2)}\n` : `${formatStatus(report, { wide: Boolean(options.wide) })}\n`);
     return EXIT.ok;
   },

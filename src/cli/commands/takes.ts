@@ -2,6 +2,7 @@ import { listTakes } from '../../plan/takes.js';
 import { formatTakes, takesToJson } from '../../report/takes.js';
 import { defineCommand } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { readStateFor, warnState } from '../state.js';
 
 export const takesCommand = defineCommand({
   usage: 'render takes SPEC [SHOT...] [--json]',
@@ -16,7 +17,9 @@ an earlier prompt, var or take number restores that take for $0 (\`render plan\`
   positionals: [1, Infinity],
   async run({ io, options, positionals }) {
     const [spec, ...shots] = positionals;
-    const report = listTakes(spec!, shots);
+    const state = await readStateFor(spec!, io, 'takes');
+    warnState(io, state);
+    const report = listTakes(spec!, shots, state);
     io.stdout.write(options.json ? `${JSON.stringify(takesToJson(report), null, 2)}\n` : `${formatTakes(report)}\n`);
     return EXIT.ok;
   },

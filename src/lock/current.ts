@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { RenderError } from '../errors.js';
+import { displayPath } from '../util/paths.js';
+import { lockfilePath, readLockfileOnDisk, serializeLockfile } from './file.js';
+import { journalDamaged, readJournal, type JournalLine } from './journal.js';
+import { applyV1Record, migrateV1Lockfile, type V1Record } from './migrate-v1.js';
+import type { JournalRecord } from './records.js';
+import { applyRecord } from './reducer.js';
+import { emptyLockfile, LockfileSchema, type Lockfile } from './schema.js';
+import { checkNothingDropped, staleLockfile } from './stale.js';
+import { journalPath } from './paths.js';
+
+export { journalPath, lastLockPath, stateDir } from './paths.js';
+
+/** The lockfile as it stands, with any journal of an interrupted run replayed over it, and its text on disk. */
+export interface CurrentLock {
+  lock: Lockfile;
+  /** The lockfile's text as read (version 2 only): a write of the same state leaves it alone. */
+  diskText?: string;
+}
+
+/**
+ * Read the campaign's state: the lockfile, checked against the journal in `.render/` (state never goes backwards
+ * silently, docs/ARCHITECTURE.md "State"), with the journal replayed over it. Read-only.
+ */
+export function loadCurrentLock(specFile: string, name: string): CurrentLock {
+  const file = lockfilePath(specFile, name);
+  const specName = path.basename(specFile);
+  const onDisk = readLockfileOnDisk(file, name);
+  const lines = readJournal(journalPath(specFile, name));
+  const base = lines[0]?.rec.t === 'base' ? (lines[0].rec as unknown as Extract<JournalRecord, { t: 'base' }>) : undefined;
+  const rest = base ? lines.slice(1) : lines;
+  if (!onDisk || onDisk.version === 1) {
+    if (base) throw staleLockfile(specFile, name, onDisk, base);
+    const v1 = onDisk?.v1 ?? { version: 1 as const, name, shots: {}, uploads: {} };
+    if (!onDisk && rest.length === 0) return { lock: emptyLockfile(name, specName, randomUUID()) };
+    const replayV1 = (lines: readonly JournalLine[]) => {
+      const copy = structuredClone(v1);
+      for (const { rec } of lines) applyV1Record(copy, rec as unknown as V1Record);
+      return migrateV1Lockfile(copy, specName);
+    };
+    return { lock: checkedReplay(specFile, name, rest, replayV1) };
+  }
+  const lock = onDisk.lock;
+  if (base && (base.lineage !== lock.lineage || base.serial > lock.serial)) throw staleLockfile(specFile, name, onDisk, base);
+  if (!base && rest.length > 0) throw damagedJournal(specFile, name, rest[0]!);
+  const diskText = serializeLockfile(lock);
+  checkNothingDropped(specFile, name, lock, diskText);
+  if (rest.length === 0) return { lock, diskText };
+  const replay = (lines: readonly JournalLine[]) => {
+    const copy = structuredClone(lock);
+    for (const { rec } of lines) applyRecord(copy, rec as unknown as JournalRecord);
+    return copy;
+  };
+  return { lock: checkedReplay(specFile, name, rest, replay), diskText };
+}
+
+/**
+ * The journal replayed over the lockfile, and the result checked against the lockfile's schema. A journal line
+ * is only checked to be JSON with a known kind when it is read; one that is a record of that kind but lacks its
+ * fields (a hand edit, another program) would otherwise land in the state as an undefined cost, and a NaN
+ * "spent" passes every budget comparison. Such a journal is damage, refused naming the first line that breaks
+ * the state (found by replaying again line by line, only when the whole replay is invalid).
+ */
+function checkedReplay(specFile: string, name: string, lines: readonly JournalLine[], replay: (lines: readonly JournalLine[]) => Lockfile): Lockfile {
+  const checked = replayChecked(lines, replay);
+  if ('lock' in checked) return checked.lock;
+  const line = lines[checked.bad]!;
+  throw journalDamaged(journalPath(specFile, name), line.line, `does not fit the state: its "${line.rec.t}" record leaves ${checked.where}`);
+}
+
+/**
+ * Replay records and check the result against the lockfile's schema: the state, or the first record (by index)
+ * after which it no longer fits, and what broke. The journal and the state database's records are both checked so
+ * (docs/ARCHITECTURE.md "Team state": the same records and the same reducer whatever keeps them).
+ */
+export function replayChecked<R>(records: readonly R[], replay: (records: readonly R[]) => Lockfile): { lock: Lockfile } | { bad: number; where: string } {
+  const lock = replay(records);
+  if (records.length === 0 || LockfileSchema.safeParse(lock).success) return { lock };
+  for (let k = 1; k <= records.length; k++) {
+    const parsed = LockfileSchema.safeParse(replay(records.slice(0, k)));
+    if (parsed.success) continue;
+    const issue = parsed.error.issues[0];
+    return { bad: k - 1, where: issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid state' };
+  }
+  return { bad: records.length - 1, where: 'an invalid state' };
+}
+
+/** The lockfile with any interrupted run's journal replayed: what plan, status and takes read. */
+export function readCurrentLock(specFile: string, name: string): Lockfile {
+  return loadCurrentLock(specFile, name).lock;
+}
+
+function damagedJournal(specFile: string, name: string, first: JournalLine): RenderError {
+  const journal = displayPath(journalPath(specFile, name));
+  return new RenderError(
+    'LOCKFILE_INVALID',
+    `the journal ${journal} has no base record (line ${first.line} is "${first.rec.t}"): it was edited or written by something else`,
+    {
+      hint: 'if no apply is running, move it aside; shots it named can then be resolved with `render adopt` / `render forget`',
+    },
+  );
+}

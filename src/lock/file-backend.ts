@@ -1,0 +1,78 @@
+import { writeFileAtomic } from '../util/atomic-file.js';
+import type { StateBackend, StoreFigures } from './backend.js';
+import { journalPath, lastLockPath, loadCurrentLock, type CurrentLock } from './current.js';
+import { lockfilePath, writeLockfile } from './file.js';
+import { Journal } from './journal.js';
+import type { JournalRecord } from './records.js';
+import type { Lockfile } from './schema.js';
+
+/**
+ * The embedded default (docs/ARCHITECTURE.md "State"): records appended to the journal in `.render/` (group commit,
+ * fdatasync), compacted into the lockfile beside the spec, which is the record of what was paid.
+ */
+export class FileBackend implements StateBackend {
+  readonly loaded: CurrentLock;
+  readonly snapshotsMoney = true;
+  private readonly journal: Journal;
+  private readonly lockFile: string;
+  private diskText: string | undefined;
+  private lockfileBytes = 0;
+  private lockfileWrites = 0;
+  private journalRecords = 0;
+
+  constructor(
+    private readonly specFile: string,
+    private readonly name: string,
+  ) {
+    this.lockFile = lockfilePath(specFile, name);
+    this.loaded = loadCurrentLock(specFile, name);
+    this.diskText = this.loaded.diskText;
+    this.journal = new Journal(journalPath(specFile, name));
+  }
+
+  get snapshotBytes(): number {
+    return this.diskText?.length ?? 0;
+  }
+
+  get pending(): number {
+    return this.journal.records;
+  }
+
+  append(rec: JournalRecord): Promise<void> {
+    this.journalRecords++;
+    return this.journal.append(rec);
+  }
+
+  /** Write the lockfile atomically (if its state changed) and start the journal anew on top of it. */
+  snapshot(lock: Lockfile): void {
+    const { text, bytes } = writeLockfile(this.lockFile, lock, this.diskText);
+    this.diskText = text;
+    if (bytes > 0) {
+      this.lockfileBytes += bytes;
+      this.lockfileWrites++;
+    }
+    this.journal.reset({ t: 'base', at: new Date().toISOString(), lineage: lock.lineage, serial: lock.serial });
+  }
+
+  drain(): Promise<void> {
+    return this.journal.drain();
+  }
+
+  /** Leave a copy of the lockfile in `.render/` (the way back if an older one is restored), then close. */
+  async close(ok: boolean): Promise<void> {
+    try {
+      if (ok && this.diskText !== undefined) writeFileAtomic(lastLockPath(this.specFile, this.name), this.diskText);
+    } finally {
+      this.journal.close();
+    }
+  }
+
+  stats(): StoreFigures {
+    return {
+      lockfileBytes: this.lockfileBytes,
+      lockfileWrites: this.lockfileWrites,
+      journalBytes: this.journal.bytesWritten,
+      journalRecords: this.journalRecords,
+    };
+  }
+}

@@ -192,16 +192,18 @@ async function writeRendered(specFile) {
   const { serializeLockfile, lockfilePath } = await dist('lock/file.js');
   const { emptyLockfile } = await dist('lock/schema.js');
   const { plan, spec } = planSpec(specFile, { endpoint: ENDPOINT });
-  const lock = emptyLockfile(spec.name);
+  const lock = emptyLockfile(spec.name, path.basename(specFile), 'bench-lineage-00000000');
+  const shots = {};
+  lock.endpoints[ENDPOINT] = { shots, uploads: {} };
   const dir = path.dirname(specFile);
   const now = new Date().toISOString();
   mkdirSync(plan.outputDir, { recursive: true });
   const video = Buffer.alloc(64, 1);
   for (const s of plan.shots) {
     writeFileSync(s.output, video);
-    lock.shots[s.id] = {
+    const take = {
+      n: 1,
       fingerprint: s.fingerprint,
-      endpoint: ENDPOINT,
       model: plan.model,
       take: s.take,
       prediction_id: `pred-${s.id}`,
@@ -211,9 +213,16 @@ async function writeRendered(specFile) {
       request: s.contentRequest,
       submitted_at: now,
       completed_at: now,
-      outputs: [{ url: `https://cdn.example.com/${s.id}.mp4`, path: path.relative(dir, s.output), sha256: 'a'.repeat(64), bytes: video.length }],
-      history: [],
+      outputs: [
+        {
+          url: `https://cdn.example.com/${s.id}.mp4`,
+          path: path.relative(dir, s.output).split(path.sep).join('/'),
+          sha256: 'a'.repeat(64),
+          bytes: video.length,
+        },
+      ],
     };
+    shots[s.id] = { current: 1, takes: [take] };
   }
   writeFileSync(lockfilePath(specFile, spec.name), serializeLockfile(lock));
 }

@@ -4,6 +4,8 @@ import type { PollPolicy, WaveSpeedClient } from '../provider/index.js';
 import type { Sleep } from '../util/sleep.js';
 import type { BudgetGuard } from './budget.js';
 import type { Emit } from './events.js';
+import type { RenderModel } from './render-model.js';
+import type { SubmitPacer } from './submit-pacer.js';
 import type { Uploader } from './uploads.js';
 
 /** What every step of an apply shares: the injected client and clock, the durable store, the guards. */
@@ -20,6 +22,10 @@ export interface RunContext {
   outputDir: string;
   placeDir: string;
   poll: Partial<PollPolicy>;
+  /** Render times learned from this run's completions and the lockfile's history: when to poll. */
+  renderTimes: RenderModel;
+  /** The account's submit rate, shared by every shot (docs/ARCHITECTURE.md "Pacing submits"). */
+  pacer: SubmitPacer;
   /** How long after a submit was given up the server's list is first asked for it (lists may lag). */
   settleAfterMs: number;
   /** The client's per-request deadline: a killed run's submit was given up this long after its intent at most. */

@@ -6,6 +6,8 @@ import { DEFAULT_POLL_POLICY, failedPredictionError, type Prediction } from '../
 import { REDACTED } from '../util/redact.js';
 import { iso, type RunContext } from './context.js';
 import { clearExtraOutputs, clearPlace, outputName, relToSpec, takeFileName, takesDir } from './outputs.js';
+import { LearnedSchedule } from './poll-schedule.js';
+import { type RenderKey, shotKind } from './render-model.js';
 import { fail, messageOf } from './report.js';
 
 /**
@@ -20,9 +22,13 @@ export async function followTake(ctx: RunContext, shotId: string, n: number, res
   const ref = { endpoint: ctx.endpoint, shot: shotId, n };
   let last = '';
   let prediction: Prediction;
+  const key: RenderKey = { model: take.model, kind: shotKind(take.request), duration: take.duration };
+  const policy = { ...DEFAULT_POLL_POLICY, ...ctx.poll };
+  const schedule = new LearnedSchedule(ctx.renderTimes, key, Date.parse(take.submitted_at), policy, Math.random);
   try {
     prediction = await ctx.client.waitForResult(predictionId, {
       policy: ctx.poll,
+      schedule,
       signal: ctx.signal,
       immediate: resumed,
       onPoll: (p) => {
@@ -54,8 +60,19 @@ export async function followTake(ctx: RunContext, shotId: string, n: number, res
     return undefined;
   }
   if (prediction.status === 'completed') {
+    const renderMs = prediction.inferenceMs === undefined ? undefined : Math.round(prediction.inferenceMs);
+    // The server's own figure, else what the answers tell of one this run saw start (docs/ARCHITECTURE.md "Polling").
+    const learned = renderMs ?? (resumed ? undefined : schedule.runMsUpTo(ctx.now()));
+    if (learned !== undefined) ctx.renderTimes.observe(key, learned);
     // Kept in memory as sent (a URL may carry a token the journal must not): the download uses these.
-    ctx.store.note({ t: 'status', at: iso(ctx.now()), ...ref, status: 'completed', outputs: prediction.outputs });
+    ctx.store.note({
+      t: 'status',
+      at: iso(ctx.now()),
+      ...ref,
+      status: 'completed',
+      outputs: prediction.outputs,
+      ...(renderMs === undefined ? {} : { render_ms: renderMs }),
+    });
     return prediction;
   }
   const err = failedPredictionError(prediction, ctx.client.redact);

@@ -13,7 +13,9 @@ import { fetchPaidTakes, takeKey } from './fetch.js';
 import { downloadTake, followTake } from './follow.js';
 import { moveTakeInPlace } from './outputs.js';
 import { fail } from './report.js';
+import { learnFromLock, RenderModel } from './render-model.js';
 import { reportUnknown, settleOpenIntents, submitShot } from './submit.js';
+import { SubmitPacer } from './submit-pacer.js';
 import { Uploader } from './uploads.js';
 
 export interface RunApplyOptions {
@@ -71,6 +73,8 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
   };
   const t = plan.totals;
   const spentBefore = spentCents(o.store.lock, plan.endpoint);
+  const renderTimes = new RenderModel();
+  learnFromLock(renderTimes, o.store.lock, plan.endpoint);
   const limit = Math.min(t.budgetCents - spentBefore, t.maxRunCents ?? Infinity);
   const ctx: RunContext = {
     client: o.client,
@@ -84,6 +88,8 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
     outputDir: plan.outputDir,
     placeDir: plan.placeDir,
     poll: o.poll ?? {},
+    renderTimes,
+    pacer: new SubmitPacer({ now, sleep: o.sleep ?? sleep }),
     settleAfterMs: o.settleAfterMs ?? 60_000,
     requestTimeoutMs: o.requestTimeoutMs ?? 60_000,
     now,
@@ -97,6 +103,7 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
   };
   const onStop = () => {
     ctx.stop.reason ??= 'interrupted: no new submits';
+    ctx.pacer.halt();
     summary.interrupted = true;
   };
   o.stopSignal?.addEventListener('abort', onStop, { once: true });

@@ -1,14 +1,17 @@
 import { isRenderError } from '../errors.js';
 import { claimedPredictionIds, isOpen, nextTakeNumber, openIntents, shotState } from '../lock/takes.js';
 import type { PlannedShot } from '../plan/build.js';
-import { backoffDelayMs, type Prediction } from '../provider/index.js';
+import type { Prediction } from '../provider/index.js';
 import { iso, type RunContext } from './context.js';
 import { codeOf, fail, messageOf } from './report.js';
 import { findEvidence, type OpenIntent } from './settle.js';
+import type { SubmitTurn } from './submit-pacer.js';
 
-/** How often one shot's submit is sent again after a 429 (a refusal: nothing was created or charged). */
-const MAX_RATE_LIMITED = 6;
-const SUBMIT_BACKOFF = { maxAttempts: MAX_RATE_LIMITED, baseDelayMs: 1000, maxDelayMs: 30_000, jitter: 1 };
+/**
+ * How often one shot's submit may be refused with 429 (nothing created or charged) before it is given up: the
+ * shared pacer waits out each refusal for every shot, so a shot refused this often means the limit is not ours.
+ */
+const MAX_RATE_LIMITED = 10;
 /** Listings of the server's history after a lost submit: settleAfter after the give-up, then 2 × settleAfter later (a list may lag). */
 const SETTLE_ATTEMPTS = 2;
 
@@ -33,21 +36,19 @@ export async function submitShot(ctx: RunContext, shot: PlannedShot): Promise<nu
       return undefined;
     }
     const outcome = await submitOnce(ctx, shot);
-    if (outcome.kind === 'rate-limited' && attempt < MAX_RATE_LIMITED && !ctx.stop.reason) {
-      // Nothing exists, so sending the same body again cannot pay twice. Without Retry-After, exponential backoff
-      // with full jitter, so refused submits do not retry in lockstep.
-      await ctx.sleep(outcome.retryAfterMs ?? backoffDelayMs(SUBMIT_BACKOFF, attempt, Math.random), ctx.signal);
-      continue;
-    }
+    // Nothing exists after a 429, so sending the same body again cannot pay twice; the pacer says when.
+    if (outcome.kind === 'rate-limited' && attempt < MAX_RATE_LIMITED && !ctx.stop.reason) continue;
     if (outcome.kind === 'rate-limited') fail(ctx, shot.id, outcome.error, 'submit refused');
     return outcome.kind === 'submitted' ? outcome.n : undefined;
   }
 }
 
-type SubmitOutcome = { kind: 'submitted'; n: number } | { kind: 'rate-limited'; retryAfterMs?: number; error: unknown } | { kind: 'none' };
+type SubmitOutcome = { kind: 'submitted'; n: number } | { kind: 'rate-limited'; error: unknown } | { kind: 'none' };
+type Prepared = Awaited<ReturnType<RunContext['uploader']['bodyFor']>>;
 
+/** One attempt, its cost reserved: the upload, then a turn of the account's submit rate, then the POST. */
 async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<SubmitOutcome> {
-  let prepared: Awaited<ReturnType<RunContext['uploader']['bodyFor']>>;
+  let prepared: Prepared;
   try {
     prepared = await ctx.uploader.bodyFor(shot, ctx.signal);
   } catch (err) {
@@ -55,6 +56,28 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<SubmitOut
     fail(ctx, shot.id, err, 'upload failed');
     return { kind: 'none' };
   }
+  // The account's submit rate is shared: a 429 holds every shot's next submit, not just the refused one. The turn is
+  // taken after the upload (uploads go on while submits wait) and before the intent (its time is the POST's).
+  let turn: SubmitTurn;
+  try {
+    turn = await ctx.pacer.acquire(ctx.signal);
+  } catch (err) {
+    ctx.budget.release(shot.costCents);
+    throw err;
+  }
+  try {
+    if (ctx.stop.reason) {
+      ctx.budget.release(shot.costCents);
+      ctx.emit({ type: 'skipped', id: shot.id, reason: ctx.stop.reason });
+      return { kind: 'none' };
+    }
+    return await postOnce(ctx, shot, prepared, turn);
+  } finally {
+    turn.end('unused'); // a turn not ended by the POST's answer was not used
+  }
+}
+
+async function postOnce(ctx: RunContext, shot: PlannedShot, prepared: Prepared, turn: SubmitTurn): Promise<SubmitOutcome> {
   const n = nextTakeNumber(shotState(ctx.store.lock, ctx.endpoint, shot.id));
   const ref = { endpoint: ctx.endpoint, shot: shot.id, n };
   await ctx.store.record({
@@ -80,6 +103,8 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<SubmitOut
     prediction = await ctx.client.submit(ctx.model, prepared.body, { signal: ctx.signal });
   } catch (err) {
     ctx.submitting.done();
+    if (isRenderError(err, 'RATE_LIMITED')) turn.end('rate-limited', err.retryAfterMs);
+    else turn.end(isRenderError(err, 'UNKNOWN_OUTCOME') ? 'sent' : 'unused');
     if (isRenderError(err, 'UNKNOWN_OUTCOME')) {
       await ctx.store.record({ t: 'unknown', at: iso(ctx.now()), ...ref, message: err.message });
       ctx.emit({ type: 'unknown', id: shot.id, take: n, costCents: shot.costCents, message: err.message });
@@ -88,12 +113,16 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<SubmitOut
     // A definite refusal (a 4xx): no prediction exists, nothing was charged.
     await ctx.store.record({ t: 'refused', at: iso(ctx.now()), ...ref, code: codeOf(err), message: messageOf(err) });
     ctx.budget.release(shot.costCents);
-    if (isRenderError(err, 'RATE_LIMITED')) return { kind: 'rate-limited', retryAfterMs: err.retryAfterMs, error: err };
-    if (isRenderError(err) && ['INSUFFICIENT_BALANCE', 'AUTH', 'FORBIDDEN'].includes(err.code)) ctx.stop.reason ??= `stopped submitting: ${err.message}`;
+    if (isRenderError(err, 'RATE_LIMITED')) return { kind: 'rate-limited', error: err };
+    if (isRenderError(err) && ['INSUFFICIENT_BALANCE', 'AUTH', 'FORBIDDEN'].includes(err.code)) {
+      ctx.stop.reason ??= `stopped submitting: ${err.message}`;
+      ctx.pacer.halt();
+    }
     fail(ctx, shot.id, err, 'submit refused');
     return { kind: 'none' };
   }
   ctx.submitting.done();
+  turn.end('sent');
   await ctx.store.record({ t: 'submitted', at: iso(ctx.now()), ...ref, prediction_id: prediction.id });
   ctx.emit({ type: 'submitted', id: shot.id, predictionId: prediction.id, costCents: shot.costCents });
   return { kind: 'submitted', n };

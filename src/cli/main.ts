@@ -1,5 +1,12 @@
 #!/usr/bin/env node
-import { runCli } from './run.js';
+import module from 'node:module';
+
+// Node 22.1 and later keep the compiled code of every module loaded (in the OS temp folder; NODE_DISABLE_COMPILE_CACHE=1
+// turns it off), so the next start compiles nothing: most of a command's start-up is compiling zod, yaml and
+// handlebars. Node 20 has no such cache; this is a no-op there (docs/ARCHITECTURE.md "Start-up"). Everything else is
+// imported after it, so that it applies to them.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const { runCli } = await import('./run.js');
 
 /** The binary. The only place that sets the process exit code. */
 const interruptHandlers = new Set<() => void>();

@@ -11,7 +11,11 @@ export const COMMON = {
   'max-cost': { type: 'string', value: 'USD', description: 'cap what this run may spend, e.g. 25 or 12.50' },
   mock: { type: 'boolean', description: 'use the embedded local WaveSpeed-compatible server (no real money)' },
   only: { type: 'string', value: 'GLOB', multiple: true, description: 'only shots whose id matches, e.g. "city-*" (repeatable, comma-separated)' },
-  'poll-interval': { type: 'string', value: 'DURATION', description: 'first poll interval, e.g. 500ms, 5s, 2m (default 5s; 200ms on --mock)' },
+  'poll-interval': {
+    type: 'string',
+    value: 'DURATION',
+    description: 'shortest wait between two polls of a prediction, e.g. 500ms, 5s, 2m (default 5s; 200ms on --mock)',
+  },
 } as const satisfies OptionTable;
 
 /** The names of the options of O whose value is a string: what the checked readers below accept. */

@@ -26,6 +26,8 @@ export interface StateBackend {
    * (files). A database makes each record durable on its own, and snapshots only bound the replay.
    */
   readonly snapshotsMoney: boolean;
+  /** The size of the last snapshot written (the lockfile's bytes), when the snapshot is the record (files). */
+  readonly snapshotBytes?: number;
   /** Records appended since the last snapshot. */
   readonly pending: number;
   /** Make a record durable; resolves once it is. */

@@ -30,6 +30,10 @@ export class FileBackend implements StateBackend {
     this.journal = new Journal(journalPath(specFile, name));
   }
 
+  get snapshotBytes(): number {
+    return this.diskText?.length ?? 0;
+  }
+
   get pending(): number {
     return this.journal.records;
   }

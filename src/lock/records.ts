@@ -32,6 +32,8 @@ export type JournalRecord =
       t: 'status';
       status: 'processing' | 'completed' | 'failed';
       outputs?: string[];
+      /** The server's `timings.inference` of a completed render, in ms. */
+      render_ms?: number;
       error?: { code: string; task_code?: number; message: string };
     })
   /** Outputs downloaded, verified and in place. */

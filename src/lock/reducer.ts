@@ -118,6 +118,7 @@ function recordStatus(take: LockTake, rec: Extract<JournalRecord, { t: 'status' 
   if (rec.status === 'completed') {
     take.completed_at = rec.at;
     if (rec.outputs) take.remote_outputs = rec.outputs;
+    if (rec.render_ms !== undefined) take.render_ms = rec.render_ms;
     delete take.error;
   }
   if (rec.status === 'failed') {

@@ -59,6 +59,8 @@ export const TakeSchema = z.strictObject({
   /** When the submit was given up without an answer (status `unknown`): the settlement window ends here. */
   given_up_at: z.string().optional(),
   completed_at: z.string().optional(),
+  /** How long the render ran on the server (its `timings.inference`, ms): what polling learns from (docs/ARCHITECTURE.md "Polling"). */
+  render_ms: z.number().int().nonnegative().optional(),
   /** Output URLs the server reported, kept until the files are downloaded and verified. */
   remote_outputs: z.array(z.string()).optional(),
   outputs: z.array(LockOutputSchema),

@@ -7,13 +7,36 @@ import type { Lockfile } from './schema.js';
 
 export { journalPath, loadCurrentLock, readCurrentLock, stateDir } from './current.js';
 
-/** Records after which the committed lockfile must know about them within a second: they are money. */
+/** Records after which the committed lockfile must know about them soon: they are money. */
 const GROUP_COMMIT_KINDS: ReadonlySet<JournalRecord['t']> = new Set(['intent', 'submitted', 'unknown', 'refused', 'forgotten', 'current', 'kept']);
+
+/**
+ * Of those, the records that say a prediction was or may have been paid for: lost with `.render/` they would let the
+ * next apply pay for it again, so they reach the committed lockfile within `minMs` whatever its size (docs/
+ * ARCHITECTURE.md "Known gaps": the exposure stays half a second).
+ */
+const PAID_KINDS: ReadonlySet<JournalRecord['t']> = new Set(['intent', 'submitted', 'unknown']);
+
+/**
+ * How long a money record waits for the lockfile write that holds it (undefined: it forces none). A paid record:
+ * `minMs`. The others (a refusal, a forgotten intent, which take is current, a file kept aside: lost, they make the
+ * next run count too much spent or redo a move, never pay) wait `minMs` up to 256 KB of lockfile, then 2 ms per KB,
+ * so once the submits are done a run writes the lockfile at most 0.5 MB a second whatever its size (rule 8).
+ */
+export function groupCommitWindowMs(kind: JournalRecord['t'], lockfileBytes: number, minMs: number): number | undefined {
+  if (!GROUP_COMMIT_KINDS.has(kind)) return undefined;
+  if (PAID_KINDS.has(kind)) return minMs;
+  return Math.max(minMs, Math.round(lockfileBytes / 512));
+}
 
 export interface LockStoreOptions {
   /** Applied to every string a record carries before it is kept in memory or written (the API key never lands). */
   redact?: (text: string) => string;
-  /** Longest wait between a money record and the lockfile write that holds it (group commit; default 500 ms). */
+  /**
+   * Longest wait between a paid record (intent, prediction id, unknown) and the lockfile write that holds it (group
+   * commit; default 500 ms); other money records wait as long up to 256 KB of lockfile, then 2 ms per KB of it
+   * (`groupCommitWindowMs`). The journal holds every record at once.
+   */
   groupCommitMs?: number;
   /** Where the records go (default: the journal and lockfile beside the spec). */
   backend?: StateBackend;
@@ -33,6 +56,7 @@ export class LockStore {
   private compactEvery = 256;
   private writeError: Error | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
+  private commitAt = 0;
   private readonly redact: (text: string) => string;
   private readonly redacting: boolean;
   private readonly groupCommitMs: number;
@@ -53,7 +77,8 @@ export class LockStore {
     const clean = this.redacting ? redactRecord(rec, this.redact) : rec;
     applyRecord(this.lock, clean);
     await this.backend.append(clean);
-    if (this.backend.snapshotsMoney && GROUP_COMMIT_KINDS.has(clean.t)) this.commitSoon();
+    const windowMs = this.backend.snapshotsMoney ? groupCommitWindowMs(clean.t, this.backend.snapshotBytes ?? 0, this.groupCommitMs) : undefined;
+    if (windowMs !== undefined) this.commitSoon(windowMs);
     if (this.backend.pending >= this.compactEvery) this.compact();
   }
 
@@ -67,8 +92,12 @@ export class LockStore {
     });
   }
 
-  private commitSoon(): void {
-    if (this.commitTimer) return;
+  /** Compact within `windowMs`: a write already due sooner stands; one due later is brought forward. */
+  private commitSoon(windowMs: number): void {
+    const at = performance.now() + windowMs;
+    if (this.commitTimer && this.commitAt <= at) return;
+    clearTimeout(this.commitTimer);
+    this.commitAt = at;
     this.commitTimer = setTimeout(() => {
       this.commitTimer = undefined;
       try {
@@ -76,7 +105,7 @@ export class LockStore {
       } catch (err) {
         this.writeError ??= err instanceof Error ? err : new Error(String(err));
       }
-    }, this.groupCommitMs);
+    }, windowMs);
   }
 
   /** Take a snapshot (the lockfile, if its state changed) and start the records anew on top of it. */

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { DEFAULT_BASE_URL, normalizeBaseUrl } from '../endpoint.js';
 import { searchBillings, type BillingQuery, type BillingSearch } from './billings.js';
 import { downloadFile, type DownloadOptions, type DownloadResult } from './download.js';
@@ -25,6 +26,8 @@ import type { Prediction } from './wire.js';
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 const DEFAULT_DOWNLOAD_TIMEOUT_MS = 15 * 60_000;
+/** API requests in flight at once: below the Agent's 128 connections, leaving room for downloads (provider/http.ts). */
+const MAX_API_REQUESTS = 96;
 
 export interface ClientOptions {
   /** Default: env WAVESPEED_BASE_URL, else https://api.wavespeed.ai. */
@@ -79,6 +82,7 @@ function buildTransport(options: ClientOptions): Transport {
     now: options.now ?? Date.now,
     redact,
     clock: new ServerClock(),
+    gate: pLimit(MAX_API_REQUESTS),
   };
 }
 

@@ -35,8 +35,25 @@ export function pollDelayMs(policy: PollPolicy, index: number, random: () => num
   return Math.round(Math.min(policy.maxMs, Math.max(policy.initialMs, spread)));
 }
 
+/**
+ * When to poll, decided by the caller (apply learns render times: docs/ARCHITECTURE.md "Polling"). Without one,
+ * the fixed growing schedule of `policy` applies.
+ */
+export interface PollSchedule {
+  /** The time (ms, the injected clock) of the next poll; asked before every poll, and again after `changed`. */
+  nextPollAt(now: number): number;
+  /** Each answer, with the time it arrived. */
+  observe(p: Prediction, at: number): void;
+  /** A poll that got no answer (an error ridden out, a 404 not yet believed): the next one is planned from it. */
+  missed(at: number): void;
+  /** Resolves when `nextPollAt` may now say an earlier time; undefined when it will not. */
+  changed(): Promise<void> | undefined;
+}
+
 export interface WaitOptions {
   policy?: Partial<PollPolicy>;
+  /** Replaces the policy's waits (the policy's timeout and error tolerance still apply). */
+  schedule?: PollSchedule;
   signal?: AbortSignal;
   onPoll?: (p: Prediction) => void;
   /** Poll once at once before the first wait (resuming a task that may be long finished). */
@@ -71,8 +88,8 @@ export async function waitForPrediction(id: string, opts: WaitOptions, deps: Wai
     if (index >= 0) {
       const remaining = deadline - deps.now();
       if (remaining <= 0) throw timeoutError(id, deps.now() - started, last, deps.ctx);
-      const wait = Math.min(pollDelayMs(policy, index, deps.random), remaining);
-      await deps.sleep(wait, opts.signal).catch((err: unknown) => Promise.reject(abortedError(deps.ctx.op, opts.signal?.reason ?? err)));
+      if (opts.schedule) await waitForTurn(opts.schedule, deadline, opts.signal, deps);
+      else await sleepOrAbort(Math.min(pollDelayMs(policy, index, deps.random), remaining), opts.signal, deps);
     }
     if (opts.signal?.aborted) throw abortedError(deps.ctx.op, opts.signal.reason);
     try {
@@ -83,9 +100,38 @@ export async function waitForPrediction(id: string, opts: WaitOptions, deps: Wai
       // taken at its word at once: a lagging or faulty server answers it for predictions that exist, and "gone"
       // costs the user a new render. Only a 404 that lasts over the schedule is final.
       if ((!isRetryable(err) && !isRenderError(err, 'NOT_FOUND')) || ++failures >= (policy.maxPollErrors ?? 3)) throw err;
+      opts.schedule?.missed(deps.now());
       continue;
     }
+    opts.schedule?.observe(last, deps.now());
     opts.onPoll?.(last);
     if (isTerminal(last.status)) return last;
+  }
+}
+
+function sleepOrAbort(ms: number, signal: AbortSignal | undefined, deps: WaitDeps): Promise<void> {
+  return deps.sleep(ms, signal).catch((err: unknown) => Promise.reject(abortedError(deps.ctx.op, signal?.reason ?? err)));
+}
+
+/** Sleep until the schedule's next poll (or the deadline); planned again whenever the schedule learns something. */
+async function waitForTurn(schedule: PollSchedule, deadline: number, signal: AbortSignal | undefined, deps: WaitDeps): Promise<void> {
+  for (;;) {
+    const now = deps.now();
+    const wait = Math.min(schedule.nextPollAt(now), deadline) - now;
+    if (wait <= 0) return;
+    const news = schedule.changed();
+    if (!news) return sleepOrAbort(wait, signal, deps);
+    const early = new AbortController();
+    let woken = false;
+    void news.then(() => {
+      woken = true;
+      early.abort();
+    });
+    try {
+      await deps.sleep(wait, signal ? AbortSignal.any([signal, early.signal]) : early.signal);
+      return;
+    } catch (err) {
+      if (!woken || signal?.aborted) throw abortedError(deps.ctx.op, signal?.reason ?? err);
+    }
   }
 }

@@ -1,3 +1,4 @@
+import type { LimitFunction } from 'p-limit';
 import type { ErrorCode } from '../errors.js';
 import { httpFetch } from './http.js';
 import { errorFromFetchFailure, errorFromStatus, makeError, type ErrorContext } from './map-error.js';
@@ -22,6 +23,12 @@ export interface Transport {
   redact: Redactor;
   /** Fed from every answer's Date header. */
   clock: ServerClock;
+  /**
+   * API requests in flight at once (fewer than the Agent's connections): one waiting for a connection inside the
+   * dispatcher would spend its deadline queued, and a submit given up so has an unknown outcome (docs/ARCHITECTURE.md
+   * "HTTP").
+   */
+  gate: LimitFunction;
 }
 
 export interface RequestSpec {
@@ -78,7 +85,11 @@ async function remoteMessageOf(res: Response): Promise<string | undefined> {
  * One attempt: fetch with a deadline (AbortSignal.timeout joined with the caller's signal), turn a non-2xx answer
  * into a mapped RenderError, and run `consume` on a 2xx under the same deadline. Never retries.
  */
-export async function attempt<T>(t: Transport, spec: RequestSpec, consume: (res: Response) => Promise<T>): Promise<T> {
+export function attempt<T>(t: Transport, spec: RequestSpec, consume: (res: Response) => Promise<T>): Promise<T> {
+  return t.gate(() => attemptNow(t, spec, consume));
+}
+
+async function attemptNow<T>(t: Transport, spec: RequestSpec, consume: (res: Response) => Promise<T>): Promise<T> {
   const ctx = contextFor(t, spec);
   if (spec.signal?.aborted) throw abortedError(spec.op, spec.signal.reason);
   const timeoutMs = spec.timeoutMs ?? t.requestTimeoutMs;

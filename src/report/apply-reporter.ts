@@ -9,6 +9,7 @@ import { describeEndpoint } from '../endpoint.js';
 import { NO_PAINT, type Paint } from './colour.js';
 import { eventLine } from './json.js';
 import { isInputFailure } from '../plan/diff.js';
+import { batchLines, throttle } from './rate-limit.js';
 
 export interface Reporter {
   emit(event: ApplyEvent): void;
@@ -36,10 +37,14 @@ export interface ReporterOptions {
 export function createReporter(mode: ReporterMode, o: ReporterOptions): Reporter {
   const { stdout, stderr, redact } = o;
   if (mode === 'json') {
+    const out = batchLines(stdout);
     return {
-      emit: (e) => stdout.write(`${redact(eventLine(e, new Date()))}\n`),
+      emit: (e) => {
+        out.push(`${redact(eventLine(e, new Date()))}\n`);
+        if (e.type === 'summary') out.flush();
+      },
       note: (text) => stderr.write(`${redact(text)}\n`),
-      close: () => undefined,
+      close: () => out.flush(),
     };
   }
   const paint = o.paint ?? { stdout: NO_PAINT, stderr: NO_PAINT };
@@ -48,16 +53,23 @@ export function createReporter(mode: ReporterMode, o: ReporterOptions): Reporter
 
 function lineReporter({ stdout, stderr, redact }: ReporterOptions, paint: { stdout: Paint; stderr: Paint }): Reporter {
   const progress = new ApplyProgress();
-  const say = (text: string) => stderr.write(`${redact(text)}\n`);
+  const lines = batchLines(stderr);
+  const say = (text: string) => lines.push(`${redact(text)}\n`);
   return {
     emit(e) {
       progress.update(e);
-      if (e.type === 'summary') return void stdout.write(`${redact(formatSummary(e.summary, paint.stdout))}\n`);
+      if (e.type === 'summary') {
+        lines.flush();
+        return void stdout.write(`${redact(formatSummary(e.summary, paint.stdout))}\n`);
+      }
       const line = describeEvent(e, progress, paint.stderr);
       if (line) say(line);
     },
-    note: say,
-    close: () => undefined,
+    note: (text) => {
+      say(text);
+      lines.flush();
+    },
+    close: () => lines.flush(),
   };
 }
 
@@ -97,8 +109,11 @@ function barsReporter({ stdout, stderr, redact }: ReporterOptions, paint: { stdo
       info: `uploads ${progress.uploads} · queued ${progress.count('queued')} · processing ${progress.count('processing')} · downloading ${progress.count('downloading')}`,
     });
   };
+  // Redrawn at most every 100 ms (docs/ARCHITECTURE.md "Progress at scale").
+  const redraw = throttle(refresh);
   const line = (text: string) => (live ? live.bars.log(`${redact(text)}\n`) : stderr.write(`${redact(text)}\n`));
   const stop = () => {
+    redraw.cancel();
     if (!live) return;
     refresh();
     // cli-progress writes logged lines only at its next redraw, and stop() does not flush them: a failure logged in
@@ -117,7 +132,7 @@ function barsReporter({ stdout, stderr, redact }: ReporterOptions, paint: { stdo
       }
       if (e.type === 'failed' || e.type === 'unknown' || e.type === 'settled' || e.type === 'kept' || e.type === 'fetched')
         line(describeEvent(e, progress, p) ?? '');
-      refresh();
+      redraw.request();
     },
     note: line,
     close: stop,

@@ -150,7 +150,10 @@ export const SpecSchema = z.strictObject(
       .min(1, { error: 'must be a positive integer' })
       .optional()
       .describe('a cap on the number of shots after matrix expansion'),
-    concurrency: intRange(1, 500).optional().describe('predictions in flight at once (default 4); --concurrency overrides'),
+    // The highest tier runs 10,000 tasks at once (docs/ARCHITECTURE.md "Pacing submits").
+    concurrency: intRange(1, 10_000)
+      .optional()
+      .describe("predictions in flight at once (default 4), up to your tier's running-task limit; --concurrency overrides"),
     /**
      * Where the campaign's state lives (docs/SPEC.md "Additions"): by default the lockfile and `.render/`; with
      * `url_env`, the PostgreSQL database whose URL is in that environment variable. The spec names the variable,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RenderError } from '../../src/errors.js';
 import { readLockfileOnDisk, serializeLockfile } from '../../src/lock/file.js';
 import { fingerprintOf } from '../../src/lock/fingerprint.js';
-import { journalPath, loadCurrentLock, LockStore } from '../../src/lock/store.js';
+import { groupCommitWindowMs, journalPath, loadCurrentLock, LockStore } from '../../src/lock/store.js';
 import { makeWorkspace } from '../helpers/workspace.js';
 
 /**
@@ -164,5 +164,27 @@ describe('a version 1 lockfile keeps working', () => {
     const take = migrated.endpoints['http://127.0.0.1:8787']?.shots.a?.takes[0];
     expect(take?.fingerprint).toBe(fingerprintOf(MODEL, { prompt: 'a fox\non a roof', duration: 5 }, 1));
     expect(migrated.endpoints['http://127.0.0.1:8787']?.shots.a?.current).toBe(1);
+  });
+});
+
+describe('rule 8: the lockfile is written at a bounded rate, whatever its size, and what was paid reaches it at once', () => {
+  it('an intent, a prediction id or an unknown outcome waits at most the group-commit window, however big the lockfile', () => {
+    for (const kind of ['intent', 'submitted', 'unknown'] as const) {
+      expect(groupCommitWindowMs(kind, 0, 500)).toBe(500);
+      expect(groupCommitWindowMs(kind, 13 * 1024 * 1024, 500)).toBe(500);
+    }
+  });
+
+  it('other money records wait the window up to 256 KB of lockfile, then 2 ms per KB (at most 0.5 MB written a second)', () => {
+    expect(groupCommitWindowMs('current', 0, 500)).toBe(500);
+    expect(groupCommitWindowMs('current', 256 * 1024, 500)).toBe(512);
+    expect(groupCommitWindowMs('refused', 1024 * 1024, 500)).toBe(2048);
+    // 10,000 shots: a 13 MB lockfile rewritten every 26 s as renders complete, not twice a second.
+    expect(groupCommitWindowMs('kept', 13 * 1024 * 1024, 500)).toBe(26_624);
+  });
+
+  it('a status or a download forces no lockfile write of its own', () => {
+    expect(groupCommitWindowMs('status', 0, 500)).toBeUndefined();
+    expect(groupCommitWindowMs('output', 0, 500)).toBeUndefined();
   });
 });

@@ -109,6 +109,36 @@ describe('waitForResult', () => {
     expect(sleeps).toHaveLength(2); // asked again after the schedule's wait, not at once
   });
 
+  test("with a schedule too, a 404 is asked again after the schedule's wait, not at once", async () => {
+    let clock = 0;
+    const sleeps: number[] = [];
+    const { client } = makeClient({
+      now: () => clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+    });
+    // Every poll a second after the one before: one that got no answer (the 404) counts too.
+    let last = 0;
+    const schedule = {
+      nextPollAt: () => last + 1000,
+      observe: (_p: unknown, at: number) => {
+        last = at;
+      },
+      missed: (at: number) => {
+        last = at;
+      },
+      changed: () => undefined,
+    };
+    nock(BASE)
+      .get(RESULT_PATH)
+      .reply(404, envelope(null, 404, 'not found'));
+    answerStatuses(['completed']);
+    expect((await client.waitForResult('pred-1', { schedule })).status).toBe('completed');
+    expect(sleeps).toEqual([1000, 1000]);
+  });
+
   test('a 404 that lasts over maxPollErrors polls is final: NOT_FOUND, with the 7 days in its hint', async () => {
     const { client } = makeClient();
     const scope = nock(BASE)

@@ -25,13 +25,21 @@ const MOCK_POLL: Partial<PollPolicy> = { initialMs: 200, factor: 1.25, maxMs: 10
 
 const OPTIONS = {
   yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation' },
-  concurrency: { type: 'string', value: 'N', description: "predictions in flight at once (default: the spec's concurrency, else 4)" },
+  concurrency: {
+    type: 'string',
+    value: 'N',
+    description: "predictions submitted and not finished, 1 to 10000 (default: the spec's concurrency, else 4)",
+  },
   only: COMMON.only,
   mock: COMMON.mock,
   json: { type: 'boolean', description: 'print NDJSON events on stdout (the plan first)' },
   'max-cost': COMMON['max-cost'],
   'poll-interval': COMMON['poll-interval'],
-  'poll-growth': { type: 'string', value: 'FACTOR', description: 'each poll interval is the last times this, 1 to 4 (default 1.5; 1.25 on --mock)' },
+  'poll-growth': {
+    type: 'string',
+    value: 'FACTOR',
+    description: 'waits grow by this per poll while render times are unknown or overdue, 1 to 4 (default 1.5; 1.25 on --mock)',
+  },
   'request-timeout': { type: 'string', value: 'DURATION', description: 'deadline of one API request (default 60s)' },
   'settle-after': {
     type: 'string',
@@ -56,6 +64,16 @@ Before anything is uploaded, the server is asked its price for each distinct req
 it prices above its planned cost stops the apply, nothing submitted (a server without the quote route
 does not: the price table's figures stand, and the run says so).
 
+Polls learn: each render's time on the server (per model, kind of shot and duration, kept in the
+lockfile for the next run) says when a prediction should finish; it is polled from then, every
+--poll-interval (never more often) until it should be done, then less and less often. With nothing
+learned yet, polls start at --poll-interval and grow by --poll-growth.
+
+--concurrency counts queued and running tasks. Set it to your account tier's running-task limit:
+Bronze 2, Silver 300, Gold 3000, Ultra 10000 (up to the tier's submits a minute keeps the server's
+queue full). A 429 on submit pauses every submit until its Retry-After; the account's submit rate is
+learned from it. A refused submit created nothing and is sent again; one whose answer was lost never is.
+
 With RENDER_STATE_URL (or the spec's state: { url_env }), the state is kept in that PostgreSQL database:
 one apply per campaign across every machine (a second is refused, naming who holds it), each record
 committed there before the step it records, the lockfile written beside the spec as its snapshot.
@@ -78,7 +96,7 @@ async function runApplyCommand({ io, options, positionals }: CommandContext<type
   }
   const mockMode = Boolean(options.mock) || saved?.endpoint === MOCK_ENDPOINT;
   const endpoint = endpointOf(mockMode, io.env);
-  const concurrency = intOption(options, 'concurrency', 1, 1000);
+  const concurrency = intOption(options, 'concurrency', 1, 10_000);
   const firstPoll = durationOption(options, 'poll-interval');
   const growth = numberOption(options, 'poll-growth', 1, 4);
   const settleAfter = durationOption(options, 'settle-after');

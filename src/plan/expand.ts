@@ -196,7 +196,9 @@ function expandShot(ctx: ExpandContext, raw: ShotSpec, index: number, combo: Rec
   const expanded: ExpandedShot = { id, source: index, matrix: combo, take: raw.take ?? 1, request, images };
   const ruleIssues = checkShotRules({ loaded, spec, shot, expanded, elements, note: matrixNote(combo) });
   issues.push(...ruleIssues);
-  return ruleIssues.length > 0 ? undefined : expanded;
+  if (ruleIssues.length === 0) return expanded;
+  ctx.partial.push({ id, source: index, images }); // its id and images are still checked (one pass, each problem once)
+  return undefined;
 }
 
 function sumDurations(shot: ShotSpec): number | undefined {

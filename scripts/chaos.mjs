@@ -3,7 +3,8 @@
 // faults on, `render apply` SIGKILLed at seeded random moments and restarted until the campaign converges, then
 // the money promises checked: nobody paid twice, nothing spent past the budget, no paid output lost.
 //
-// "Converged": a run that was not killed exits 0 and `render plan --detailed-exitcode` exits 0, i.e. every shot is
+// "Converged": a run that was not killed exits 0 (or 5: blocked shots) and `render plan --detailed-exitcode` exits 0
+// (or 5), i.e. every shot is
 // `unchanged` (completed, output on disk as the lockfile records it) or `blocked`: its current take failed with
 // a 1xxx task code other than 1402 (plan/diff.ts isInputFailure). Those mean "fix the input": the same request
 // would fail again, so render does not pay for it again until the spec changes, and the chaos run must not expect
@@ -182,7 +183,9 @@ for (;;) {
     .join(', ');
   const how = run.killed ? `killed after ${run.ms} ms` : `exit ${run.code} after ${run.ms} ms`;
   console.log(`run ${n}: ${describeKillPlan(plan)} → ${how}${run.hung ? ' (HUNG)' : ''}; ${counts || 'no events'}${lockNote}`);
-  if (!run.killed && run.code !== 0 && run.code !== 1) {
+  // Exit 5: done, but some shots are blocked (failed on their input; docs/SPEC.md "Exit codes"): a finished run.
+  const finished = !run.killed && (run.code === 0 || run.code === 5);
+  if (!run.killed && run.code !== 0 && run.code !== 1 && run.code !== 5) {
     stopReason = `apply exited ${run.code}: ${run.stderr.trim().split('\n').slice(-3).join(' / ')}`;
     console.log(`chaos: ${stopReason}`);
     break;
@@ -194,13 +197,13 @@ for (;;) {
     resolved.adopted += r.adopted;
     resolved.forgotten += r.forgotten;
   }
-  if (!run.killed && run.code === 0) {
+  if (finished) {
     const p = await runPlan({ specFile: campaign.specFile, env });
-    if (p.code === 0) {
+    if (p.code === 0 || p.code === 5) {
       converged = true;
       break;
     }
-    console.log(`chaos: apply exited 0 but plan --detailed-exitcode exited ${p.code}; applying again`);
+    console.log(`chaos: apply exited ${run.code} but plan --detailed-exitcode exited ${p.code}; applying again`);
   }
 }
 

@@ -131,7 +131,7 @@ function watchCompactions(specFile, plan, kill) {
   return watcher;
 }
 
-/** `render plan SPEC --detailed-exitcode`: 0 nothing to do, 4 changes pending. */
+/** `render plan SPEC --detailed-exitcode`: 0 nothing to do, 4 changes pending, 5 only blocked shots left. */
 export function runPlan({ specFile, env }) {
   const child = spawn(process.execPath, [CLI, 'plan', specFile, '--detailed-exitcode'], {
     env: { ...process.env, ...env, CI: '1', NO_COLOR: '1' },

@@ -25,10 +25,10 @@ export function buildRows(r) {
       `${nonBlocked} (every non-blocked shot)`,
       r.end.done === nonBlocked && r.end.problems.length === 0,
     ],
-    ['converged (apply exit 0, plan --detailed-exitcode 0)', r.converged ? 'yes' : `no (${r.stopReason})`, 'yes', r.converged],
+    ['converged (apply exit 0 or 5, plan --detailed-exitcode 0 or 5)', r.converged ? 'yes' : `no (${r.stopReason})`, 'yes', r.converged],
     [
       'runs',
-      `${r.runs.length} (${r.kills} killed, ${r.runs.filter((x) => !x.killed && x.code === 0).length} exit 0, ${r.runs.filter((x) => !x.killed && x.code === 1).length} exit 1, ${r.runs.filter((x) => !x.killed && x.code !== 0 && x.code !== 1).length} other)`,
+      `${r.runs.length} (${r.kills} killed, ${r.runs.filter((x) => !x.killed && (x.code === 0 || x.code === 5)).length} exit 0 or 5, ${r.runs.filter((x) => !x.killed && x.code === 1).length} exit 1, ${r.runs.filter((x) => !x.killed && ![0, 1, 5].includes(x.code)).length} other)`,
       '',
       undefined,
     ],

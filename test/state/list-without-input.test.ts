@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ApplyEvent } from '../../src/apply/events.js';
-import { runApply } from '../../src/apply/run.js';
 import { RenderError } from '../../src/errors.js';
-import { LockStore } from '../../src/lock/store.js';
 import { planSpec } from '../../src/plan/plan-spec.js';
 import type { Prediction } from '../../src/provider/index.js';
-import { makeWorkspace, SPEC_HEAD, type Workspace } from '../helpers/workspace.js';
+import { makeWorkspace } from '../helpers/workspace.js';
+import { applyOnFake as apply, FAKE_ENDPOINT, specOf } from './apply-on-fake.js';
 import { createFakeServer, type FakeServer } from './fakes.js';
 
 /**
@@ -15,33 +13,8 @@ import { createFakeServer, type FakeServer } from './fakes.js';
  * again on its own.
  */
 
-const ENDPOINT = 'http://fake.test';
+const ENDPOINT = FAKE_ENDPOINT;
 const MODEL = 'kwaivgi/kling-v3.0-4k/image-to-video';
-
-function specOf(ws: Workspace, n: number): string {
-  const shots = Array.from({ length: n }, (_, i) => `  - { id: s${i}, image: img/ok.png, prompt: "shot number ${i}" }`).join('\n');
-  return ws.spec(`${SPEC_HEAD}concurrency: 3\nshots:\n${shots}\n`);
-}
-
-async function apply(spec: string, fake: FakeServer) {
-  const { plan } = planSpec(spec, { endpoint: ENDPOINT });
-  const store = new LockStore(spec, plan.name);
-  const events: ApplyEvent[] = [];
-  try {
-    const summary = await runApply({
-      plan,
-      store,
-      client: fake.client,
-      emit: (e) => events.push(e),
-      concurrency: 3,
-      settleAfterMs: 0,
-      sleep: async () => undefined,
-    });
-    return { summary, events, lock: store.lock };
-  } finally {
-    await store.close();
-  }
-}
 
 /** A prediction another job on the same account made just now (same model, another input). */
 function foreign(fake: FakeServer, id: string): void {

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ApplyEvent } from '../../src/apply/events.js';
 import { adoptPrediction } from '../../src/apply/resolve.js';
 import { readJournal } from '../../src/lock/journal.js';
 import { runApply } from '../../src/apply/run.js';
@@ -8,35 +7,9 @@ import type { Lockfile } from '../../src/lock/schema.js';
 import { journalPath, LockStore } from '../../src/lock/store.js';
 import { RenderError } from '../../src/errors.js';
 import { planSpec } from '../../src/plan/plan-spec.js';
-import { makeWorkspace, SPEC_HEAD, type Workspace } from '../helpers/workspace.js';
+import { makeWorkspace } from '../helpers/workspace.js';
+import { applyOnFake as apply, specOf } from './apply-on-fake.js';
 import { createFakeServer, type FakeServer } from './fakes.js';
-
-/** A spec of `n` shots of 5 s ($2.10 each), distinct prompts, one image. */
-function specOf(ws: Workspace, n: number, budgetUsd = 100): string {
-  const shots = Array.from({ length: n }, (_, i) => `  - { id: s${i}, image: img/ok.png, prompt: "shot number ${i}" }`).join('\n');
-  return ws.spec(`${SPEC_HEAD.replace('max_usd: 100', `max_usd: ${budgetUsd}`)}concurrency: 3\nshots:\n${shots}\n`);
-}
-
-async function apply(spec: string, fake: FakeServer, extra: Partial<Parameters<typeof runApply>[0]> = {}) {
-  const { plan } = planSpec(spec, { endpoint: 'http://fake.test', ...(extra.plan ? {} : {}) });
-  const store = new LockStore(spec, plan.name);
-  const events: ApplyEvent[] = [];
-  try {
-    const summary = await runApply({
-      plan,
-      store,
-      client: fake.client,
-      emit: (e) => events.push(e),
-      concurrency: 3,
-      settleAfterMs: 0,
-      sleep: async () => undefined,
-      ...extra,
-    });
-    return { summary, events, store };
-  } finally {
-    await store.close();
-  }
-}
 
 describe('money rule 2: write-ahead intent', () => {
   it('the intent is durable on disk before the submit POST is sent', async () => {

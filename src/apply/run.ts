@@ -234,9 +234,10 @@ function fillMoney(summary: ApplySummary, ctx: RunContext, spentBefore: number, 
   let charged = 0;
   for (const [id, entry] of Object.entries(ctx.store.lock.endpoints[ctx.endpoint]?.shots ?? {})) {
     for (const take of entry.takes) {
+      // Every submit still of unknown outcome is listed, this run's or an earlier one's: each waits for the user.
+      if (isOpen(take)) summary.unknown.push({ id, take: take.n, costCents: take.cost_cents });
       if (Date.parse(take.submitted_at) < runStartedAt) continue;
       if (take.prediction_id || isOpen(take)) charged += take.cost_cents;
-      if (isOpen(take)) summary.unknown.push({ id, take: take.n, costCents: take.cost_cents });
     }
   }
   summary.totalSpentCents = after;

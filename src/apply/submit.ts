@@ -160,7 +160,14 @@ async function settleLost(ctx: RunContext, shotId: string, n: number): Promise<b
     reportUnknown(ctx, shotId, n);
     return false;
   } catch (err) {
-    fail(ctx, shotId, err, "could not look for a lost submit in the server's list; it stays outcome unknown", unknownHint(shotId));
+    // The shot's state is what matters to the user: its submit is still of unknown outcome, whatever the list said.
+    ctx.emit({
+      type: 'failed',
+      id: shotId,
+      code: 'UNKNOWN_OUTCOME',
+      message: `could not look for a lost submit in the server's list; it stays outcome unknown: ${messageOf(err)}`,
+      hint: unknownHint(shotId),
+    });
     return false;
   } finally {
     if (ours) {

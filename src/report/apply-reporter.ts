@@ -97,9 +97,15 @@ function barsReporter({ stdout, stderr, redact }: ReporterOptions, paint: { stdo
     if (!live) return;
     const failed = progress.count('failed');
     const skipped = progress.count('skipped');
+    const unknown = progress.count('unknown');
     live.overall.setTotal(Math.max(1, progress.total));
     live.overall.update(progress.settled, {
-      info: [`spent ${p.money(usd(progress.spentCents))}`, failed ? p.fail(`failed ${failed}`) : 'failed 0', skipped ? p.warn(`skipped ${skipped}`) : '']
+      info: [
+        `spent ${p.money(usd(progress.spentCents))}`,
+        failed ? p.fail(`failed ${failed}`) : 'failed 0',
+        unknown ? p.warn(`unknown ${unknown}`) : '',
+        skipped ? p.warn(`skipped ${skipped}`) : '',
+      ]
         .filter(Boolean)
         .join('  '),
     });
@@ -165,6 +171,7 @@ function describeEvent(e: ApplyEvent, p: ApplyProgress, paint: Paint): string | 
     case 'done':
       return `${at()} ${paint.ok('done')} ${e.id}`;
     case 'failed':
+      if (e.code === 'UNKNOWN_OUTCOME') return `${at()} ${paint.warn('unknown')} ${e.id}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`;
       return `${at()} ${paint.fail('FAILED')} ${e.id}: ${e.message}${e.hint ? ` (${e.hint})` : ''}`;
     case 'skipped':
       return `${at()} ${paint.warn('skipped')} ${e.id}: ${e.reason}`;
@@ -180,12 +187,15 @@ function unknownReason(message: string): string {
 
 function formatSummary(s: ApplySummary, paint: Paint): string {
   const refunds = s.refundedCents > 0 ? ` (charges ${usd(s.chargedCents)}, refunds ${usd(s.refundedCents)})` : '';
-  const failed = s.failed.length > 0 ? paint.fail(`${s.failed.length} failed`) : '0 failed';
+  // A submit whose outcome is unknown has not failed (it may be rendering): said apart, never as a failure.
+  const unknown = new Set(s.unknown.map((u) => u.id));
+  const failedCount = s.failed.filter((f) => !unknown.has(f.id)).length;
+  const failed = failedCount > 0 ? paint.fail(`${failedCount} failed`) : '0 failed';
+  const unknownCount = s.unknown.length > 0 ? `${paint.warn(`${s.unknown.length} unknown`)}, ` : '';
   const skipped = s.skipped.length > 0 ? paint.warn(`${s.skipped.length} skipped`) : '0 skipped';
   const lines = [
-    `${s.interrupted ? paint.warn('Interrupted') : 'Done'}: ${s.done} rendered, ${s.fetched > 0 ? `${s.fetched} earlier paid ${s.fetched === 1 ? 'take' : 'takes'} kept, ` : ''}${failed}, ${skipped} in ${(s.elapsedMs / 1000).toFixed(1)} s; spent ${paint.money(usd(s.spentCents))} this run${refunds}, ${paint.money(usd(s.totalSpentCents))} in all`,
+    `${s.interrupted ? paint.warn('Interrupted') : 'Done'}: ${s.done} rendered, ${s.fetched > 0 ? `${s.fetched} earlier paid ${s.fetched === 1 ? 'take' : 'takes'} kept, ` : ''}${failed}, ${unknownCount}${skipped} in ${(s.elapsedMs / 1000).toFixed(1)} s; spent ${paint.money(usd(s.spentCents))} this run${refunds}, ${paint.money(usd(s.totalSpentCents))} in all`,
   ];
-  const unknown = new Set(s.unknown.map((u) => u.id));
   for (const f of s.failed.filter((f) => !unknown.has(f.id)).slice(0, 50)) lines.push(`  ${paint.fail('failed')}  ${f.id}: ${f.message}`);
   for (const k of s.skipped.slice(0, 20)) lines.push(`  ${paint.warn('skipped')} ${k.id}: ${k.reason}`);
   for (const u of s.unknown.slice(0, 50)) {

@@ -1,6 +1,6 @@
 import type { ApplyEvent } from '../apply/events.js';
 
-export type ShotPhase = 'waiting' | 'queued' | 'processing' | 'downloading' | 'done' | 'failed' | 'skipped';
+export type ShotPhase = 'waiting' | 'queued' | 'processing' | 'downloading' | 'done' | 'failed' | 'unknown' | 'skipped';
 
 /** Counts of shots by phase, and money, folded from apply events: what progress displays show. */
 export class ApplyProgress {
@@ -35,7 +35,8 @@ export class ApplyProgress {
         return;
       case 'failed':
         this.spentCents -= e.refundedCents ?? 0;
-        this.phase.set(e.id, 'failed');
+        // A submit given up without an answer has not failed: it may be rendering (docs/ARCHITECTURE.md "Rule 2").
+        this.phase.set(e.id, e.code === 'UNKNOWN_OUTCOME' ? 'unknown' : 'failed');
         return;
       case 'skipped':
         this.phase.set(e.id, 'skipped');
@@ -51,8 +52,8 @@ export class ApplyProgress {
     return n;
   }
 
-  /** Shots that reached an end in this run: rendered or failed. Skipped shots (not started) are counted apart. */
+  /** Shots that reached an end in this run: rendered, failed or left unknown. Skipped shots (not started) are counted apart. */
   get settled(): number {
-    return this.count('done') + this.count('failed');
+    return this.count('done') + this.count('failed') + this.count('unknown');
   }
 }

@@ -21,6 +21,15 @@ async function readers(p: Project, server: MockServer): Promise<Record<string, {
   return out;
 }
 
+/** Put `records` in the project's lockfile's wal, as a killed run leaves them (render's own appender). */
+function appendToWal(p: Project, records: readonly JournalRecord[]): void {
+  const appender = new WalAppender(p.lockFile);
+  appender.adopt(readFileSync(p.lockFile, 'utf8'));
+  for (const rec of records) appender.push(rec);
+  expect(appender.flush()).toBe(true);
+  appender.close();
+}
+
 describe('a lockfile with a wal', () => {
   it('is read by plan, status, takes and ledger exactly as the same state written whole', async () => {
     const server = await mockServer();
@@ -38,11 +47,7 @@ describe('a lockfile with a wal', () => {
       { t: 'submitted', at: submitted_at, endpoint, shot: 'shot-03', n, prediction_id: done.prediction_id! },
     ];
     writeFileSync(p.lockFile, serializeLockfile(before));
-    const appender = new WalAppender(p.lockFile);
-    appender.adopt(readFileSync(p.lockFile, 'utf8'));
-    for (const rec of wal) appender.push(rec);
-    expect(appender.flush()).toBe(true);
-    appender.close();
+    appendToWal(p, wal);
     expect(readFileSync(p.lockFile, 'utf8')).toContain('\n  "wal": [\n');
     const withWal = await readers(p, server);
     for (const [command, r] of Object.entries(withWal)) expect(r.code, `${command}\n${r.stderr}`).toBe(0);
@@ -57,5 +62,28 @@ describe('a lockfile with a wal', () => {
     expect(plan.shots.find((s) => s.id === 'shot-03')).toMatchObject({ action: 'resume', cost_cents: 0 });
     expect(withWal.takes!.stdout).toContain(done.prediction_id!);
     expect(withWal.ledger!.stdout).toContain(done.prediction_id!);
+  });
+
+  it("of a campaign since renamed is still named by plan's warning: its spend is not counted against the new budget", async () => {
+    const server = await mockServer();
+    const p = makeProject({ shots: 2 });
+    expectExit(await apply(p, server), 0);
+    const endpoint = Object.keys(readLock(p).endpoints)[0]!;
+    const at = new Date().toISOString();
+    const take = {
+      n: 1,
+      fingerprint: 'f',
+      model: 'kwaivgi/kling-v3.0-4k/image-to-video',
+      take: 1,
+      duration: 3,
+      cost_cents: 126,
+      request: { prompt: 'x'.repeat(3000) },
+      submitted_at: at,
+    };
+    appendToWal(p, [{ t: 'intent', at, endpoint, shot: 'shot-09', take }]);
+    writeFileSync(p.spec, readFileSync(p.spec, 'utf8').replace('name: e2e\n', 'name: e2e-final\n'));
+    const plan = await render(['plan', p.spec], { cwd: p.dir, server });
+    expectExit(plan, 0);
+    expect(plan.stdout).toContain('warning: e2e.lock.json records this spec under its old name "e2e"');
   });
 });

@@ -43,8 +43,10 @@ for (const shots of SIZES) {
     );
     const r = await renderApply({ dir, spec, mock, args: ['--concurrency', String(shots), '--poll-interval', '1s'], scale: 1, origin: Date.now() });
     const stats = await (await fetch(`${mock.url}/__mock/stats`)).json();
-    const s = r.summary;
-    const io = s?.io;
+    // `--json` keys are snake_case (docs/SPEC.md "JSON output").
+    const s = r.summary && { done: r.summary.done, elapsedMs: r.summary.elapsed_ms };
+    const raw = r.summary?.io;
+    const io = raw && { lockfileBytes: raw.lockfile_bytes, lockfileWrites: raw.lockfile_writes, journalBytes: raw.journal_bytes };
     console.log(sec(r.realWallMs));
     rows.push([
       shots,

@@ -58,6 +58,11 @@ const CPU_PROF = Boolean(process.env.BENCH_APPLY_CPU_PROF);
 const TRACE = Boolean(process.env.BENCH_APPLY_TRACE);
 const EXTRA_PRELOAD = process.env.BENCH_APPLY_PRELOAD;
 
+/** The summary's io figures (`--json` keys are snake_case, docs/SPEC.md "JSON output"). */
+function ioFigures(io) {
+  return io && { lockfileBytes: io.lockfile_bytes, lockfileWrites: io.lockfile_writes, journalBytes: io.journal_bytes, journalRecords: io.journal_records };
+}
+
 /** Targets (issue #4). */
 const WALL_FACTOR = 1.2;
 /** Bytes written per shot at the largest size over that at the smallest: 1 when linear, sizes-ratio when quadratic. */
@@ -300,7 +305,7 @@ async function benchSize(startMockServer, shots) {
     signal: result.signal,
     stderr: result.stderr,
     wallMs: result.wallMs,
-    runMs: summary?.elapsedMs,
+    runMs: summary?.elapsed_ms,
     idealMs: (shots / CONCURRENCY) * RENDER_MS,
     done: summary?.done ?? 0,
     failed: summary?.failed?.length ?? 0,
@@ -313,7 +318,7 @@ async function benchSize(startMockServer, shots) {
     mockCpuMs: result.mockCpuMs,
     lockfileFinal: existsSync(lockFile) ? statSync(lockFile).size : 0,
     journalFinal: existsSync(journalFile) ? statSync(journalFile).size : 0,
-    io: summary?.io,
+    io: ioFigures(summary?.io),
     traceSummary: result.traceSummary,
   };
   if (!KEEP) rmSync(dir, { recursive: true, force: true });

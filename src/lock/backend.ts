@@ -4,7 +4,9 @@ import type { Lockfile } from './schema.js';
 
 /** What a backend wrote, for the apply summary and the benchmarks. */
 export interface StoreFigures {
+  /** Bytes of every full write of the lockfile and of every append to its wal. */
   lockfileBytes: number;
+  /** Full writes of the lockfile (a compaction); appends to its wal are not counted. */
   lockfileWrites: number;
   journalBytes: number;
   journalRecords: number;
@@ -22,8 +24,8 @@ export interface StateBackend {
   /** The campaign's state when the backend was opened, every earlier record replayed. */
   readonly loaded: CurrentLock;
   /**
-   * Whether the lockfile itself is the record: then a money record must reach it within the group-commit window
-   * (files). A database makes each record durable on its own, and snapshots only bound the replay.
+   * Whether the lockfile itself is the record: then a money record must reach it, a paid one within the group-commit
+   * window (files). A database makes each record durable on its own, and snapshots only bound the replay.
    */
   readonly snapshotsMoney: boolean;
   /** The size of the last snapshot written (the lockfile's bytes), when the snapshot is the record (files). */
@@ -32,6 +34,16 @@ export interface StateBackend {
   readonly pending: number;
   /** Make a record durable; resolves once it is. */
   append(rec: JournalRecord): Promise<void>;
+  /**
+   * Files: queue a record that something was or may have been paid (already durable by `append`) for the lockfile's
+   * wal, so it reaches the committed lockfile without a full write (docs/ARCHITECTURE.md "Rule 8").
+   */
+  pushPaid?(rec: JournalRecord): void;
+  /**
+   * Append the queued paid records to the committed lockfile's wal, durably. False when they cannot be (the file on
+   * disk is not the one the backend last wrote): the caller then takes a snapshot, which writes the file whole.
+   */
+  flushPaid?(): boolean;
   /**
    * Take a snapshot of the state: bumps `lock.serial` when the state changed since the last one (at once, so the
    * caller's lockfile is the one written). A backend may finish it later; `drain` waits for it, and a failure

@@ -6,17 +6,21 @@ import { lockfilePath, readLockfileOnDisk, serializeLockfile } from './file.js';
 import { journalDamaged, readJournal, type JournalLine } from './journal.js';
 import { applyV1Record, migrateV1Lockfile, type V1Record } from './migrate-v1.js';
 import type { JournalRecord } from './records.js';
-import { applyRecord } from './reducer.js';
-import { emptyLockfile, LockfileSchema, type Lockfile } from './schema.js';
+import { applyRecord, replayChecked } from './reducer.js';
+import { emptyLockfile, type Lockfile } from './schema.js';
 import { checkNothingDropped, staleLockfile } from './stale.js';
 import { journalPath } from './paths.js';
 
 export { journalPath, lastLockPath, stateDir } from './paths.js';
+export { replayChecked } from './reducer.js';
 
 /** The lockfile as it stands, with any journal of an interrupted run replayed over it, and its text on disk. */
 export interface CurrentLock {
   lock: Lockfile;
-  /** The lockfile's text as read (version 2 only): a write of the same state leaves it alone. */
+  /**
+   * The lockfile's text as read (version 2 with no wal only): a write of the same state leaves it alone, and the
+   * lockfile's wal appends to it.
+   */
   diskText?: string;
 }
 
@@ -45,8 +49,11 @@ export function loadCurrentLock(specFile: string, name: string): CurrentLock {
   const lock = onDisk.lock;
   if (base && (base.lineage !== lock.lineage || base.serial > lock.serial)) throw staleLockfile(specFile, name, onDisk, base);
   if (!base && rest.length > 0) throw damagedJournal(specFile, name, rest[0]!);
-  const diskText = serializeLockfile(lock);
-  checkNothingDropped(specFile, name, lock, diskText);
+  const text = serializeLockfile(lock);
+  checkNothingDropped(specFile, name, lock, text);
+  // A lockfile with a wal (a run killed before its last full write) is not the text of its state: the next write
+  // folds it, whatever else changed.
+  const diskText = onDisk.wal === undefined ? text : undefined;
   if (rest.length === 0) return { lock, diskText };
   const replay = (lines: readonly JournalLine[]) => {
     const copy = structuredClone(lock);
@@ -68,23 +75,6 @@ function checkedReplay(specFile: string, name: string, lines: readonly JournalLi
   if ('lock' in checked) return checked.lock;
   const line = lines[checked.bad]!;
   throw journalDamaged(journalPath(specFile, name), line.line, `does not fit the state: its "${line.rec.t}" record leaves ${checked.where}`);
-}
-
-/**
- * Replay records and check the result against the lockfile's schema: the state, or the first record (by index)
- * after which it no longer fits, and what broke. The journal and the state database's records are both checked so
- * (docs/ARCHITECTURE.md "Team state": the same records and the same reducer whatever keeps them).
- */
-export function replayChecked<R>(records: readonly R[], replay: (records: readonly R[]) => Lockfile): { lock: Lockfile } | { bad: number; where: string } {
-  const lock = replay(records);
-  if (records.length === 0 || LockfileSchema.safeParse(lock).success) return { lock };
-  for (let k = 1; k <= records.length; k++) {
-    const parsed = LockfileSchema.safeParse(replay(records.slice(0, k)));
-    if (parsed.success) continue;
-    const issue = parsed.error.issues[0];
-    return { bad: k - 1, where: issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid state' };
-  }
-  return { bad: records.length - 1, where: 'an invalid state' };
 }
 
 /** The lockfile with any interrupted run's journal replayed: what plan, status and takes read. */

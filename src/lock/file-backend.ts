@@ -5,15 +5,18 @@ import { lockfilePath, writeLockfile } from './file.js';
 import { Journal } from './journal.js';
 import type { JournalRecord } from './records.js';
 import type { Lockfile } from './schema.js';
+import { WalAppender } from './wal.js';
 
 /**
  * The embedded default (docs/ARCHITECTURE.md "State"): records appended to the journal in `.render/` (group commit,
- * fdatasync), compacted into the lockfile beside the spec, which is the record of what was paid.
+ * fdatasync), compacted into the lockfile beside the spec, which is the record of what was paid. Between two
+ * compactions, the records of what was paid are appended in place to the lockfile's wal (lock/wal.ts).
  */
 export class FileBackend implements StateBackend {
   readonly loaded: CurrentLock;
   readonly snapshotsMoney = true;
   private readonly journal: Journal;
+  private readonly wal: WalAppender;
   private readonly lockFile: string;
   private diskText: string | undefined;
   private lockfileBytes = 0;
@@ -28,6 +31,8 @@ export class FileBackend implements StateBackend {
     this.loaded = loadCurrentLock(specFile, name);
     this.diskText = this.loaded.diskText;
     this.journal = new Journal(journalPath(specFile, name));
+    this.wal = new WalAppender(this.lockFile);
+    if (this.diskText !== undefined) this.wal.adopt(this.diskText);
   }
 
   get snapshotBytes(): number {
@@ -43,14 +48,30 @@ export class FileBackend implements StateBackend {
     return this.journal.append(rec);
   }
 
-  /** Write the lockfile atomically (if its state changed) and start the journal anew on top of it. */
+  pushPaid(rec: JournalRecord): void {
+    this.wal.push(rec);
+  }
+
+  /** Append the queued records to the lockfile's wal; false when the file on disk is not the one written last. */
+  flushPaid(): boolean {
+    if (this.wal.flush()) return true;
+    this.wal.dirty = true; // the next snapshot writes it whole, changed or not
+    return false;
+  }
+
+  /**
+   * Write the lockfile atomically (if its state changed, or it carries a wal to fold) and start the journal anew on
+   * top of it; later appends go to the file just written.
+   */
   snapshot(lock: Lockfile): void {
-    const { text, bytes } = writeLockfile(this.lockFile, lock, this.diskText);
+    const { text, bytes } = writeLockfile(this.lockFile, lock, this.wal.dirty ? undefined : this.diskText);
     this.diskText = text;
     if (bytes > 0) {
       this.lockfileBytes += bytes;
       this.lockfileWrites++;
+      this.wal.track(text);
     }
+    this.wal.clear();
     this.journal.reset({ t: 'base', at: new Date().toISOString(), lineage: lock.lineage, serial: lock.serial });
   }
 
@@ -63,13 +84,14 @@ export class FileBackend implements StateBackend {
     try {
       if (ok && this.diskText !== undefined) writeFileAtomic(lastLockPath(this.specFile, this.name), this.diskText);
     } finally {
+      this.wal.close();
       this.journal.close();
     }
   }
 
   stats(): StoreFigures {
     return {
-      lockfileBytes: this.lockfileBytes,
+      lockfileBytes: this.lockfileBytes + this.wal.bytesWritten,
       lockfileWrites: this.lockfileWrites,
       journalBytes: this.journal.bytesWritten,
       journalRecords: this.journalRecords,

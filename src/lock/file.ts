@@ -8,19 +8,26 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { displayPath } from '../util/paths.js';
 import { V1LockfileSchema, type V1Lockfile } from './migrate-v1.js';
 import { LOCK_VERSION, LockfileSchema, type Lockfile } from './schema.js';
+import { foldWal, repairTornWal, walRecords } from './wal-read.js';
 
 /** `<name>.lock.json` beside the spec. */
 export function lockfilePath(specFile: string, name: string): string {
   return path.join(path.dirname(specFile), `${name}.lock.json`);
 }
 
-/** A lockfile as read: version 2, or a version 1 file still to be migrated (after its journal is replayed). */
-export type LockfileOnDisk = { version: 2; lock: Lockfile } | { version: 1; v1: V1Lockfile };
+/**
+ * A lockfile as read: version 2 (with its wal folded in; `wal` counts the records there, when it had any), or a
+ * version 1 file still to be migrated (after its journal is replayed).
+ */
+export type LockfileOnDisk = { version: 2; lock: Lockfile; wal?: number } | { version: 1; v1: V1Lockfile };
 
 /**
  * Read a lockfile; undefined when there is none. Everything about it is checked before anything is trusted: JSON
  * syntax, duplicate keys (JSON.parse would silently keep the last), merge-conflict markers, the version, the
- * schema and the spec name. A damaged record of what was paid is refused, never guessed at.
+ * schema and the spec name. A damaged record of what was paid is refused, never guessed at; the one exception is
+ * the wal's last line torn by a crash mid-append (lock/wal-read.ts), dropped: that record is in the journal, written
+ * first. The wal's records are folded into the state through the one reducer before anyone sees it (every reader
+ * comes here: plan, status, takes, ledger, apply, the state database's checks).
  */
 export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk | undefined {
   const shown = displayPath(file);
@@ -52,12 +59,17 @@ export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk |
   try {
     data = JSON.parse(text);
   } catch (err) {
-    const { reason, issue } = jsonSyntaxError(shown, text, err);
-    throw invalid(
-      `${shown} is not valid JSON: ${reason}`,
-      issue ? [issue] : [],
-      `restore it from git (\`git checkout -- ${shown}\`); never delete it: it records what was paid for`,
-    );
+    const repaired = repairTornWal(text);
+    if (repaired === undefined) {
+      const { reason, issue } = jsonSyntaxError(shown, text, err);
+      throw invalid(
+        `${shown} is not valid JSON: ${reason}`,
+        issue ? [issue] : [],
+        `restore it from git (\`git checkout -- ${shown}\`); never delete it: it records what was paid for`,
+      );
+    }
+    text = repaired;
+    data = JSON.parse(text);
   }
   const duplicate = firstDuplicateKey(text);
   if (duplicate) {
@@ -87,8 +99,13 @@ export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk |
       RESTORE,
     );
   }
+  const { wal, ...state } = data as { wal?: unknown };
+  const records = version === LOCK_VERSION && wal !== undefined ? walRecords(wal) : { records: [] };
+  if ('bad' in records) {
+    throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, [{ path: records.bad, message: records.message }]), RESTORE);
+  }
   const schema = version === 1 ? V1LockfileSchema : LockfileSchema;
-  const parsed = schema.safeParse(data);
+  const parsed = schema.safeParse(version === 1 ? data : state);
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 50).map((i) => ({ path: i.path, message: i.message }));
     throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, problems), RESTORE);
@@ -98,7 +115,14 @@ export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk |
       hint: 'each spec name has its own lockfile; rename one of them',
     });
   }
-  return version === 1 ? { version: 1, v1: parsed.data as V1Lockfile } : { version: 2, lock: parsed.data as Lockfile };
+  if (version === 1) return { version: 1, v1: parsed.data as V1Lockfile };
+  const folded = foldWal(parsed.data as Lockfile, records.records);
+  if ('bad' in folded) {
+    const rec = records.records[folded.bad]!;
+    const problem = { path: ['wal', folded.bad], message: `does not fit the state: its "${rec.t}" record leaves ${folded.where}` };
+    throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, [problem]), RESTORE);
+  }
+  return records.records.length === 0 ? { version: 2, lock: folded.lock } : { version: 2, lock: folded.lock, wal: records.records.length };
 }
 
 const RESTORE = 'restore it from git; if it was edited by hand, undo the edit';

@@ -1,5 +1,5 @@
 import type { JournalRecord } from './records.js';
-import { emptyEndpointState, type EndpointState, type Lockfile, type LockTake } from './schema.js';
+import { emptyEndpointState, LockfileSchema, type EndpointState, type Lockfile, type LockTake } from './schema.js';
 
 /**
  * The one reducer from journal records to lockfile state (docs/ARCHITECTURE.md "State"). A live run, a replay
@@ -125,4 +125,21 @@ function recordStatus(take: LockTake, rec: Extract<JournalRecord, { t: 'status' 
     take.completed_at = rec.at;
     if (rec.error) take.error = rec.error;
   }
+}
+
+/**
+ * Replay records and check the result against the lockfile's schema: the state, or the first record (by index)
+ * after which it no longer fits, and what broke. The journal, the lockfile's wal and the state database's records
+ * are all checked so (docs/ARCHITECTURE.md "Team state": the same records and the same reducer whatever keeps them).
+ */
+export function replayChecked<R>(records: readonly R[], replay: (records: readonly R[]) => Lockfile): { lock: Lockfile } | { bad: number; where: string } {
+  const lock = replay(records);
+  if (records.length === 0 || LockfileSchema.safeParse(lock).success) return { lock };
+  for (let k = 1; k <= records.length; k++) {
+    const parsed = LockfileSchema.safeParse(replay(records.slice(0, k)));
+    if (parsed.success) continue;
+    const issue = parsed.error.issues[0];
+    return { bad: k - 1, where: issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid state' };
+  }
+  return { bad: records.length - 1, where: 'an invalid state' };
 }

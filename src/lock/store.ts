@@ -12,20 +12,18 @@ const GROUP_COMMIT_KINDS: ReadonlySet<JournalRecord['t']> = new Set(['intent', '
 
 /**
  * Of those, the records that say a prediction was or may have been paid for: lost with `.render/` they would let the
- * next apply pay for it again, so they reach the committed lockfile within `minMs` whatever its size (docs/
- * ARCHITECTURE.md "Known gaps": the exposure stays half a second).
+ * next apply pay for it again, so they reach the committed lockfile within `groupCommitMs` whatever its size, by an
+ * append to its wal (lock/wal.ts; docs/ARCHITECTURE.md "Known gaps": the exposure stays half a second).
  */
 const PAID_KINDS: ReadonlySet<JournalRecord['t']> = new Set(['intent', 'submitted', 'unknown']);
 
 /**
- * How long a money record waits for the lockfile write that holds it (undefined: it forces none). A paid record:
- * `minMs`. The others (a refusal, a forgotten intent, which take is current, a file kept aside: lost, they make the
- * next run count too much spent or redo a move, never pay) wait `minMs` up to 256 KB of lockfile, then 2 ms per KB,
- * so once the submits are done a run writes the lockfile at most 0.5 MB a second whatever its size (rule 8).
+ * How long a money record waits for the full lockfile write (the compaction) that folds it in (undefined: it forces
+ * none): `minMs` up to 256 KB of lockfile, then 2 ms per KB, so a run writes the whole lockfile at most 0.5 MB a
+ * second whatever its size (rule 8). A paid record is in the committed lockfile long before, by its wal.
  */
 export function groupCommitWindowMs(kind: JournalRecord['t'], lockfileBytes: number, minMs: number): number | undefined {
   if (!GROUP_COMMIT_KINDS.has(kind)) return undefined;
-  if (PAID_KINDS.has(kind)) return minMs;
   return Math.max(minMs, Math.round(lockfileBytes / 512));
 }
 
@@ -34,8 +32,9 @@ export interface LockStoreOptions {
   redact?: (text: string) => string;
   /**
    * Longest wait between a paid record (intent, prediction id, unknown) and the lockfile write that holds it (group
-   * commit; default 500 ms); other money records wait as long up to 256 KB of lockfile, then 2 ms per KB of it
-   * (`groupCommitWindowMs`). The journal holds every record at once.
+   * commit; default 500 ms): with the files, an append to the lockfile's wal. Every money record waits as long for
+   * the full write that folds it up to 256 KB of lockfile, then 2 ms per KB of it (`groupCommitWindowMs`). The
+   * journal holds every record at once.
    */
   groupCommitMs?: number;
   /** Where the records go (default: the journal and lockfile beside the spec). */
@@ -44,10 +43,11 @@ export interface LockStoreOptions {
 
 /**
  * The durable state of one apply (docs/ARCHITECTURE.md "State"): the lockfile in memory, every change made durable
- * by the backend before the caller goes on, and snapshots taken: for the files, within `groupCommitMs` of any money
- * record (an intent, a prediction id), so the committed lockfile, not `.render/`, is the record; and otherwise
- * every max(256, 2 × shots) records, so I/O stays linear in the number of shots (rule 8). The same records and the
- * same reducer whatever the backend ("Team state").
+ * by the backend before the caller goes on; for the files, a record of what was paid (an intent, a prediction id)
+ * appended to the lockfile's wal within `groupCommitMs`, so the committed lockfile, not `.render/`, is the record;
+ * and snapshots taken within the size-scaled window of any money record, and otherwise every max(256, 2 × shots)
+ * records, so I/O stays linear in the number of shots (rule 8). The same records and the same reducer whatever the
+ * backend ("Team state").
  */
 export class LockStore {
   readonly lock: Lockfile;
@@ -55,8 +55,10 @@ export class LockStore {
   private readonly backend: StateBackend;
   private compactEvery = 256;
   private writeError: Error | undefined;
-  private commitTimer: NodeJS.Timeout | undefined;
-  private commitAt = 0;
+  private readonly compaction = new Deadline(() => this.compact());
+  private readonly paidFlush = new Deadline(() => {
+    if (this.backend.flushPaid?.() === false) this.compact();
+  });
   private readonly redact: (text: string) => string;
   private readonly redacting: boolean;
   private readonly groupCommitMs: number;
@@ -78,7 +80,14 @@ export class LockStore {
     applyRecord(this.lock, clean);
     await this.backend.append(clean);
     const windowMs = this.backend.snapshotsMoney ? groupCommitWindowMs(clean.t, this.backend.snapshotBytes ?? 0, this.groupCommitMs) : undefined;
-    if (windowMs !== undefined) this.commitSoon(windowMs);
+    if (windowMs !== undefined) {
+      // The compaction first: when both fall due together, the full write holds the record and the append is moot.
+      this.within(this.compaction, windowMs);
+      if (PAID_KINDS.has(clean.t) && this.backend.pushPaid) {
+        this.backend.pushPaid(clean);
+        this.within(this.paidFlush, this.groupCommitMs);
+      }
+    }
     if (this.backend.pending >= this.compactEvery) this.compact();
   }
 
@@ -92,25 +101,18 @@ export class LockStore {
     });
   }
 
-  /** Compact within `windowMs`: a write already due sooner stands; one due later is brought forward. */
-  private commitSoon(windowMs: number): void {
-    const at = performance.now() + windowMs;
-    if (this.commitTimer && this.commitAt <= at) return;
-    clearTimeout(this.commitTimer);
-    this.commitAt = at;
-    this.commitTimer = setTimeout(() => {
-      this.commitTimer = undefined;
-      try {
-        this.compact();
-      } catch (err) {
-        this.writeError ??= err instanceof Error ? err : new Error(String(err));
-      }
-    }, windowMs);
+  /** Run a write within `windowMs`; a failure surfaces at the next `record` or at `flush`. */
+  private within(deadline: Deadline, windowMs: number): void {
+    deadline.within(windowMs, (err) => {
+      this.writeError ??= err instanceof Error ? err : new Error(String(err));
+    });
   }
 
   /** Take a snapshot (the lockfile, if its state changed) and start the records anew on top of it. */
   compact(): void {
     this.backend.snapshot(this.lock);
+    // Everything recorded so far is in the snapshot: a write still due for it would be a rewrite of the same state.
+    this.compaction.cancel();
     let shots = 0;
     for (const state of Object.values(this.lock.endpoints)) shots += Object.keys(state.shots).length;
     this.compactEvery = Math.max(256, 2 * shots);
@@ -126,8 +128,8 @@ export class LockStore {
 
   /** Flush, let the backend leave what it leaves at the end (the files: a copy of the lockfile in `.render/`), close. */
   async close(): Promise<void> {
-    clearTimeout(this.commitTimer);
-    this.commitTimer = undefined;
+    this.compaction.cancel();
+    this.paidFlush.cancel();
     let ok = false;
     try {
       await this.flush();
@@ -139,6 +141,34 @@ export class LockStore {
 
   stats(): StoreFigures {
     return this.backend.stats();
+  }
+}
+
+/** A write run once, at the earliest of the times asked for: one already due sooner stands; one due later is brought forward. */
+class Deadline {
+  private timer: NodeJS.Timeout | undefined;
+  private at = 0;
+
+  constructor(private readonly run: () => void) {}
+
+  within(windowMs: number, failed: (err: unknown) => void): void {
+    const at = performance.now() + windowMs;
+    if (this.timer && this.at <= at) return;
+    clearTimeout(this.timer);
+    this.at = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      try {
+        this.run();
+      } catch (err) {
+        failed(err);
+      }
+    }, windowMs);
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }
 

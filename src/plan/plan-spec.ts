@@ -136,8 +136,10 @@ function renamedLockfiles(specFile: string, name: string): string[] {
   }
   const warnings: string[] = [];
   for (const f of files) {
-    // Keys are sorted, so `name` and `spec` stand at the end, at the top level's two-space indent.
-    const tail = readTail(path.join(dir, f), 2048);
+    // Keys are sorted, so `name` and `spec` stand at the end, at the top level's two-space indent, before `version`
+    // and any wal after it (docs/SPEC.md "Files the tool writes"): a lockfile whose tail is a wal is read whole.
+    let tail = readTail(path.join(dir, f), 2048);
+    if (!tail.includes('\n  "version": ')) tail = readTail(path.join(dir, f), Number.MAX_SAFE_INTEGER);
     const old = /\n {2}"name": ("(?:[^"\\]|\\.)*"),/.exec(tail)?.[1];
     const spec = /\n {2}"spec": ("(?:[^"\\]|\\.)*"),/.exec(tail)?.[1];
     if (old && spec && JSON.parse(spec) === base) {

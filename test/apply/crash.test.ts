@@ -1,6 +1,6 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { serializeLockfile } from '../../src/lock/file.js';
-import type { LockTake } from '../../src/lock/schema.js';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readLockfileOnDisk, serializeLockfile } from '../../src/lock/file.js';
+import { emptyLockfile, type LockTake } from '../../src/lock/schema.js';
 import { readCurrentLock } from '../../src/lock/store.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -145,6 +145,51 @@ describe('SIGKILL at any moment, then apply again', () => {
     expectVerifiedOutputs(p);
   });
 });
+
+describe('SIGKILL while submits go out, with .render/ lost too (docs/ARCHITECTURE.md "Rule 8", "Known gaps")', () => {
+  it("the paid submits are already in a large committed lockfile's wal, with no full rewrite, and the next apply pays nothing twice", async () => {
+    // The server's clock stands still: no submitted shot can finish before the kill.
+    const clock = manualClock();
+    const server = await mockServer({ clock, completeAfterMs: 700 });
+    const p = makeProject({ shots: 4, concurrency: 4 });
+    // A large campaign's lockfile (3 MB of earlier uploads): its full rewrite waits 6 s, the wal 500 ms.
+    const big = emptyLockfile(p.name, 'spec.yaml', 'lineage-of-a-large-campaign');
+    const uploads: Record<string, { url: string; uploaded_at: string; bytes: number }> = {};
+    for (let i = 0; i < 15_000; i++)
+      uploads[String(i).padStart(64, '0')] = { url: `https://uploads.example/${i}.png`, uploaded_at: '2026-11-01T00:00:00Z', bytes: 1000 };
+    big.endpoints[server.url] = { shots: {}, uploads };
+    writeFileSync(p.lockFile, serializeLockfile(big));
+    const { ino } = statSync(p.lockFile);
+    const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
+    await run.waitForStderr(/^submitted /, 4);
+    await waitUntil(() => tailOf(p.lockFile).split('"t":"submitted"').length === 5, 'the four prediction ids in the lockfile');
+    const killed = await run.kill();
+    expect(killed.signal).toBe('SIGKILL');
+    expect(statSync(p.lockFile).ino, 'the lockfile was appended to, not rewritten').toBe(ino);
+    rmSync(p.abs('.render'), { recursive: true, force: true });
+    const committed = readLockfileOnDisk(p.lockFile, p.name);
+    const ids = committed?.version === 2 ? Object.values(shotsOf(committed.lock)).map((s) => s.takes[0]?.prediction_id) : [];
+    expect(ids.filter(Boolean)).toHaveLength(4);
+
+    clock.flow();
+    expectExit(await apply(p, server), 0);
+    expect(server.stats()).toMatchObject({ submissions: 4, duplicateSubmissions: 0 });
+    expectVerifiedOutputs(p);
+  }, 120_000);
+});
+
+/** The last 16 KB of a file: where a lockfile's wal is. */
+function tailOf(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(size, 16_384));
+    readSync(fd, buf, 0, buf.length, size - buf.length);
+    return buf.toString();
+  } finally {
+    closeSync(fd);
+  }
+}
 
 describe('SIGTERM (a cancelled CI job, `timeout`) and SIGHUP (a closed terminal)', () => {
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {

@@ -1,0 +1,249 @@
+import { closeSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RenderError } from '../../src/errors.js';
+import { readLockfileOnDisk, serializeLockfile } from '../../src/lock/file.js';
+import type { JournalRecord } from '../../src/lock/records.js';
+import { emptyLockfile, type Lockfile } from '../../src/lock/schema.js';
+import { LockStore } from '../../src/lock/store.js';
+import { WalAppender } from '../../src/lock/wal.js';
+import { tmpDir } from '../state/fakes.js';
+
+/**
+ * The lockfile's wal (docs/ARCHITECTURE.md "Rule 8", docs/SPEC.md "Files the tool writes"): a record that something
+ * was or may have been paid reaches the committed lockfile within the group-commit window by an append in place,
+ * whatever the lockfile's size; the next full write folds it; every reader sees it; a tail torn by a crash is
+ * repaired, damage anywhere else refused.
+ */
+
+const AT = '2026-11-24T10:00:00.000Z';
+const EP = 'https://api.wavespeed.ai';
+const take = (fingerprint: string, n = 1) => ({
+  n,
+  fingerprint,
+  model: 'kwaivgi/kling-v3.0-4k/image-to-video',
+  take: 1,
+  duration: 5,
+  cost_cents: 210,
+  request: { prompt: `a prompt long enough to weigh like a real one: ${fingerprint}`, duration: 5 },
+  submitted_at: AT,
+});
+const intent = (shot: string, n = 1): JournalRecord => ({
+  t: 'intent',
+  at: AT,
+  endpoint: EP,
+  shot,
+  take: { ...take(`f-${shot}`, n), request: { prompt: shot } },
+});
+const submitted = (shot: string, id: string, n = 1): JournalRecord => ({ t: 'submitted', at: AT, endpoint: EP, shot, n, prediction_id: id });
+
+/** A campaign of `shots` completed shots: about 0.7 KB each in the lockfile. */
+function campaign(shots: number): Lockfile {
+  const lock = emptyLockfile('t', 't.yaml', 'lineage-of-the-wal-test');
+  lock.serial = 7;
+  const state = { shots: {} as Lockfile['endpoints'][string]['shots'], uploads: {} };
+  for (let i = 0; i < shots; i++) {
+    const id = `done-${i}`;
+    const output = { url: `https://cdn.example/${id}.mp4`, path: `renders/t/${id}.mp4`, sha256: 'a'.repeat(64), bytes: 1234567 };
+    state.shots[id] = { current: 1, takes: [{ ...take(`f-${id}`), prediction_id: `p-${id}`, status: 'completed', completed_at: AT, outputs: [output] }] };
+  }
+  lock.endpoints[EP] = state;
+  return lock;
+}
+
+/** A spec folder whose lockfile is `lock`, written as render writes it. */
+function folderWith(lock: Lockfile): { spec: string; file: string } {
+  const dir = tmpDir('render-wal-');
+  const file = path.join(dir, 't.lock.json');
+  writeFileSync(file, serializeLockfile(lock));
+  return { spec: path.join(dir, 't.yaml'), file };
+}
+
+/** The committed lockfile alone (no journal), as any reader sees it. */
+function committed(file: string): Lockfile {
+  const onDisk = readLockfileOnDisk(file, 't');
+  if (onDisk?.version !== 2) throw new Error('no version 2 lockfile');
+  return onDisk.lock;
+}
+
+const predictionOf = (lock: Lockfile, shot: string) => lock.endpoints[EP]?.shots[shot]?.takes[0]?.prediction_id;
+
+/** The last 4 KB of a file: where a lockfile's wal is (polled without reading megabytes each time). */
+function tailOf(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(size, 4096));
+    readSync(fd, buf, 0, buf.length, size - buf.length);
+    return buf.toString();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !check(); waited += 5) {
+    if (waited > 20_000) throw new Error(`waited 20 s for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function errorOf(fn: () => unknown): RenderError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof RenderError) return err;
+    throw err;
+  }
+  throw new Error('did not throw');
+}
+
+/** A lockfile with a wal of `records`, appended by render's own appender; and its text before the last append. */
+function withWal(lock: Lockfile, batches: JournalRecord[][]): { file: string; before: string; after: string } {
+  const { file } = folderWith(lock);
+  const appender = new WalAppender(file);
+  appender.adopt(readFileSync(file, 'utf8'));
+  let before = '';
+  for (const batch of batches) {
+    before = readFileSync(file, 'utf8');
+    for (const rec of batch) appender.push(rec);
+    expect(appender.flush()).toBe(true);
+  }
+  appender.close();
+  return { file, before, after: readFileSync(file, 'utf8') };
+}
+
+describe('a paid record reaches the committed lockfile by its wal', () => {
+  it('within the group-commit window, with the lockfile far larger than 256 KB, without a full rewrite', async () => {
+    const { spec, file } = folderWith(campaign(4000));
+    const size = statSync(file).size;
+    expect(size).toBeGreaterThan(2 * 1024 * 1024);
+    const store = new LockStore(spec, 't', { groupCommitMs: 20 });
+    const { ino } = statSync(file);
+    await store.record(intent('new'));
+    await store.record(submitted('new', 'p-new'));
+    await until(() => tailOf(file).includes('"p-new"'), 'the prediction id in the committed lockfile');
+    expect(predictionOf(committed(file), 'new')).toBe('p-new');
+    // The same file, grown by the records alone: no temp file renamed over it, no byte of the state rewritten.
+    expect(statSync(file).ino).toBe(ino);
+    expect(store.stats().lockfileWrites).toBe(0);
+    expect(statSync(file).size - size).toBeLessThan(2048);
+    expect(readFileSync(file, 'utf8')).toMatch(/\n {2}"version": 2,\n {2}"wal": \[\n {4}\{.*"t":"intent".*\},\n {4}\{.*"t":"submitted".*\}\n {2}\]\n\}\n$/);
+    await store.close();
+  });
+
+  it('the next full write folds the wal: its text has no "wal", its serial is one higher, and it holds the records', async () => {
+    const { spec, file } = folderWith(campaign(2000));
+    const store = new LockStore(spec, 't', { groupCommitMs: 20 });
+    await store.record(intent('new'));
+    await store.record(submitted('new', 'p-new'));
+    await until(() => tailOf(file).includes('"wal"'), 'the records in the wal');
+    await store.close();
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain('"wal"');
+    expect(JSON.parse(text).serial).toBe(8);
+    expect(predictionOf(JSON.parse(text) as Lockfile, 'new')).toBe('p-new');
+  });
+
+  it('after a full write, the next paid record is appended to the new file, whose wal starts anew', async () => {
+    const { spec, file } = folderWith(campaign(2000));
+    const store = new LockStore(spec, 't', { groupCommitMs: 20 });
+    await store.record(intent('new'));
+    await until(() => tailOf(file).includes('"wal"'), 'the intent in the wal');
+    store.compact();
+    const { ino } = statSync(file);
+    await store.record(submitted('new', 'p-new'));
+    await until(() => tailOf(file).includes('"p-new"'), 'the prediction id in the wal');
+    expect(statSync(file).ino).toBe(ino);
+    expect(readFileSync(file, 'utf8').match(/\n {4}\{/g)).toHaveLength(1);
+    expect(predictionOf(committed(file), 'new')).toBe('p-new');
+    await store.close();
+  });
+
+  it('a wal append leaves the serial alone (it counts full writes), so the journal in .render/ still matches', () => {
+    const lock = campaign(3);
+    const { file } = withWal(lock, [[intent('new')], [submitted('new', 'p-new')]]);
+    expect(JSON.parse(readFileSync(file, 'utf8')).serial).toBe(7);
+    expect(committed(file).serial).toBe(7);
+  });
+
+  it('never appends to a file the store did not write: a lockfile replaced in the meantime is written whole instead', async () => {
+    const { spec, file } = folderWith(campaign(2000));
+    const store = new LockStore(spec, 't', { groupCommitMs: 20 });
+    // Another program puts a file of its own in place (same content, another inode): not the one the store wrote.
+    writeFileSync(`${file}.other`, readFileSync(file));
+    renameSync(`${file}.other`, file);
+    const { ino } = statSync(file);
+    await store.record(intent('new'));
+    await store.record(submitted('new', 'p-new'));
+    await until(() => statSync(file).ino !== ino, 'a full write of the lockfile');
+    expect(readFileSync(file, 'utf8')).not.toContain('"wal"');
+    expect(predictionOf(committed(file), 'new')).toBe('p-new');
+    await store.close();
+  });
+});
+
+describe('reading a lockfile with a wal', () => {
+  it('folds its records into the state through the one reducer, in order', () => {
+    const { file } = withWal(campaign(2), [[intent('a'), intent('b')], [submitted('a', 'p-a')]]);
+    const lock = committed(file);
+    expect(lock.endpoints[EP]?.shots.a).toMatchObject({ current: 1, takes: [{ status: 'submitted', prediction_id: 'p-a' }] });
+    expect(lock.endpoints[EP]?.shots.b?.takes[0]?.status).toBe('submitting');
+    expect(readLockfileOnDisk(file, 't')).toMatchObject({ wal: 3 });
+  });
+
+  it('a crash at any byte of an append (old bytes left past it, or zeros) leaves a lockfile that reads, with every earlier record', () => {
+    for (const first of [true, false]) {
+      const { before, after } = withWal(campaign(1), first ? [[intent('a'), submitted('a', 'p-a')]] : [[intent('a')], [submitted('a', 'p-a'), intent('b')]]);
+      const dir = tmpDir('render-torn-');
+      const file = path.join(dir, 't.lock.json');
+      // Where the append began: the earlier text's closing bytes.
+      const at = before.length - (first ? '\n}\n' : '\n  ]\n}\n').length;
+      for (let k = 0; k < after.length - at; k++) {
+        for (const rest of [before.slice(at + k), '\0'.repeat(after.length - at - k)]) {
+          writeFileSync(file, after.slice(0, at + k) + rest);
+          const lock = committed(file);
+          if (!first) expect(lock.endpoints[EP]?.shots.a?.takes[0]?.status, `torn at byte ${k}`).toMatch(/^(submitting|submitted)$/);
+          expect(Object.keys(lock.endpoints[EP]?.shots ?? {}).length, `torn at byte ${k}`).toBeGreaterThanOrEqual(first ? 1 : 2);
+        }
+      }
+    }
+  });
+
+  it('a torn last line is dropped and the records before it are kept', () => {
+    const { after } = withWal(campaign(1), [[intent('a')], [submitted('a', 'p-a')]]);
+    const torn = after.replace(/\n {2}\]\n\}\n$/, ',\n    {"at":"2026-11-24T10:00:00.000Z","endpoint":"https://api.wa');
+    const file = path.join(tmpDir('render-torn-'), 't.lock.json');
+    writeFileSync(file, torn);
+    expect(() => JSON.parse(torn)).toThrow();
+    expect(predictionOf(committed(file), 'a')).toBe('p-a');
+  });
+
+  it('damage before the wal is refused, as any damaged lockfile is', () => {
+    const { after } = withWal(campaign(1), [[intent('a')]]);
+    const file = path.join(tmpDir('render-torn-'), 't.lock.json');
+    writeFileSync(file, after.replace('"lineage": "lineage-of-the-wal-test",', '"lineage": "lineage-of-the-wal-test"'));
+    const err = errorOf(() => readLockfileOnDisk(file, 't'));
+    expect(err.code).toBe('LOCKFILE_INVALID');
+    expect(err.message).toMatch(/t\.lock\.json is not valid JSON/);
+  });
+
+  it('a damaged wal line with complete records after it is refused, never skipped: it may be a paid prediction', () => {
+    const { after } = withWal(campaign(1), [[intent('a'), intent('b'), intent('c')]]);
+    const lines = after.split('\n');
+    const b = lines.findIndex((l) => l.includes('"shot":"b"'));
+    lines[b] = lines[b]!.slice(0, 40);
+    const file = path.join(tmpDir('render-torn-'), 't.lock.json');
+    writeFileSync(file, lines.join('\n'));
+    expect(errorOf(() => readLockfileOnDisk(file, 't')).message).toMatch(/t\.lock\.json is not valid JSON/);
+  });
+
+  it('a wal entry that is not a record render writes is refused, naming it', () => {
+    const { after } = withWal(campaign(1), [[intent('a')]]);
+    const file = path.join(tmpDir('render-torn-'), 't.lock.json');
+    writeFileSync(file, after.replace('"t":"intent"', '"t":"payment"'));
+    const err = errorOf(() => readLockfileOnDisk(file, 't'));
+    expect(err.message).toMatch(/is not a valid render lockfile/);
+    expect(err.issues[0]?.message).toMatch(/wal\.0|is not a write-ahead record/);
+  });
+});

@@ -3,6 +3,11 @@ import { type RenderKey, type RenderModel, SETTLED_SAMPLES } from './render-mode
 
 /** While the server shows a task queued, it is looked at this many times per expected render (to see it start). */
 const QUEUED_LOOKS_PER_RENDER = 4;
+/**
+ * While nothing is known, no wait is longer than this fraction of the time waited so far: the first render to
+ * finish is seen at most that late, and it is what informs every other prediction in flight.
+ */
+const COLD_FRACTION = 0.1;
 
 /**
  * When to poll one prediction (docs/ARCHITECTURE.md "Polling"). With an estimate of the render's run time
@@ -10,9 +15,9 @@ const QUEUED_LOOKS_PER_RENDER = 4;
  * estimate), then every `initialMs` (the floor, `--poll-interval`) until the high end has passed, then waits grow
  * by `factor` per poll up to `maxMs`. The start is what the answers show: not before the submit, nor before the
  * last answer that still said `created` (queued behind the account's running limit); by the first that said
- * `processing` at the latest. While nothing is known of the model, the fixed growing schedule of `policy`
- * (`pollDelayMs`). No poll ever comes sooner than `initialMs` after the one before (or after the submit). Pure:
- * time comes in as arguments.
+ * `processing` at the latest. While nothing is known of the model, the growing schedule of `policy`
+ * (`pollDelayMs`), no wait longer than a tenth of the time waited so far. No poll is sent sooner than `initialMs`
+ * after the one before was sent (or after the submit). Pure: time comes in as arguments.
  */
 export class LearnedSchedule implements PollSchedule {
   private lastPollAt: number | undefined;
@@ -41,7 +46,7 @@ export class LearnedSchedule implements PollSchedule {
     const last = this.lastPollAt ?? this.startLo;
     const estimate = this.model.estimate(this.key);
     this.weak = estimate === undefined || estimate.samples < SETTLED_SAMPLES;
-    if (!estimate) return last + this.fallbackWait(this.polls);
+    if (!estimate) return last + this.coldWait(last);
     let wait: number;
     if (this.queued) {
       wait = Math.min(this.policy.maxMs, estimate.lowMs / QUEUED_LOOKS_PER_RENDER);
@@ -56,12 +61,15 @@ export class LearnedSchedule implements PollSchedule {
     return last + Math.ceil(Math.max(floor, wait));
   }
 
-  observe(p: Prediction, at: number): void {
-    this.lastPollAt = at;
+  observe(p: Prediction, at: number, sentAt = at): void {
+    // The floor runs from the poll's send: an answer that took long does not push the next poll later still.
+    this.lastPollAt = sentAt;
     this.polls++;
     const status = p.status.toLowerCase();
     this.queued = status === 'created';
-    if (this.queued) this.startLo = Math.max(this.startLo, at);
+    // `created` holds for no later than the poll's send (the server may have answered at once, then started it);
+    // `processing` holds by the answer's arrival.
+    if (this.queued) this.startLo = Math.max(this.startLo, sentAt);
     else if (status === 'processing') this.startHi ??= at;
   }
 
@@ -79,6 +87,12 @@ export class LearnedSchedule implements PollSchedule {
   /** How long a render seen finished at `at` ran at most, as far as the answers tell (no `timings.inference`). */
   runMsUpTo(at: number): number {
     return at - this.startLo;
+  }
+
+  /** Nothing known yet: the growing schedule, each wait at most COLD_FRACTION of the time waited since the start. */
+  private coldWait(last: number): number {
+    const cap = Math.max(this.policy.initialMs, Math.ceil(COLD_FRACTION * (last - this.startLo)));
+    return Math.min(this.fallbackWait(this.polls), cap);
   }
 
   private fallbackWait(index: number): number {

@@ -8,6 +8,8 @@ const QUEUED_LOOKS_PER_RENDER = 4;
  * finish is seen at most that late, and it is what informs every other prediction in flight.
  */
 const COLD_FRACTION = 0.1;
+/** The least wait after an answer, as a share of the floor (the floor itself runs from the poll's send). */
+const REST_AFTER_ANSWER = 0.5;
 
 /**
  * When to poll one prediction (docs/ARCHITECTURE.md "Polling"). With an estimate of the render's run time
@@ -17,7 +19,8 @@ const COLD_FRACTION = 0.1;
  * last answer that still said `created` (queued behind the account's running limit); by the first that said
  * `processing` at the latest. While nothing is known of the model, the growing schedule of `policy`
  * (`pollDelayMs`), no wait longer than a tenth of the time waited so far. No poll is sent sooner than `initialMs`
- * after the one before was sent (or after the submit). Pure: time comes in as arguments.
+ * after the one before was sent (or after the submit), nor sooner than half of it after its answer. Pure: time
+ * comes in as arguments.
  */
 export class LearnedSchedule implements PollSchedule {
   private lastPollAt: number | undefined;
@@ -62,8 +65,9 @@ export class LearnedSchedule implements PollSchedule {
   }
 
   observe(p: Prediction, at: number, sentAt = at): void {
-    // The floor runs from the poll's send: an answer that took long does not push the next poll later still.
-    this.lastPollAt = sentAt;
+    // The floor runs from the poll's send (a slow answer does not push the next poll later still), with at least
+    // half a floor's rest after the answer: a server or client slow to answer is not asked back to back.
+    this.lastPollAt = Math.max(sentAt, at - this.policy.initialMs * REST_AFTER_ANSWER);
     this.polls++;
     const status = p.status.toLowerCase();
     this.queued = status === 'created';

@@ -43,8 +43,9 @@ export interface PollSchedule {
   /** The time (ms, the injected clock) of the next poll; asked before every poll, and again after `changed`. */
   nextPollAt(now: number): number;
   /**
-   * Each answer, with the time it arrived and the time its poll was sent: the floor is kept between polls sent
-   * (a slow answer does not push the next poll later), and the server's state was as answered at some time between.
+   * Each answer, with the time it arrived and the time its poll was sent: the server's state was as answered at
+   * some time between (a schedule may keep its floor between polls sent: a slow answer then does not push the next
+   * poll later).
    */
   observe(p: Prediction, at: number, sentAt: number): void;
   /** A poll that got no answer (an error ridden out, a 404 not yet believed): the next one is planned from it. */

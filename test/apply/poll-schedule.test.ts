@@ -173,8 +173,15 @@ describe('a prediction is polled around its expected completion', () => {
   it('the floor runs from when a poll was sent: an answer that took long does not push the next poll later', () => {
     const schedule = new LearnedSchedule(trainedModel(), key(9), 0, POLICY, () => 0.5);
     const first = schedule.nextPollAt(0);
-    schedule.observe(answer('processing'), first + 200, first);
-    expect(schedule.nextPollAt(first + 200)).toBe(first + 250);
+    schedule.observe(answer('processing'), first + 100, first);
+    expect(schedule.nextPollAt(first + 100)).toBe(first + 250);
+  });
+
+  it('an answer slower than half the floor is followed by half a floor of rest, not by a poll at once', () => {
+    const schedule = new LearnedSchedule(trainedModel(), key(9), 0, POLICY, () => 0.5);
+    const first = schedule.nextPollAt(0);
+    schedule.observe(answer('processing'), first + 600, first);
+    expect(schedule.nextPollAt(first + 600)).toBe(first + 725);
   });
 
   it('a poll that got no answer (a 404 not yet believed, an outage) counts: the next is a floor later, never at once', () => {

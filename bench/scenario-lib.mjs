@@ -100,7 +100,10 @@ function usageOf(dir) {
   }
 }
 
-/** `render apply SPEC --yes --json ...args` on warped time; its summary (elapsedMs is scenario time). */
+/**
+ * `render apply SPEC --yes --json ...args` on warped time; its summary as printed (snake_case: docs/SPEC.md "JSON
+ * output"), with its `elapsed_ms` (scenario time) also as `elapsedMs`.
+ */
 export async function renderApply({ dir, spec, mock, args, scale, origin }) {
   const preload = path.join(dir, 'usage-preload.mjs');
   writeFileSync(preload, USAGE_PRELOAD);
@@ -116,7 +119,8 @@ export async function renderApply({ dir, spec, mock, args, scale, origin }) {
         return undefined;
       }
     });
-  const summary = events.find((e) => e?.type === 'summary')?.summary;
+  const printed = events.find((e) => e?.type === 'summary')?.summary;
+  const summary = printed && { ...printed, elapsedMs: printed.elapsed_ms };
   return { ...r, summary, ...usageOf(dir) };
 }
 

@@ -28,19 +28,22 @@ export function shotKind(request: Record<string, unknown>): string {
   return parts.join('+');
 }
 
-/** Spread assumed around an estimate until two renders of one duration show how much they vary. */
-const UNKNOWN_SPREAD = 0.25;
-/** Extra spread when an estimate comes from other durations (the fit) or from another kind of shot. */
-const FIT_MARGIN = 0.05;
+/**
+ * The window assumed around an estimate on one render: two renders of the same shot may differ by the server's
+ * jitter each way. It shrinks as renders accumulate (× 2 / (n + 1)), while the spread actually seen takes over.
+ */
+const PRIOR_SPREAD = 0.3;
+/** The same, on another kind of shot of the same model (a last frame, sound... may cost more per second). */
 const OTHER_KIND_SPREAD = 0.35;
 const MIN_SPREAD = 0.03;
 const MAX_SPREAD = 0.5;
+/** A line through fewer durations than this is not trusted to extrapolate: per second of video instead. */
+const LINE_DURATIONS = 3;
 /** Estimates on fewer renders than this may still move a lot: waits planned on them are woken by news. */
-export const SETTLED_SAMPLES = 3;
+export const SETTLED_SAMPLES = 5;
 
 interface KeyStats {
   n: number;
-  sum: number;
   min: number;
   max: number;
 }
@@ -52,32 +55,45 @@ interface GroupStats {
   sr: number;
   sdd: number;
   sdr: number;
-  /** The largest relative half-range (max − min) / (max + min) of any one duration seen twice or more. */
-  spread: number | undefined;
   keys: Map<number, KeyStats>;
 }
 
-function fitOf(g: GroupStats): (duration: number) => number {
+interface Fit {
+  at(duration: number): number;
+  /**
+   * How far off the fit itself may be at `duration`, in units of one render's own scatter: the leverage of a
+   * least-squares line (sqrt(1/n + (d − mean)² / Σ(d − mean)²)); far from the durations seen, a line is uncertain.
+   */
+  leverage(duration: number): number;
+}
+
+/**
+ * The expected run time by duration: a line (ms = a + b × duration, least squares) once renders of three durations
+ * or more are known, else (or when the line would run through negative time) proportional to the duration. A line
+ * through two nearby durations, each render off by its jitter, extrapolates wildly; per second of video does not.
+ */
+function fitOf(g: GroupStats): Fit {
   const det = g.n * g.sdd - g.sd * g.sd;
-  if (det > 1e-9) {
+  const mean = g.sd / g.n;
+  const leverage = (d: number) => Math.sqrt(1 / g.n + (det > 1e-9 ? ((d - mean) ** 2 * g.n) / det : 0));
+  if (g.keys.size >= LINE_DURATIONS && det > 1e-9) {
     const b = (g.n * g.sdr - g.sd * g.sr) / det;
     const a = (g.sr - b * g.sd) / g.n;
-    if (b >= 0 && a >= 0) return (d) => a + b * d;
-    if (b < 0) return () => g.sr / g.n; // longer videos not slower: the mean
+    if (b >= 0 && a >= 0) return { at: (d) => a + b * d, leverage };
+    if (b < 0) return { at: () => g.sr / g.n, leverage }; // longer videos not slower: the mean
   }
-  // One duration only (or a fit through negative time): proportional to the duration.
   const perSecond = g.sd > 0 ? g.sr / g.sd : 0;
-  return (d) => perSecond * d;
+  return { at: (d) => perSecond * d, leverage: () => Math.sqrt(1 / g.n) };
 }
 
 /**
  * Render times learned from completed predictions (docs/ARCHITECTURE.md "Polling"): the server's
  * `timings.inference` of this run's renders, and those the lockfile kept from earlier runs. Pure: no clock, no
- * I/O; O(1) per observation and per estimate whatever the number of renders.
+ * I/O; O(1) per observation, O(durations seen) per estimate, whatever the number of renders.
  */
 export class RenderModel {
   private readonly groups = new Map<string, GroupStats>();
-  private readonly perModel = new Map<string, { sd: number; sr: number }>();
+  private readonly perModel = new Map<string, { n: number; sd: number; sr: number }>();
   private wake: { promise: Promise<void>; resolve: () => void } | undefined;
 
   /** A render of `key` ran `ms` from start to end. */
@@ -86,7 +102,7 @@ export class RenderModel {
     const groupKey = `${key.model}\n${key.kind}`;
     let g = this.groups.get(groupKey);
     if (!g) {
-      g = { n: 0, sd: 0, sr: 0, sdd: 0, sdr: 0, spread: undefined, keys: new Map() };
+      g = { n: 0, sd: 0, sr: 0, sdd: 0, sdr: 0, keys: new Map() };
       this.groups.set(groupKey, g);
     }
     const d = key.duration;
@@ -95,14 +111,13 @@ export class RenderModel {
     g.sr += ms;
     g.sdd += d * d;
     g.sdr += d * ms;
-    const k = g.keys.get(d) ?? { n: 0, sum: 0, min: ms, max: ms };
+    const k = g.keys.get(d) ?? { n: 0, min: ms, max: ms };
     g.keys.set(d, k);
     k.n++;
-    k.sum += ms;
     k.min = Math.min(k.min, ms);
     k.max = Math.max(k.max, ms);
-    if (k.n >= 2) g.spread = Math.max(g.spread ?? 0, (k.max - k.min) / (k.max + k.min));
-    const m = this.perModel.get(key.model) ?? { sd: 0, sr: 0 };
+    const m = this.perModel.get(key.model) ?? { n: 0, sd: 0, sr: 0 };
+    m.n++;
     m.sd += d;
     m.sr += ms;
     this.perModel.set(key.model, m);
@@ -111,20 +126,33 @@ export class RenderModel {
     wake?.resolve();
   }
 
-  /** The expected run time of a render of `key`, or undefined while nothing of its model is known. */
+  /**
+   * The expected run time of a render of `key`, or undefined while nothing of its model is known. The middle is the
+   * fit over every render of the model and kind (every duration informs every other); the window reaches from the
+   * furthest any render fell below its duration's fit to the furthest any rose above it, widened by the prior
+   * spread while renders are few.
+   */
   estimate(key: RenderKey): RenderEstimate | undefined {
     const g = this.groups.get(`${key.model}\n${key.kind}`);
     if (!g) {
       // Another kind of shot of the same model: proportional to the duration, with a wide window.
       const m = this.perModel.get(key.model);
       if (!m || m.sd <= 0) return undefined;
-      return window((m.sr / m.sd) * key.duration, OTHER_KIND_SPREAD, 0);
+      const spread = OTHER_KIND_SPREAD + priorSpread(m.n);
+      return window((m.sr / m.sd) * key.duration, -spread, spread, 0);
     }
-    const own = g.keys.get(key.duration);
-    const mid = own && own.n >= 2 ? own.sum / own.n : fitOf(g)(key.duration);
-    const fitted = !own || own.n < 2;
-    const spread = (g.spread ?? UNKNOWN_SPREAD) + (fitted && g.spread !== undefined ? FIT_MARGIN : 0);
-    return window(mid, spread, g.n);
+    const fit = fitOf(g);
+    let below = 0;
+    let above = 0;
+    for (const [d, k] of g.keys) {
+      const expected = fit.at(d);
+      if (!(expected > 0)) continue;
+      below = Math.min(below, k.min / expected - 1);
+      above = Math.max(above, k.max / expected - 1);
+    }
+    // Few renders: the prior spread; a duration far from those seen: the fit's own uncertainty, scaled by the scatter.
+    const margin = priorSpread(g.n) + Math.max(-below, above) * fit.leverage(key.duration);
+    return window(fit.at(key.duration), below - margin, above + margin, g.n);
   }
 
   /** Resolves at the next observation: a wait planned on little knowledge can be planned again. */
@@ -138,9 +166,13 @@ export class RenderModel {
   }
 }
 
-function window(midMs: number, spread: number, samples: number): RenderEstimate {
-  const s = Math.min(MAX_SPREAD, Math.max(MIN_SPREAD, spread));
-  return { midMs, lowMs: midMs * (1 - s), highMs: midMs * (1 + s), samples };
+/** The prior spread left after `n` renders: all of it on one, a fifth of it on nine. */
+const priorSpread = (n: number): number => (PRIOR_SPREAD * 2) / (n + 1);
+
+/** A window from `below` to `above` (relative, below ≤ 0 ≤ above) around `midMs`, each side 3 % to 50 %. */
+function window(midMs: number, below: number, above: number, samples: number): RenderEstimate {
+  const clamp = (s: number) => Math.min(MAX_SPREAD, Math.max(MIN_SPREAD, s));
+  return { midMs, lowMs: midMs * (1 - clamp(-below)), highMs: midMs * (1 + clamp(above)), samples };
 }
 
 /**

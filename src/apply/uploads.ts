@@ -59,7 +59,9 @@ export class Uploader {
 
   private async upload(image: { path: string; sha256: string }, signal?: AbortSignal): Promise<string> {
     const result = await this.client.upload(image.path, { signal });
-    await this.store.record({
+    // Not awaited: an upload costs nothing, and the submit's intent (which carries the URL) is appended after it
+    // and made durable with it, one fsync fewer before the first submit (docs/ARCHITECTURE.md "Polling").
+    this.store.note({
       t: 'upload',
       at: new Date(this.now()).toISOString(),
       sha256: image.sha256,

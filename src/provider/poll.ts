@@ -42,8 +42,12 @@ export function pollDelayMs(policy: PollPolicy, index: number, random: () => num
 export interface PollSchedule {
   /** The time (ms, the injected clock) of the next poll; asked before every poll, and again after `changed`. */
   nextPollAt(now: number): number;
-  /** Each answer, with the time it arrived. */
-  observe(p: Prediction, at: number): void;
+  /**
+   * Each answer, with the time it arrived and the time its poll was sent: the server's state was as answered at
+   * some time between (a schedule may keep its floor between polls sent: a slow answer then does not push the next
+   * poll later).
+   */
+  observe(p: Prediction, at: number, sentAt: number): void;
   /** A poll that got no answer (an error ridden out, a 404 not yet believed): the next one is planned from it. */
   missed(at: number): void;
   /** Resolves when `nextPollAt` may now say an earlier time; undefined when it will not. */
@@ -92,6 +96,7 @@ export async function waitForPrediction(id: string, opts: WaitOptions, deps: Wai
       else await sleepOrAbort(Math.min(pollDelayMs(policy, index, deps.random), remaining), opts.signal, deps);
     }
     if (opts.signal?.aborted) throw abortedError(deps.ctx.op, opts.signal.reason);
+    const sentAt = deps.now();
     try {
       last = await deps.getResult(id, { signal: opts.signal });
       failures = 0;
@@ -103,7 +108,7 @@ export async function waitForPrediction(id: string, opts: WaitOptions, deps: Wai
       opts.schedule?.missed(deps.now());
       continue;
     }
-    opts.schedule?.observe(last, deps.now());
+    opts.schedule?.observe(last, deps.now(), sentAt);
     opts.onPoll?.(last);
     if (isTerminal(last.status)) return last;
   }

@@ -44,21 +44,53 @@ describe('render times are learned per model, kind of shot and duration', () => 
     expect(new RenderModel().estimate(key(5))).toBeUndefined();
   });
 
-  it('a duration seen twice is estimated by its own renders, with their spread', () => {
+  it("a duration is estimated by the fit over every render of the model and kind, its window the renders' scatter around it", () => {
     const est = trainedModel().estimate(key(9))!;
     expect(est.midMs).toBeCloseTo(9000);
-    expect(est.lowMs).toBeCloseTo(8100);
-    expect(est.highMs).toBeCloseTo(9900);
+    // ±10 % seen, widened by what is left of the prior spread (0.3 × 2 / (26 + 1)) and by the fit's own
+    // uncertainty at 9 s (the middle of the durations seen: the scatter × sqrt(1 / 26)).
+    const margin = (0.3 * 2) / 27 + 0.1 * Math.sqrt(1 / 26);
+    expect(est.lowMs).toBeCloseTo(9000 * (1 - 0.1 - margin));
+    expect(est.highMs).toBeCloseTo(9000 * (1 + 0.1 + margin));
   });
 
-  it('a duration never seen is fitted from the others (base + per second), with a wider window', () => {
+  it('one render: proportional to the duration, ±30 %', () => {
     const model = new RenderModel();
-    model.observe(key(4), 2000 + 4 * 500);
-    model.observe(key(10), 2000 + 10 * 500);
+    model.observe(key(3), 3000);
+    const est = model.estimate(key(9))!;
+    expect(est.midMs).toBeCloseTo(9000);
+    expect(est.lowMs).toBeCloseTo(9000 * 0.7);
+    expect(est.highMs).toBeCloseTo(9000 * 1.3);
+  });
+
+  it('renders of three durations or more are fitted by a line (base + per second)', () => {
+    const model = new RenderModel();
+    for (const d of [4, 10, 12]) model.observe(key(d), 2000 + d * 500);
     const est = model.estimate(key(6))!;
     expect(est.midMs).toBeCloseTo(5000);
     expect(est.lowMs).toBeLessThan(5000);
     expect(est.highMs).toBeGreaterThan(5000);
+  });
+
+  it('renders of two durations are not trusted to draw a line: per second of video', () => {
+    const model = new RenderModel();
+    model.observe(key(4), 4000);
+    model.observe(key(5), 4500);
+    // A line through these two would say 9.5 s for 15 s of video; per second of video says 15 × 8.5 / 9.
+    expect(model.estimate(key(15))!.midMs).toBeCloseTo((15 * 8500) / 9);
+  });
+
+  it('a duration far from those seen gets a wider window than one near them: a line is least sure far from its points', () => {
+    const model = new RenderModel();
+    for (const d of [3, 4, 5]) {
+      model.observe(key(d), 1000 + d * 950);
+      model.observe(key(d), 1000 + d * 1050);
+    }
+    const width = (d: number) => {
+      const est = model.estimate(key(d))!;
+      return (est.highMs - est.lowMs) / est.midMs;
+    };
+    expect(width(15)).toBeGreaterThan(width(6) * 1.5);
   });
 
   it('another kind of shot of the same model is estimated per second of video, never from another model', () => {
@@ -108,17 +140,48 @@ describe('render times are learned per model, kind of shot and duration', () => 
 });
 
 describe('a prediction is polled around its expected completion', () => {
-  it('with nothing known, the growing schedule of --poll-interval and --poll-growth applies', () => {
+  it('with nothing known, the growing schedule of --poll-interval and --poll-growth applies where it is the tighter', () => {
+    const slow = { ...POLICY, factor: 1.05 };
+    const schedule = new LearnedSchedule(new RenderModel(), key(9), 0, slow, () => 0.5);
+    const polls = walk(schedule, (t) => (t >= 20_000 ? 'completed' : 'processing'));
+    const waits = polls.map((t, i) => t - (polls[i - 1] ?? 0));
+    // Poll 22 on: 250 × 1.05^21 = 696, ×1.05 each (a tenth of the time waited would be longer by then).
+    expect(waits.slice(21, 25)).toEqual([696, 731, 768, 806]);
+  });
+
+  it('with nothing known, no wait is longer than a tenth of the time waited so far, nor shorter than the floor', () => {
     const schedule = new LearnedSchedule(new RenderModel(), key(9), 0, POLICY, () => 0.5);
-    const polls = walk(schedule, (t) => (t >= 9000 ? 'completed' : 'processing'));
-    // 250, ×1.5 each wait: 250 + 375 + 563 + 844 + 1266 + 1898 + 2848 + 4271 → first at or past 9 s
-    expect(polls).toEqual([250, 625, 1188, 2032, 3298, 5196, 8044, 12315]);
+    const polls = walk(schedule, (t) => (t >= 60_000 ? 'completed' : 'processing'));
+    const waits = polls.map((t, i) => t - (polls[i - 1] ?? 0));
+    for (const [i, wait] of waits.entries()) {
+      expect(wait).toBeGreaterThanOrEqual(250);
+      expect(wait).toBeLessThanOrEqual(Math.max(250, Math.ceil((polls[i - 1] ?? 0) / 10)));
+    }
+    // The render that finished at 60 s is seen within a tenth of that (the growing schedule alone: 29.8 s late).
+    expect(polls.at(-1)! - 60_000).toBeLessThanOrEqual(6000);
   });
 
   it('the first poll comes when the render may first be done, then every floor until it is', () => {
+    const low = Math.ceil(trainedModel().estimate(key(9))!.lowMs);
     const schedule = new LearnedSchedule(trainedModel(), key(9), 0, POLICY, () => 0.5);
     const polls = walk(schedule, (t) => (t >= 8700 ? 'completed' : 'processing'));
-    expect(polls).toEqual([8100, 8350, 8600, 8850]);
+    // From the low end of the window (below the 8.1 s of the fastest 9 s render seen), every 250 ms to 8.7 s.
+    expect(low).toBeLessThan(8100);
+    expect(polls).toEqual(Array.from({ length: Math.ceil((8700 - low) / 250) + 1 }, (_, i) => low + 250 * i));
+  });
+
+  it('the floor runs from when a poll was sent: an answer that took long does not push the next poll later', () => {
+    const schedule = new LearnedSchedule(trainedModel(), key(9), 0, POLICY, () => 0.5);
+    const first = schedule.nextPollAt(0);
+    schedule.observe(answer('processing'), first + 100, first);
+    expect(schedule.nextPollAt(first + 100)).toBe(first + 250);
+  });
+
+  it('an answer slower than half the floor is followed by half a floor of rest, not by a poll at once', () => {
+    const schedule = new LearnedSchedule(trainedModel(), key(9), 0, POLICY, () => 0.5);
+    const first = schedule.nextPollAt(0);
+    schedule.observe(answer('processing'), first + 600, first);
+    expect(schedule.nextPollAt(first + 600)).toBe(first + 725);
   });
 
   it('a poll that got no answer (a 404 not yet believed, an outage) counts: the next is a floor later, never at once', () => {
@@ -128,20 +191,22 @@ describe('a prediction is polled around its expected completion', () => {
     const second = schedule.nextPollAt(first);
     schedule.missed(second);
     const third = schedule.nextPollAt(second);
-    expect([first, second, third]).toEqual([8100, 8350, 8600]);
+    const low = Math.ceil(trainedModel().estimate(key(9))!.lowMs);
+    expect([first, second, third]).toEqual([low, low + 250, low + 500]);
   });
 
   it('with nothing known, a poll that got no answer moves the growing schedule on', () => {
     const schedule = new LearnedSchedule(new RenderModel(), key(9), 0, POLICY, () => 0.5);
     schedule.missed(schedule.nextPollAt(0));
-    expect(schedule.nextPollAt(250)).toBe(625);
+    expect(schedule.nextPollAt(250)).toBe(500);
   });
 
   it('never polls more often than the floor, even when the window is narrower', () => {
     const floor = { ...POLICY, initialMs: 1000 };
     const schedule = new LearnedSchedule(trainedModel(), key(3), 0, floor, () => 0.5);
     const polls = walk(schedule, (t) => (t >= 3200 ? 'completed' : 'processing'));
-    expect(polls).toEqual([2700, 3700]);
+    const low = Math.ceil(trainedModel().estimate(key(3))!.lowMs);
+    expect(polls).toEqual([low, low + 1000]);
     for (let i = 1; i < polls.length; i++) expect(polls[i]! - polls[i - 1]!).toBeGreaterThanOrEqual(1000);
   });
 
@@ -179,13 +244,13 @@ describe('a prediction is polled around its expected completion', () => {
   it('after news, a prediction on the growing schedule is planned from what is now known', () => {
     const model = new RenderModel();
     const schedule = new LearnedSchedule(model, key(9), 0, POLICY, () => 0.5);
-    for (const t of [250, 625, 1188, 2032, 3298]) {
+    for (const t of [250, 500, 750, 1000]) {
       expect(schedule.nextPollAt(t)).toBe(t);
       schedule.observe(answer('processing'), t);
     }
-    expect(schedule.nextPollAt(3298)).toBe(5196);
+    expect(schedule.nextPollAt(1000)).toBe(1250);
     model.observe(key(3), 3000);
-    // One render of 3 s: 1 s per second of video, ±25 % until the spread is seen → a 9 s render from 6.75 s.
-    expect(schedule.nextPollAt(3400)).toBe(6750);
+    // One render of 3 s: 1 s per second of video, ±30 % until more are seen → a 9 s render from 6.3 s.
+    expect(schedule.nextPollAt(1100)).toBe(6300);
   });
 });

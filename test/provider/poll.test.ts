@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_POLL_POLICY, pollDelayMs } from '../../src/provider/index.js';
+import { waitForPrediction } from '../../src/provider/poll.js';
 import { BASE, envelope, makeClient, predictionData, rejectionOf, useNock } from './helpers.js';
 
 useNock();
@@ -137,6 +138,41 @@ describe('waitForResult', () => {
     answerStatuses(['completed']);
     expect((await client.waitForResult('pred-1', { schedule })).status).toBe('completed');
     expect(sleeps).toEqual([1000, 1000]);
+  });
+
+  test('a schedule is told when each poll was sent as well as when its answer came (the floor runs from the send)', async () => {
+    let clock = 0;
+    const told: [number, number][] = [];
+    const statuses = ['processing', 'completed'];
+    const prediction = await waitForPrediction(
+      'pred-1',
+      {
+        schedule: {
+          nextPollAt: () => clock + 1000,
+          observe: (_p, at, sentAt) => told.push([sentAt, at]),
+          missed: () => {},
+          changed: () => undefined,
+        },
+      },
+      {
+        // Each answer takes 300 ms to come.
+        getResult: async () => {
+          clock += 300;
+          return { id: 'pred-1', status: statuses.shift() ?? 'completed', outputs: [] };
+        },
+        sleep: async (ms) => {
+          clock += ms;
+        },
+        random: () => 0.5,
+        now: () => clock,
+        ctx: { op: 'wait', redact: (t) => t },
+      },
+    );
+    expect(prediction.status).toBe('completed');
+    expect(told).toEqual([
+      [1000, 1300],
+      [2300, 2600],
+    ]);
   });
 
   test('a 404 that lasts over maxPollErrors polls is final: NOT_FOUND, with the 7 days in its hint', async () => {

@@ -67,7 +67,8 @@ does not: the price table's figures stand, and the run says so).
 Polls learn: each render's time on the server (per model, kind of shot and duration, kept in the
 lockfile for the next run) says when a prediction should finish; it is polled from then, every
 --poll-interval (never more often) until it should be done, then less and less often. With nothing
-learned yet, polls start at --poll-interval and grow by --poll-growth.
+learned yet, polls start at --poll-interval and grow by --poll-growth, no wait longer than a tenth
+of the time waited so far (the first render to finish informs the others).
 
 --concurrency counts queued and running tasks. Set it to your account tier's running-task limit:
 Bronze 2, Silver 300, Gold 3000, Ultra 10000 (up to the tier's submits a minute keeps the server's

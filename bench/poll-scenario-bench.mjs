@@ -8,7 +8,7 @@
  * trips, fsync) counts for more, on both sides alike.
  *
  *   wall       render: the apply phase (its summary's elapsedMs: uploads, submits, polls, downloads, records);
- *              SDK: from the first submit to the last output written
+ *              SDK: from its upload of the image (render uploads it too) to the last output written
  *   ideal      the renders' own times (the server's timings.inference) packed on 8 slots in submit order
  *   polls      GET .../result per shot, from the server's stats
  * Targets (printed, not asserted): render within 1.10× ideal, no slower than the SDK loop, at most half its polls.

@@ -54,6 +54,9 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
       return spec.ticks > MAX_SPEC_TICKS;
     },
     render(source, context, data) {
+      // Text with no mustache renders as itself: no compile (a new Function each) for the many plain fields.
+      // A NUL is Handlebars' one parse error outside a mustache, so such text still goes through it.
+      if (!source.includes('{{') && !source.includes('\0') && source.length <= MAX_OUTPUT_CHARS) return source;
       try {
         let fn = compiled.get(source);
         if (!fn) {

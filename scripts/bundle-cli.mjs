@@ -46,6 +46,24 @@ const noSourceMap = {
   },
 };
 
+// A script run from V8's code cache cannot import(): Node 20 does not restore its module loader with it (the
+// import fails, and says it is experimental). The optional packages the code imports dynamically are CommonJS
+// too, so the bundle requires them instead, where they are installed: same module, same `default`.
+const OPTIONAL = ['sharp', 'pg'];
+const requireOptional = {
+  name: 'require-optional',
+  setup(b) {
+    const filter = new RegExp(`^(${OPTIONAL.join('|')})$`);
+    b.onResolve({ filter }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path, namespace: 'require-optional' } : { path: args.path, external: true },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'require-optional' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: [path.join(DIST, 'cli', 'run.js')],
   outfile: OUT,
@@ -59,11 +77,11 @@ await build({
   // "Start-up").
   charset: 'ascii',
   legalComments: 'none',
-  external: ['undici', 'pg', 'pg-native', 'cli-progress', 'sharp', '@ffmpeg-installer/ffmpeg'],
+  external: ['undici', 'pg-native', 'cli-progress', '@ffmpeg-installer/ffmpeg'],
   // Whitespace and syntax only; names stay, so a stack trace (RENDER_DEBUG) still names our functions.
   minifyWhitespace: true,
   minifySyntax: true,
-  plugins: [importMetaUrl, noSourceMap],
+  plugins: [importMetaUrl, noSourceMap, requireOptional],
   logLevel: 'warning',
 });
 
@@ -72,3 +90,7 @@ await build({
 const body = await readFile(OUT, 'latin1');
 const id = createHash('sha256').update(body).digest('hex');
 await writeFile(OUT, `/* render-bundle ${id} */\n${body}`, 'latin1');
+
+// ...and none is left: one would fail at run time only, on the path that reaches it.
+const left = body.match(/[^\w$.]import\(\s*["'`]/g);
+if (left) throw new Error(`${path.relative(ROOT, OUT)}: ${left.length} dynamic import() left; bundle them or require them (see OPTIONAL)`);

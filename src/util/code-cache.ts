@@ -28,9 +28,10 @@ export interface CodeCachePlace {
 const BUILD_ID = /^\/\* render-bundle ([0-9a-f]{64}) \*\//;
 
 /**
- * Run `file` (CommonJS, ASCII only: it is read as latin1, the one-byte strings V8 reads fastest) with its cached
- * compiled code from `place`; with no place, no build id in its first line, or a cache missing or refused, V8
- * compiles as usual. The cache is keyed by the build id because V8 checks only the source's length.
+ * Run `file` with its cached compiled code from `place`; with no place, no build id in its first line, or a cache
+ * missing or refused, V8 compiles as usual. The cache is keyed by the build id because V8 checks only the source's
+ * length. The file is CommonJS, ASCII only (read as latin1, the one-byte strings V8 reads fastest) and has no
+ * `import()`: on Node 20 a script compiled from the cache loses its module loader, and the import fails.
  */
 export function runWithCodeCache<T>(file: string, place: CodeCachePlace | undefined): CachedScript<T> {
   const source = readFileSync(file, 'latin1');
@@ -47,8 +48,6 @@ export function runWithCodeCache<T>(file: string, place: CodeCachePlace | undefi
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     cachedData,
-    // the optional packages (sharp, pg) are loaded with import(): the same loader as in any module
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const module = { exports: {} as T };
   script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));

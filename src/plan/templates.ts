@@ -60,8 +60,7 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
       try {
         let fn = compiled.get(source);
         if (!fn) {
-          checkHelperCalls(hb, source);
-          fn = hb.compile(source, { noEscape: true, strict: true }) as unknown as Compiled;
+          fn = hb.compile(checkHelperCalls(hb, source), { noEscape: true, strict: true }) as unknown as Compiled;
           compiled.set(source, fn);
         }
         const text = fn(context, { data: { ...data, budget: newBudget(spec) } });

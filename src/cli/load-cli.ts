@@ -51,6 +51,11 @@ function codeCacheDir(env: Record<string, string | undefined>): string | undefin
   const xdg = env.XDG_CACHE_HOME;
   if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'render');
   if (process.platform === 'win32') return env.LOCALAPPDATA ? path.join(env.LOCALAPPDATA, 'render') : undefined;
-  const home = env.HOME || homedir();
+  let home = env.HOME;
+  try {
+    home ||= homedir();
+  } catch {
+    // no home folder at all (a user with no passwd entry): no cache
+  }
   return home ? path.join(home, '.cache', 'render') : undefined;
 }

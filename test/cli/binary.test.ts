@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI as BIN, ensureBuilt, ROOT } from '../helpers/build.js';
@@ -107,6 +107,13 @@ describe('the render binary', () => {
       expect(readdirSync(path.join(ws.dir, '.cache', 'render')).filter((f) => f.startsWith(`${args[0]}-`))).toHaveLength(1);
       expect(await run(args, ws.dir, cache)).toEqual(first);
     }
+  });
+
+  it('keeps no code cache under NODE_DISABLE_COMPILE_CACHE=1, and prints the same', async () => {
+    const ws = copyExample();
+    const env = { XDG_CACHE_HOME: path.join(ws.dir, '.cache'), NODE_DISABLE_COMPILE_CACHE: '1' };
+    expect(await run(['validate', 'specs/spring-launch.yaml'], ws.dir, env)).toMatchObject({ code: 0, stderr: '' });
+    expect(existsSync(path.join(ws.dir, '.cache'))).toBe(false);
   });
 
   it('a missing argument is a usage error: exit 2', async () => {

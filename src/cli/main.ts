@@ -2,11 +2,12 @@
 import module from 'node:module';
 
 // Node 22.1 and later keep the compiled code of every module loaded (in the OS temp folder; NODE_DISABLE_COMPILE_CACHE=1
-// turns it off), so the next start compiles nothing: most of a command's start-up is compiling zod, yaml and
-// handlebars. Node 20 has no such cache; this is a no-op there (docs/ARCHITECTURE.md "Start-up"). Everything else is
-// imported after it, so that it applies to them.
+// turns it off), so the next start compiles nothing. Node 20 has no such cache; this is a no-op there. A command
+// runs from the bundle with a code cache of our own (cli/load-cli.ts, docs/ARCHITECTURE.md "Start-up"); this one
+// serves the modules imported as they are. Everything else is imported after it, so that it applies to them.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-const { runCli } = await import('./run.js');
+const { loadCli } = await import('./load-cli.js');
+const cli = await loadCli(process.argv.slice(2), process.env);
 
 /** The binary. The only place that sets the process exit code. */
 const interruptHandlers = new Set<() => void>();
@@ -47,7 +48,7 @@ function listenForTermination(on: boolean): void {
   }
 }
 
-const code = await runCli(process.argv.slice(2), {
+const code = await cli.runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   stdin: process.stdin,
@@ -61,4 +62,5 @@ const code = await runCli(process.argv.slice(2), {
     };
   },
 });
+cli.saveCodeCache();
 process.exitCode = terminated ?? code;

@@ -163,6 +163,7 @@ function mainHelp(): string {
     "  RENDER_STATE_URL    postgres://... to keep campaigns' state in PostgreSQL (shared by a team); never printed with its password",
     "  RENDER_FFMPEG       the ffmpeg for report, cut and the mock's animatics, or none (default: PATH, then @ffmpeg-installer/ffmpeg)",
     '  NO_COLOR            any value turns colour off (as --no-color does)',
+    "  XDG_CACHE_HOME      each command's compiled code is cached in its render/ (default ~/.cache/render); NODE_DISABLE_COMPILE_CACHE=1 keeps none",
     '',
     'Exit codes:',
     ...formatExitCodes(),

@@ -27,28 +27,37 @@ function optionalMoney<N extends string>(name: N, what: string, nullable = false
   return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, (v as z.ZodType).optional()])) as Record<MoneyKeys<N>, z.ZodOptional<z.ZodType>>;
 }
 
-/** One distinct price shape of the shots to submit: its table price, the server's, and the verdict. */
-export const QuoteShapeSchema = z.object({
-  model: z.string(),
-  duration: z.number().int().describe('seconds'),
-  sound: z.boolean(),
-  shots: z.array(z.string()).describe('the shots of this shape'),
-  ...moneySchema('table', "render's price table, one shot"),
-  ...moneySchema('quoted', "the server's price, one shot; null when it could not be had", true),
-  ...moneySchema('discounted', "the server's discounted price, when it gives one", true),
-  verdict: z.enum(['as_planned', 'above_plan', 'below_plan', 'unavailable']),
-  reason: z.string().optional().describe('unavailable: why'),
-});
+/**
+ * The `plan --quote` schemas, built on first use: a zod schema costs start-up time to build (docs/ARCHITECTURE.md
+ * "Start-up"), and a `render plan` that writes no JSON never needs one.
+ */
+function buildQuoteSchemas() {
+  /** One distinct price shape of the shots to submit: its table price, the server's, and the verdict. */
+  const shape = z.object({
+    model: z.string(),
+    duration: z.number().int().describe('seconds'),
+    sound: z.boolean(),
+    shots: z.array(z.string()).describe('the shots of this shape'),
+    ...moneySchema('table', "render's price table, one shot"),
+    ...moneySchema('quoted', "the server's price, one shot; null when it could not be had", true),
+    ...moneySchema('discounted', "the server's discounted price, when it gives one", true),
+    verdict: z.enum(['as_planned', 'above_plan', 'below_plan', 'unavailable']),
+    reason: z.string().optional().describe('unavailable: why'),
+  });
+  /** A shot's `quoted_*` keys (saved-plan shots). */
+  const shot = optionalMoney('quoted', "plan --quote: the server's price of a shot to submit; null when its shape could not be quoted", true);
+  /** The totals' `plan --quote` keys. */
+  const totals = {
+    ...optionalMoney('quoted', "plan --quote: the quoted shots at the server's price"),
+    ...optionalMoney('quoted_difference', 'plan --quote: that minus their planned cost'),
+    unquoted_shots: z.number().int().optional().describe('plan --quote: shots whose shape could not be quoted'),
+  };
+  return { shape, shot, totals };
+}
 
-/** A shot's `quoted_*` keys (saved-plan shots). */
-export const ShotQuoteSchema = optionalMoney('quoted', "plan --quote: the server's price of a shot to submit; null when its shape could not be quoted", true);
-
-/** The totals' `plan --quote` keys. */
-export const QuoteTotalsSchema = {
-  ...optionalMoney('quoted', "plan --quote: the quoted shots at the server's price"),
-  ...optionalMoney('quoted_difference', 'plan --quote: that minus their planned cost'),
-  unquoted_shots: z.number().int().optional().describe('plan --quote: shots whose shape could not be quoted'),
-};
+type QuoteSchemas = ReturnType<typeof buildQuoteSchemas>;
+let quoteSchemas: QuoteSchemas | undefined;
+export const getQuoteSchemas = (): QuoteSchemas => (quoteSchemas ??= buildQuoteSchemas());
 
 /** A shot's `quoted_*` keys: its price at the server, null when its shape could not be quoted; absent when not submitted. */
 export function quotedOf(quotes: PlanQuotes | undefined, id: string): Partial<Record<MoneyKeys<'quoted'>, number | null>> {
@@ -57,7 +66,7 @@ export function quotedOf(quotes: PlanQuotes | undefined, id: string): Partial<Re
   return moneyFields('quoted', q.quotedCents);
 }
 
-export function shapeJson(s: ShapeQuote): z.infer<typeof QuoteShapeSchema> {
+export function shapeJson(s: ShapeQuote): z.infer<QuoteSchemas['shape']> {
   const q = s.quote;
   const quoted = q.kind === 'quoted' ? q.priceCents : undefined;
   const verdict = quoted === undefined ? 'unavailable' : quoted > s.tableCents ? 'above_plan' : quoted < s.tableCents ? 'below_plan' : 'as_planned';

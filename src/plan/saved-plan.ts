@@ -9,7 +9,7 @@ import { canonicalJson } from '../util/canonical-json.js';
 import { displayPath, formatFieldPath } from '../util/paths.js';
 import type { Plan } from './build.js';
 import { ACTIONS } from './diff.js';
-import { QuoteShapeSchema, QuoteTotalsSchema, ShotQuoteSchema, quotedOf, quoteTotalsJson, shapeJson } from './quote-json.js';
+import { getQuoteSchemas, quotedOf, quoteTotalsJson, shapeJson } from './quote-json.js';
 import type { PlanQuotes } from './quotes.js';
 
 /**
@@ -23,73 +23,85 @@ const PLAN_FORMAT = 1;
 const need = (what: string) => ({ error: (iss: { input: unknown }) => (iss.input === undefined ? `is missing (${what})` : `must be ${what}`) });
 const cents = (what: string) => z.number(need(what)).int(need(what));
 
-const SavedShotSchema = z.object(
-  {
-    id: z.string(need('a shot id')).describe('the shot id, after matrix expansion'),
-    action: z.enum(ACTIONS, need('an action')).describe('what apply does with the shot (docs/SPEC.md "Plan actions")'),
-    reason: z.string(need('a reason')).describe('why, in words'),
-    duration: z.number(need('seconds')).int(need('seconds')).describe('seconds of video'),
-    cost_usd: z.number(need('dollars')).describe('what this apply spends on the shot, in US dollars'),
-    cost_cents: cents('whole cents').describe('the same in integer cents'),
-    fingerprint: z.string(need('a fingerprint')).describe('sha256 of the request by content, model and take'),
-    take: z.number(need('a take number')).int(need('a take number')).describe("the spec's take number (bump it to render the same inputs again)"),
-    /** The body to send; local images stand where their upload URLs will go (relative to the spec). */
-    request: z.record(z.string(), z.unknown(), need('the request body')).describe('the exact body to send; local images stand where their upload URLs will go'),
-    images: z
-      .array(z.object({ field: z.enum(['image', 'end_image']), path: z.string(), sha256: z.string(), bytes: z.number().int() }), need('a list of images'))
-      .describe('the local images the request names, by content'),
-    output: z.string(need('the output path')).describe('where the video goes, relative to the spec'),
-    /** The take the action concerns (resumed, restored, kept, replaced), by its number. */
-    take_n: z.number().int().optional().describe('the take the action concerns (resumed, restored, replaced), by its number'),
-    restore_from: z.enum(['file', 'download']).optional().describe('restore: from the file in .takes/, or downloaded again'),
-    /** For replace: each field that differs from the current take. */
-    changes: z
-      .array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() }))
-      .optional()
-      .describe('replace: each request field that differs from the current take'),
-    ...ShotQuoteSchema,
-  },
-  need('a shot'),
-);
+/**
+ * Built on first use, as the quote schemas are (plan/quote-json.ts): `render plan` writes its JSON without it, only
+ * reading a saved plan and `render schema` need it.
+ */
+function buildSavedPlanSchema() {
+  const quote = getQuoteSchemas();
+  const SavedShotSchema = z.object(
+    {
+      id: z.string(need('a shot id')).describe('the shot id, after matrix expansion'),
+      action: z.enum(ACTIONS, need('an action')).describe('what apply does with the shot (docs/SPEC.md "Plan actions")'),
+      reason: z.string(need('a reason')).describe('why, in words'),
+      duration: z.number(need('seconds')).int(need('seconds')).describe('seconds of video'),
+      cost_usd: z.number(need('dollars')).describe('what this apply spends on the shot, in US dollars'),
+      cost_cents: cents('whole cents').describe('the same in integer cents'),
+      fingerprint: z.string(need('a fingerprint')).describe('sha256 of the request by content, model and take'),
+      take: z.number(need('a take number')).int(need('a take number')).describe("the spec's take number (bump it to render the same inputs again)"),
+      /** The body to send; local images stand where their upload URLs will go (relative to the spec). */
+      request: z
+        .record(z.string(), z.unknown(), need('the request body'))
+        .describe('the exact body to send; local images stand where their upload URLs will go'),
+      images: z
+        .array(z.object({ field: z.enum(['image', 'end_image']), path: z.string(), sha256: z.string(), bytes: z.number().int() }), need('a list of images'))
+        .describe('the local images the request names, by content'),
+      output: z.string(need('the output path')).describe('where the video goes, relative to the spec'),
+      /** The take the action concerns (resumed, restored, kept, replaced), by its number. */
+      take_n: z.number().int().optional().describe('the take the action concerns (resumed, restored, replaced), by its number'),
+      restore_from: z.enum(['file', 'download']).optional().describe('restore: from the file in .takes/, or downloaded again'),
+      /** For replace: each field that differs from the current take. */
+      changes: z
+        .array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() }))
+        .optional()
+        .describe('replace: each request field that differs from the current take'),
+      ...quote.shot,
+    },
+    need('a shot'),
+  );
 
-export const SavedPlanSchema = z.object({
-  format: z.literal(PLAN_FORMAT, need(`${PLAN_FORMAT}`)).describe('the saved-plan format version'),
-  spec: z.string(need('the path of the spec')).describe('the spec file, absolute'),
-  name: z.string(need('the spec name')).describe("the spec's name"),
-  model: z.string(need('a model id')).describe('the model every shot is rendered on'),
-  endpoint: z.string(need('a string')).describe('where the plan renders: `mock`, or the API origin'),
-  output: z.string(need('the output folder')).describe('the output folder, absolute'),
-  shots: z.array(SavedShotSchema, need('a list of shots')).describe('one entry per shot, in spec order'),
-  fetch: z
-    .array(z.strictObject({ id: z.string(), take_n: z.number().int(), status: z.string() }))
-    .optional()
-    .describe('paid takes never downloaded that apply fetches into .takes/ for $0'),
-  warnings: z.array(z.string()).optional().describe('things to know before applying'),
-  quotes: z.array(QuoteShapeSchema).optional().describe("plan --quote: the server's price of each distinct request shape"),
-  totals: z
-    .object(
-      {
-        shots: z.number().int(),
-        to_submit: z.number().int(),
-        cost_usd: z.number(),
-        spent_usd: z.number(),
-        budget_usd: z.number(),
-        after_apply_usd: z.number(),
-        over_budget_usd: z.number(),
-        over_budget_cents: cents('whole cents').optional(),
-        max_cost_usd: z.number().optional(),
-        max_cost_cents: cents('whole cents').optional(),
-        cost_cents: cents('whole cents'),
-        spent_cents: cents('whole cents'),
-        budget_cents: cents('whole cents'),
-        after_apply_cents: cents('whole cents'),
-        ...QuoteTotalsSchema,
-      },
-      need('the totals'),
-    )
-    .describe('money in dollars (_usd) and integer cents (_cents): this apply, spent before, the budget, after the apply'),
-});
-export type SavedPlanJson = z.infer<typeof SavedPlanSchema>;
+  return z.object({
+    format: z.literal(PLAN_FORMAT, need(`${PLAN_FORMAT}`)).describe('the saved-plan format version'),
+    spec: z.string(need('the path of the spec')).describe('the spec file, absolute'),
+    name: z.string(need('the spec name')).describe("the spec's name"),
+    model: z.string(need('a model id')).describe('the model every shot is rendered on'),
+    endpoint: z.string(need('a string')).describe('where the plan renders: `mock`, or the API origin'),
+    output: z.string(need('the output folder')).describe('the output folder, absolute'),
+    shots: z.array(SavedShotSchema, need('a list of shots')).describe('one entry per shot, in spec order'),
+    fetch: z
+      .array(z.strictObject({ id: z.string(), take_n: z.number().int(), status: z.string() }))
+      .optional()
+      .describe('paid takes never downloaded that apply fetches into .takes/ for $0'),
+    warnings: z.array(z.string()).optional().describe('things to know before applying'),
+    quotes: z.array(quote.shape).optional().describe("plan --quote: the server's price of each distinct request shape"),
+    totals: z
+      .object(
+        {
+          shots: z.number().int(),
+          to_submit: z.number().int(),
+          cost_usd: z.number(),
+          spent_usd: z.number(),
+          budget_usd: z.number(),
+          after_apply_usd: z.number(),
+          over_budget_usd: z.number(),
+          over_budget_cents: cents('whole cents').optional(),
+          max_cost_usd: z.number().optional(),
+          max_cost_cents: cents('whole cents').optional(),
+          cost_cents: cents('whole cents'),
+          spent_cents: cents('whole cents'),
+          budget_cents: cents('whole cents'),
+          after_apply_cents: cents('whole cents'),
+          ...quote.totals,
+        },
+        need('the totals'),
+      )
+      .describe('money in dollars (_usd) and integer cents (_cents): this apply, spent before, the budget, after the apply'),
+  });
+}
+
+let savedPlanSchema: ReturnType<typeof buildSavedPlanSchema> | undefined;
+export const getSavedPlanSchema = (): ReturnType<typeof buildSavedPlanSchema> => (savedPlanSchema ??= buildSavedPlanSchema());
+export type SavedPlanJson = z.infer<ReturnType<typeof buildSavedPlanSchema>>;
 
 /**
  * `plan --json` and `plan --out`: one JSON object, the shape docs/SPEC.md "Commands and exit codes" names, plus what
@@ -179,7 +191,7 @@ export function readSavedPlan(file: string, text: string): SavedPlan {
       hint: 'apply it with the render that saved it, or make the plan again with this one: `render plan SPEC --out PLAN`',
     });
   }
-  const parsed = SavedPlanSchema.safeParse(d);
+  const parsed = getSavedPlanSchema().safeParse(d);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => ({ path: i.path as (string | number)[], message: i.message }));
     const [first] = problems;

@@ -61,9 +61,10 @@ interface HbNode {
 
 /**
  * A name called with arguments (`{{#if (eq a b)}}`, `{{shout name}}`) is a helper: one that does not exist is said
- * to be an unknown helper, listing the helpers, rather than Handlebars' "variable not defined".
+ * to be an unknown helper, listing the helpers, rather than Handlebars' "variable not defined". Returns the parsed
+ * template, which `hb.compile` takes in place of the source (it then only strips whitespace, as from the text).
  */
-export function checkHelperCalls(hb: typeof Handlebars, source: string): void {
+export function checkHelperCalls(hb: typeof Handlebars, source: string): hbs.AST.Program {
   const walk = (node: unknown): void => {
     if (node === null || typeof node !== 'object') return;
     if (Array.isArray(node)) {
@@ -82,7 +83,9 @@ export function checkHelperCalls(hb: typeof Handlebars, source: string): void {
     }
     for (const [key, child] of Object.entries(n)) if (key !== 'loc' && key !== 'path') walk(child);
   };
-  walk(hb.parse(source));
+  const ast = hb.parseWithoutProcessing(source);
+  walk(ast);
+  return ast;
 }
 
 export function elementHelper(this: unknown, ...args: unknown[]): string {

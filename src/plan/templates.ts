@@ -54,11 +54,13 @@ export function createTemplateEngine(templatesDir?: string): TemplateEngine {
       return spec.ticks > MAX_SPEC_TICKS;
     },
     render(source, context, data) {
+      // Text with no mustache renders as itself: no compile (a new Function each) for the many plain fields.
+      // A NUL is Handlebars' one parse error outside a mustache, so such text still goes through it.
+      if (!source.includes('{{') && !source.includes('\0') && source.length <= MAX_OUTPUT_CHARS) return source;
       try {
         let fn = compiled.get(source);
         if (!fn) {
-          checkHelperCalls(hb, source);
-          fn = hb.compile(source, { noEscape: true, strict: true }) as unknown as Compiled;
+          fn = hb.compile(checkHelperCalls(hb, source), { noEscape: true, strict: true }) as unknown as Compiled;
           compiled.set(source, fn);
         }
         const text = fn(context, { data: { ...data, budget: newBudget(spec) } });

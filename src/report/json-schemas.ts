@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ApplyEvent } from '../apply/events.js';
 import { ACTIONS } from '../plan/diff.js';
 import { moneySchema as money } from '../plan/quote-json.js';
-import { SavedPlanSchema } from '../plan/saved-plan.js';
+import { getSavedPlanSchema } from '../plan/saved-plan.js';
 import { specJsonSchema } from '../spec/schema.js';
 
 /**
@@ -130,7 +130,7 @@ const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S, wha
 
 const ApplyEventSchema = z
   .discriminatedUnion('type', [
-    event('plan', { plan: SavedPlanSchema }, 'the plan, first (the format of `render plan --json`)'),
+    event('plan', { plan: getSavedPlanSchema() }, 'the plan, first (the format of `render plan --json`)'),
     event(
       'start',
       {
@@ -299,7 +299,7 @@ export const JSON_SCHEMAS = {
   plan: {
     file: 'plan.schema.json',
     what: '`render plan --json` and saved plans (--out)',
-    schema: () => toSchema(SavedPlanSchema.describe('`render plan --json`'), 'plan'),
+    schema: () => toSchema(getSavedPlanSchema().describe('`render plan --json`'), 'plan'),
   },
   'apply-event': { file: 'apply-event.schema.json', what: 'each line of `render apply --json`', schema: () => toSchema(ApplyEventSchema, 'apply-event') },
   status: { file: 'status.schema.json', what: '`render status --json`', schema: () => toSchema(StatusSchema, 'status') },

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI as BIN, ensureBuilt, ROOT } from '../helpers/build.js';
@@ -18,8 +18,8 @@ interface Run {
 }
 
 /** Run the binary with no WaveSpeed settings from the environment of whoever runs the tests. */
-function run(args: string[], cwd = ROOT): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+function run(args: string[], cwd = ROOT, extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extraEnv };
   delete env.WAVESPEED_API_KEY;
   delete env.WAVESPEED_BASE_URL;
   delete env.RENDER_DEBUG;
@@ -93,6 +93,27 @@ describe('the render binary', () => {
       stdout: 'specs/spring-launch.yaml: valid: 13 shots, 85 s of video, $35.70 to render from scratch\n',
       stderr: '',
     });
+  });
+
+  it('runs a command the same from its code cache as when it made it (docs/ARCHITECTURE.md "Start-up")', async () => {
+    const ws = copyExample();
+    const cache = { XDG_CACHE_HOME: path.join(ws.dir, '.cache') };
+    for (const args of [
+      ['validate', 'specs/spring-launch.yaml'],
+      ['plan', 'specs/spring-launch.yaml', '--json'],
+    ]) {
+      const first = await run(args, ws.dir, cache);
+      expect(first).toMatchObject({ code: 0, stderr: '' });
+      expect(readdirSync(path.join(ws.dir, '.cache', 'render')).filter((f) => f.startsWith(`${args[0]}-`))).toHaveLength(1);
+      expect(await run(args, ws.dir, cache)).toEqual(first);
+    }
+  });
+
+  it('keeps no code cache under NODE_DISABLE_COMPILE_CACHE=1, and prints the same', async () => {
+    const ws = copyExample();
+    const env = { XDG_CACHE_HOME: path.join(ws.dir, '.cache'), NODE_DISABLE_COMPILE_CACHE: '1' };
+    expect(await run(['validate', 'specs/spring-launch.yaml'], ws.dir, env)).toMatchObject({ code: 0, stderr: '' });
+    expect(existsSync(path.join(ws.dir, '.cache'))).toBe(false);
   });
 
   it('a missing argument is a usage error: exit 2', async () => {

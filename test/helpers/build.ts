@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+/** What a command runs from (scripts/bundle-cli.mjs, after tsc); main.js falls back to dist/ when it is older. */
+const BUNDLE = path.join(ROOT, 'dist', 'cli', 'run.bundle.cjs');
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -27,7 +29,9 @@ function staleReason(): string | undefined {
   // tsc rewrites every output, so main.js is as old as the last build.
   const src = newestMtime(path.join(ROOT, 'src'));
   const built = statSync(CLI).mtimeMs;
-  return src > built ? `src/ changed after the last build (${new Date(src).toISOString()} > ${new Date(built).toISOString()})` : undefined;
+  if (src > built) return `src/ changed after the last build (${new Date(src).toISOString()} > ${new Date(built).toISOString()})`;
+  if (!existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < built) return `${path.relative(ROOT, BUNDLE)} is missing or older than tsc's output`;
+  return undefined;
 }
 
 /**
@@ -58,6 +62,7 @@ export function ensureBuilt(): void {
       if (why !== undefined) throw new Error(`dist/ is stale (${why}) and \`npm run build\` failed:\n${String((err as { stdout?: unknown }).stdout ?? err)}`);
       console.warn(`tsc reported errors while building dist/ for the binary tests:\n${String((err as { stdout?: unknown }).stdout ?? err)}`);
     }
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bundle-cli.mjs')], { cwd: ROOT, stdio: 'pipe' });
     const why = staleReason();
     if (why !== undefined) throw new Error(`dist/ is still stale after \`npm run build\`: ${why}`);
   } finally {

@@ -116,6 +116,17 @@ describe('the template engine', () => {
     expect(engine.render(source, context, data())).toBe(out);
   });
 
+  it.each([
+    ['backslashes and lone braces', 'a \\ b \\\\ {c} }} {'],
+    ['line breaks, tildes and HTML characters', '\r\n  ~ & <b> "q" \u2028 é'],
+  ])('renders text with no mustache as written, character for character: %s', (_what, source) => {
+    expect(engine.render(source, {}, data())).toBe(source);
+  });
+
+  it('refuses a NUL character outside any mustache, as Handlebars does', () => {
+    expect(fail('a\0b')).toMatch(/^template error: Lexical error on line 1/);
+  });
+
   it('renders the same source with new values each time (compiled once, reused)', () => {
     expect(engine.render('{{a}}-{{b}}', { a: 1, b: 'x' }, data())).toBe('1-x');
     expect(engine.render('{{a}}-{{b}}', { a: 2, b: 'y' }, data())).toBe('2-y');

@@ -1,0 +1,104 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runWithCodeCache } from '../../src/util/code-cache.js';
+
+/**
+ * docs/ARCHITECTURE.md "Start-up": a command runs from one CommonJS bundle with V8's compiled code cached per
+ * command in the user's cache folder, keyed by the bundle's build id (its first line), the Node version and the
+ * architecture. A cache that is missing, refused or unwritable costs a compile, never a failure.
+ */
+
+const ID = 'ab'.repeat(32);
+let dir: string;
+let file: string;
+let cacheDir: string;
+const place = () => ({ dir: cacheDir, name: 'plan' });
+const cacheFiles = () => {
+  try {
+    return readdirSync(cacheDir);
+  } catch {
+    return [];
+  }
+};
+/**
+ * The file under another name each time: V8 keeps what it compiled in memory by source and name, and a second
+ * compile of the same one in this process would never look at the cache on disk.
+ */
+let copies = 0;
+const fresh = (): string => {
+  const copy = path.join(dir, `run-${++copies}.bundle.cjs`);
+  writeFileSync(copy, readFileSync(file));
+  return copy;
+};
+const write = (id: string | undefined, body = 'exports.answer = (n) => n * 2 + 2;') =>
+  writeFileSync(file, `${id === undefined ? '' : `/* render-bundle ${id} */\n`}"use strict";\n${body}\n`, 'latin1');
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'render-code-cache-'));
+  file = path.join(dir, 'run.bundle.cjs');
+  cacheDir = path.join(dir, 'cache', 'render');
+  write(ID);
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the code cache of the CLI bundle', () => {
+  it('runs the CommonJS file and gives its exports', () => {
+    const run = runWithCodeCache<{ answer(n: number): number }>(fresh(), place());
+    expect(run.exports.answer(20)).toBe(42);
+  });
+
+  it('writes the cache only when asked, after the work, named <command>-<build>-<node>-<arch>.v8', () => {
+    const run = runWithCodeCache<{ answer(n: number): number }>(fresh(), place());
+    run.exports.answer(1);
+    expect(cacheFiles()).toEqual([]);
+    run.save();
+    expect(cacheFiles()).toEqual([`plan-${ID.slice(0, 16)}-${process.version}-${process.arch}.v8`]);
+  });
+
+  it('uses a cache it finds and leaves it as it is', () => {
+    runWithCodeCache(fresh(), place()).save();
+    const cache = path.join(cacheDir, cacheFiles()[0] ?? '');
+    const old = new Date('2020-01-01T00:00:00Z');
+    utimesSync(cache, old, old);
+    const run = runWithCodeCache<{ answer(n: number): number }>(fresh(), place());
+    expect(run.exports.answer(20)).toBe(42);
+    run.save();
+    expect(statSync(cache).mtimeMs).toBe(old.getTime());
+  });
+
+  it('replaces a cache that V8 refuses (damaged bytes), and still runs', () => {
+    runWithCodeCache(fresh(), place()).save();
+    const cache = path.join(cacheDir, cacheFiles()[0] ?? '');
+    writeFileSync(cache, 'not a V8 code cache');
+    const run = runWithCodeCache<{ answer(n: number): number }>(fresh(), place());
+    expect(run.exports.answer(20)).toBe(42);
+    run.save();
+    expect(readFileSync(cache, 'latin1')).not.toBe('not a V8 code cache');
+  });
+
+  it('never gives one build the cache of another: a new build id is a new cache file', () => {
+    runWithCodeCache(fresh(), place()).save();
+    write('cd'.repeat(32), 'exports.answer = (n) => n * 3 + 2;');
+    const run = runWithCodeCache<{ answer(n: number): number }>(fresh(), place());
+    expect(run.exports.answer(20)).toBe(62);
+    run.save();
+    expect(cacheFiles()).toHaveLength(2);
+  });
+
+  it('keeps no cache for a file without a build id in its first line', () => {
+    write(undefined);
+    const run = runWithCodeCache<{ answer(n: number): number }>(fresh(), place());
+    expect(run.exports.answer(20)).toBe(42);
+    run.save();
+    expect(cacheFiles()).toEqual([]);
+  });
+
+  it('runs without a word when the cache folder cannot be made (its parent is a file)', () => {
+    writeFileSync(path.join(dir, 'cache'), '');
+    const run = runWithCodeCache<{ answer(n: number): number }>(fresh(), place());
+    expect(run.exports.answer(20)).toBe(42);
+    expect(() => run.save()).not.toThrow();
+  });
+});

@@ -24,14 +24,15 @@ export { ensureBuilt } from '../helpers/build.js';
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Resolves once `check()` holds, looked at every 5 ms; fails after `timeoutMs` saying what it waited for. A wait for
- * an event (the server has seen N submits), never for a stretch of time: how long it took is not asserted.
+ * Resolves once `check()` holds, looked at every `everyMs` (5 ms; more for a check that costs a process); fails after
+ * `timeoutMs` saying what it waited for. A wait for an event (the server has seen N submits), never for a stretch of
+ * time: how long it took is not asserted.
  */
-export async function waitUntil(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 30_000, everyMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await sleep(5);
+    await sleep(everyMs);
   }
 }
 

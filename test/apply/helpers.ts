@@ -504,7 +504,7 @@ export function outputFiles(p: Project): string[] {
 }
 
 /**
- * Apply until it exits 0. Every run before must exit 1 (a shot failed in a way a rerun cures), never be refused
+ * Apply (with `extra` flags) until it exits 0. Every run before must exit 1 (a shot failed in a way a rerun cures), never be refused
  * outright; with `allowed`, each of its FAILED lines must match it. Submits whose outcome stays unknown (a run
  * killed between writing an intent and the server creating the prediction leaves no evidence either way) are
  * resolved between runs as a user would (`resolveAsUser`).
@@ -512,12 +512,12 @@ export function outputFiles(p: Project): string[] {
 export async function applyUntilDone(
   p: Project,
   server: MockServer,
-  o: { maxRuns?: number; allowed?: RegExp; env?: Record<string, string> } = {},
+  o: { maxRuns?: number; allowed?: RegExp; env?: Record<string, string>; extra?: readonly string[] } = {},
 ): Promise<RunResult[]> {
   const runs: RunResult[] = [];
   const maxRuns = o.maxRuns ?? 4;
   for (let i = 0; i < maxRuns; i++) {
-    const r = await apply(p, server, [], p.spec, o.env);
+    const r = await apply(p, server, o.extra ?? [], p.spec, o.env);
     runs.push(r);
     if (r.code === 0) return runs;
     expect(r.code, r.stderr).toBe(1);

@@ -5,9 +5,15 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Test files share their worker's modules: each worker imports src/ (zod, undici, yaml...) once, not once per
+    // file, which was half of the suite's CPU. Safe because no test mocks a module or changes process-wide state
+    // without putting it back (nock is taken out after each file: test/provider/helpers.ts), and hooks every file
+    // needs are registered by the setup file, not once by a shared helper module.
+    isolate: false,
+    setupFiles: ['test/setup.ts'],
     // Most of the suite's time is waiting (a CLI run backing off a 429, settling a lost submit, a spawned binary),
-    // not computing: on a 2-core machine three workers finished the suite in 59 s where two took 71 s (run back to
-    // back), and four gained nothing more for 15% more CPU.
-    maxWorkers: 3,
+    // not computing, and a worker now costs one import of src/, not one per file: on this 2-core machine, run back
+    // to back at load 7-10, four workers took 116 s wall and 175 s CPU, three 191 s and 183 s, five 157 s and 218 s.
+    maxWorkers: 4,
   },
 });

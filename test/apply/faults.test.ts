@@ -178,8 +178,14 @@ describe('429 storms', () => {
     async ({ rate, retryAfterSeconds, routes }) => {
       const server = await mockServer({ seed: 11, faults: { routes: [...routes], rateLimitRate: rate, retryAfterSeconds } });
       const p = makeProject({ shots: 5, concurrency: 5 });
-      // A shot may give up on a storm that lasts too long: then the next apply resumes it, still paying once.
-      await applyUntilDone(p, server, { maxRuns: 6, allowed: /(submit refused|could not follow prediction).*rate limit|429|RATE_LIMITED/i });
+      // A shot may give up on a storm that lasts too long: then the next apply resumes it, still paying once. Polls
+      // keep to --poll-interval (--poll-growth 1): each refused poll already backs off from 500 ms, and a schedule
+      // that also grows with every refusal only adds waiting (tens of seconds) to what the test shows.
+      await applyUntilDone(p, server, {
+        maxRuns: 6,
+        allowed: /(submit refused|could not follow prediction).*rate limit|429|RATE_LIMITED/i,
+        extra: ['--poll-growth', '1'],
+      });
       const stats = server.stats();
       expect(stats.faults.rateLimit).toBeGreaterThan(5);
       expect(stats).toMatchObject({ submissions: 5, duplicateSubmissions: 0 });

@@ -24,14 +24,15 @@ export { ensureBuilt } from '../helpers/build.js';
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Resolves once `check()` holds, looked at every 5 ms; fails after `timeoutMs` saying what it waited for. A wait for
- * an event (the server has seen N submits), never for a stretch of time: how long it took is not asserted.
+ * Resolves once `check()` holds, looked at every `everyMs` (5 ms; more for a check that costs a process); fails after
+ * `timeoutMs` saying what it waited for. A wait for an event (the server has seen N submits), never for a stretch of
+ * time: how long it took is not asserted.
  */
-export async function waitUntil(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 30_000, everyMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-    await sleep(5);
+    await sleep(everyMs);
   }
 }
 
@@ -503,7 +504,7 @@ export function outputFiles(p: Project): string[] {
 }
 
 /**
- * Apply until it exits 0. Every run before must exit 1 (a shot failed in a way a rerun cures), never be refused
+ * Apply (with `extra` flags) until it exits 0. Every run before must exit 1 (a shot failed in a way a rerun cures), never be refused
  * outright; with `allowed`, each of its FAILED lines must match it. Submits whose outcome stays unknown (a run
  * killed between writing an intent and the server creating the prediction leaves no evidence either way) are
  * resolved between runs as a user would (`resolveAsUser`).
@@ -511,12 +512,12 @@ export function outputFiles(p: Project): string[] {
 export async function applyUntilDone(
   p: Project,
   server: MockServer,
-  o: { maxRuns?: number; allowed?: RegExp; env?: Record<string, string> } = {},
+  o: { maxRuns?: number; allowed?: RegExp; env?: Record<string, string>; extra?: readonly string[] } = {},
 ): Promise<RunResult[]> {
   const runs: RunResult[] = [];
   const maxRuns = o.maxRuns ?? 4;
   for (let i = 0; i < maxRuns; i++) {
-    const r = await apply(p, server, [], p.spec, o.env);
+    const r = await apply(p, server, o.extra ?? [], p.spec, o.env);
     runs.push(r);
     if (r.code === 0) return runs;
     expect(r.code, r.stderr).toBe(1);

@@ -3,11 +3,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI as BIN, ensureBuilt, ROOT } from '../helpers/build.js';
+import { render, stripDir } from '../helpers/cli.js';
 import { copyExample } from '../helpers/workspace.js';
 
 /**
  * The built binary, run as a user runs it: `node dist/cli/main.js ...` in a child process, real stdout,
- * stderr and exit code. dist/ is built first when it is missing or older than src/ (ensureBuilt), so a stale
+ * stderr and exit code, for what only a process shows; the rest in-process (test/helpers/cli.ts). dist/ is built first when it is missing or older than src/ (ensureBuilt), so a stale
  * binary is never what is tested.
  */
 
@@ -34,24 +35,36 @@ function run(args: string[], cwd = ROOT, extraEnv: NodeJS.ProcessEnv = {}): Prom
 beforeAll(ensureBuilt, 180_000);
 
 describe('the render binary', () => {
+  // What only a process shows: its exit code, and its streams written out in full before it exits. The same
+  // commands' output, in-process, is below and in the other CLI tests.
+  it('prints a whole plan --json through a pipe before it exits, exit 0', async () => {
+    const ws = copyExample();
+    const { code, stdout, stderr } = await run(['plan', 'specs/spring-launch.yaml', '--json'], ws.dir);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(stdout).totals).toMatchObject({ shots: 13, cost_usd: 35.7 });
+  });
+
+  it('validate on a bad spec: exit 2, file:line:col on stderr, nothing on stdout', async () => {
+    const { code, stdout, stderr } = await run(['validate', 'test/fixtures/corpus/schema/duration-16/spec.yaml']);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toContain('\n  test/fixtures/corpus/schema/duration-16/spec.yaml:14:15 shots[2].duration: must be an integer from 3 to 15, got 16\n');
+  });
+});
+
+describe('render, as the binary runs it (in-process)', () => {
   it('plans the example campaign: the table on stdout, exit 0', async () => {
     const ws = copyExample();
-    const { code, stdout, stderr } = await run(['plan', 'specs/spring-launch.yaml'], ws.dir);
+    const { code, stdout, stderr } = await render(['plan', ws.path('specs/spring-launch.yaml')]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout.split('\n')[0]).toBe('Plan for spring-launch (specs/spring-launch.yaml): kwaivgi/kling-v3.0-4k/image-to-video on https://api.wavespeed.ai');
+    expect(stripDir(stdout, ws.dir).split('\n')[0]).toBe(
+      'Plan for spring-launch (specs/spring-launch.yaml): kwaivgi/kling-v3.0-4k/image-to-video on https://api.wavespeed.ai',
+    );
     expect(stdout).toContain('13 shots: 13 to create; 85 s of new video at $0.42/s');
     expect(stdout).toContain('after apply          $35.70   of $60.00 budget ($24.30 left)');
   });
 
-  it('prints a whole plan --json through a pipe before it exits', async () => {
-    const ws = copyExample();
-    const { code, stdout } = await run(['plan', 'specs/spring-launch.yaml', '--json'], ws.dir);
-    expect(code).toBe(0);
-    expect(JSON.parse(stdout).totals).toMatchObject({ shots: 13, cost_usd: 35.7 });
-  });
-
   it('--help lists the commands and the exit codes, exit 0', async () => {
-    const { code, stdout, stderr } = await run(['--help']);
+    const { code, stdout, stderr } = await render(['--help']);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
     expect(stdout).toContain('Usage: render <command> [options]');
     expect(stdout).toMatch(/^ {2}validate +Check a spec/m);
@@ -63,7 +76,7 @@ describe('the render binary', () => {
   });
 
   it('plan --help shows its own usage, exit 0', async () => {
-    const { code, stdout } = await run(['plan', '--help']);
+    const { code, stdout } = await render(['plan', '--help']);
     expect(code).toBe(0);
     expect(stdout.split('\n')[0]).toMatch(/^Usage: render plan SPEC \[--json\]/);
     expect(stdout).toContain('--detailed-exitcode');
@@ -71,24 +84,19 @@ describe('the render binary', () => {
 
   it('--version prints the package version, exit 0', async () => {
     const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
-    expect(await run(['--version'])).toEqual({ code: 0, stdout: `render ${version}\n`, stderr: '' });
+    expect(await render(['--version'])).toEqual({ code: 0, stdout: `render ${version}\n`, stderr: '' });
   });
 
   it('an unknown command: exit 2, says so on stderr, nothing on stdout', async () => {
-    const { code, stdout, stderr } = await run(['rendr', 'specs/spring-launch.yaml']);
+    const { code, stdout, stderr } = await render(['rendr', 'specs/spring-launch.yaml']);
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
     expect(stderr).toMatch(/^error: unknown command "rendr"\nhint: commands: validate, plan, .*schema.*; see `render --help`\n$/);
   });
 
-  it('validate on a bad spec: exit 2, file:line:col on stderr, nothing on stdout', async () => {
-    const { code, stdout, stderr } = await run(['validate', 'test/fixtures/corpus/schema/duration-16/spec.yaml']);
-    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
-    expect(stderr).toContain('\n  test/fixtures/corpus/schema/duration-16/spec.yaml:14:15 shots[2].duration: must be an integer from 3 to 15, got 16\n');
-  });
-
   it('validate on a good spec: one line on stdout, exit 0', async () => {
     const ws = copyExample();
-    expect(await run(['validate', 'specs/spring-launch.yaml'], ws.dir)).toEqual({
+    const r = await render(['validate', ws.path('specs/spring-launch.yaml')]);
+    expect({ ...r, stdout: stripDir(r.stdout, ws.dir) }).toEqual({
       code: 0,
       stdout: 'specs/spring-launch.yaml: valid: 13 shots, 85 s of video, $35.70 to render from scratch\n',
       stderr: '',
@@ -117,7 +125,7 @@ describe('the render binary', () => {
   });
 
   it('a missing argument is a usage error: exit 2', async () => {
-    const { code, stdout, stderr } = await run(['plan']);
+    const { code, stdout, stderr } = await render(['plan']);
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
     expect(stderr).toMatch(/^error: plan: missing argument\n/);
   });

@@ -37,7 +37,10 @@ class Terminal {
 
   async waitFor(what: string | RegExp, timeoutMs = 60_000): Promise<string> {
     const found = (s: string) => (typeof what === 'string' ? s.includes(what) : lines(s).some((l) => what.test(l)));
-    await waitUntil(() => found(this.screen()), `the screen to show ${String(what)}\n--- screen:\n${this.screen()}`, timeoutMs);
+    // Each look at the screen is a tmux process: every 50 ms, not the 5 ms of a look at memory.
+    await waitUntil(() => found(this.screen()), `the screen to show ${String(what)}`, timeoutMs, 50).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- screen:\n${this.screen()}`);
+    });
     return this.screen();
   }
 }

@@ -6,9 +6,11 @@ import { copyCase, loadCases, matches, platformHas, snapshot, unblockFifos, type
 import { startTripwire, type Tripwire } from './tripwire.js';
 
 /**
- * The built binary on a sample of the corpus (the first case of each category), run as a user would: from
- * the case's folder, through dist/cli/main.js, with its own signal handlers and process exit. dist/ is built
- * first when it is missing or older than src/ (ensureBuilt), so a stale binary is never what is tested.
+ * The built binary on a sample of the corpus (the first case of each exit code the corpus expects), run as a user
+ * would: from the case's folder, through dist/cli/main.js, with its own signal handlers and process exit. What a
+ * process adds to the in-process corpus (corpus.test.ts, every case) is its exit code and its streams, so one case
+ * per exit code, not per category: each spawn costs more CPU than a hundred in-process cases. dist/ is built first
+ * when it is missing or older than src/ (ensureBuilt), so a stale binary is never what is tested.
  */
 
 const SENTINEL_KEY = 'corpus-sentinel-key-must-never-be-used';
@@ -16,7 +18,7 @@ const SENTINEL_KEY = 'corpus-sentinel-key-must-never-be-used';
 const SAMPLE: CorpusCase[] = [];
 for (const c of loadCases()) {
   const runnable = !c.expect.needs?.some((n) => !platformHas(n)) && !c.expect.setup && !c.expect.env;
-  if (runnable && !SAMPLE.some((s) => s.category === c.category)) SAMPLE.push(c);
+  if (runnable && !SAMPLE.some((s) => s.expect.exit === c.expect.exit)) SAMPLE.push(c);
 }
 
 let wire: Tripwire;

@@ -153,10 +153,14 @@ export async function startPostgres(): Promise<TestPostgres> {
       await client.end();
     }
   };
+  // From PostgreSQL 15 a database is made by writing the template's every page to the WAL: copying its files
+  // instead costs a test database a fraction of the CPU (nothing here needs the WAL: fsync is off).
+  const [version] = await sql<{ v: string }>(`${base}/postgres`, "SELECT current_setting('server_version_num') AS v");
+  const strategy = Number(version?.v) >= 150_000 ? ' STRATEGY = FILE_COPY' : '';
   return {
     async freshDatabase() {
       const db = `t${process.pid}_${++n}`;
-      await sql(`${base}/postgres`, `CREATE DATABASE ${db}`);
+      await sql(`${base}/postgres`, `CREATE DATABASE ${db}${strategy}`);
       return `${base}/${db}`;
     },
     sql,

@@ -2,10 +2,9 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
 import { makePng } from './images.js';
 
-/** A throw-away folder with a spec and its files, removed after the test file. */
+/** A throw-away folder with a spec and its files, removed after the test file (test/setup.ts). */
 export interface Workspace {
   dir: string;
   /** Absolute path of a file in the workspace. */
@@ -19,9 +18,11 @@ export interface Workspace {
 }
 
 const created: string[] = [];
-afterAll(() => {
+
+/** Remove every workspace made so far: after each test file (test/setup.ts). */
+export function removeWorkspaces(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+}
 
 /** A workspace with `img/ok.png` (640x360) ready, since most specs need one valid image. */
 export function makeWorkspace(): Workspace {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterEach } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { DEFAULT_OUTPUT_FILE, startMockServer, type MockServer, type MockServerOptions } from '../../src/mock/index.js';
 
 export type { MockServer };
@@ -34,16 +34,10 @@ export interface ListPage {
   items: WirePrediction[];
 }
 
-const started: MockServer[] = [];
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
-
-/** A real server on 127.0.0.1 port 0, fast by default, closed after each test. */
+/** A real server on 127.0.0.1 port 0, fast by default, closed when the test ends. */
 export async function startServer(options: MockServerOptions = {}): Promise<MockServer> {
   const server = await startMockServer({ processingAfterMs: 5, completeAfterMs: 20, ...options });
-  started.push(server);
+  onTestFinished(() => server.close());
   return server;
 }
 

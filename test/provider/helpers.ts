@@ -12,6 +12,9 @@ export const SUBMIT_PATH = `/api/v3/${MODEL}`;
 
 export function useNock(): void {
   beforeAll(() => {
+    // Test files share their worker's modules (vitest.config.ts, isolate: false): nock is put back in place for
+    // this file, and taken out of fetch and http again after it, so no other file's requests pass through it.
+    if (!nock.isActive()) nock.activate();
     nock.disableNetConnect();
     nock.enableNetConnect('127.0.0.1');
   });
@@ -20,6 +23,7 @@ export function useNock(): void {
   });
   afterAll(() => {
     nock.enableNetConnect();
+    nock.restore();
   });
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { RenderError } from '../errors.js';
+import { isRenderError, RenderError } from '../errors.js';
 import { displayPath } from '../util/paths.js';
 import { lockfilePath, readLockfileOnDisk, serializeLockfile } from './file.js';
 import { journalDamaged, readJournal, type JournalLine } from './journal.js';
@@ -24,11 +24,29 @@ export interface CurrentLock {
   diskText?: string;
 }
 
+/** Reads of a lockfile that looked stale or damaged before it is called so (see loadCurrentLock). */
+const READ_ATTEMPTS = 3;
+
 /**
  * Read the campaign's state: the lockfile, checked against the journal in `.render/` (state never goes backwards
  * silently, docs/ARCHITECTURE.md "State"), with the journal replayed over it. Read-only.
+ *
+ * `render status` or `plan` run while an apply compacts reads the lockfile, the journal and the last apply's copy
+ * one after another, and a compaction replaces them in the same order: a reader in between sees a new journal over
+ * the old lockfile, which is what a lockfile restored from an older commit looks like. So a lockfile that looks
+ * stale or damaged is read again, all of it, before it is refused; one that is stale stays so on every read.
  */
 export function loadCurrentLock(specFile: string, name: string): CurrentLock {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return loadOnce(specFile, name);
+    } catch (err) {
+      if (attempt >= READ_ATTEMPTS || !isRenderError(err, 'LOCKFILE_INVALID')) throw err;
+    }
+  }
+}
+
+function loadOnce(specFile: string, name: string): CurrentLock {
   const file = lockfilePath(specFile, name);
   const specName = path.basename(specFile);
   const onDisk = readLockfileOnDisk(file, name);

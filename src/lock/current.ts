@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { isRenderError, RenderError } from '../errors.js';
 import { displayPath } from '../util/paths.js';
@@ -9,7 +10,7 @@ import type { JournalRecord } from './records.js';
 import { applyRecord, replayChecked } from './reducer.js';
 import { emptyLockfile, type Lockfile } from './schema.js';
 import { checkNothingDropped, staleLockfile } from './stale.js';
-import { journalPath } from './paths.js';
+import { journalPath, lastLockPath } from './paths.js';
 
 export { journalPath, lastLockPath, stateDir } from './paths.js';
 export { replayChecked } from './reducer.js';
@@ -24,8 +25,8 @@ export interface CurrentLock {
   diskText?: string;
 }
 
-/** Reads of a lockfile that looked stale or damaged before it is called so (see loadCurrentLock). */
-const READ_ATTEMPTS = 3;
+/** Reads of a lockfile that looked stale or damaged while another process kept rewriting it (see loadCurrentLock). */
+const READ_ATTEMPTS = 50;
 
 /**
  * Read the campaign's state: the lockfile, checked against the journal in `.render/` (state never goes backwards
@@ -33,17 +34,26 @@ const READ_ATTEMPTS = 3;
  *
  * `render status` or `plan` run while an apply compacts reads the lockfile, the journal and the last apply's copy
  * one after another, and a compaction replaces them in the same order: a reader in between sees a new journal over
- * the old lockfile, which is what a lockfile restored from an older commit looks like. So a lockfile that looks
- * stale or damaged is read again, all of it, before it is refused; one that is stale stays so on every read.
+ * the old lockfile, which is what a lockfile restored from an older commit looks like. So a lockfile refused while
+ * those files changed under the read is read again, all of it; one refused while nothing moved is stale indeed.
  */
 export function loadCurrentLock(specFile: string, name: string): CurrentLock {
+  const files = [lockfilePath(specFile, name), journalPath(specFile, name), lastLockPath(specFile, name)];
   for (let attempt = 1; ; attempt++) {
+    const before = files.map(identity);
     try {
       return loadOnce(specFile, name);
     } catch (err) {
-      if (attempt >= READ_ATTEMPTS || !isRenderError(err, 'LOCKFILE_INVALID')) throw err;
+      const moved = files.some((f, i) => identity(f) !== before[i]);
+      if (!moved || attempt >= READ_ATTEMPTS || !isRenderError(err, 'LOCKFILE_INVALID')) throw err;
     }
   }
+}
+
+/** A file's inode, size and change time: what a rename or a write in place moves. */
+function identity(file: string): string {
+  const st = statSync(file, { bigint: true, throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.size}:${st.ctimeNs}:${st.mtimeNs}` : 'none';
 }
 
 function loadOnce(specFile: string, name: string): CurrentLock {

@@ -26,7 +26,7 @@ while (Date.now() < until) {
   ftruncateSync(fd, 0);
   writeSync(fd, JSON.stringify({ t: 'base', at: new Date().toISOString(), lineage, serial: s }) + '\\n');
   closeSync(fd);
-  Atomics.wait(pause, 0, 0, 2);
+  Atomics.wait(pause, 0, 0, 5);
 }
 parentPort.postMessage(s - serial);
 `;
@@ -57,7 +57,7 @@ describe('reading the state while an apply compacts it', () => {
     const text = readFileSync(lockFile, 'utf8');
     const { lineage, serial } = JSON.parse(text) as { lineage: string; serial: number };
 
-    const worker = new Worker(COMPACTOR, { eval: true, workerData: { lockFile, journal: journalPath(spec, 't'), text, lineage, serial, forMs: 1500 } });
+    const worker = new Worker(COMPACTOR, { eval: true, workerData: { lockFile, journal: journalPath(spec, 't'), text, lineage, serial, forMs: 2000 } });
     const compactions = new Promise<number>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);

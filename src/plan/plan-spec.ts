@@ -72,8 +72,12 @@ export function planSpec(file: string, options: PlanSpecOptions): PlannedSpec {
 export function planValidSpec(valid: ValidSpec, options: PlanSpecOptions): PlannedSpec {
   const lockFile = lockfilePath(valid.loaded.file, valid.spec.name);
   // An interrupted run's journal counts: what it recorded was paid for.
-  const lock = options.state?.lock ?? readCurrentLock(valid.loaded.file, valid.spec.name);
-  checkAgainstOutputs(lock, outputDirOf(valid.loaded.file, valid.spec), lockFile);
+  const outputDir = outputDirOf(valid.loaded.file, valid.spec);
+  let lock = options.state?.lock ?? readCurrentLock(valid.loaded.file, valid.spec.name);
+  // An apply ending while this reads writes the lockfile, then the output folder's claim: a claim newer than the
+  // lockfile just read may be that, so the lockfile is read again before it is called old (docs/ARCHITECTURE.md "State").
+  if (!options.state && claimIsNewer(lock, outputDir)) lock = readCurrentLock(valid.loaded.file, valid.spec.name);
+  checkAgainstOutputs(lock, outputDir, lockFile);
   const plan = buildPlan({
     specFile: valid.loaded.file,
     spec: valid.spec,
@@ -99,9 +103,14 @@ export function planValidSpec(valid: ValidSpec, options: PlanSpecOptions): Plann
  * The output folder remembers the lockfile serial its last apply ended with: a lockfile older than that (restored
  * from git after `.render/` was lost too) is refused, as planning from it would pay again for what it forgot.
  */
-function checkAgainstOutputs(lock: Lockfile, outputDir: string, lockFile: string): void {
+function claimIsNewer(lock: Lockfile, outputDir: string): boolean {
   const claim = readClaim(outputDir);
-  if (!claim || claim.lineage !== lock.lineage || (claim.serial ?? 0) <= lock.serial) return;
+  return claim !== undefined && claim.lineage === lock.lineage && (claim.serial ?? 0) > lock.serial;
+}
+
+function checkAgainstOutputs(lock: Lockfile, outputDir: string, lockFile: string): void {
+  if (!claimIsNewer(lock, outputDir)) return;
+  const claim = readClaim(outputDir)!;
   throw new RenderError(
     'LOCKFILE_INVALID',
     `${displayPath(lockFile)} is older (serial ${lock.serial}) than the outputs of the last apply in ${displayPath(outputDir)} (serial ${claim.serial}): it was restored from an older commit`,

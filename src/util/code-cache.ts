@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -36,15 +37,11 @@ const BUILD_ID = /^\/\* render-bundle ([0-9a-f]{64}) \*\//;
 export function runWithCodeCache<T>(file: string, place: CodeCachePlace | undefined): CachedScript<T> {
   const source = readFileSync(file, 'latin1');
   const id = BUILD_ID.exec(source)?.[1];
-  const cacheFile = place && id ? path.join(place.dir, `${place.name}-${id.slice(0, 16)}-${process.version}-${process.arch}.v8`) : undefined;
-  let cachedData: Buffer | undefined;
-  if (cacheFile) {
-    try {
-      cachedData = readFileSync(cacheFile);
-    } catch {
-      // no cache yet
-    }
-  }
+  // Keyed by the bytes as they are now, not by the build id of the first line: a bundle patched after the build (a
+  // hotfix, patch-package) is never run with the code compiled from the old one (V8 checks only the length).
+  const key = id ? `${createHash('sha1').update(source, 'latin1').digest('hex').slice(0, 16)}-${process.version}-${process.arch}` : undefined;
+  const cacheFile = place && key ? path.join(place.dir, `${place.name}-${key}.v8`) : undefined;
+  const cachedData = cacheFile ? readChecked(cacheFile) : undefined;
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     cachedData,
@@ -55,12 +52,41 @@ export function runWithCodeCache<T>(file: string, place: CodeCachePlace | undefi
   return {
     exports: module.exports,
     save() {
-      if (!cacheFile || !fresh) return;
+      if (!cacheFile || !place || !fresh) return;
       try {
-        writeFileAtomic(cacheFile, script.createCachedData());
+        const data = script.createCachedData();
+        writeFileAtomic(cacheFile, Buffer.concat([digest(data), data]));
+        removeOthers(place, path.basename(cacheFile));
       } catch {
         // not writable: compile next time too
       }
     },
   };
+}
+
+/**
+ * The cached data, if its checksum holds. V8 checks a cache's source length and flags, not its bytes (release
+ * builds skip the payload checksum): a cache damaged on disk would crash every start (a fatal error in V8's
+ * deserializer), so the bytes are checked here first; a damaged cache is compiled anew and replaced.
+ */
+function readChecked(cacheFile: string): Buffer | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(cacheFile);
+  } catch {
+    return undefined; // no cache yet
+  }
+  if (bytes.length <= DIGEST_BYTES) return undefined;
+  const data = bytes.subarray(DIGEST_BYTES);
+  return digest(data).equals(bytes.subarray(0, DIGEST_BYTES)) ? data : undefined;
+}
+
+const DIGEST_BYTES = 32;
+const digest = (data: Buffer): Buffer => createHash('sha256').update(data).digest();
+
+/** The caches of this command for other builds or Node versions: never read again, so removed. */
+function removeOthers(place: CodeCachePlace, keep: string): void {
+  for (const name of readdirSync(place.dir)) {
+    if (name !== keep && name.startsWith(`${place.name}-`) && name.endsWith('.v8')) rmSync(path.join(place.dir, name), { force: true });
+  }
 }

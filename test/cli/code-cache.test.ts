@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -49,12 +50,13 @@ describe('the code cache of the CLI bundle', () => {
     expect(run.exports.answer(20)).toBe(42);
   });
 
-  it('writes the cache only when asked, after the work, named <command>-<build>-<node>-<arch>.v8', () => {
+  it('writes the cache only when asked, after the work, named <command>-<hash of its bytes>-<node>-<arch>.v8', () => {
     const run = runWithCodeCache<{ answer(n: number): number }>(fresh(), place());
     run.exports.answer(1);
     expect(cacheFiles()).toEqual([]);
     run.save();
-    expect(cacheFiles()).toEqual([`plan-${ID.slice(0, 16)}-${process.version}-${process.arch}.v8`]);
+    const bytes = createHash('sha1').update(readFileSync(file)).digest('hex').slice(0, 16);
+    expect(cacheFiles()).toEqual([`plan-${bytes}-${process.version}-${process.arch}.v8`]);
   });
 
   it('uses a cache it finds and leaves it as it is', () => {
@@ -78,13 +80,34 @@ describe('the code cache of the CLI bundle', () => {
     expect(readFileSync(cache, 'latin1')).not.toBe('not a V8 code cache');
   });
 
-  it('never gives one build the cache of another: a new build id is a new cache file', () => {
+  it('never gives one build the cache of another: a new build is a new cache file, and the old one is removed', () => {
     runWithCodeCache(fresh(), place()).save();
+    const before = cacheFiles();
     write('cd'.repeat(32), 'exports.answer = (n) => n * 3 + 2;');
     const run = runWithCodeCache<{ answer(n: number): number }>(fresh(), place());
     expect(run.exports.answer(20)).toBe(62);
     run.save();
-    expect(cacheFiles()).toHaveLength(2);
+    expect(cacheFiles()).toHaveLength(1);
+    expect(cacheFiles()).not.toEqual(before);
+  });
+
+  it('never runs the code of the old bytes when the bundle is patched after the build (same build id, same length)', () => {
+    runWithCodeCache(fresh(), place()).save();
+    write(ID, 'exports.answer = (n) => n * 2 + 3;');
+    const run = runWithCodeCache<{ answer(n: number): number }>(fresh(), place());
+    expect(run.exports.answer(20)).toBe(43);
+  });
+
+  it('never hands V8 a cache whose bytes were damaged on disk (V8 would crash on it): compiles, and replaces it', () => {
+    runWithCodeCache(fresh(), place()).save();
+    const cache = path.join(cacheDir, cacheFiles()[0] ?? '');
+    const bytes = readFileSync(cache);
+    for (let i = Math.floor(bytes.length / 3); i < Math.min(bytes.length, Math.floor(bytes.length / 3) + 4000); i++) bytes[i]! ^= 0x5a;
+    writeFileSync(cache, bytes);
+    const run = runWithCodeCache<{ answer(n: number): number }>(fresh(), place());
+    expect(run.exports.answer(20)).toBe(42);
+    run.save();
+    expect(readFileSync(cache).equals(bytes)).toBe(false);
   });
 
   it('keeps no cache for a file without a build id in its first line', () => {

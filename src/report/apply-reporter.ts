@@ -196,14 +196,26 @@ function formatSummary(s: ApplySummary, paint: Paint): string {
   const lines = [
     `${s.interrupted ? paint.warn('Interrupted') : 'Done'}: ${s.done} rendered, ${s.fetched > 0 ? `${s.fetched} earlier paid ${s.fetched === 1 ? 'take' : 'takes'} kept, ` : ''}${failed}, ${unknownCount}${skipped} in ${(s.elapsedMs / 1000).toFixed(1)} s; spent ${paint.money(usd(s.spentCents))} this run${refunds}, ${paint.money(usd(s.totalSpentCents))} in all`,
   ];
-  for (const f of s.failed.filter((f) => !unknown.has(f.id)).slice(0, 50)) lines.push(`  ${paint.fail('failed')}  ${f.id}: ${f.message}`);
-  for (const k of s.skipped.slice(0, 20)) lines.push(`  ${paint.warn('skipped')} ${k.id}: ${k.reason}`);
-  for (const u of s.unknown.slice(0, 50)) {
-    lines.push(
+  // Long lists are cut, never silently: the rest is counted, and said where to find it.
+  const some = <T>(items: readonly T[], max: number, line: (item: T) => string, what: string, where = '`render status SPEC` lists them all') => {
+    for (const item of items.slice(0, max)) lines.push(line(item));
+    if (items.length > max) lines.push(`  … and ${items.length - max} more ${what} (${where})`);
+  };
+  some(
+    s.failed.filter((f) => !unknown.has(f.id)),
+    50,
+    (f) => `  ${paint.fail('failed')}  ${f.id}: ${f.message}`,
+    'failed',
+  );
+  some(s.skipped, 20, (k) => `  ${paint.warn('skipped')} ${k.id}: ${k.reason}`, 'skipped');
+  some(
+    s.unknown,
+    50,
+    (u) =>
       `  ${paint.warn('unknown')} ${u.id} (take #${u.take}, ${usd(u.costCents)} counted as spent): \`render adopt SPEC ${u.id} PREDICTION_ID\` if the dashboard shows it, \`render forget SPEC ${u.id}\` if not`,
-    );
-  }
-  for (const k of s.kept.slice(0, 20)) lines.push(`  kept    ${k.from} → ${k.path} (moved aside, not overwritten)`);
+    'unknown',
+  );
+  some(s.kept, 20, (k) => `  kept    ${k.from} → ${k.path} (moved aside, not overwritten)`, 'kept aside', "the lockfile's `kept` lists them all");
   // A shot that failed on its input is blocked: running again does nothing for it until the spec changes. An
   // unknown submit is not resumed either: it waits for the list, or for the user.
   const blocked = s.failed.filter((f) => !unknown.has(f.id) && isInputFailure(f.taskCode)).length;

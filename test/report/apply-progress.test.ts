@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApplyEvent } from '../../src/apply/events.js';
+import { createReporter } from '../../src/report/apply-reporter.js';
 import { ApplyProgress } from '../../src/report/apply-state.js';
 
 describe('the progress display (docs/SPEC.md "On a terminal")', () => {
@@ -20,5 +21,35 @@ describe('the progress display (docs/SPEC.md "On a terminal")', () => {
     expect(progress.settled).toBe(3);
     // The unknown one is counted as spent (the charge may be real); the failed one was refunded.
     expect(progress.spentCents).toBe(126);
+  });
+});
+
+describe('the apply summary (docs/SPEC.md "Commands and exit codes")', () => {
+  it('cuts a long list of unknown submits at 50, never silently: the rest is counted', () => {
+    let out = '';
+    const stream = { write: (t: string) => ((out += t), true), isTTY: false } as unknown as Parameters<typeof createReporter>[1]['stdout'];
+    const reporter = createReporter('plain', { stdout: stream, stderr: { write: () => true } as never, redact: (t) => t });
+    const unknown = Array.from({ length: 60 }, (_, i) => ({ id: `s${i}`, take: 1, costCents: 126 }));
+    reporter.emit({
+      type: 'summary',
+      summary: {
+        done: 0,
+        fetched: 0,
+        failed: [],
+        skipped: [],
+        unknown,
+        kept: [],
+        spentCents: 0,
+        chargedCents: 0,
+        refundedCents: 0,
+        totalSpentCents: 7560,
+        elapsedMs: 1000,
+        interrupted: false,
+      },
+    });
+    reporter.close();
+    expect(out).toMatch(/^Done: 0 rendered, 0 failed, 60 unknown, 0 skipped in 1\.0 s; spent \$0\.00 this run, \$75\.60 in all$/m);
+    expect(out.split('\n').filter((l) => l.startsWith('  unknown '))).toHaveLength(50);
+    expect(out).toMatch(/^ {2}… and 10 more unknown \(`render status SPEC` lists them all\)$/m);
   });
 });

@@ -27,7 +27,11 @@ describe('the progress display (docs/SPEC.md "On a terminal")', () => {
 describe('the apply summary (docs/SPEC.md "Commands and exit codes")', () => {
   it('cuts a long list of unknown submits at 50, never silently: the rest is counted', () => {
     let out = '';
-    const stream = { write: (t: string) => ((out += t), true), isTTY: false } as unknown as Parameters<typeof createReporter>[1]['stdout'];
+    const write = (t: string) => {
+      out += t;
+      return true;
+    };
+    const stream = { write, isTTY: false } as unknown as Parameters<typeof createReporter>[1]['stdout'];
     const reporter = createReporter('plain', { stdout: stream, stderr: { write: () => true } as never, redact: (t) => t });
     const unknown = Array.from({ length: 60 }, (_, i) => ({ id: `s${i}`, take: 1, costCents: 126 }));
     reporter.emit({

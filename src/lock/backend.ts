@@ -44,6 +44,8 @@ export interface StateBackend {
    * disk is not the one the backend last wrote): the caller then takes a snapshot, which writes the file whole.
    */
   flushPaid?(): boolean;
+  /** The committed file is not the one last written (another program replaced it): a snapshot writes it again. */
+  replaced?(): boolean;
   /**
    * Take a snapshot of the state: bumps `lock.serial` when the state changed since the last one (at once, so the
    * caller's lockfile is the one written). A backend may finish it later; `drain` waits for it, and a failure

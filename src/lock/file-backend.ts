@@ -52,6 +52,13 @@ export class FileBackend implements StateBackend {
     this.wal.push(rec);
   }
 
+  /** The lockfile on disk is not the one written last (replaced while the run goes on): the next snapshot writes it whole. */
+  replaced(): boolean {
+    if (!this.wal.replaced()) return false;
+    this.wal.dirty = true;
+    return true;
+  }
+
   /** Append the queued records to the lockfile's wal; false when the file on disk is not the one written last. */
   flushPaid(): boolean {
     if (this.wal.flush()) return true;

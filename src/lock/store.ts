@@ -56,6 +56,7 @@ export class LockStore {
   private compactEvery = 256;
   private writeError: Error | undefined;
   private readonly compaction = new Deadline(() => this.compact());
+  private watch: NodeJS.Timeout | undefined;
   private readonly paidFlush = new Deadline(() => {
     if (this.backend.flushPaid?.() === false) this.compact();
   });
@@ -71,6 +72,14 @@ export class LockStore {
     this.redacting = options.redact !== undefined;
     this.groupCommitMs = options.groupCommitMs ?? 500;
     this.compact();
+    // A lockfile replaced while the run goes on (a `git checkout` of it) lacks what this run recorded: it is written
+    // again within the group-commit window, not only at the next paid record (docs/ARCHITECTURE.md "Rule 8").
+    if (this.backend.replaced) {
+      this.watch = setInterval(() => {
+        if (this.backend.replaced?.()) this.within(this.compaction, 0);
+      }, this.groupCommitMs);
+      this.watch.unref();
+    }
   }
 
   /** Apply a change in memory, then make it durable; resolves once it is. */
@@ -128,6 +137,7 @@ export class LockStore {
 
   /** Flush, let the backend leave what it leaves at the end (the files: a copy of the lockfile in `.render/`), close. */
   async close(): Promise<void> {
+    clearInterval(this.watch);
     this.compaction.cancel();
     this.paidFlush.cancel();
     let ok = false;

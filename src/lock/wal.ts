@@ -107,6 +107,11 @@ export class WalAppender {
     return true;
   }
 
+  /** The file at the path is no longer the one this appender is on: replaced (a `git checkout` of it) or edited. */
+  replaced(): boolean {
+    return this.armed !== undefined && !this.onDisk(this.armed);
+  }
+
   close(): void {
     this.disarm();
   }

@@ -247,3 +247,25 @@ describe('reading a lockfile with a wal', () => {
     expect(err.issues[0]?.message).toMatch(/wal\.0|is not a write-ahead record/);
   });
 });
+
+describe('a lockfile replaced while the run goes on', () => {
+  it('(a `git checkout` of it) is written again within the window, with what the run recorded, without another record', async () => {
+    const { spec, file } = folderWith(campaign(400));
+    const older = readFileSync(file, 'utf8');
+    const store = new LockStore(spec, 't', { groupCommitMs: 50 });
+    try {
+      await store.record(intent('new-shot'));
+      await store.record(submitted('new-shot', 'p-new'));
+      await new Promise((r) => setTimeout(r, 150));
+      expect(predictionOf(committed(file), 'new-shot')).toBe('p-new');
+      // The user checks out the committed lockfile from before the run, mid-run.
+      writeFileSync(`${file}.checkout`, older);
+      renameSync(`${file}.checkout`, file);
+      expect(predictionOf(committed(file), 'new-shot')).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(predictionOf(committed(file), 'new-shot')).toBe('p-new');
+    } finally {
+      await store.close();
+    }
+  });
+});

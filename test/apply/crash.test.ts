@@ -88,8 +88,10 @@ describe('SIGKILL at any moment, then apply again', () => {
       const killed = await run.kill();
       if (killed.signal !== 'SIGKILL') break; // it finished in the same moment
       killedAt.push(point.name);
-      // The dead run's process lock is left behind...
-      expect(p.lockFiles()).toHaveLength(1);
+      // The dead run's process lock is left behind (with the one before it, when the kill fell inside the taking of
+      // the lock: between writing its own file and removing the dead holder's; the CLI starts fast enough for that)...
+      expect(p.lockFiles().length).toBeGreaterThanOrEqual(1);
+      expect(p.lockFiles().length).toBeLessThanOrEqual(2);
       await checkAfterKill(p, server, killed, point.name);
     }
     // ...and never blocks the next run.

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * Uploaded media, held in memory and served back at `download_url` (like WaveSpeed's CDN: no key needed).
@@ -44,6 +44,8 @@ export function mediaKind(contentType: string): string {
 
 export class MediaStore {
   private readonly files = new Map<string, MediaFile>();
+  /** sha256 of each upload's bytes, computed when first asked (stats.ts: what a submit is, whatever its URL). */
+  private readonly digests = new Map<string, string>();
   private readonly tickets = new Map<string, UploadTicket>();
 
   constructor(private readonly baseUrl: string) {}
@@ -62,6 +64,34 @@ export class MediaStore {
 
   get(id: string): MediaFile | undefined {
     return this.files.get(id);
+  }
+
+  /**
+   * `media:<sha256 of the bytes>` for a URL of this server's own uploads, else undefined: the same image uploaded
+   * twice is two URLs but one picture, and a task made of it is the same request (stats.ts).
+   */
+  contentId(url: string): string | undefined {
+    const id = this.ownMediaId(url);
+    if (id === undefined) return undefined;
+    let digest = this.digests.get(id);
+    if (digest === undefined) {
+      const file = this.files.get(id);
+      if (file === undefined) return undefined;
+      digest = createHash('sha256').update(file.bytes).digest('base64');
+      this.digests.set(id, digest);
+    }
+    return `media:${digest}`;
+  }
+
+  private ownMediaId(url: string): string | undefined {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      return undefined;
+    }
+    if (parsed.origin !== new URL(this.baseUrl).origin) return undefined;
+    return /^\/files\/media\/([^/]+)\//.exec(parsed.pathname)?.[1];
   }
 
   /** Opens a two-step upload; the token is the secret in the presigned PUT URL. */
@@ -92,8 +122,8 @@ export class MediaStore {
       return false;
     }
     if (parsed.origin !== new URL(this.baseUrl).origin) return true;
-    const media = /^\/files\/media\/([^/]+)\//.exec(parsed.pathname);
-    if (media?.[1] !== undefined) return this.files.has(media[1]);
+    const media = this.ownMediaId(url);
+    if (media !== undefined) return this.files.has(media);
     const output = /^\/files\/outputs\/([^/]+)\.mp4$/.exec(parsed.pathname);
     if (output?.[1] !== undefined) return outputExists(output[1]);
     return false;

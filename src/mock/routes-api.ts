@@ -59,7 +59,7 @@ export async function handleSubmit(ctx: MockContext, r: RouteRequest): Promise<R
   });
   ctx.limiter.accept(ctx.clock.now());
   ctx.billing.record('charge', p, cost, p.createdAtMs);
-  ctx.counters.recordSubmit(modelId, body, checked.ignoredKeys, p);
+  ctx.counters.recordSubmit(modelId, body, checked.ignoredKeys, p, (url) => ctx.media.contentId(url));
   if (r.faults.action === 'lostSubmit') {
     ctx.faults.counts.lostSubmit++;
     ctx.log(`fault lostSubmit: created and charged ${p.id}, dropping the response`);

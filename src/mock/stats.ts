@@ -47,11 +47,14 @@ export class MockCounters {
    * Counts an accepted submit, once its prediction `p` exists; the model is part of the identity (same body, other
    * model = other request). It pays twice when an earlier prediction of the same body stands (in flight or
    * completed). One that failed was refunded, and a new prediction is the documented cure for a 5xxx failure
-   * (docs/ARCHITECTURE.md "API facts we rely on"), so resubmitting its body is not paying twice.
+   * (docs/ARCHITECTURE.md "API facts we rely on"), so resubmitting its body is not paying twice. A URL of this
+   * server's own uploads counts by the bytes it holds (`contentId`): a client that lost its upload cache uploads the
+   * same image again and gets a new URL, and a task made of it is still the same request paid twice.
    */
-  recordSubmit(model: string, body: Record<string, unknown>, ignoredKeys: string[], p: Prediction): void {
+  recordSubmit(model: string, body: Record<string, unknown>, ignoredKeys: string[], p: Prediction, contentId: (url: string) => string | undefined): void {
     this.submissions++;
-    const digest = createHash('sha256').update(model).update('\n').update(canonicalJson(body)).digest('base64');
+    const identity = canonicalJson(withContentIds(body, contentId));
+    const digest = createHash('sha256').update(model).update('\n').update(identity).digest('base64');
     const earlier = this.bodies.get(digest);
     if (earlier?.some((e) => e !== p && e.status !== 'failed')) this.duplicateSubmissions++;
     if (earlier) earlier.push(p);
@@ -80,4 +83,14 @@ export class MockCounters {
       peakRunning: store.peakRunning,
     };
   }
+}
+
+/** `value` with every string that is a URL of this server's uploads replaced by its content id. */
+function withContentIds(value: unknown, contentId: (url: string) => string | undefined): unknown {
+  if (typeof value === 'string') return contentId(value) ?? value;
+  if (Array.isArray(value)) return value.map((v) => withContentIds(v, contentId));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withContentIds(v, contentId)]));
+  }
+  return value;
 }

@@ -3,16 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { findFfmpeg, probeVideo } from '../../src/util/ffmpeg.js';
 import { makePng } from '../helpers/images.js';
 import { makeWorkspace } from '../helpers/workspace.js';
-import { FIXTURE, i2vBody, startServer, submit, waitForEnd } from './helpers.js';
+import { FIXTURE, i2vBody, startServer, submit, uploadImage as upload, waitForEnd } from './helpers.js';
 
 type Server = Awaited<ReturnType<typeof startServer>>;
-
-async function upload(server: Server, png: Buffer, name: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([png], { type: 'image/png' }), name);
-  const res = await fetch(`${server.url}/api/v3/media/upload/binary`, { method: 'POST', headers: { authorization: `Bearer ${server.apiKey}` }, body: form });
-  return ((await res.json()) as { data: { download_url: string } }).data.download_url;
-}
 
 /** Submit, wait, download the output: its bytes and how long the download took. */
 async function render(server: Server, body: Record<string, unknown>): Promise<{ bytes: Buffer; ms: number }> {

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FaultInjector } from '../../src/mock/faults.js';
 import { createRng } from '../../src/mock/prng.js';
 import { manualClock } from '../helpers/manual-clock.js';
-import { I2V, client, i2vBody, startServer, submit, until, waitForEnd, type WirePrediction } from './helpers.js';
+import { makePng } from '../helpers/images.js';
+import { I2V, client, i2vBody, startServer, submit, until, uploadImage, waitForEnd, type WirePrediction } from './helpers.js';
 
 describe('mock server: injected faults at rate 1', () => {
   it('error: answers one of errorStatuses with the envelope, and charges nothing', async () => {
@@ -149,6 +150,20 @@ describe('mock server: determinism and duplicate detection', () => {
     await submit(server, { image: 'https://x/a.png', prompt: 'p', duration: 5 });
     await submit(server, { duration: 5, prompt: 'p', image: 'https://x/a.png' }); // same body, other key order
     await submit(server, { image: 'https://x/a.png', prompt: 'p', duration: 6 });
+    expect(server.stats()).toMatchObject({ submissions: 3, distinctBodies: 2, duplicateSubmissions: 1 });
+  });
+
+  it('counts a submit of the same image uploaded again (a new URL, the same bytes) as paying twice', async () => {
+    const server = await startServer();
+    const still = makePng(400, 400);
+    const first = await uploadImage(server, still, 'a.png');
+    const again = await uploadImage(server, still, 'a.png'); // a client that lost its upload cache
+    const other = await uploadImage(server, makePng(400, 401), 'a.png');
+    expect(again).not.toBe(first);
+    await submit(server, i2vBody({ image: first }));
+    await submit(server, i2vBody({ image: other })); // another picture: another request
+    expect(server.stats()).toMatchObject({ submissions: 2, duplicateSubmissions: 0 });
+    await submit(server, i2vBody({ image: again }));
     expect(server.stats()).toMatchObject({ submissions: 3, distinctBodies: 2, duplicateSubmissions: 1 });
   });
 });

@@ -64,6 +64,14 @@ export function client(server: MockServer, key: string | null = server.apiKey) {
   };
 }
 
+/** Uploads `bytes` by the multipart route; its download_url. */
+export async function uploadImage(server: MockServer, bytes: Buffer, name: string): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([bytes], { type: 'image/png' }), name);
+  const res = await fetch(`${server.url}/api/v3/media/upload/binary`, { method: 'POST', headers: { authorization: `Bearer ${server.apiKey}` }, body: form });
+  return ((await res.json()) as { data: { download_url: string } }).data.download_url;
+}
+
 export async function submit(server: MockServer, body: Record<string, unknown> = i2vBody(), model = I2V): Promise<WirePrediction> {
   const c = client(server);
   const { status, body: env } = await c.json<WirePrediction>(c.post(`/api/v3/${model}`, body));

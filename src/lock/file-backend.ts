@@ -19,6 +19,8 @@ export class FileBackend implements StateBackend {
   private readonly wal: WalAppender;
   private readonly lockFile: string;
   private diskText: string | undefined;
+  /** The text last copied to `.render/<name>.last.lock.json` by this run. */
+  private copied: string | undefined;
   private lockfileBytes = 0;
   private lockfileWrites = 0;
   private journalRecords = 0;
@@ -67,8 +69,10 @@ export class FileBackend implements StateBackend {
   }
 
   /**
-   * Write the lockfile atomically (if its state changed, or it carries a wal to fold) and start the journal anew on
-   * top of it; later appends go to the file just written.
+   * Write the lockfile atomically (if its state changed, or it carries a wal to fold), copy it to `.render/`, and
+   * start the journal anew on top of it; later appends go to the file just written. The copy and the journal hold
+   * every record the lockfile does, so a lockfile damaged later (its wal included) has a way back that loses
+   * nothing paid (docs/ARCHITECTURE.md "State").
    */
   snapshot(lock: Lockfile): void {
     const { text, bytes } = writeLockfile(this.lockFile, lock, this.wal.dirty ? undefined : this.diskText);
@@ -77,6 +81,7 @@ export class FileBackend implements StateBackend {
       this.lockfileBytes += bytes;
       this.lockfileWrites++;
       this.wal.track(text);
+      this.copyLast(text);
     }
     this.wal.clear();
     this.journal.reset({ t: 'base', at: new Date().toISOString(), lineage: lock.lineage, serial: lock.serial });
@@ -89,11 +94,18 @@ export class FileBackend implements StateBackend {
   /** Leave a copy of the lockfile in `.render/` (the way back if an older one is restored), then close. */
   async close(ok: boolean): Promise<void> {
     try {
-      if (ok && this.diskText !== undefined) writeFileAtomic(lastLockPath(this.specFile, this.name), this.diskText);
+      if (ok && this.diskText !== undefined) this.copyLast(this.diskText);
     } finally {
       this.wal.close();
       this.journal.close();
     }
+  }
+
+  private copyLast(text: string): void {
+    if (text === this.copied) return;
+    writeFileAtomic(lastLockPath(this.specFile, this.name), text);
+    this.copied = text;
+    this.lockfileBytes += Buffer.byteLength(text);
   }
 
   stats(): StoreFigures {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { visit } from 'jsonc-parser';
 import { RenderError, type Issue } from '../errors.js';
@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { displayPath } from '../util/paths.js';
 import { V1LockfileSchema, type V1Lockfile } from './migrate-v1.js';
+import { lastLockPath } from './paths.js';
 import { LOCK_VERSION, LockfileSchema, type Lockfile } from './schema.js';
 import { foldWal, repairTornWal, walRecords } from './wal-read.js';
 
@@ -31,6 +32,7 @@ export type LockfileOnDisk = { version: 2; lock: Lockfile; wal?: number } | { ve
  */
 export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk | undefined {
   const shown = displayPath(file);
+  const restore = (fromGit: string) => wayBack(file, name, fromGit);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -44,7 +46,11 @@ export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk |
   // An editor's byte-order mark is not a reason to refuse a record of what was paid.
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.trim() === '') {
-    throw invalid(`${shown} is empty`, [], `restore it from git (\`git checkout -- ${shown}\`); if git has no version of it, it recorded nothing: delete it`);
+    throw invalid(
+      `${shown} is empty`,
+      [],
+      restore(`restore it from git (\`git checkout -- ${shown}\`); if git has no version of it, it recorded nothing: delete it`),
+    );
   }
   const marker = /^(<{7}|={7}|>{7})( |$)/m.exec(text);
   if (marker) {
@@ -65,7 +71,7 @@ export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk |
       throw invalid(
         `${shown} is not valid JSON: ${reason}`,
         issue ? [issue] : [],
-        `restore it from git (\`git checkout -- ${shown}\`); never delete it: it records what was paid for`,
+        restore(`restore it from git (\`git checkout -- ${shown}\`); never delete it: it records what was paid for`),
       );
     }
     text = repaired;
@@ -76,14 +82,14 @@ export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk |
     throw invalid(
       `${shown} has the key "${duplicate.key}" twice in one object`,
       [{ file: shown, ...positionAt(text, duplicate.offset), message: `duplicate key "${duplicate.key}"` }],
-      'a lockfile written by render never has duplicate keys: it was edited or merged by hand; restore it from git (or from .render/<name>.last.lock.json); when merging by hand, keep every take of both entries: each one was paid',
+      `a lockfile written by render never has duplicate keys: it was edited or merged by hand; ${restore('restore it from git')}; when merging by hand, keep every take of both entries: each one was paid`,
     );
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw invalid(
       `${shown} is not a valid render lockfile`,
       [{ file: shown, line: 1, col: 1, message: `expected an object with version, name and endpoints, got ${describeJson(data)}` }],
-      RESTORE,
+      restore(RESTORE),
     );
   }
   const version = (data as { version?: unknown }).version;
@@ -96,19 +102,19 @@ export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk |
     throw invalid(
       `${shown} is not a valid render lockfile`,
       jsonFieldIssues(shown, text, [{ path: ['version'], message: `must be ${LOCK_VERSION}, got ${describeJson(version)}` }]),
-      RESTORE,
+      restore(RESTORE),
     );
   }
   const { wal, ...state } = data as { wal?: unknown };
   const records = version === LOCK_VERSION && wal !== undefined ? walRecords(wal) : { records: [] };
   if ('bad' in records) {
-    throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, [{ path: records.bad, message: records.message }]), RESTORE);
+    throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, [{ path: records.bad, message: records.message }]), restore(RESTORE));
   }
   const schema = version === 1 ? V1LockfileSchema : LockfileSchema;
   const parsed = schema.safeParse(version === 1 ? data : state);
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 50).map((i) => ({ path: i.path, message: i.message }));
-    throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, problems), RESTORE);
+    throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, problems), restore(RESTORE));
   }
   if (parsed.data.name !== name) {
     throw new RenderError('LOCKFILE_INVALID', `${shown} belongs to spec "${parsed.data.name}", not "${name}"`, {
@@ -120,12 +126,23 @@ export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk |
   if ('bad' in folded) {
     const rec = records.records[folded.bad]!;
     const problem = { path: ['wal', folded.bad], message: `does not fit the state: its "${rec.t}" record leaves ${folded.where}` };
-    throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, [problem]), RESTORE);
+    throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, [problem]), restore(RESTORE));
   }
   return records.records.length === 0 ? { version: 2, lock: folded.lock } : { version: 2, lock: folded.lock, wal: records.records.length };
 }
 
 const RESTORE = 'restore it from git; if it was edited by hand, undo the edit';
+
+/**
+ * What to do about a damaged lockfile. Git's version lacks what was paid since its commit (the wal's records
+ * included); the copy an apply leaves in `.render/` at each full write, with the journal beside it, lacks nothing
+ * (docs/ARCHITECTURE.md "State"), so it comes first where it exists.
+ */
+function wayBack(file: string, name: string, fromGit: string): string {
+  const copy = lastLockPath(file, name);
+  if (!existsSync(copy)) return fromGit;
+  return `copy ${displayPath(copy)} over it (\`cp ${displayPath(copy)} ${displayPath(file)}\`): with the journal beside it, it holds every take this folder recorded, the ones paid since the last commit too, which git's version lacks; without it, ${fromGit}`;
+}
 
 function invalid(message: string, issues: Issue[], hint: string): RenderError {
   return new RenderError('LOCKFILE_INVALID', message, { issues, hint });

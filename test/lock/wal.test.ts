@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, linkSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, cpSync, fstatSync, linkSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RenderError } from '../../src/errors.js';
+import { readCurrentLock } from '../../src/lock/current.js';
 import { readLockfileOnDisk, serializeLockfile } from '../../src/lock/file.js';
 import type { JournalRecord } from '../../src/lock/records.js';
 import { emptyLockfile, type Lockfile } from '../../src/lock/schema.js';
@@ -269,5 +270,41 @@ describe('a lockfile replaced while the run goes on', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('a damaged lockfile whose wal held paid records', () => {
+  it("names the copy in .render/ as the way back, and that copy with the journal holds every paid record, the wal's too", async () => {
+    const { spec, file } = folderWith(campaign(50));
+    const store = new LockStore(spec, 't', { groupCommitMs: 20 });
+    await store.record(intent('a'));
+    await store.record(submitted('a', 'p-a'));
+    store.compact(); // a full write mid-run: the lockfile, then its copy in .render/
+    await store.record(intent('b'));
+    await store.record(submitted('b', 'p-b'));
+    await until(() => tailOf(file).includes('"p-b"'), 'the prediction id in the wal');
+    // What a SIGKILL here leaves: the folder as it is now, the run gone.
+    const killed = path.join(tmpDir('render-killed-'), 'campaign');
+    cpSync(path.dirname(file), killed, { recursive: true });
+    await store.close();
+    const lockFile = path.join(killed, 't.lock.json');
+    // Then the lockfile is damaged before the wal (a page zeroed): git's version has neither p-a nor p-b.
+    const text = readFileSync(lockFile, 'utf8');
+    const at = text.indexOf('"done-10"');
+    writeFileSync(lockFile, text.slice(0, at) + '\0'.repeat(4096) + text.slice(at + 4096));
+    const err = errorOf(() => readCurrentLock(path.join(killed, 't.yaml'), 't'));
+    expect(err.message).toMatch(/t\.lock\.json is not valid JSON/);
+    expect(err.hint).toMatch(/^copy \S*\.render\/t\.last\.lock\.json over it \(`cp \S*\.render\/t\.last\.lock\.json \S*t\.lock\.json`\)/);
+    expect(err.hint).toMatch(/without it, restore it from git/);
+    copyFileSync(path.join(killed, '.render', 't.last.lock.json'), lockFile); // the hint, followed
+    const lock = readCurrentLock(path.join(killed, 't.yaml'), 't');
+    expect([predictionOf(lock, 'a'), predictionOf(lock, 'b')]).toEqual(['p-a', 'p-b']);
+    expect(Object.keys(lock.endpoints[EP]?.shots ?? {})).toHaveLength(52);
+  });
+
+  it('without a copy in .render/ (a fresh clone), says to restore it from git', () => {
+    const { file } = withWal(campaign(3), [[intent('a')]]);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"serial": 7,', '"serial": 7'));
+    expect(errorOf(() => readLockfileOnDisk(file, 't')).hint).toMatch(/^restore it from git \(`git checkout -- \S*t\.lock\.json`\)/);
   });
 });

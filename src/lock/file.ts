@@ -6,9 +6,9 @@ import { jsonFieldIssues, jsonSyntaxError, positionAt } from '../spec/positions.
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { displayPath } from '../util/paths.js';
-import { V1LockfileSchema, type V1Lockfile } from './migrate-v1.js';
+import { getV1LockfileSchema, type V1Lockfile } from './migrate-v1.js';
 import { lastLockPath } from './paths.js';
-import { LOCK_VERSION, LockfileSchema, type Lockfile } from './schema.js';
+import { getLockSchemas, LOCK_VERSION, type Lockfile } from './schema.js';
 import { foldWal, repairTornWal, walRecords } from './wal-read.js';
 
 /** `<name>.lock.json` beside the spec. */
@@ -110,7 +110,7 @@ export function readLockfileOnDisk(file: string, name: string): LockfileOnDisk |
   if ('bad' in records) {
     throw invalid(`${shown} is not a valid render lockfile`, jsonFieldIssues(shown, text, [{ path: records.bad, message: records.message }]), restore(RESTORE));
   }
-  const schema = version === 1 ? V1LockfileSchema : LockfileSchema;
+  const schema = version === 1 ? getV1LockfileSchema() : getLockSchemas().LockfileSchema;
   const parsed = schema.safeParse(version === 1 ? data : state);
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 50).map((i) => ({ path: i.path, message: i.message }));

@@ -13,37 +13,46 @@ import { emptyEndpointState, emptyLockfile, type Lockfile, type LockTake, type T
  * recorded request: an old take of the same prompt keeps matching its spec.
  */
 
-const V1Output = z.object({ url: z.string(), path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative() });
-const V1Take = z.object({
-  fingerprint: z.string(),
-  endpoint: z.string(),
-  model: z.string(),
-  take: z.number().int().min(1),
-  prediction_id: z.string().optional(),
-  status: z.enum(['submitting', 'submitted', 'processing', 'completed', 'failed', 'unknown']),
-  duration: z.number().int(),
-  cost_cents: z.number().int().nonnegative(),
-  request: z.record(z.string(), z.unknown()),
-  urls: z.record(z.string(), z.string()).optional(),
-  submitted_at: z.string().optional(),
-  completed_at: z.string().optional(),
-  remote_outputs: z.array(z.string()).optional(),
-  outputs: z.array(V1Output).default([]),
-  error: z.object({ code: z.string(), task_code: z.number().int().optional(), message: z.string() }).optional(),
-});
-const V1Shot = V1Take.extend({ history: z.array(V1Take).default([]) });
+/** Built on first use, when a version 1 file is read: no other start pays for it (docs/ARCHITECTURE.md "Start-up"). */
+function buildV1Schemas() {
+  const V1Output = z.object({ url: z.string(), path: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().nonnegative() });
+  const V1Take = z.object({
+    fingerprint: z.string(),
+    endpoint: z.string(),
+    model: z.string(),
+    take: z.number().int().min(1),
+    prediction_id: z.string().optional(),
+    status: z.enum(['submitting', 'submitted', 'processing', 'completed', 'failed', 'unknown']),
+    duration: z.number().int(),
+    cost_cents: z.number().int().nonnegative(),
+    request: z.record(z.string(), z.unknown()),
+    urls: z.record(z.string(), z.string()).optional(),
+    submitted_at: z.string().optional(),
+    completed_at: z.string().optional(),
+    remote_outputs: z.array(z.string()).optional(),
+    outputs: z.array(V1Output).default([]),
+    error: z.object({ code: z.string(), task_code: z.number().int().optional(), message: z.string() }).optional(),
+  });
+  const V1Shot = V1Take.extend({ history: z.array(V1Take).default([]) });
 
-export const V1LockfileSchema = z.object({
-  version: z.literal(1),
-  name: z.string(),
-  shots: z.record(z.string(), V1Shot).default({}),
-  uploads: z
-    .record(z.string(), z.object({ url: z.string(), endpoint: z.string(), uploaded_at: z.string(), bytes: z.number().int().nonnegative() }))
-    .default({}),
-});
+  const V1LockfileSchema = z.object({
+    version: z.literal(1),
+    name: z.string(),
+    shots: z.record(z.string(), V1Shot).default({}),
+    uploads: z
+      .record(z.string(), z.object({ url: z.string(), endpoint: z.string(), uploaded_at: z.string(), bytes: z.number().int().nonnegative() }))
+      .default({}),
+  });
+  return { V1Output, V1Take, V1LockfileSchema };
+}
 
-export type V1Lockfile = z.infer<typeof V1LockfileSchema>;
-type V1TakeT = z.infer<typeof V1Take>;
+type V1Schemas = ReturnType<typeof buildV1Schemas>;
+let v1Schemas: V1Schemas | undefined;
+const getV1Schemas = (): V1Schemas => (v1Schemas ??= buildV1Schemas());
+export const getV1LockfileSchema = (): V1Schemas['V1LockfileSchema'] => getV1Schemas().V1LockfileSchema;
+
+export type V1Lockfile = z.infer<V1Schemas['V1LockfileSchema']>;
+type V1TakeT = z.infer<V1Schemas['V1Take']>;
 
 /** A version 1 lockfile (with its journal already replayed) as version 2, in memory. */
 export function migrateV1Lockfile(v1: V1Lockfile, spec: string): Lockfile {
@@ -108,7 +117,7 @@ export type V1Record =
       outputs?: string[];
       error?: V1TakeT['error'];
     }
-  | { t: 'output'; shot: string; prediction_id: string; outputs: z.infer<typeof V1Output>[] }
+  | { t: 'output'; shot: string; prediction_id: string; outputs: z.infer<V1Schemas['V1Output']>[] }
   | { t: 'moved'; shot: string; prediction_id: string; from: string; to: string }
   | { t: 'upload'; at: string; sha256: string; url: string; endpoint: string; bytes: number }
   | { t: 'unfetchable'; url: string };

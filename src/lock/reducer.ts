@@ -1,5 +1,5 @@
 import type { JournalRecord } from './records.js';
-import { emptyEndpointState, LockfileSchema, type EndpointState, type Lockfile, type LockTake } from './schema.js';
+import { emptyEndpointState, getLockSchemas, type EndpointState, type Lockfile, type LockTake } from './schema.js';
 
 /**
  * The one reducer from journal records to lockfile state (docs/ARCHITECTURE.md "State"). A live run, a replay
@@ -134,7 +134,9 @@ function recordStatus(take: LockTake, rec: Extract<JournalRecord, { t: 'status' 
  */
 export function replayChecked<R>(records: readonly R[], replay: (records: readonly R[]) => Lockfile): { lock: Lockfile } | { bad: number; where: string } {
   const lock = replay(records);
-  if (records.length === 0 || LockfileSchema.safeParse(lock).success) return { lock };
+  if (records.length === 0) return { lock };
+  const { LockfileSchema } = getLockSchemas();
+  if (LockfileSchema.safeParse(lock).success) return { lock };
   for (let k = 1; k <= records.length; k++) {
     const parsed = LockfileSchema.safeParse(replay(records.slice(0, k)));
     if (parsed.success) continue;

@@ -44,7 +44,10 @@ const SALVAGE: Record<string, unknown> = {
  * top-level field in SALVAGE is replaced by a valid value, and the rest of the spec goes on to expansion.
  */
 export function checkSpecParts(loaded: LoadedSpec): CheckedSpec {
-  const result = SpecSchema.safeParse(loaded.data, { reportInput: true });
+  // jitless: a spec is checked once a process, so zod's compiled fast path (a generated function per object schema,
+  // compiled by V8 on every start, never code-cached) costs more than it saves: about 6 ms of a `plan` start, and
+  // the same time on a spec of 10,000 written-out shots (docs/ARCHITECTURE.md "Start-up").
+  const result = SpecSchema.safeParse(loaded.data, { reportInput: true, jitless: true });
   if (result.success) return { spec: result.data, issues: [], skip: new Set() };
   const zodIssues = withoutFollowOns(result.error.issues);
   const issues = zodIssues.flatMap((i) => toIssues(loaded, i));
@@ -63,7 +66,7 @@ export function checkSpecParts(loaded: LoadedSpec): CheckedSpec {
     if (SALVAGE[f] === undefined) delete salvaged[f];
     else salvaged[f] = SALVAGE[f];
   }
-  const again = SpecSchema.safeParse(salvaged);
+  const again = SpecSchema.safeParse(salvaged, { jitless: true });
   return again.success ? { spec: again.data, issues, skip } : { issues, skip };
 }
 

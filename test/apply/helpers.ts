@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, onTestFinished } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
-import { LockfileSchema, type Lockfile, type LockShot, type LockTake } from '../../src/lock/schema.js';
+import { getLockSchemas, type Lockfile, type LockShot, type LockTake } from '../../src/lock/schema.js';
 import { startMockServer, type MockServer, type MockServerOptions } from '../../src/mock/index.js';
 import { CLI, ROOT } from '../helpers/build.js';
 import { stripDir } from '../helpers/cli.js';
@@ -408,7 +408,7 @@ export function readLock(p: Project, optional = false): Lockfile {
   expect((data as { version?: unknown }).version).toBe(2);
   expect(text.endsWith('}\n')).toBe(true);
   assertSortedKeys(data, '');
-  const parsed = LockfileSchema.safeParse(data);
+  const parsed = getLockSchemas().LockfileSchema.safeParse(data);
   expect(parsed.success, parsed.success ? '' : JSON.stringify(parsed.error.issues)).toBe(true);
   return parsed.data!;
 }

@@ -3,12 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runWithCodeCache } from '../../src/util/code-cache.js';
+import { CJS_WRAPPER, runWithCodeCache } from '../../src/util/code-cache.js';
 
 /**
- * docs/ARCHITECTURE.md "Start-up": a command runs from one CommonJS bundle with V8's compiled code cached per
- * command in the user's cache folder, keyed by the bundle's build id (its first line), the Node version and the
- * architecture. A cache that is missing, refused or unwritable costs a compile, never a failure.
+ * docs/ARCHITECTURE.md "Start-up": a command runs from one CommonJS bundle (written inside Node's module wrapper,
+ * CJS_WRAPPER) with V8's compiled code cached per command in the user's cache folder, keyed by the bundle's build id
+ * (its first line), the Node version and the architecture. A cache that is missing, refused or unwritable costs a compile, never a failure.
  */
 
 const ID = 'ab'.repeat(32);
@@ -34,7 +34,7 @@ const fresh = (): string => {
   return copy;
 };
 const write = (id: string | undefined, body = 'exports.answer = (n) => n * 2 + 2;') =>
-  writeFileSync(file, `${id === undefined ? '' : `/* render-bundle ${id} */\n`}"use strict";\n${body}\n`, 'latin1');
+  writeFileSync(file, `${id === undefined ? '' : `/* render-bundle ${id} */\n`}${CJS_WRAPPER}"use strict";\n${body}\n})`, 'latin1');
 
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'render-code-cache-'));

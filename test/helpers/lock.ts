@@ -1,4 +1,4 @@
-import { emptyLockfile, type Lockfile, type LockShot, type LockTake, TakeSchema } from '../../src/lock/schema.js';
+import { emptyLockfile, type Lockfile, type LockShot, type LockTake, getLockSchemas } from '../../src/lock/schema.js';
 
 export const MODEL = 'kwaivgi/kling-v3.0-4k/image-to-video';
 export const REAL = 'https://api.wavespeed.ai';
@@ -26,7 +26,7 @@ export function lockTake(fields: TakeFields = {}): LockTake {
   };
   // Fields given as undefined are left out, as a lockfile read from disk has them.
   for (const key of Object.keys(take) as (keyof typeof take)[]) if (take[key] === undefined) delete take[key];
-  return TakeSchema.parse(take);
+  return getLockSchemas().TakeSchema.parse(take);
 }
 
 /** A shot of these takes (numbered 1, 2, ... in order); current: the newest with a prediction id, unless given. */

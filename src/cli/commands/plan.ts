@@ -64,12 +64,13 @@ give (one without the quote route is not a failure: the table's prices stand), 2
       shots.map((s) => s.id),
     );
     const quotes = options.quote ? await quotePrices(io, plan, Boolean(options.mock)) : undefined;
-    const json = planToJson(plan, quotes);
-    if (options.out !== undefined) {
+    // Only for --out and --json: a plain plan prints the table (docs/ARCHITECTURE.md "Start-up").
+    const json = options.out !== undefined || options.json ? planToJson(plan, quotes) : undefined;
+    if (json && options.out !== undefined) {
       savePlan(options.out, `${JSON.stringify(json, null, 2)}\n`, [plan.specFile, lockfilePath(plan.specFile, plan.name)]);
       io.stderr.write(`plan saved to ${displayPath(options.out)}; apply it with: render apply ${options.out}\n`);
     }
-    if (options.json) io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+    if (json && options.json) io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     else
       io.stdout.write(
         `${formatPlanTable(plan, { width: terminalWidth(io.stdout), diff: Boolean(options.diff), quotes, paint: paintFor(io.stdout, io.env) })}\n`,

@@ -8,7 +8,7 @@ import { lockfilePath, readLockfileOnDisk, serializeLockfile } from '../file.js'
 import { readJournal } from '../journal.js';
 import { RECORD_KINDS, type JournalRecord } from '../records.js';
 import { applyRecord } from '../reducer.js';
-import { LockfileSchema, type Lockfile } from '../schema.js';
+import { getLockSchemas, type Lockfile } from '../schema.js';
 import type { Db } from './connect.js';
 
 /** What the database holds for a campaign: its last snapshot and the records after it. */
@@ -75,7 +75,7 @@ function takeKey(endpoint: string, shot: string, n: number): string {
  * render did not write is refused, naming it, never half applied.
  */
 export function replayCampaign(row: CampaignRow, shown: string): Lockfile {
-  const parsed = LockfileSchema.safeParse(JSON.parse(row.snapshot));
+  const parsed = getLockSchemas().LockfileSchema.safeParse(JSON.parse(row.snapshot));
   if (!parsed.success) {
     throw new RenderError('STATE_UNAVAILABLE', `the state database ${shown} holds a snapshot render cannot read (serial ${row.serial})`, {
       hint: 'it was written by another program or edited by hand; restore the database from a backup',

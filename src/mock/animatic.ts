@@ -34,6 +34,8 @@ interface Frame {
 export class Animatics {
   private readonly cache = new Map<string, Promise<Buffer | undefined>>();
   private running = 0;
+  /** ffmpeg runs started: the cache's misses. */
+  made = 0;
   private readonly waiting: (() => void)[] = [];
 
   constructor(
@@ -98,6 +100,7 @@ export class Animatics {
   }
 
   private async make(start: Frame, end: Frame | undefined, seconds: number, [fx, fy]: [number, number]): Promise<Buffer> {
+    this.made++;
     const [w, h] = outputSize(start);
     const frames = Math.round(seconds * FPS);
     const dir = mkdtempSync(path.join(tmpdir(), 'render-animatic-'));

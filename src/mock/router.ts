@@ -10,7 +10,7 @@ import { handleBinaryUpload, handleUploadPut, handleUploadTicket, serveMedia, se
 
 /** Test hooks, outside /api/v3: no key, never faulted. */
 function handleStats(ctx: MockContext): Reply {
-  return { kind: 'json', status: 200, body: ctx.counters.snapshot(ctx.ledger, ctx.store, ctx.faults, ctx.billing) };
+  return { kind: 'json', status: 200, body: ctx.counters.snapshot(ctx.ledger, ctx.store, ctx.faults, ctx.billing, ctx.animatics?.made ?? 0) };
 }
 
 async function handleFaults(ctx: MockContext, r: RouteRequest): Promise<Reply> {

@@ -163,7 +163,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     url: baseUrl,
     port,
     apiKey: o.apiKey,
-    stats: () => ctx.counters.snapshot(ledger, store, faults, billing),
+    stats: () => ctx.counters.snapshot(ledger, store, faults, billing, ctx.animatics?.made ?? 0),
     setFaults: (f: FaultOptions) => faults.set(f),
     close: () => closeServer(server, ctx),
   };

@@ -62,7 +62,7 @@ export class MockCounters {
     for (const key of ignoredKeys) this.ignoredKeys.add(key);
   }
 
-  snapshot(ledger: Ledger, store: PredictionStore, faults: FaultInjector, billing: BillingLog): MockStats {
+  snapshot(ledger: Ledger, store: PredictionStore, faults: FaultInjector, billing: BillingLog, animatics: number): MockStats {
     return {
       submissions: this.submissions,
       distinctBodies: this.bodies.size,
@@ -81,6 +81,7 @@ export class MockCounters {
       billing: { ...billing.counts },
       predictions: { ...store.counts },
       peakRunning: store.peakRunning,
+      animatics,
     };
   }
 }

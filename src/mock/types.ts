@@ -133,8 +133,9 @@ export interface MockStats {
   submissions: number;
   distinctBodies: number;
   /**
-   * Accepted submits whose model + canonical body (keys sorted) had already been submitted and whose earlier
-   * prediction had not failed: paying twice. A failed task is refunded, so resubmitting its body is not counted.
+   * Accepted submits whose model + canonical body (keys sorted; this server's upload URLs by the bytes they hold)
+   * had already been submitted and whose earlier prediction had not failed: paying twice. A failed task is refunded,
+   * so resubmitting its body is not counted.
    */
   duplicateSubmissions: number;
   chargesCents: number;
@@ -160,6 +161,8 @@ export interface MockStats {
   predictions: { completed: number; failed: number; inFlight: number; running: number; queued: number };
   /** The most tasks running at once so far. */
   peakRunning: number;
+  /** Animatics made by ffmpeg (with the `ffmpeg` option); a request whose animatic was made already reuses it. */
+  animatics: number;
 }
 
 export interface MockServer {

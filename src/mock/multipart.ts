@@ -3,7 +3,7 @@
  * boundary's bytes, never decoded), and cheap on the first upload of a process. The global `Request(...).formData()`
  * used before costs about 100 ms the first time a process calls it (Node loads its fetch on first use), which a
  * real server does not: the first `render apply` against a fresh mock paid it inside its wall time
- * (docs/ARCHITECTURE.md "Polling", benchmark).
+ * (docs/ARCHITECTURE.md "The local server").
  */
 
 export interface MultipartPart {

@@ -7,7 +7,9 @@
  * then 250 ms after each answer), each answer taking RTT_MS, each freed slot submitting again after GAP_MS. Per
  * render-time model, the mean over 10 seeds:
  *
- *   wall/ideal  the last render seen, over the renders' own times packed on 8 slots
+ *   wall/ideal  the last render seen, over the renders' own times packed on 8 slots in the spec's order (the SDK
+ *               loop's order; render takes the longest expected renders first: apply/order.ts)
+ *   own order   the same over the renders packed in the client's own order: the polling's cost alone
  *   seen late   from the render's end to the poll that saw it (ms, mean)
  *   polls/shot  polls per shot
  * `first` starts with nothing known; `informed` has learned the first run's renders (the lockfile's render times).
@@ -24,6 +26,7 @@ const { RenderModel } = await imp('apply/render-model.js');
 const { LearnedSchedule } = await imp('apply/poll-schedule.js');
 const { DEFAULT_POLL_POLICY } = await imp('provider/index.js');
 const { createRng } = await imp('mock/prng.js');
+const { submitOrder } = await imp('apply/order.js');
 
 const SHOTS = 48;
 const SLOTS = 8;
@@ -46,8 +49,8 @@ function packed(ms) {
   return Math.max(...free);
 }
 
-/** Runs the shots through SLOTS slots with `client` following each; the figures of the run. */
-function simulate(runMs, client) {
+/** Runs the shots through SLOTS slots in `order` (indexes) with `client` following each; the figures of the run. */
+function simulate(runMs, client, order = durations.map((_, i) => i)) {
   const events = [];
   let now = 0;
   let next = 0;
@@ -62,7 +65,7 @@ function simulate(runMs, client) {
   const env = { now: () => now, at, poll: () => polls++ };
   const submit = () => {
     if (next >= SHOTS) return;
-    const i = next++;
+    const i = order[next++];
     const end = now + RTT / 2 + runMs[i];
     const job = { duration: durations[i], runMs: runMs[i], statusAt: (t) => (t >= end ? 'completed' : 'processing') };
     client.follow(env, now, job, (seenAt) => {
@@ -80,7 +83,12 @@ function simulate(runMs, client) {
     now = e.t;
     e.fn();
   }
-  return { wallOverIdeal: lastSeen / packed(runMs), lateMs: late / SHOTS, pollsPerShot: polls / SHOTS };
+  return {
+    wallOverIdeal: lastSeen / packed(runMs),
+    wallOverOwn: lastSeen / packed(order.map((i) => runMs[i])),
+    lateMs: late / SHOTS,
+    pollsPerShot: polls / SHOTS,
+  };
 }
 
 const sdkLoop = {
@@ -134,26 +142,31 @@ const MODELS = [
 console.log(
   `poll policy, simulated (issue #14): ${SHOTS} shots of 3-15 s, ${SLOTS} in flight, floor ${FLOOR_MS} ms, RTT ${RTT} ms, mean of ${SEEDS.length} seeds`,
 );
-const rows = [['render times', 'client', 'wall/ideal', 'seen late', 'polls/shot']];
+const rows = [['render times', 'client', 'wall/ideal', 'own order', 'seen late', 'polls/shot']];
+/** render's order of the shots (apply/order.ts), as indexes, from what `model` knows. */
+const renderOrder = (model) => {
+  const shots = durations.map((duration, i) => ({ i, action: 'submit', duration, contentRequest: { image: 'x' } }));
+  return submitOrder(shots, 'kling', model).map((s) => s.i);
+};
 for (const m of MODELS) {
-  const sum = { sdk: [0, 0, 0], first: [0, 0, 0], informed: [0, 0, 0] };
+  const sum = { sdk: [0, 0, 0, 0], first: [0, 0, 0, 0], informed: [0, 0, 0, 0] };
   const add = (k, r) => {
-    const figures = [r.wallOverIdeal, r.lateMs, r.pollsPerShot];
+    const figures = [r.wallOverIdeal, r.wallOverOwn, r.lateMs, r.pollsPerShot];
     for (let i = 0; i < figures.length; i++) sum[k][i] += figures[i] / SEEDS.length;
   };
   for (const seed of SEEDS) {
     const model = new RenderModel();
     add('sdk', simulate(renderTimes(seed, m), sdkLoop));
-    add('first', simulate(renderTimes(seed, m), renderClient(model)));
-    add('informed', simulate(renderTimes(seed + 1000, m), renderClient(model)));
+    add('first', simulate(renderTimes(seed, m), renderClient(model), renderOrder(model)));
+    add('informed', simulate(renderTimes(seed + 1000, m), renderClient(model), renderOrder(model)));
   }
   for (const [k, label] of [
     ['sdk', 'SDK loop'],
     ['first', 'render (first run)'],
     ['informed', 'render (informed)'],
   ]) {
-    const [w, l, p] = sum[k];
-    rows.push([k === 'sdk' ? m.label : '', label, `${w.toFixed(4)}×`, `${l.toFixed(0)} ms`, p.toFixed(1)]);
+    const [w, o, l, p] = sum[k];
+    rows.push([k === 'sdk' ? m.label : '', label, `${w.toFixed(4)}×`, `${o.toFixed(4)}×`, `${l.toFixed(0)} ms`, p.toFixed(1)]);
   }
 }
 const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));

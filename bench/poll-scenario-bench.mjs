@@ -9,7 +9,8 @@
  *
  *   wall       render: the apply phase (its summary's elapsedMs: uploads, submits, polls, downloads, records);
  *              SDK: from its upload of the image (render uploads it too) to the last output written
- *   ideal      the renders' own times (the server's timings.inference) packed on 8 slots in submit order
+ *   ideal      the renders' own times (the server's timings.inference) packed on 8 slots in submit order (each
+ *              client's own: render takes the longest expected renders first, apply/order.ts; the SDK loop the spec's)
  *   polls      GET .../result per shot, from the server's stats
  * Targets (printed, not asserted): render within 1.10× ideal, no slower than the SDK loop, at most half its polls.
  * A second render apply of the same campaign (new outputs: a fresh folder, the lockfile's render times kept) shows

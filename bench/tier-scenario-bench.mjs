@@ -9,8 +9,11 @@
  *   wall       the apply phase (its summary's elapsedMs)
  *   allowed    what the limits allow: submits as early as the window lets them (10 at 0 s, 10 at 60 s, ...), run
  *              2 at a time in submit order, each for its own render time (the server's timings.inference)
+ *   at --concurrency  the same bound with at most `--concurrency` submitted and unfinished, as render keeps them:
+ *              what this setting allows (below the running limit plus the queue, the order of the shots matters
+ *              less to it; the plain bound credits submits ahead of the slots that the setting forbids)
  *   429s       refusals the server answered (its `rateLimited` count)
- * Targets (printed, not asserted): zero duplicate submits, wall within 1.15× of what the limits allow. Exit code 1
+ * Targets (printed, not asserted): zero duplicate submits, wall within 1.15× of what the limits allow (`allowed`). Exit code 1
  * only if a run fails to render every shot once.
  *
  * env: BENCH_TIER_SCALE=20, BENCH_TIER_CONCURRENCY=2,10
@@ -42,12 +45,30 @@ function allowed(renderMs, running, perMinute) {
   return end;
 }
 
+/** `allowed`, with at most `concurrency` submitted and unfinished: a submit also waits for one of those to end. */
+function allowedAt(renderMs, running, perMinute, concurrency) {
+  const free = Array.from({ length: running }, () => 0);
+  const sent = [];
+  const ends = [];
+  let end = 0;
+  for (const ms of renderMs) {
+    let at = sent.length >= perMinute ? sent[sent.length - perMinute] + 60_000 : 0;
+    if (ends.length >= concurrency) at = Math.max(at, [...ends].sort((a, b) => a - b)[ends.length - concurrency]);
+    sent.push(at);
+    const i = free.indexOf(Math.min(...free));
+    free[i] = Math.max(free[i], at) + ms;
+    ends.push(free[i]);
+    end = Math.max(end, free[i]);
+  }
+  return end;
+}
+
 const { startMockServer } = await import(pathToFileURL(MOCK).href);
 console.log(
   `tier scenario (issue #14): ${SHOTS} shots, ${RUNNING} running tasks, ${PER_MINUTE} submits/min, render 1 s per second of video ±15 %; ` +
     `time ×${SCALE} (figures in scenario time); node ${process.version}, ${availableParallelism()} CPUs, load ${loadavg()[0].toFixed(1)}`,
 );
-const rows = [['--concurrency', 'wall', 'allowed', 'wall/allowed', '429s', 'submits', 'paid twice', 'polls/shot', 'done']];
+const rows = [['--concurrency', 'wall', 'allowed', 'wall/allowed', 'at --concurrency', 'wall/that', '429s', 'submits', 'paid twice', 'polls/shot', 'done']];
 const failures = [];
 for (const concurrency of SETTINGS) {
   const dir = mkdtempSync(path.join(tmpdir(), 'render-tier-scenario-'));
@@ -66,17 +87,17 @@ for (const concurrency of SETTINGS) {
     const spec = writeSpec(dir, 'tier', durations(SHOTS), concurrency);
     const r = await renderApply({ dir, spec, mock, args: ['--concurrency', String(concurrency), '--poll-interval', '250ms'], scale: SCALE, origin });
     const stats = await (await fetch(`${mock.url}/__mock/stats`)).json();
-    const limit = allowed(
-      (await predictionsOf(mock)).map((p) => p.renderMs),
-      RUNNING,
-      PER_MINUTE,
-    );
+    const renderMs = (await predictionsOf(mock)).map((p) => p.renderMs);
+    const limit = allowed(renderMs, RUNNING, PER_MINUTE);
+    const limitAt = allowedAt(renderMs, RUNNING, PER_MINUTE, concurrency);
     const wall = r.summary?.elapsedMs;
     rows.push([
       concurrency,
       sec(wall),
       sec(limit),
       wall ? `${(wall / limit).toFixed(3)}×` : '?',
+      sec(limitAt),
+      wall ? `${(wall / limitAt).toFixed(3)}×` : '?',
       stats.rateLimited,
       stats.submissions,
       stats.duplicateSubmissions,

@@ -11,6 +11,7 @@ import { InFlight, type RunContext } from './context.js';
 import type { ApplySummary, Emit } from './events.js';
 import { fetchPaidTakes, takeKey } from './fetch.js';
 import { downloadTake, followTake } from './follow.js';
+import { submitOrder } from './order.js';
 import { moveTakeInPlace } from './outputs.js';
 import { fail } from './report.js';
 import { learnFromLock, RenderModel } from './render-model.js';
@@ -133,8 +134,8 @@ export async function runApply(o: RunApplyOptions): Promise<ApplySummary> {
     });
   }
   const inFlight = pLimit(o.concurrency);
-  // Resumes first: they are paid for already and free a slot soonest.
-  const ordered = [...work.filter((s) => s.action === 'resume'), ...work.filter((s) => s.action !== 'resume')];
+  // Resumes first (paid already, they free a slot soonest), then the longest expected renders first.
+  const ordered = submitOrder(work, plan.model, renderTimes);
   const dealtWith = new Set<string>();
   await Promise.all(ordered.map((shot) => renderShot(ctx, shot, inFlight, dealtWith)));
   if (!ctx.signal?.aborted) await fetchPaidTakes(ctx, dealtWith, inFlight);

@@ -1,6 +1,7 @@
 import type { MockContext, RouteRequest } from './context.js';
 import { HttpError, envelope, readBody, readJsonObject, type Reply } from './http-io.js';
 import { guessContentType, mediaKind } from './media.js';
+import { boundaryOf, type MultipartPart, parseMultipart } from './multipart.js';
 
 /** Handlers for uploads and the file host (`/files/...`, no key needed, like a CDN). */
 
@@ -18,21 +19,23 @@ function checkFilename(value: unknown): string {
 /** POST /api/v3/media/upload/binary, multipart with the field `file` → `data: {type, download_url, filename, size}`. */
 export async function handleBinaryUpload(ctx: MockContext, r: RouteRequest): Promise<Reply> {
   const contentType = r.req.headers['content-type'] ?? '';
-  if (!contentType.toLowerCase().startsWith('multipart/form-data')) {
+  const boundary = contentType.toLowerCase().startsWith('multipart/form-data') ? boundaryOf(contentType) : undefined;
+  if (boundary === undefined) {
     throw new HttpError(400, 'Expected a multipart/form-data body with a "file" field');
   }
-  // Buffered first (with the size limit), then parsed by undici's multipart parser: binary-safe.
+  // Buffered first (with the size limit), then cut at the boundary's bytes: binary-safe (mock/multipart.ts).
   const raw = await readBody(r.req, ctx.maxUploadBytes);
-  let file: ReturnType<FormData['get']>;
+  let parts: MultipartPart[];
   try {
-    file = (await new Request(r.url, { method: 'POST', headers: { 'content-type': contentType }, body: raw }).formData()).get('file');
+    parts = parseMultipart(raw, boundary);
   } catch {
     throw new HttpError(400, 'Malformed multipart body');
   }
-  if (file === null || typeof file === 'string') throw new HttpError(400, 'The multipart field "file" (a file) is required');
-  const filename = checkFilename(file.name || 'upload.bin');
+  const file = parts.find((p) => p.name === 'file');
+  if (file?.filename === undefined) throw new HttpError(400, 'The multipart field "file" (a file) is required');
+  const filename = checkFilename(file.filename || 'upload.bin');
   const type = file.type || guessContentType(filename);
-  const bytes = Buffer.from(await file.arrayBuffer());
+  const bytes = file.bytes;
   const id = ctx.media.newId();
   ctx.media.save(id, { bytes, contentType: type, filename });
   ctx.counters.uploads++;

@@ -14,11 +14,11 @@ import { makeWorkspace } from '../helpers/workspace.js';
 const COMPACTOR = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { writeFileSync, renameSync, openSync, ftruncateSync, writeSync, closeSync } = require('node:fs');
-const { lockFile, journal, text, lineage, serial, forMs } = workerData;
+const { lockFile, journal, text, lineage, serial, shared } = workerData;
 const pause = new Int32Array(new SharedArrayBuffer(4));
+const counts = new Int32Array(shared);
 let s = serial;
-const until = Date.now() + forMs;
-while (Date.now() < until) {
+while (Atomics.load(counts, 1) === 0) {
   s++;
   writeFileSync(lockFile + '.tmp', text.replace(/\\n  "serial": \\d+,/, '\\n  "serial": ' + s + ','));
   renameSync(lockFile + '.tmp', lockFile);
@@ -26,6 +26,7 @@ while (Date.now() < until) {
   ftruncateSync(fd, 0);
   writeSync(fd, JSON.stringify({ t: 'base', at: new Date().toISOString(), lineage, serial: s }) + '\\n');
   closeSync(fd);
+  Atomics.add(counts, 0, 1);
   Atomics.wait(pause, 0, 0, 5);
 }
 parentPort.postMessage(s - serial);
@@ -57,7 +58,12 @@ describe('reading the state while an apply compacts it', () => {
     const text = readFileSync(lockFile, 'utf8');
     const { lineage, serial } = JSON.parse(text) as { lineage: string; serial: number };
 
-    const worker = new Worker(COMPACTOR, { eval: true, workerData: { lockFile, journal: journalPath(spec, 't'), text, lineage, serial, forMs: 2000 } });
+    // [compactions done, stop]: the compactor runs until both sides have done more than 50, however slow the machine.
+    const counts = new Int32Array(new SharedArrayBuffer(8));
+    const worker = new Worker(COMPACTOR, {
+      eval: true,
+      workerData: { lockFile, journal: journalPath(spec, 't'), text, lineage, serial, shared: counts.buffer },
+    });
     const compactions = new Promise<number>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
@@ -76,6 +82,7 @@ describe('reading the state while an apply compacts it', () => {
         refusals.push(err instanceof Error ? err.message : String(err));
       }
       reads++;
+      if (reads > 50 && Atomics.load(counts, 0) > 50) Atomics.store(counts, 1, 1);
       await new Promise((r) => setImmediate(r));
     }
     expect(await compactions).toBeGreaterThan(50);

@@ -15,8 +15,5 @@ export default defineConfig({
     // not computing, and a worker now costs one import of src/, not one per file: on this 2-core machine, run back
     // to back at load 7-10, four workers took 116 s wall and 175 s CPU, three 191 s and 183 s, five 157 s and 218 s.
     maxWorkers: 4,
-    // Transformed TypeScript is kept in node_modules/.experimental-vitest-cache, keyed by each file's content: a rerun
-    // transforms only what changed (the whole suite's collection: 12.9 -> 11.2 CPU-s, measured back to back).
-    experimental: { fsModuleCache: true },
   },
 });

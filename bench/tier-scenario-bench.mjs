@@ -116,5 +116,12 @@ for (const concurrency of SETTINGS) {
 }
 console.log(table(rows));
 console.log('targets: 0 paid twice, wall/allowed ≤ 1.15');
+// At --concurrency below the running limit plus the queue, the setting bounds the run, not the account: judged
+// against both bounds, so a miss says which one it is (docs/ARCHITECTURE.md "Pacing submits").
+for (const row of rows.slice(1)) {
+  const [concurrency, , , ratio, , ratioAt] = row;
+  const verdict = Number.parseFloat(ratio) <= 1.15 ? 'PASS' : 'MISS';
+  console.log(`${verdict}  --concurrency ${concurrency}: wall ${ratio} what the limits allow, ${ratioAt} what this setting allows`);
+}
 for (const f of failures) console.error(`FAILED ${f}`);
 process.exitCode = failures.length ? 1 : 0;

@@ -70,9 +70,9 @@ lockfile for the next run) says when a prediction should finish; it is polled fr
 learned yet, polls start at --poll-interval and grow by --poll-growth, no wait longer than a tenth
 of the time waited so far (the first render to finish informs the others).
 
---concurrency counts queued and running tasks. Set it to your account tier's running-task limit:
-Bronze 2, Silver 300, Gold 3000, Ultra 10000 (up to the tier's submits a minute keeps the server's
-queue full). A 429 on submit pauses every submit until its Retry-After; the account's submit rate is
+--concurrency counts queued and running tasks. Set it to your account tier's submits a minute or
+its running-task limit, whichever is larger: Bronze 2, Silver 500, Gold 3000, Ultra 10000 (at the
+running limit alone, each slot waits for render to see its task end before the next starts). A 429 on submit pauses every submit until its Retry-After; the account's submit rate is
 learned from it. A refused submit created nothing and is sent again; one whose answer was lost never is.
 
 With RENDER_STATE_URL (or the spec's state: { url_env }), the state is kept in that PostgreSQL database:

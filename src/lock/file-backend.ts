@@ -75,13 +75,16 @@ export class FileBackend implements StateBackend {
    * nothing paid (docs/ARCHITECTURE.md "State").
    */
   snapshot(lock: Lockfile): void {
-    const { text, bytes } = writeLockfile(this.lockFile, lock, this.wal.dirty ? undefined : this.diskText);
+    // The copy goes first: a kill between the two writes leaves a copy newer than the lockfile, never older, and the
+    // journal replays over either (its records are idempotent). A state left unchanged is copied too when the copy
+    // differs (a run killed between the writes; the first snapshot of a run).
+    const { text, bytes } = writeLockfile(this.lockFile, lock, this.wal.dirty ? undefined : this.diskText, (next) => this.copyLast(next));
     this.diskText = text;
+    this.copyLast(text);
     if (bytes > 0) {
       this.lockfileBytes += bytes;
       this.lockfileWrites++;
       this.wal.track(text);
-      this.copyLast(text);
     }
     this.wal.clear();
     this.journal.reset({ t: 'base', at: new Date().toISOString(), lineage: lock.lineage, serial: lock.serial });

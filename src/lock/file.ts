@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { visit } from 'jsonc-parser';
 import { RenderError, type Issue } from '../errors.js';
@@ -7,7 +7,8 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { displayPath } from '../util/paths.js';
 import { getV1LockfileSchema, type V1Lockfile } from './migrate-v1.js';
-import { lastLockPath } from './paths.js';
+import { readJournal } from './journal.js';
+import { journalPath, lastLockPath } from './paths.js';
 import { getLockSchemas, LOCK_VERSION, type Lockfile } from './schema.js';
 import { foldWal, repairTornWal, walRecords } from './wal-read.js';
 
@@ -135,13 +136,43 @@ const RESTORE = 'restore it from git; if it was edited by hand, undo the edit';
 
 /**
  * What to do about a damaged lockfile. Git's version lacks what was paid since its commit (the wal's records
- * included); the copy an apply leaves in `.render/` at each full write, with the journal beside it, lacks nothing
- * (docs/ARCHITECTURE.md "State"), so it comes first where it exists.
+ * included). The copy an apply leaves in `.render/` at each full write, with the journal beside it, lacks nothing
+ * when the journal starts at or before the copy's serial (docs/ARCHITECTURE.md "State"): then it comes first. A copy
+ * behind the journal (written by another kind of run, or left over) is offered after git, for what it is.
  */
 function wayBack(file: string, name: string, fromGit: string): string {
-  const copy = lastLockPath(file, name);
-  if (!existsSync(copy)) return fromGit;
-  return `copy ${displayPath(copy)} over it (\`cp ${displayPath(copy)} ${displayPath(file)}\`): with the journal beside it, it holds every take this folder recorded, the ones paid since the last commit too, which git's version lacks; without it, ${fromGit}`;
+  const copyFile = lastLockPath(file, name);
+  const copy = lineageOf(copyFile);
+  if (!copy) return fromGit;
+  const shown = displayPath(copyFile);
+  const cp = `copy ${shown} over it (\`cp ${shown} ${displayPath(file)}\`)`;
+  const base = journalBase(journalPath(file, name));
+  if (base?.lineage === copy.lineage && base.serial <= copy.serial) {
+    return `${cp}: with the journal beside it, it holds every take this folder recorded, the ones paid since the last commit too, which git's version lacks; without it, ${fromGit}`;
+  }
+  return `${fromGit}; or ${cp}, the last full write this folder made (serial ${copy.serial}), newer than git's if you have not committed since; takes recorded after it may be in neither`;
+}
+
+/** The lineage and serial a lockfile (or its copy) names; undefined when it cannot be read. */
+function lineageOf(file: string): { lineage: string; serial: number } | undefined {
+  try {
+    const { lineage, serial } = JSON.parse(readFileSync(file, 'utf8')) as { lineage?: unknown; serial?: unknown };
+    return typeof lineage === 'string' && typeof serial === 'number' ? { lineage, serial } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The journal's `base` record: the lockfile its records apply on top of. */
+function journalBase(file: string): { lineage: string; serial: number } | undefined {
+  try {
+    const first = readJournal(file)[0]?.rec;
+    return first?.t === 'base' && typeof first.lineage === 'string' && typeof first.serial === 'number'
+      ? { lineage: first.lineage, serial: first.serial }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function invalid(message: string, issues: Issue[], hint: string): RenderError {
@@ -184,12 +215,19 @@ export function serializeLockfile(lock: Lockfile): string {
 /**
  * Write the lockfile atomically (docs/ARCHITECTURE.md "State"), bumping its serial, unless nothing but the serial
  * would change: unchanged state leaves the file's bytes alone. `previous` is the text last written (or read), so
- * the file is not read back on every write. Returns the text now on disk and the bytes written (0 when unchanged).
+ * the file is not read back on every write; `beforeWrite` is handed the new text before it is written. Returns the text now
+ * on disk and the bytes written (0 when unchanged).
  */
-export function writeLockfile(file: string, lock: Lockfile, previous: string | undefined): { text: string; bytes: number } {
+export function writeLockfile(
+  file: string,
+  lock: Lockfile,
+  previous: string | undefined,
+  beforeWrite?: (text: string) => void,
+): { text: string; bytes: number } {
   if (previous !== undefined && serializeLockfile(lock) === previous) return { text: previous, bytes: 0 };
   lock.serial += 1;
   const text = serializeLockfile(lock);
+  beforeWrite?.(text);
   writeFileAtomic(file, text);
   return { text, bytes: Buffer.byteLength(text) };
 }

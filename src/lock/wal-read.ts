@@ -46,7 +46,11 @@ export function repairTornWal(text: string): string | undefined {
     }
   }
   const dropped = tail.slice(pos).split('\n');
-  if (dropped.filter((line) => !/^[\s\]},\0]*$/.test(line)).length > 1) return undefined;
+  const torn = dropped.filter((line) => !/^[\s\]},\0]*$/.test(line));
+  if (torn.length > 1) return undefined;
+  // An append writes over the file's closing brackets, so what a torn one leaves of them comes after its line: a
+  // line after the document's own end was added to a whole file (by hand, by another program), not torn.
+  if (torn.length === 1 && dropped.indexOf('}') >= 0 && dropped.indexOf('}') < dropped.indexOf(torn[0]!)) return undefined;
   if (dropped.some((line) => containsRecord(line))) return undefined;
   if (kept.length === 0) return `${head}\n}\n`;
   return `${head}${WAL_OPEN}${kept.map((r) => `${WAL_INDENT}${r}`).join(',\n')}\n  ]\n}\n`;

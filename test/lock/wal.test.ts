@@ -241,6 +241,17 @@ describe('reading a lockfile with a wal', () => {
     expect(errorOf(() => readLockfileOnDisk(file, 't')).message).toMatch(/t\.lock\.json is not valid JSON/);
   });
 
+  it('a line added after the end of a whole lockfile is refused, not taken for a torn append', () => {
+    for (const batches of [[], [[intent('a')]]]) {
+      const { after } = withWal(campaign(1), batches);
+      for (const added of ['garbage{\n', '{"x":1}\n', 'garbage{']) {
+        const file = path.join(tmpDir('render-torn-'), 't.lock.json');
+        writeFileSync(file, after + added);
+        expect(errorOf(() => readLockfileOnDisk(file, 't')).message, JSON.stringify(added)).toMatch(/t\.lock\.json is not valid JSON/);
+      }
+    }
+  });
+
   it('a wal entry that is not a record render writes is refused, naming it', () => {
     const { after } = withWal(campaign(1), [[intent('a')]]);
     const file = path.join(tmpDir('render-torn-'), 't.lock.json');
@@ -300,6 +311,33 @@ describe('a damaged lockfile whose wal held paid records', () => {
     const lock = readCurrentLock(path.join(killed, 't.yaml'), 't');
     expect([predictionOf(lock, 'a'), predictionOf(lock, 'b')]).toEqual(['p-a', 'p-b']);
     expect(Object.keys(lock.endpoints[EP]?.shots ?? {})).toHaveLength(52);
+  });
+
+  it('a copy left behind the lockfile (a run killed between the two writes) is brought up by the next run as it opens', async () => {
+    const { spec, file } = folderWith(campaign(3));
+    const older = readFileSync(file, 'utf8'); // serial 7
+    const first = new LockStore(spec, 't', { groupCommitMs: 20 });
+    await first.record(intent('a'));
+    await first.close();
+    const copy = path.join(path.dirname(file), '.render', 't.last.lock.json');
+    writeFileSync(copy, older);
+    const next = new LockStore(spec, 't', { groupCommitMs: 20 });
+    expect(readFileSync(copy, 'utf8')).toBe(readFileSync(file, 'utf8'));
+    await next.close();
+  });
+
+  it('with a copy behind the journal, the hint leads with git and says what the copy is', async () => {
+    const { spec, file } = folderWith(campaign(3));
+    const older = readFileSync(file, 'utf8'); // serial 7
+    const store = new LockStore(spec, 't', { groupCommitMs: 20 });
+    await store.record(intent('a'));
+    await store.close(); // the journal now starts at serial 8
+    writeFileSync(path.join(path.dirname(file), '.render', 't.last.lock.json'), older);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"serial": 8,', '"serial": 8'));
+    const hint = errorOf(() => readLockfileOnDisk(file, 't')).hint;
+    expect(hint).toMatch(
+      /^restore it from git \(`git checkout -- \S*t\.lock\.json`\); never delete it: it records what was paid for; or copy \S*t\.last\.lock\.json over it \(`cp [^`]*`\), the last full write this folder made \(serial 7\)/,
+    );
   });
 
   it('without a copy in .render/ (a fresh clone), says to restore it from git', () => {

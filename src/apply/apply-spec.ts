@@ -63,12 +63,12 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
   const backend = location ? await openStateBackend(location, valid.loaded.file, valid.spec.name, 'render apply') : undefined;
   let handedOver = false;
   try {
-    const release = acquireProcessLock(stateDir(valid.loaded.file), valid.spec.name);
+    const processLock = acquireProcessLock(stateDir(valid.loaded.file), valid.spec.name);
     try {
       handedOver = true;
-      return await applyLocked(o, valid, backend);
+      return await applyLocked(o, valid, backend, processLock.hold);
     } finally {
-      release();
+      processLock.release();
     }
   } finally {
     if (backend && !handedOver) await backend.close(false);
@@ -76,7 +76,7 @@ export async function applySpec(o: ApplySpecOptions): Promise<ApplyOutcome> {
 }
 
 /** Under the lock(s): plan, refuse, confirm, run. A backend given is closed here, whatever happens. */
-async function applyLocked(o: ApplySpecOptions, valid: ValidSpec, backend: StateBackend | undefined): Promise<ApplyOutcome> {
+async function applyLocked(o: ApplySpecOptions, valid: ValidSpec, backend: StateBackend | undefined, hold: () => void): Promise<ApplyOutcome> {
   let store: LockStore | undefined;
   try {
     const state = backend && { lock: structuredClone(backend.loaded.lock), warnings: [], downloadedElsewhere: backend.downloadedElsewhere };
@@ -107,7 +107,7 @@ async function applyLocked(o: ApplySpecOptions, valid: ValidSpec, backend: State
     // with no trace left (a lockfile that does not exist yet has a lineage of its own, so a claimed folder refuses it).
     checkClaim(plan.outputDir, { name: plan.name, lineage: planned.lock.lineage }, planned.loaded.file);
     sweepLeftovers(plan.outputDir, planned.loaded.dir, plan.name);
-    store = new LockStore(planned.loaded.file, plan.name, { redact: o.client.redact, backend });
+    store = new LockStore(planned.loaded.file, plan.name, { redact: o.client.redact, backend, hold });
     const opened = store;
     let claimed = false;
     try {

@@ -42,7 +42,7 @@ async function withStore<T>(o: ResolveOptions, command: string, fn: (store: Lock
   const backend = location ? await openStateBackend(location, loaded.file, spec.name, command) : undefined;
   let store: LockStore | undefined;
   try {
-    const release = acquireProcessLock(stateDir(loaded.file), spec.name);
+    const { release } = acquireProcessLock(stateDir(loaded.file), spec.name);
     try {
       store = new LockStore(loaded.file, spec.name, { redact, backend });
       const opened = store;

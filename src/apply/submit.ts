@@ -80,6 +80,16 @@ async function submitOnce(ctx: RunContext, shot: PlannedShot): Promise<SubmitOut
 async function postOnce(ctx: RunContext, shot: PlannedShot, prepared: Prepared, turn: SubmitTurn): Promise<SubmitOutcome> {
   const n = nextTakeNumber(shotState(ctx.store.lock, ctx.endpoint, shot.id));
   const ref = { endpoint: ctx.endpoint, shot: shot.id, n };
+  try {
+    ctx.store.hold();
+  } catch (err) {
+    // The process lock is another apply's now (`.render/` was deleted under this run): nothing more is spent here.
+    ctx.budget.release(shot.costCents);
+    ctx.stop.reason ??= `stopped submitting: ${messageOf(err)}`;
+    ctx.pacer.halt();
+    fail(ctx, shot.id, err, 'not submitted');
+    return { kind: 'none' };
+  }
   await ctx.store.record({
     t: 'intent',
     at: iso(ctx.now()),

@@ -46,6 +46,8 @@ export interface StateBackend {
   flushPaid?(): boolean;
   /** The committed file is not the one last written (another program replaced it): a snapshot writes it again. */
   replaced?(): boolean;
+  /** Files: the journal was deleted under the run (`.render/` removed) and is opened anew: a snapshot must follow. */
+  reopen?(): boolean;
   /**
    * Take a snapshot of the state: bumps `lock.serial` when the state changed since the last one (at once, so the
    * caller's lockfile is the one written). A backend may finish it later; `drain` waits for it, and a failure

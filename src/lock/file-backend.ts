@@ -54,6 +54,18 @@ export class FileBackend implements StateBackend {
     this.wal.push(rec);
   }
 
+  /**
+   * The journal at its path is not the one open (`.render/` deleted while the run goes on): it is opened anew, and
+   * the caller's snapshot then writes the lockfile, its copy and the journal's base again.
+   */
+  reopen(): boolean {
+    if (this.journal.inPlace()) return false;
+    this.journal.reopen();
+    this.copied = undefined;
+    this.wal.dirty = true;
+    return true;
+  }
+
   /** The lockfile on disk is not the one written last (replaced while the run goes on): the next snapshot writes it whole. */
   replaced(): boolean {
     if (!this.wal.replaced()) return false;

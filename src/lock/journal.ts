@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, write, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, write, writeSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { RenderError } from '../errors.js';
@@ -12,6 +12,7 @@ import { RECORD_KINDS, type JournalRecord } from './records.js';
  */
 export class Journal {
   private fd: number;
+  private readonly retired: number[] = [];
   private queue: { line: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private flushing: Promise<void> | undefined;
   /** Bytes appended since the journal was opened (for the benchmark's I/O figures). */
@@ -69,7 +70,24 @@ export class Journal {
     this.records = 0;
   }
 
+  /**
+   * Whether the file at the path is still the one open: false when it was deleted (`.render/` removed while the run
+   * goes on) or replaced, and every append since went nowhere anyone can read.
+   */
+  inPlace(): boolean {
+    const st = statSync(this.file, { throwIfNoEntry: false });
+    return st !== undefined && st.ino === fstatSync(this.fd).ino && st.dev === fstatSync(this.fd).dev;
+  }
+
+  /** Open the path anew (its folder made again if need be); the caller resets it on top of a snapshot. */
+  reopen(): void {
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    this.retired.push(this.fd); // a batch may still be writing to it: closed with the journal
+    this.fd = openSync(this.file, 'a', 0o600);
+  }
+
   close(): void {
+    for (const fd of this.retired) closeSync(fd);
     closeSync(this.fd);
   }
 }

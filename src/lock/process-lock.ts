@@ -5,6 +5,18 @@ import path from 'node:path';
 import { RenderError } from '../errors.js';
 import { displayPath } from '../util/paths.js';
 
+/** The lock this process holds. */
+export interface ProcessLock {
+  release(): void;
+  /**
+   * Throws LOCKED unless the lock is still this process's. A `.render/` deleted while the run goes on takes the
+   * holder's file with it, and a second apply could then start and pay again for what this one has in flight: the
+   * file is written again at once, unless another apply took the lock in the meantime (docs/ARCHITECTURE.md "State":
+   * "The process lock"). One stat when nothing moved.
+   */
+  hold(): void;
+}
+
 interface Holder {
   pid: number;
   host: string;
@@ -19,10 +31,10 @@ interface Holder {
  * lock only if no other live holder's file is there. Of two that overlap, the later lister always sees the earlier
  * one's file, so at most one goes on; both may step back, and then try again after a random pause. Nobody ever
  * deletes or renames a live holder's file: a file is removed only when its process is gone (same host, no such
- * pid, or the pid now belongs to a process started later). Returns the release function, which also removes the
- * folder if this call made it and nothing else was put in it.
+ * pid, or the pid now belongs to a process started later). `release` also removes the folder if this call made it
+ * and nothing else was put in it.
  */
-export function acquireProcessLock(dir: string, name: string): () => void {
+export function acquireProcessLock(dir: string, name: string): ProcessLock {
   const made = !existsSync(dir);
   onDisk(dir, () => mkdirSync(dir, { recursive: true }));
   const prefix = `${name}.apply.`;
@@ -32,20 +44,35 @@ export function acquireProcessLock(dir: string, name: string): () => void {
     rmSync(mine, { force: true });
     if (made) removeIfEmpty(dir);
   };
-  let rival: Rival | undefined;
-  for (let attempt = 0; attempt < 5; attempt++) {
+  const write = () => {
     const tmp = `${mine}.tmp`;
     onDisk(mine, () => {
       writeFileSync(tmp, JSON.stringify(me), { mode: 0o644 });
       renameSync(tmp, mine);
     });
+  };
+  let lost: RenderError | undefined;
+  const hold = () => {
+    if (lost) throw lost;
+    if (existsSync(mine)) return;
+    onDisk(dir, () => mkdirSync(dir, { recursive: true }));
+    write();
+    const taken = liveRival(dir, prefix, mine);
+    if (!taken) return;
+    rmSync(mine, { force: true });
+    lost = lockTaken(dir, taken);
+    throw lost;
+  };
+  let rival: Rival | undefined;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    write();
     try {
       rival = liveRival(dir, prefix, mine);
     } catch (err) {
       release();
       throw err;
     }
-    if (!rival) return release;
+    if (!rival) return { release, hold };
     rmSync(mine, { force: true });
     // Another holder, or another contender that will step back too: a random pause breaks the tie.
     if (!isRecent(rival.holder)) break;
@@ -68,6 +95,17 @@ function lockedBy(rival: Rival | undefined): RenderError {
       ? `render cannot tell whether a process on another machine is alive: wait for it to finish on ${h.host}, or, if that run is over, remove ${displayPath(rival.file)}`
       : 'wait for it to finish, or stop it (Ctrl-C); a run that died leaves no lock behind that blocks you';
   return new RenderError('LOCKED', `another render apply is running on this spec (${who})`, { hint });
+}
+
+function lockTaken(dir: string, rival: Rival): RenderError {
+  const h = rival.holder;
+  return new RenderError(
+    'LOCKED',
+    `${displayPath(dir)} was deleted while this apply ran, and another render apply (pid ${h.pid} on ${h.host}, since ${h.started_at}) took the process lock: this run submits nothing more`,
+    {
+      hint: 'let the other run finish, then run `render status`: what this run had in flight is in the lockfile; never delete .render/ while an apply runs',
+    },
+  );
 }
 
 /** The first other live holder's file in the folder; dead holders' files are removed on the way. */

@@ -39,7 +39,15 @@ export interface LockStoreOptions {
   groupCommitMs?: number;
   /** Where the records go (default: the journal and lockfile beside the spec). */
   backend?: StateBackend;
+  /**
+   * The process lock's check (lock/process-lock.ts `hold`): run before every intent and on the watch; once it has
+   * thrown, no intent is recorded again (nothing more is spent), while the records of what was spent go on.
+   */
+  hold?: () => void;
 }
+
+/** How often the store looks at its files: the lockfile replaced, `.render/` deleted (at most the group-commit window). */
+const WATCH_MS = 100;
 
 /**
  * The durable state of one apply (docs/ARCHITECTURE.md "State"): the lockfile in memory, every change made durable
@@ -63,6 +71,9 @@ export class LockStore {
   private readonly redact: (text: string) => string;
   private readonly redacting: boolean;
   private readonly groupCommitMs: number;
+  private readonly guard: (() => void) | undefined;
+  /** Why no intent may be recorded any more (the process lock was taken by another apply). */
+  private lockLost: Error | undefined;
 
   constructor(specFile: string, name: string, options: LockStoreOptions = {}) {
     this.lockFile = lockfilePath(specFile, name);
@@ -71,20 +82,46 @@ export class LockStore {
     this.redact = options.redact ?? ((t) => t);
     this.redacting = options.redact !== undefined;
     this.groupCommitMs = options.groupCommitMs ?? 500;
+    this.guard = options.hold;
     this.compact();
     // A lockfile replaced while the run goes on (a `git checkout` of it) lacks what this run recorded: it is written
-    // again within the group-commit window, not only at the next paid record (docs/ARCHITECTURE.md "Rule 8").
-    if (this.backend.replaced) {
-      this.watch = setInterval(() => {
-        if (this.backend.replaced?.()) this.within(this.compaction, 0);
-      }, this.groupCommitMs);
+    // again within the group-commit window, not only at the next paid record (docs/ARCHITECTURE.md "Rule 8"). A
+    // `.render/` deleted takes the journal and the process lock with it: both are made again at once ("State").
+    if (this.backend.replaced || this.guard) {
+      this.watch = setInterval(
+        () => {
+          try {
+            this.hold();
+          } catch (err) {
+            if (err !== this.lockLost) this.writeError ??= err instanceof Error ? err : new Error(String(err));
+          }
+          if (this.backend.replaced?.()) this.within(this.compaction, 0);
+        },
+        Math.min(WATCH_MS, this.groupCommitMs),
+      );
       this.watch.unref();
     }
+  }
+
+  /**
+   * Before anything is spent: throws when the process lock is no longer this run's (another apply took it after
+   * `.render/` was deleted); a journal deleted under the run is opened anew on top of a fresh snapshot.
+   */
+  hold(): void {
+    if (this.lockLost) throw this.lockLost;
+    try {
+      this.guard?.();
+    } catch (err) {
+      this.lockLost = err instanceof Error ? err : new Error(String(err));
+      throw this.lockLost;
+    }
+    if (this.backend.reopen?.()) this.compact();
   }
 
   /** Apply a change in memory, then make it durable; resolves once it is. */
   async record(rec: JournalRecord): Promise<void> {
     if (this.writeError) throw this.writeError;
+    if (rec.t === 'intent') this.hold();
     const clean = this.redacting ? redactRecord(rec, this.redact) : rec;
     applyRecord(this.lock, clean);
     await this.backend.append(clean);

@@ -33,7 +33,7 @@ describe('the process lock', () => {
   it('is refused while another holder lives, naming it', () => {
     const ws = makeWorkspace();
     const dir = ws.path('.render');
-    const release = acquireProcessLock(dir, 't');
+    const { release } = acquireProcessLock(dir, 't');
     try {
       let err: unknown;
       try {
@@ -46,13 +46,13 @@ describe('the process lock', () => {
     } finally {
       release();
     }
-    acquireProcessLock(dir, 't')(); // released: free again
+    acquireProcessLock(dir, 't').release(); // released: free again
   });
 
   it("a dead holder's file does not block, and is removed", () => {
     const ws = makeWorkspace();
     const stale = ws.write(`.render/t.apply.${DEAD_PID}.aaaa.json`, JSON.stringify({ pid: DEAD_PID, host: hostname(), started_at: '2026-01-01T00:00:00Z' }));
-    const release = acquireProcessLock(ws.path('.render'), 't');
+    const { release } = acquireProcessLock(ws.path('.render'), 't');
     expect(readdirSync(ws.path('.render'))).not.toContain(path.basename(stale));
     release();
   });
@@ -100,7 +100,7 @@ describe('the process lock', () => {
       const { appendFileSync } = await import('node:fs');
       const say = (what) => appendFileSync(${JSON.stringify(log)}, JSON.stringify({ pid: process.pid, what, at: process.hrtime.bigint().toString() }) + '\\n');
       let release;
-      try { release = acquireProcessLock(${JSON.stringify(dir)}, 't'); } catch { say('refused'); process.exit(0); }
+      try { ({ release } = acquireProcessLock(${JSON.stringify(dir)}, 't')); } catch { say('refused'); process.exit(0); }
       say('start');
       const until = Date.now() + 100; while (Date.now() < until) {}
       say('end');

@@ -221,7 +221,7 @@ describe('the process lock', () => {
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
     const stale = path.join(dir, `t.apply.${dead}.bbbb.json`);
     writeFileSync(stale, JSON.stringify({ pid: Number(dead), host: hostname(), started_at: AT }));
-    const release = acquireProcessLock(dir, 't');
+    const { release } = acquireProcessLock(dir, 't');
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
     expect(JSON.parse(readFileSync(path.join(dir, files[0]!), 'utf8')).pid).toBe(process.pid);

@@ -68,7 +68,7 @@ export async function pushState(location: StateLocation, specFile: string, name:
       hint: 'a campaign that never ran starts in the database with its first `render apply`',
     });
   }
-  const release = acquireProcessLock(stateDir(specFile), name);
+  const { release } = acquireProcessLock(stateDir(specFile), name);
   try {
     await new LockStore(specFile, name).close();
     const text = readFileSync(file, 'utf8');
@@ -105,7 +105,7 @@ export async function pushState(location: StateLocation, specFile: string, name:
  */
 export async function pullState(location: StateLocation, specFile: string, name: string): Promise<string[]> {
   // An apply in this folder writes the lockfile itself: a pull beside it could put an older snapshot back.
-  const release = acquireProcessLock(stateDir(specFile), name);
+  const { release } = acquireProcessLock(stateDir(specFile), name);
   try {
     return await pullUnlocked(location, specFile, name);
   } finally {

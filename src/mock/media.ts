@@ -84,14 +84,18 @@ export class MediaStore {
   }
 
   private ownMediaId(url: string): string | undefined {
-    let parsed: URL;
+    const own = this.ownPath(url);
+    return own === undefined ? undefined : /^\/files\/media\/([^/]+)\//.exec(own)?.[1];
+  }
+
+  /** The path of a URL of this server's own; undefined for another origin or what is not a URL. */
+  private ownPath(url: string): string | undefined {
     try {
-      parsed = new URL(url);
+      const parsed = new URL(url);
+      return parsed.origin === new URL(this.baseUrl).origin ? parsed.pathname : undefined;
     } catch {
       return undefined;
     }
-    if (parsed.origin !== new URL(this.baseUrl).origin) return undefined;
-    return /^\/files\/media\/([^/]+)\//.exec(parsed.pathname)?.[1];
   }
 
   /** Opens a two-step upload; the token is the secret in the presigned PUT URL. */
@@ -115,16 +119,12 @@ export class MediaStore {
    * the realistic 1402); any other URL is assumed reachable, as nothing here can fetch the internet.
    */
   isFetchable(url: string, outputExists: (id: string) => boolean): boolean {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      return false;
-    }
-    if (parsed.origin !== new URL(this.baseUrl).origin) return true;
+    if (!URL.canParse(url)) return false;
+    const own = this.ownPath(url);
+    if (own === undefined) return true;
     const media = this.ownMediaId(url);
     if (media !== undefined) return this.files.has(media);
-    const output = /^\/files\/outputs\/([^/]+)\.mp4$/.exec(parsed.pathname);
+    const output = /^\/files\/outputs\/([^/]+)\.mp4$/.exec(own);
     if (output?.[1] !== undefined) return outputExists(output[1]);
     return false;
   }

@@ -78,17 +78,19 @@ function loadOnce(specFile: string, name: string): CurrentLock {
   if (base && (base.lineage !== lock.lineage || base.serial > lock.serial)) throw staleLockfile(specFile, name, onDisk, base);
   if (!base && rest.length > 0) throw damagedJournal(specFile, name, rest[0]!);
   const text = serializeLockfile(lock);
-  checkNothingDropped(specFile, name, lock, text);
   // A lockfile with a wal (a run killed before its last full write) is not the text of its state: the next write
   // folds it, whatever else changed.
   const diskText = onDisk.wal === undefined ? text : undefined;
-  if (rest.length === 0) return { lock, diskText };
   const replay = (lines: readonly JournalLine[]) => {
     const copy = structuredClone(lock);
     for (const { rec } of lines) applyRecord(copy, rec as unknown as JournalRecord);
     return copy;
   };
-  return { lock: checkedReplay(specFile, name, rest, replay), diskText };
+  const state = rest.length === 0 ? lock : checkedReplay(specFile, name, rest, replay);
+  // Against the state with the journal replayed: a run killed between the copy's write and the lockfile's leaves the
+  // copy a write ahead of the lockfile, and the journal holds the difference (lock/file-backend.ts `snapshot`).
+  checkNothingDropped(specFile, name, state, text);
+  return { lock: state, diskText };
 }
 
 /**

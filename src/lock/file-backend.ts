@@ -116,9 +116,20 @@ export class FileBackend implements StateBackend {
     }
   }
 
+  /**
+   * The copy is the way back, not the record: a `.render/` deleted during its write (the rename finds no folder)
+   * leaves it to the next snapshot, which the store takes at once when it reopens the journal. A damaged-lockfile
+   * hint names a copy only when the journal starts at or before its serial (lock/file.ts `wayBack`).
+   */
   private copyLast(text: string): void {
     if (text === this.copied) return;
-    writeFileAtomic(lastLockPath(this.specFile, this.name), text);
+    try {
+      writeFileAtomic(lastLockPath(this.specFile, this.name), text);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      throw err;
+    }
     this.copied = text;
     this.lockfileBytes += Buffer.byteLength(text);
   }

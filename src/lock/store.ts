@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { RenderError } from '../errors.js';
+import { displayPath } from '../util/paths.js';
 import type { StateBackend, StoreFigures } from './backend.js';
 import { FileBackend } from './file-backend.js';
 import { lockfilePath } from './file.js';
@@ -115,7 +118,16 @@ export class LockStore {
       this.lockLost = err instanceof Error ? err : new Error(String(err));
       throw this.lockLost;
     }
-    if (this.backend.reopen?.()) this.compact();
+    try {
+      if (this.backend.reopen?.()) this.compact();
+    } catch (err) {
+      if (err instanceof RenderError) throw err;
+      const folder = displayPath(path.join(path.dirname(this.lockFile), '.render'));
+      throw new RenderError('FILE_UNREADABLE', `cannot keep this run's journal in ${folder}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+        hint: `${folder} beside the spec holds the journal of a running apply: leave it in place while one runs; what was paid so far is in the lockfile`,
+        cause: err,
+      });
+    }
   }
 
   /** Apply a change in memory, then make it durable; resolves once it is. */

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RenderError } from '../../src/errors.js';
@@ -86,6 +86,28 @@ describe('.render/ deleted while an apply runs', () => {
       expect(() => acquireProcessLock(dir, 't')).toThrow(/another render apply is running on this spec/);
     } finally {
       await store.close();
+      lock.release();
+    }
+  });
+
+  it('a .render/ replaced by a file stops the next intent with an error that says what to do, not an internal error', async () => {
+    const { spec, dir } = campaign();
+    const lock = acquireProcessLock(dir, 't');
+    const store = new LockStore(spec, 't', { hold: lock.hold, groupCommitMs: 60_000 });
+    try {
+      await store.record(intent('a'));
+      rmSync(dir, { recursive: true, force: true });
+      writeFileSync(dir, 'not a folder');
+      let err: unknown;
+      await store.record(intent('b')).catch((e: unknown) => {
+        err = e;
+      });
+      expect(err).toBeInstanceOf(RenderError);
+      expect((err as RenderError).code).toBe('FILE_UNREADABLE');
+      expect((err as RenderError).message).toMatch(/\.render is not a folder/);
+    } finally {
+      rmSync(dir, { force: true });
+      await store.close().catch(() => undefined);
       lock.release();
     }
   });

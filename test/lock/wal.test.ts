@@ -326,6 +326,24 @@ describe('a damaged lockfile whose wal held paid records', () => {
     await next.close();
   });
 
+  it('a kill between the copy and the lockfile (the copy a write ahead) reads as the lockfile with its journal, not as a merge that dropped takes', async () => {
+    const { spec, file } = folderWith(campaign(3));
+    const first = new LockStore(spec, 't', { groupCommitMs: 60_000 });
+    await first.record(intent('a'));
+    await first.record(submitted('a', 'p-a'));
+    await first.close();
+    const store = new LockStore(spec, 't', { groupCommitMs: 60_000 });
+    await store.record(intent('b'));
+    await store.record(submitted('b', 'p-b'));
+    // The next full write's first half: its copy, with the state the journal holds, one serial up; then the kill.
+    const ahead = readCurrentLock(spec, 't');
+    ahead.serial += 1;
+    writeFileSync(path.join(path.dirname(file), '.render', 't.last.lock.json'), serializeLockfile(ahead));
+    const lock = readCurrentLock(spec, 't');
+    expect([predictionOf(lock, 'a'), predictionOf(lock, 'b')]).toEqual(['p-a', 'p-b']);
+    await store.close();
+  });
+
   it('with a copy behind the journal, the hint leads with git and says what the copy is', async () => {
     const { spec, file } = folderWith(campaign(3));
     const older = readFileSync(file, 'utf8'); // serial 7

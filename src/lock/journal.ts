@@ -76,7 +76,9 @@ export class Journal {
    */
   inPlace(): boolean {
     const st = statSync(this.file, { throwIfNoEntry: false });
-    return st !== undefined && st.ino === fstatSync(this.fd).ino && st.dev === fstatSync(this.fd).dev;
+    if (st === undefined) return false;
+    const open = fstatSync(this.fd);
+    return st.ino === open.ino && st.dev === open.dev;
   }
 
   /** Open the path anew (its folder made again if need be); the caller resets it on top of a snapshot. */

@@ -30,6 +30,7 @@ import {
 } from './helpers.js';
 import { createRng, type MockServer } from '../../src/mock/index.js';
 import { manualClock } from '../helpers/manual-clock.js';
+import { tailOf } from '../helpers/files.js';
 
 // Runs that are SIGKILLed or sent Ctrl-C are the built binary; everything before and after them runs in-process.
 beforeAll(ensureBuilt, 180_000);
@@ -164,7 +165,7 @@ describe('SIGKILL while submits go out, with .render/ lost too (docs/ARCHITECTUR
     const { ino } = statSync(p.lockFile);
     const run = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
     await run.waitForStderr(/^submitted /, 4);
-    await waitUntil(() => tailOf(p.lockFile).split('"t":"submitted"').length === 5, 'the four prediction ids in the lockfile');
+    await waitUntil(() => tailOf(p.lockFile, 16_384).split('"t":"submitted"').length === 5, 'the four prediction ids in the lockfile');
     const killed = await run.kill();
     expect(killed.signal).toBe('SIGKILL');
     expect(statSync(p.lockFile).ino, 'the lockfile was appended to, not rewritten').toBe(ino);
@@ -179,19 +180,6 @@ describe('SIGKILL while submits go out, with .render/ lost too (docs/ARCHITECTUR
     expectVerifiedOutputs(p);
   }, 120_000);
 });
-
-/** The last 16 KB of a file: where a lockfile's wal is. */
-function tailOf(file: string): string {
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const buf = Buffer.alloc(Math.min(size, 16_384));
-    readSync(fd, buf, 0, buf.length, size - buf.length);
-    return buf.toString();
-  } finally {
-    closeSync(fd);
-  }
-}
 
 describe('SIGTERM (a cancelled CI job, `timeout`) and SIGHUP (a closed terminal)', () => {
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {

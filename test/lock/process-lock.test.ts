@@ -7,6 +7,7 @@ import { RenderError } from '../../src/errors.js';
 import { acquireProcessLock } from '../../src/lock/process-lock.js';
 import { ensureBuilt, ROOT } from '../helpers/build.js';
 import { makeWorkspace } from '../helpers/workspace.js';
+import { errorOf } from '../helpers/errors.js';
 
 /**
  * docs/ARCHITECTURE.md "State": one apply per spec at a time. The lock is taken by writing one's own file and
@@ -14,17 +15,6 @@ import { makeWorkspace } from '../helpers/workspace.js';
  */
 
 beforeAll(ensureBuilt, 180_000);
-
-/** The RenderError `take` throws (the test fails if it throws nothing, or something else). */
-function lockError(take: () => unknown): RenderError {
-  try {
-    take();
-  } catch (err) {
-    if (err instanceof RenderError) return err;
-    throw err;
-  }
-  throw new Error('the lock was taken');
-}
 
 /** A pid no process has: the highest possible, minus a little. */
 const DEAD_PID = 4_194_000;
@@ -60,7 +50,7 @@ describe('the process lock', () => {
   it('a holder on another machine blocks, and the error says who (pid, host, since), that render cannot tell whether it lives, and which file to remove if its run is over', () => {
     const ws = makeWorkspace();
     const other = ws.write(`.render/t.apply.4242.cccc.json`, JSON.stringify({ pid: 4242, host: 'render-farm-7', started_at: '2026-01-01T00:00:00Z' }));
-    const err = lockError(() => acquireProcessLock(ws.path('.render'), 't'));
+    const err = errorOf(() => acquireProcessLock(ws.path('.render'), 't'));
     expect(err.code).toBe('LOCKED');
     expect(err.message).toBe('another render apply is running on this spec (pid 4242 on render-farm-7, since 2026-01-01T00:00:00Z)');
     expect(err.hint).toBe(
@@ -73,7 +63,7 @@ describe('the process lock', () => {
     const ws = makeWorkspace();
     const folder = ws.path('.render/t.apply.4242.dddd.json');
     mkdirSync(folder, { recursive: true });
-    const err = lockError(() => acquireProcessLock(ws.path('.render'), 't'));
+    const err = errorOf(() => acquireProcessLock(ws.path('.render'), 't'));
     expect(err.code).toBe('FILE_UNREADABLE');
     expect(err.message).toBe(`cannot take the process lock: ${folder} is a folder, not a process lock file`);
     expect(err.hint).toMatch(/^move it out of the way/);
@@ -83,7 +73,7 @@ describe('the process lock', () => {
   it('a file where the .render folder goes: a clear error naming it', () => {
     const ws = makeWorkspace();
     const file = ws.write('.render', 'not a folder');
-    const err = lockError(() => acquireProcessLock(file, 't'));
+    const err = errorOf(() => acquireProcessLock(file, 't'));
     expect(err.code).toBe('FILE_UNREADABLE');
     expect(err.message).toBe(`cannot take the process lock: ${file} is not a folder`);
   });

@@ -8,6 +8,7 @@ import { acquireProcessLock } from '../../src/lock/process-lock.js';
 import type { JournalRecord } from '../../src/lock/records.js';
 import { journalPath, LockStore } from '../../src/lock/store.js';
 import { makeWorkspace } from '../helpers/workspace.js';
+import { rejectionOf } from '../helpers/errors.js';
 
 /**
  * docs/ARCHITECTURE.md "State" ("The process lock", "The store and compaction"): `.render/` deleted while an apply
@@ -98,13 +99,9 @@ describe('.render/ deleted while an apply runs', () => {
       await store.record(intent('a'));
       rmSync(dir, { recursive: true, force: true });
       writeFileSync(dir, 'not a folder');
-      let err: unknown;
-      await store.record(intent('b')).catch((e: unknown) => {
-        err = e;
-      });
-      expect(err).toBeInstanceOf(RenderError);
-      expect((err as RenderError).code).toBe('FILE_UNREADABLE');
-      expect((err as RenderError).message).toMatch(/\.render is not a folder/);
+      const err = await rejectionOf(store.record(intent('b')));
+      expect(err.code).toBe('FILE_UNREADABLE');
+      expect(err.message).toMatch(/\.render is not a folder/);
     } finally {
       rmSync(dir, { force: true });
       await store.close().catch(() => undefined);
@@ -120,13 +117,9 @@ describe('.render/ deleted while an apply runs', () => {
     rmSync(dir, { recursive: true, force: true });
     const second = acquireProcessLock(dir, 't'); // started in the gap: it holds the lock now
     try {
-      let err: unknown;
-      await store.record(intent('b')).catch((e: unknown) => {
-        err = e;
-      });
-      expect(err).toBeInstanceOf(RenderError);
-      expect((err as RenderError).code).toBe('LOCKED');
-      expect((err as RenderError).message).toMatch(
+      const err = await rejectionOf(store.record(intent('b')));
+      expect(err.code).toBe('LOCKED');
+      expect(err.message).toMatch(
         /\.render was deleted while this apply ran, and another render apply \(pid \d+ on .*\) took the process lock: this run submits nothing more/,
       );
       expect(() => store.hold()).toThrow(/took the process lock/); // and stays so

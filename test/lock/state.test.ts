@@ -5,6 +5,7 @@ import { readLockfileOnDisk, serializeLockfile } from '../../src/lock/file.js';
 import { fingerprintOf } from '../../src/lock/fingerprint.js';
 import { groupCommitWindowMs, journalPath, loadCurrentLock, LockStore } from '../../src/lock/store.js';
 import { makeWorkspace } from '../helpers/workspace.js';
+import { errorOf } from '../helpers/errors.js';
 
 /**
  * docs/ARCHITECTURE.md "State": the lockfile carries a lineage and a serial; a lockfile older than the journal in
@@ -27,16 +28,6 @@ async function intentOf(store: LockStore, shot: string, n = 1): Promise<void> {
     shot,
     take: { n, fingerprint: 'f', model: MODEL, take: 1, duration: 5, cost_cents: 210, request: { prompt: 'x' }, submitted_at: new Date().toISOString() },
   });
-}
-
-function errorOf(fn: () => unknown): RenderError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof RenderError) return err;
-    throw err;
-  }
-  throw new Error('did not throw');
 }
 
 describe('lineage and serial', () => {

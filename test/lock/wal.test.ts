@@ -9,6 +9,8 @@ import { emptyLockfile, type Lockfile } from '../../src/lock/schema.js';
 import { LockStore } from '../../src/lock/store.js';
 import { WalAppender } from '../../src/lock/wal.js';
 import { tmpDir } from '../state/fakes.js';
+import { errorOf } from '../helpers/errors.js';
+import { tailOf } from '../helpers/files.js';
 
 /**
  * The lockfile's wal (docs/ARCHITECTURE.md "Rule 8", docs/SPEC.md "Files the tool writes"): a record that something
@@ -69,34 +71,11 @@ function committed(file: string): Lockfile {
 
 const predictionOf = (lock: Lockfile, shot: string) => lock.endpoints[EP]?.shots[shot]?.takes[0]?.prediction_id;
 
-/** The last 4 KB of a file: where a lockfile's wal is (polled without reading megabytes each time). */
-function tailOf(file: string): string {
-  const fd = openSync(file, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const buf = Buffer.alloc(Math.min(size, 4096));
-    readSync(fd, buf, 0, buf.length, size - buf.length);
-    return buf.toString();
-  } finally {
-    closeSync(fd);
-  }
-}
-
 async function until(check: () => boolean, what: string): Promise<void> {
   for (let waited = 0; !check(); waited += 5) {
     if (waited > 20_000) throw new Error(`waited 20 s for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-function errorOf(fn: () => unknown): RenderError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof RenderError) return err;
-    throw err;
-  }
-  throw new Error('did not throw');
 }
 
 /** A lockfile with a wal of `records`, appended by render's own appender; and its text before the last append. */
@@ -123,7 +102,7 @@ describe('a paid record reaches the committed lockfile by its wal', () => {
     const { ino } = statSync(file);
     await store.record(intent('new'));
     await store.record(submitted('new', 'p-new'));
-    await until(() => tailOf(file).includes('"p-new"'), 'the prediction id in the committed lockfile');
+    await until(() => tailOf(file, 4096).includes('"p-new"'), 'the prediction id in the committed lockfile');
     expect(predictionOf(committed(file), 'new')).toBe('p-new');
     // The same file, grown by the records alone: no temp file renamed over it, no byte of the state rewritten.
     expect(statSync(file).ino).toBe(ino);
@@ -138,7 +117,7 @@ describe('a paid record reaches the committed lockfile by its wal', () => {
     const store = new LockStore(spec, 't', { groupCommitMs: 20 });
     await store.record(intent('new'));
     await store.record(submitted('new', 'p-new'));
-    await until(() => tailOf(file).includes('"wal"'), 'the records in the wal');
+    await until(() => tailOf(file, 4096).includes('"wal"'), 'the records in the wal');
     await store.close();
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain('"wal"');
@@ -150,11 +129,11 @@ describe('a paid record reaches the committed lockfile by its wal', () => {
     const { spec, file } = folderWith(campaign(2000));
     const store = new LockStore(spec, 't', { groupCommitMs: 20 });
     await store.record(intent('new'));
-    await until(() => tailOf(file).includes('"wal"'), 'the intent in the wal');
+    await until(() => tailOf(file, 4096).includes('"wal"'), 'the intent in the wal');
     store.compact();
     const { ino } = statSync(file);
     await store.record(submitted('new', 'p-new'));
-    await until(() => tailOf(file).includes('"p-new"'), 'the prediction id in the wal');
+    await until(() => tailOf(file, 4096).includes('"p-new"'), 'the prediction id in the wal');
     expect(statSync(file).ino).toBe(ino);
     expect(readFileSync(file, 'utf8').match(/\n {4}\{/g)).toHaveLength(1);
     expect(predictionOf(committed(file), 'new')).toBe('p-new');
@@ -293,7 +272,7 @@ describe('a damaged lockfile whose wal held paid records', () => {
     store.compact(); // a full write mid-run: the lockfile, then its copy in .render/
     await store.record(intent('b'));
     await store.record(submitted('b', 'p-b'));
-    await until(() => tailOf(file).includes('"p-b"'), 'the prediction id in the wal');
+    await until(() => tailOf(file, 4096).includes('"p-b"'), 'the prediction id in the wal');
     // What a SIGKILL here leaves: the folder as it is now, the run gone.
     const killed = path.join(tmpDir('render-killed-'), 'campaign');
     cpSync(path.dirname(file), killed, { recursive: true });

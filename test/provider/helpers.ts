@@ -71,13 +71,4 @@ export function predictionData(overrides: Record<string, unknown> = {}) {
   };
 }
 
-/** The RenderError `promise` rejects with (fails the test when it resolves or throws something else). */
-export async function rejectionOf(promise: Promise<unknown>): Promise<RenderError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof RenderError) return err;
-    throw new Error(`expected a RenderError, got ${String(err)}`);
-  }
-  throw new Error('expected a rejection, got a value');
-}
+export { rejectionOf } from '../helpers/errors.js';

@@ -5,13 +5,13 @@ import { serializeLockfile } from '../../src/lock/file.js';
 import { emptyLockfile, type Lockfile } from '../../src/lock/schema.js';
 import { apply, ensureBuilt, expectExit, FAST, makeProject, mockServer, type Project, render, spawnRender, waitUntil } from '../apply/helpers.js';
 import { lockShot, lockTake, REAL } from '../helpers/lock.js';
-import { postgresSkipReason, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { postgresSkipReason, usePostgres, type TestPostgres } from '../helpers/postgres.js';
 
 /**
  * The money rules of the files hold with the state database too (docs/ARCHITECTURE.md "Team state"): its records are
  * checked as the journal's are, a lockfile beside the spec that is not the database's snapshot is never planned
  * from, and the process lock of a working folder still keeps an apply without the database out while one with it
- * runs. Against a real PostgreSQL server this file starts; the WaveSpeed API is the mock.
+ * runs. Against the run's PostgreSQL server (test/helpers/postgres.ts), a database per test; the WaveSpeed API is the mock.
  */
 
 let pg: TestPostgres;
@@ -21,10 +21,10 @@ describe.skipIf(postgresSkipReason !== undefined)(
   () => {
     beforeAll(async () => {
       ensureBuilt();
-      pg = await startPostgres();
+      pg = await usePostgres();
     }, 120_000);
     afterAll(async () => {
-      await pg?.stop();
+      await pg?.close();
     });
 
     /** A campaign applied once with its state in a fresh database. */

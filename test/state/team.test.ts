@@ -13,12 +13,12 @@ import {
   spawnRender,
   waitUntil,
 } from '../apply/helpers.js';
-import { postgresSkipReason, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { postgresSkipReason, usePostgres, type TestPostgres } from '../helpers/postgres.js';
 
 /**
  * Working as a team (docs/ARCHITECTURE.md "Team state"): one campaign kept in one PostgreSQL database, applied from
  * several working folders (each a clone: its own spec, images, lockfile and outputs), as teammates and CI runners do.
- * The database is a real server this file starts; the WaveSpeed API is the mock, whose stats say what was paid.
+ * The database is on the run's real server (test/helpers/postgres.ts); the WaveSpeed API is the mock, whose stats say what was paid.
  */
 
 let pg: TestPostgres;
@@ -26,10 +26,10 @@ let pg: TestPostgres;
 describe.skipIf(postgresSkipReason !== undefined)(`working as a team${postgresSkipReason ? ` (skipped: ${postgresSkipReason})` : ''}`, () => {
   beforeAll(async () => {
     ensureBuilt();
-    pg = await startPostgres();
+    pg = await usePostgres();
   }, 120_000);
   afterAll(async () => {
-    await pg?.stop();
+    await pg?.close();
   });
 
   it('a second apply of the campaign, from another process and folder, is refused while the first runs, naming who holds it', async () => {

@@ -17,6 +17,8 @@ export default defineConfig({
     setupFiles: ['test/setup.ts'],
     // Temp folders on a tmpfs where there is one (test/tmpdir.ts).
     env: tmp ? { TMPDIR: tmp } : {},
+    // Makes the run's PostgreSQL folder, and stops the server a state-database test started there once the run ends.
+    globalSetup: ['test/helpers/postgres-run.ts'],
     // Most of the suite's time is waiting (a CLI run backing off a 429, settling a lost submit, a spawned binary),
     // not computing, and a worker now costs one import of src/, not one per file: on this 2-core machine, run back
     // to back at load 7-10, four workers took 116 s wall and 175 s CPU, three 191 s and 183 s, five 157 s and 218 s.

@@ -1,14 +1,18 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { inject } from 'vitest';
 
 /**
- * A real PostgreSQL server for the state-backend tests (docs/ARCHITECTURE.md "Team state"), started by the test file
- * itself: `initdb` into a temp folder, `postgres` on a free loopback port with its unix socket in the same folder,
- * stopped and removed after. One server per test file (start-up costs about two seconds), one database per test.
+ * A real PostgreSQL server for the state-backend tests (docs/ARCHITECTURE.md "Team state"): one for the whole test
+ * run, started by the first test file that needs it (`initdb` into the run's folder, `postgres` on a free loopback
+ * port with its unix socket in the same folder) and stopped and removed when the run ends
+ * (test/helpers/postgres-run.ts, vitest.config.ts `globalSetup`). A run without such a test starts nothing. Each
+ * test gets a database of its own: the files share the server, never a database (a campaign's advisory lock is
+ * per database too).
  *
  * PostgreSQL refuses to run as root, and CI runs as root: then the server runs as the `postgres` system user (or
  * `nobody`) through runuser/su, in a folder given to that user. Tests skip, saying why, only where no server binary
@@ -39,9 +43,10 @@ export const postgresSkipReason: string | undefined = BIN
 export interface TestPostgres {
   /** postgres://render@127.0.0.1:PORT/DB for a new, empty database. */
   freshDatabase(): Promise<string>;
-  /** Run SQL on a database (the test's own checks). */
+  /** Run SQL on a database (the test's own checks), on one session per database kept until `close`. */
   sql<R extends Record<string, unknown> = Record<string, unknown>>(url: string, text: string, values?: unknown[]): Promise<R[]>;
-  stop(): Promise<void>;
+  /** End this file's sessions (the server stays up for the run's other files: test/helpers/postgres-run.ts). */
+  close(): Promise<void>;
 }
 
 /** The user the server runs as when we are root; undefined when we are not. */
@@ -83,10 +88,83 @@ function uidGid(user: string): [number, number] {
   return [uid, gid];
 }
 
-/** Start a server (call in beforeAll; `stop` in afterAll). */
-export async function startPostgres(): Promise<TestPostgres> {
+/** The run's server, its base URL `postgres://render@127.0.0.1:PORT`: started by the first caller of the run. */
+let server: Promise<string> | undefined;
+
+/**
+ * This file's handle on the run's server (call in beforeAll; `close` in afterAll). The first file of the run to
+ * call it starts the server in the run's folder; the others wait until it is ready.
+ */
+export async function usePostgres(): Promise<TestPostgres> {
   if (!BIN) throw new Error(postgresSkipReason);
-  const dir = mkdtempSync(path.join(tmpdir(), 'render-pg-'));
+  server ??= serverOf(inject('postgresRunDir'));
+  const base = await server;
+  const sessions = new Map<string, Promise<pg.Client>>();
+  const session = (url: string) => {
+    let s = sessions.get(url);
+    if (!s) {
+      const client = new pg.Client({ connectionString: url });
+      s = client.connect().then(() => client);
+      sessions.set(url, s);
+    }
+    return s;
+  };
+  const sql: TestPostgres['sql'] = async (url, text, values) => (await (await session(url)).query(text, values)).rows;
+  // From PostgreSQL 15 a database is made by writing the template's every page to the WAL: copying its files
+  // instead costs a test database a fraction of the CPU (nothing here needs the WAL: fsync is off).
+  const [version] = await sql<{ v: string }>(`${base}/postgres`, "SELECT current_setting('server_version_num') AS v");
+  const strategy = Number(version?.v) >= 150_000 ? ' STRATEGY = FILE_COPY' : '';
+  return {
+    async freshDatabase() {
+      const db = `t${randomBytes(6).toString('hex')}`;
+      await sql(`${base}/postgres`, `CREATE DATABASE ${db}${strategy}`);
+      return `${base}/${db}`;
+    },
+    sql,
+    async close() {
+      const all = [...sessions.values()];
+      sessions.clear();
+      await Promise.all(all.map(async (s) => (await s.catch(() => undefined))?.end().catch(() => undefined)));
+    },
+  };
+}
+
+/**
+ * The server of the run's folder `dir`, started here if no other test file of the run has started it: whoever
+ * makes `dir/starting` first runs initdb and the server, and writes `dir/ready` (its port) or `dir/failed` (why).
+ */
+async function serverOf(dir: string): Promise<string> {
+  const ready = path.join(dir, 'ready');
+  const failed = path.join(dir, 'failed');
+  let starter = false;
+  try {
+    mkdirSync(path.join(dir, 'starting'));
+    starter = true;
+  } catch {
+    // another test file of the run starts it
+  }
+  if (starter) {
+    try {
+      writeFileSync(ready, String(await startServer(dir)));
+    } catch (err) {
+      writeFileSync(failed, String((err as Error).message));
+      throw err;
+    }
+  }
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(ready)) {
+    if (existsSync(failed)) throw new Error(readFileSync(failed, 'utf8'));
+    if (Date.now() > deadline) throw new Error(`the run's PostgreSQL server in ${dir} was not ready in 60 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return `postgres://render@127.0.0.1:${readFileSync(ready, 'utf8')}`;
+}
+
+/**
+ * initdb into `dir/data` and start the server on a free loopback port, its unix socket in `dir`; its port. The
+ * server outlives this test file (detached): the run's teardown stops it (test/helpers/postgres-run.ts).
+ */
+async function startServer(dir: string): Promise<number> {
   const user = serverUser();
   if (user) {
     const [uid, gid] = uidGid(user);
@@ -94,7 +172,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   }
   chmodSync(dir, 0o700);
   const data = path.join(dir, 'data');
-  const [initCmd, initArgs] = asUser(user, path.join(BIN, 'initdb'), [
+  const [initCmd, initArgs] = asUser(user, path.join(BIN!, 'initdb'), [
     '-D',
     data,
     '-A',
@@ -109,7 +187,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   ]);
   execFileSync(initCmd, initArgs, { stdio: 'pipe' });
   const port = await freePort();
-  const [cmd, args] = asUser(user, path.join(BIN, 'postgres'), [
+  const [cmd, args] = asUser(user, path.join(BIN!, 'postgres'), [
     '-D',
     data,
     '-p',
@@ -125,53 +203,15 @@ export async function startPostgres(): Promise<TestPostgres> {
     '-c',
     'full_page_writes=off',
     '-c',
-    'max_connections=60',
+    'max_connections=100',
+    '-c',
+    'autovacuum=off', // a server of one run: its workers would visit every test database for nothing
   ]);
-  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr?.on('data', (d) => {
-    log = (log + String(d)).slice(-4000);
-  });
-  const base = `postgres://render@127.0.0.1:${port}`;
-  const serverPid = () => Number(readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const kill = () => {
-    try {
-      process.kill(serverPid(), 'SIGINT'); // fast shutdown: sessions are ended, nothing waits
-    } catch {
-      child.kill('SIGKILL');
-    }
-  };
-  process.once('exit', kill);
-  await waitReady(`${base}/postgres`, () => log, child);
-  let n = 0;
-  const sql: TestPostgres['sql'] = async (url, text, values) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return (await client.query(text, values)).rows;
-    } finally {
-      await client.end();
-    }
-  };
-  // From PostgreSQL 15 a database is made by writing the template's every page to the WAL: copying its files
-  // instead costs a test database a fraction of the CPU (nothing here needs the WAL: fsync is off).
-  const [version] = await sql<{ v: string }>(`${base}/postgres`, "SELECT current_setting('server_version_num') AS v");
-  const strategy = Number(version?.v) >= 150_000 ? ' STRATEGY = FILE_COPY' : '';
-  return {
-    async freshDatabase() {
-      const db = `t${process.pid}_${++n}`;
-      await sql(`${base}/postgres`, `CREATE DATABASE ${db}${strategy}`);
-      return `${base}/${db}`;
-    },
-    sql,
-    async stop() {
-      process.off('exit', kill);
-      const exited = new Promise<void>((r) => (child.exitCode !== null ? r() : child.once('exit', () => r())));
-      kill();
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const logFile = path.join(dir, 'server.log');
+  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', openSync(logFile, 'a')], detached: true });
+  child.unref();
+  await waitReady(`postgres://render@127.0.0.1:${port}/postgres`, () => readFileSync(logFile, 'utf8').slice(-4000), child);
+  return port;
 }
 
 async function waitReady(url: string, log: () => string, child: ChildProcess): Promise<void> {

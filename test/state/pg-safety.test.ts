@@ -3,15 +3,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeLockfile } from '../../src/lock/file.js';
 import { emptyLockfile, type Lockfile } from '../../src/lock/schema.js';
-import { apply, ensureBuilt, expectExit, FAST, makeProject, mockServer, type Project, render, spawnRender, waitUntil } from '../apply/helpers.js';
+import { apply, expectExit, FAST, makeProject, mockServer, type Project, render, startRender, waitUntil } from '../apply/helpers.js';
 import { lockShot, lockTake, REAL } from '../helpers/lock.js';
-import { postgresSkipReason, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { manualClock } from '../helpers/manual-clock.js';
+import { postgresSkipReason, usePostgres, type TestPostgres } from '../helpers/postgres.js';
 
 /**
  * The money rules of the files hold with the state database too (docs/ARCHITECTURE.md "Team state"): its records are
  * checked as the journal's are, a lockfile beside the spec that is not the database's snapshot is never planned
  * from, and the process lock of a working folder still keeps an apply without the database out while one with it
- * runs. Against a real PostgreSQL server this file starts; the WaveSpeed API is the mock.
+ * runs. Against the run's PostgreSQL server (test/helpers/postgres.ts), a database per test; the WaveSpeed API is the mock.
  */
 
 let pg: TestPostgres;
@@ -20,11 +21,10 @@ describe.skipIf(postgresSkipReason !== undefined)(
   `the state database keeps the money rules${postgresSkipReason ? ` (skipped: ${postgresSkipReason})` : ''}`,
   () => {
     beforeAll(async () => {
-      ensureBuilt();
-      pg = await startPostgres();
+      pg = await usePostgres();
     }, 120_000);
     afterAll(async () => {
-      await pg?.stop();
+      await pg?.close();
     });
 
     /** A campaign applied once with its state in a fresh database. */
@@ -162,27 +162,31 @@ describe.skipIf(postgresSkipReason !== undefined)(
     describe('the process lock of a working folder', () => {
       it('refuses an apply without the database while one with it runs in the same folder', async () => {
         const env = { RENDER_STATE_URL: await pg.freshDatabase() };
-        const mock = await mockServer({ completeAfterMs: 60_000 });
+        const clock = manualClock(); // stands still: the apply with the database runs until the test lets it finish
+        const mock = await mockServer({ clock, completeAfterMs: 200 });
         const p = makeProject({ shots: 2 });
-        const first = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server: mock, env });
+        const first = startRender(['apply', p.spec, ...FAST], { cwd: p.dir, server: mock, env });
         await waitUntil(() => mock.stats().submissions >= 2, 'the apply with the database to submit both shots');
         const second = await render(['apply', p.spec, ...FAST], { cwd: p.dir, server: mock });
         expectExit(second, 1);
         expect(second.stderr).toMatch(/error: another render apply is running on this spec/);
         expect(mock.stats().submissions, 'the refused apply submitted nothing').toBe(2);
-        await first.kill();
+        clock.flow();
+        expectExit(await first.done, 0);
       });
 
       it('refuses `render state pull` while an apply runs in the same folder, never writing over the lockfile the apply keeps', async () => {
         const env = { RENDER_STATE_URL: await pg.freshDatabase() };
-        const mock = await mockServer({ completeAfterMs: 60_000 });
+        const clock = manualClock(); // stands still: the apply runs until the test lets it finish
+        const mock = await mockServer({ clock, completeAfterMs: 200 });
         const p = makeProject({ shots: 2 });
-        const first = spawnRender(['apply', p.spec, ...FAST], { cwd: p.dir, server: mock, env });
+        const first = startRender(['apply', p.spec, ...FAST], { cwd: p.dir, server: mock, env });
         await waitUntil(() => mock.stats().submissions >= 2, 'the apply to submit both shots');
         const r = await render(['state', 'pull', p.spec], { cwd: p.dir, env });
         expectExit(r, 1);
         expect(r.stderr).toMatch(/error: another render apply is running on this spec/);
-        await first.kill();
+        clock.flow();
+        expectExit(await first.done, 0);
       });
     });
   },

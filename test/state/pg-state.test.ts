@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectState } from '../../src/lock/pg/connect.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from '../../src/lock/pg/migrations.js';
 import { apply, expectExit, makeProject, mockServer, type Project, render } from '../apply/helpers.js';
-import { startPostgres, postgresSkipReason, type TestPostgres } from '../helpers/postgres.js';
+import { usePostgres, postgresSkipReason, type TestPostgres } from '../helpers/postgres.js';
 
 /**
- * The PostgreSQL state backend (docs/ARCHITECTURE.md "Team state") against a real server this file starts: its
+ * The PostgreSQL state backend (docs/ARCHITECTURE.md "Team state") against the run's real server (test/helpers/postgres.ts): its
  * schema and migrations, `render state push` / `pull`, and a lockfile that disagrees with the database, which is
- * reported and never trusted over it. One server for the file, a fresh database per test.
+ * reported and never trusted over it. A fresh database per test.
  */
 
 let server: TestPostgres;
@@ -17,10 +17,10 @@ const FIXTURE_V1 = path.join(import.meta.dirname, '..', 'fixtures', 'state', 'sc
 
 describe.skipIf(postgresSkipReason !== undefined)(`the PostgreSQL state backend${postgresSkipReason ? ` (skipped: ${postgresSkipReason})` : ''}`, () => {
   beforeAll(async () => {
-    server = await startPostgres();
+    server = await usePostgres();
   }, 60_000);
   afterAll(async () => {
-    await server?.stop();
+    await server?.close();
   });
 
   const env = (url: string) => ({ RENDER_STATE_URL: url });

@@ -11,14 +11,16 @@ import {
   mockServer,
   render,
   spawnRender,
+  startRender,
   waitUntil,
 } from '../apply/helpers.js';
-import { postgresSkipReason, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { manualClock } from '../helpers/manual-clock.js';
+import { postgresSkipReason, usePostgres, type TestPostgres } from '../helpers/postgres.js';
 
 /**
  * Working as a team (docs/ARCHITECTURE.md "Team state"): one campaign kept in one PostgreSQL database, applied from
  * several working folders (each a clone: its own spec, images, lockfile and outputs), as teammates and CI runners do.
- * The database is a real server this file starts; the WaveSpeed API is the mock, whose stats say what was paid.
+ * The database is on the run's real server (test/helpers/postgres.ts); the WaveSpeed API is the mock, whose stats say what was paid.
  */
 
 let pg: TestPostgres;
@@ -26,28 +28,36 @@ let pg: TestPostgres;
 describe.skipIf(postgresSkipReason !== undefined)(`working as a team${postgresSkipReason ? ` (skipped: ${postgresSkipReason})` : ''}`, () => {
   beforeAll(async () => {
     ensureBuilt();
-    pg = await startPostgres();
+    pg = await usePostgres();
   }, 120_000);
   afterAll(async () => {
-    await pg?.stop();
+    await pg?.close();
   });
 
-  it('a second apply of the campaign, from another process and folder, is refused while the first runs, naming who holds it', async () => {
+  it('a second apply of the campaign, from another folder, is refused while the first runs, naming who holds it', async () => {
     const env = { RENDER_STATE_URL: await pg.freshDatabase() };
-    const mock = await mockServer({ completeAfterMs: 60_000 }); // the first apply is still running when the second starts
+    const clock = manualClock(); // stands still: the first apply is still running when the second starts
+    const mock = await mockServer({ clock, completeAfterMs: 200 });
     const a = makeProject({ shots: 2 });
     const b = makeProject({ shots: 2 });
-    const first = spawnRender(['apply', a.spec, ...FAST], { cwd: a.dir, server: mock, env });
+    const first = startRender(['apply', a.spec, ...FAST], { cwd: a.dir, server: mock, env });
     await waitUntil(() => mock.stats().submissions >= 2, 'the first apply to submit both shots');
     const second = await render(['apply', b.spec, ...FAST], { cwd: b.dir, server: mock, env });
     expectExit(second, 1);
+    // Both run in this process: the holder is told from the refused run by its own run row (its start, to the ms).
+    const [holder] = await pg.sql<{ pid: number; host: string; started_at: Date }>(
+      env.RENDER_STATE_URL,
+      "SELECT pid, host, started_at FROM render_runs WHERE command = 'render apply' AND ended_at IS NULL",
+    );
+    expect(holder).toMatchObject({ pid: process.pid, host: hostname() });
     expect(second.stderr).toMatch(
       new RegExp(
-        `error: the campaign "e2e" is locked in the state database postgres://render@127\\.0\\.0\\.1:\\d+/\\w+: \`render apply\` as pid ${first.child.pid} on ${hostname()}, since \\d{4}-\\d\\d-\\d\\dT`,
+        `error: the campaign "e2e" is locked in the state database postgres://render@127\\.0\\.0\\.1:\\d+/\\w+: \`render apply\` as pid ${process.pid} on ${hostname()}, since ${holder!.started_at.toISOString().replace(/\./g, '\\.')} holds it`,
       ),
     );
     expect(mock.stats().submissions, 'the refused apply submitted nothing').toBe(2);
-    await first.kill();
+    clock.flow();
+    expectExit(await first.done, 0);
   });
 
   it("a teammate's apply in another folder downloads every completed video still on the server, paying nothing", async () => {

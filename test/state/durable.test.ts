@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isRenderError } from '../../src/errors.js';
 import { readLockfileOnDisk, serializeLockfile, writeLockfile } from '../../src/lock/file.js';
 import { readJournal } from '../../src/lock/journal.js';
@@ -195,9 +195,17 @@ describe('the store (money rule 8: durable cost stays O(1) per event)', () => {
     const dir = tmpDir();
     const spec = path.join(dir, 't.yaml');
     const journal = path.join(dir, '.render', 't.journal.ndjson');
-    const first = new LockStore(spec, 't', { groupCommitMs: 60_000 });
-    await first.record(intent('a', 'f'));
-    await first.record({ t: 'submitted', ...ref('a'), prediction_id: 'p1' });
+    // The first store stands for a run killed after these records: its timers (the group commit) are fake and
+    // never fire, so it writes nothing more, as a dead process would (a real one would write into this folder
+    // after the test removed it, in the middle of another test file).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      const first = new LockStore(spec, 't', { groupCommitMs: 60_000 });
+      await first.record(intent('a', 'f'));
+      await first.record({ t: 'submitted', ...ref('a'), prediction_id: 'p1' });
+    } finally {
+      vi.useRealTimers();
+    }
     // killed here: never closed, and the group commit has not come yet: the lockfile does not know p1
     expect(readFileSync(path.join(dir, 't.lock.json'), 'utf8')).not.toContain('p1');
     expect(readJournal(journal).map((l) => l.rec.t)).toEqual(['base', 'intent', 'submitted']);

@@ -1,12 +1,14 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ensureBuilt, makeProject, mockServer, waitUntil } from '../apply/helpers.js';
+import { ensureBuilt, makeProject, mockServer, render, waitUntil } from '../apply/helpers.js';
 import { CLI } from '../helpers/build.js';
 
 /**
  * `render apply` on a terminal, as a person sees it (docs/SPEC.md "On a terminal"): the binary runs in a real
  * pseudo-terminal (tmux), keys are typed into it and the screen is read with `tmux capture-pane`. Nothing here
- * waits for a stretch of time: every wait is for something to appear on the screen, with a generous cap.
+ * waits for a stretch of time: every wait is for something to appear on the screen, or for the command to end,
+ * with a generous cap. RENDER_FFMPEG=none: the mock's outputs are its plain MP4s, not animatics, for the screen
+ * is the same without an ffmpeg run per shot.
  */
 
 const HAS_TMUX = spawnSync('tmux', ['-V']).status === 0;
@@ -18,8 +20,9 @@ class Terminal {
 
   constructor(command: string, cwd: string, env: Record<string, string> = {}) {
     // CI and NO_COLOR are unset: a person's terminal, where bars are drawn and colour is on.
-    const vars = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`);
-    const line = `env -u CI -u NO_COLOR ${vars.join(' ')} ${command}; echo "[exit $?]"; sleep 3600`;
+    const vars = Object.entries({ RENDER_FFMPEG: 'none', ...env }).map(([k, v]) => `${k}=${shellQuote(v)}`);
+    // Once it has printed its exit code, the pane wakes whoever waits on the channel named after the session.
+    const line = `env -u CI -u NO_COLOR ${vars.join(' ')} ${command}; echo "[exit $?]"; tmux -L ${SOCKET} wait-for -S ${this.name}; sleep 3600`;
     tmux('new-session', '-d', '-s', this.name, '-x', '220', '-y', '50', '-c', cwd, line);
     onTestFinished(() => {
       tmux('kill-session', '-t', this.name);
@@ -37,11 +40,20 @@ class Terminal {
 
   async waitFor(what: string | RegExp, timeoutMs = 60_000): Promise<string> {
     const found = (s: string) => (typeof what === 'string' ? s.includes(what) : lines(s).some((l) => what.test(l)));
-    // Each look at the screen is a tmux process: every 50 ms, not the 5 ms of a look at memory.
-    await waitUntil(() => found(this.screen()), `the screen to show ${String(what)}`, timeoutMs, 50).catch((err: Error) => {
+    // Each look at the screen is a tmux process: every 100 ms, not the 5 ms of a look at memory.
+    await waitUntil(() => found(this.screen()), `the screen to show ${String(what)}`, timeoutMs, 100).catch((err: Error) => {
       throw new Error(`${err.message}\n--- screen:\n${this.screen()}`);
     });
     return this.screen();
+  }
+
+  /** The screen once the command has ended and printed "[exit N]": one `tmux wait-for` meanwhile, no polling. */
+  async exited(timeoutMs = 60_000): Promise<string> {
+    const waiter = spawn('tmux', ['-L', SOCKET, 'wait-for', this.name], { stdio: 'ignore' });
+    const timer = setTimeout(() => waiter.kill(), timeoutMs);
+    const code = await new Promise((resolve) => waiter.on('close', resolve)).finally(() => clearTimeout(timer));
+    if (code !== 0) throw new Error(`waited ${timeoutMs} ms for the command to end\n--- screen:\n${this.screen()}`);
+    return this.waitFor(EXIT); // on the screen by now: the pane printed it before it signalled
   }
 }
 
@@ -61,6 +73,7 @@ const hasBar = (screen: string) => indexOf(screen, BAR) >= 0;
 const ESC = String.fromCharCode(27);
 const QUESTION = /^Apply this plan on .*\? Type "yes" to go on: /;
 const BAR = /^shots +[█░]+ \d+\/\d+/;
+const EXIT = /^\[exit \d+\]$/;
 
 describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_000 }, () => {
   beforeAll(() => {
@@ -81,7 +94,8 @@ describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_00
     expect(hasBar(screen)).toBe(false);
 
     t.keys('yes', 'Enter');
-    const done = await t.waitFor('[exit 0]');
+    const done = await t.exited();
+    expect(done).toContain('[exit 0]');
     const l = lines(done);
     const question = indexOf(done, QUESTION);
     // The answer stays where it was typed; the bars come after it, then the summary, which nothing erases.
@@ -102,7 +116,7 @@ describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_00
       `Apply this plan on ${server.url}: 1 shot for $1.26 (real money, charged to the WaveSpeedAI account of WAVESPEED_API_KEY)? Type "yes" to go on: `,
     );
     t.keys('no', 'Enter');
-    await t.waitFor('[exit 1]');
+    expect(await t.exited()).toContain('[exit 1]');
     expect(server.stats().submissions).toBe(0);
   });
 
@@ -111,7 +125,8 @@ describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_00
     const t = new Terminal(`node ${CLI} apply spec.yaml --mock`, p.dir);
     await t.waitFor('Type "yes" to go on:');
     t.keys('no', 'Enter');
-    const screen = await t.waitFor('[exit 1]');
+    const screen = await t.exited();
+    expect(screen).toContain('[exit 1]');
     const l = lines(screen);
     expect(l[indexOf(screen, QUESTION)]).toMatch(/go on: no$/);
     expect(l[indexOf(screen, QUESTION) + 1]).toBe('Cancelled: nothing was submitted.');
@@ -120,10 +135,12 @@ describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_00
 
   it('"Nothing to do" stays on the screen, with no bar', async () => {
     const p = makeProject({ shots: 1 });
-    const first = new Terminal(`node ${CLI} apply spec.yaml --mock --yes --poll-interval 50ms`, p.dir);
-    await first.waitFor('[exit 0]');
+    // The first apply only makes the state; it runs in-process.
+    const first = await render(['apply', p.spec, '--mock', '--yes', '--poll-interval', '50ms'], { cwd: p.dir, env: { RENDER_FFMPEG: 'none' } });
+    expect(first.code, first.stderr).toBe(0);
     const t = new Terminal(`node ${CLI} apply spec.yaml --mock`, p.dir);
-    const screen = await t.waitFor('[exit 0]');
+    const screen = await t.exited();
+    expect(screen).toContain('[exit 0]');
     expect(lines(screen).at(-2)).toBe('Nothing to do: every shot is rendered and intact ($0.00).');
     expect(hasBar(screen)).toBe(false);
     expect(screen).not.toContain('Type "yes"');
@@ -134,7 +151,8 @@ describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_00
     const p = makeProject({ shots: 2 });
     const env = { WAVESPEED_BASE_URL: server.url, WAVESPEED_API_KEY: server.apiKey };
     const t = new Terminal(`node ${CLI} apply spec.yaml --yes --poll-interval 50ms`, p.dir, env);
-    const screen = await t.waitFor('[exit 1]');
+    const screen = await t.exited();
+    expect(screen).toContain('[exit 1]');
     const failed = indexOf(screen, /^\[\d\/2\] FAILED shot-0\d: /);
     const bar = indexOf(screen, BAR);
     expect(failed, screen).toBeGreaterThanOrEqual(0);
@@ -152,7 +170,7 @@ describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_00
     await t.waitFor(BAR);
     await waitUntil(() => server.stats().submissions >= 1, 'the first submit');
     t.keys('C-c');
-    const screen = await t.waitFor(/^\[exit \d+\]$/);
+    const screen = await t.exited();
     expect(screen).toContain('[exit 1]');
     const stopping = indexOf(screen, /^stopping: no new submits/);
     const bar = indexOf(screen, BAR);
@@ -166,10 +184,10 @@ describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_00
   it('colours the plan and the summary on a terminal, and not with --no-color', async () => {
     const p = makeProject({ shots: 1 });
     const t = new Terminal(`node ${CLI} plan spec.yaml --mock`, p.dir);
-    await t.waitFor('[exit 0]');
+    expect(await t.exited()).toContain('[exit 0]');
     expect(t.screen(true)).toMatch(new RegExp(`${ESC}\\[32m(${ESC}\\[\\d+m)*create`));
     const plain = new Terminal(`node ${CLI} plan spec.yaml --mock --no-color`, p.dir);
-    await plain.waitFor('[exit 0]');
+    expect(await plain.exited()).toContain('[exit 0]');
     expect(plain.screen(true)).not.toContain(`${ESC}[3`);
   });
 });

@@ -49,7 +49,8 @@ export function ensureBuilt(): void {
       break;
     } catch {
       if (Date.now() > deadline) throw new Error(`build lock ${lock} held for 2 minutes; remove it if no build runs`);
-      execFileSync(process.execPath, ['-e', 'setTimeout(() => {}, 200)']);
+      // Another worker builds: wait 200 ms, blocked as a build would block, without starting a process to sleep.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     }
   }
   try {

@@ -78,32 +78,35 @@ describe('the process lock', () => {
     expect(err.message).toBe(`cannot take the process lock: ${file} is not a folder`);
   });
 
-  it("16 applies started at once over a dead holder's lock: never two holders at the same time", async () => {
+  it("8 applies let go at the same moment over a dead holder's lock: never two holders at the same time", async () => {
     const ws = makeWorkspace();
     const dir = ws.path('.render');
     ws.write(`.render/t.apply.${DEAD_PID}.bbbb.json`, JSON.stringify({ pid: DEAD_PID, host: hostname(), started_at: '2026-01-01T00:00:00Z' }));
     const log = ws.path('log.ndjson');
     writeFileSync(log, '');
     const lockModule = path.join(ROOT, 'dist', 'lock', 'process-lock.js');
+    // Each child loads the lock, says "ready", and waits for the word: started one by one, the contenders would
+    // be spread over their start-up times; let go together, they all try in the same moment. The holder keeps
+    // the lock 100 ms, idle (Atomics.wait), while the others retry.
     const child = `
       const { acquireProcessLock } = await import(${JSON.stringify(lockModule)});
       const { appendFileSync } = await import('node:fs');
       const say = (what) => appendFileSync(${JSON.stringify(log)}, JSON.stringify({ pid: process.pid, what, at: process.hrtime.bigint().toString() }) + '\\n');
+      process.stdout.write('ready\\n');
+      await new Promise((go) => process.stdin.once('data', go));
       let release;
       try { ({ release } = acquireProcessLock(${JSON.stringify(dir)}, 't')); } catch { say('refused'); process.exit(0); }
       say('start');
-      const until = Date.now() + 100; while (Date.now() < until) {}
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
       say('end');
       release();`;
-    const runs = Array.from(
-      { length: 16 },
-      () =>
-        new Promise<void>((resolve, reject) => {
-          const p = spawn(process.execPath, ['--input-type=module', '-e', child], { stdio: 'inherit' });
-          p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`child exited ${code}`))));
-        }),
+    const children = Array.from({ length: 8 }, () => spawn(process.execPath, ['--input-type=module', '-e', child], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    const exits = children.map(
+      (p) => new Promise<void>((resolve, reject) => p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`child exited ${code}`))))),
     );
-    await Promise.all(runs);
+    await Promise.all(children.map((p, i) => Promise.race([new Promise((ready) => p.stdout.once('data', ready)), exits[i]])));
+    for (const p of children) p.stdin.end('go\n');
+    await Promise.all(exits);
     const events = readFileSync(log, 'utf8')
       .trim()
       .split('\n')
@@ -115,5 +118,6 @@ describe('the process lock', () => {
       expect(holders, 'holders at once').toBeLessThanOrEqual(1);
     }
     expect(timeline.filter((e) => e.what === 'start').length, 'at least one apply ran').toBeGreaterThanOrEqual(1);
+    expect(events, 'every child tried').toHaveLength(8 + timeline.filter((e) => e.what === 'start').length);
   });
 });

@@ -18,6 +18,37 @@ const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as
 let ws: Workspace;
 const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: ws.dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 
+/** A user's script: validates and plans the example campaign through the library API. */
+const USE = `import { planSpec, validateSpec, RenderError, DEFAULT_BASE_URL } from 'render';
+const valid = validateSpec('specs/spring-launch.yaml');
+const { plan } = planSpec('specs/spring-launch.yaml', { endpoint: DEFAULT_BASE_URL });
+let code;
+try { validateSpec('specs/missing.yaml'); } catch (err) { code = err instanceof RenderError ? err.code : String(err); }
+console.log(JSON.stringify({ from: import.meta.resolve('render'), shots: valid.shots.length, plan: plan.totals, code }));
+`;
+
+const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+/** The README's library example, as written. */
+const EXAMPLE = /^## Use it as a library\n[\s\S]*?^```js\n([\s\S]*?)^```/m.exec(README)?.[1];
+
+/**
+ * Imports the scripts named after it in turn, in one node process (one process each would load the library once
+ * each), each one's output after a line `=== <script>`; a script that throws prints why and the next one runs.
+ */
+const RUN_EACH = `for (const script of process.argv.slice(1)) {
+  console.log(\`=== \${script}\`);
+  try { await import(new URL(script, \`file://\${process.cwd()}/\`).href); } catch (err) { console.log(\`threw: \${err?.stack ?? err}\`); }
+}`;
+/** What each script printed, by its name. */
+const printed = new Map<string, string>();
+
+/** What a script printed; the test fails with the script's error when it threw. */
+function printedBy(script: string): string {
+  const out = printed.get(script);
+  if (out === undefined || out.startsWith('threw: ')) throw new Error(`${script} ${out ?? 'did not run'}`);
+  return out;
+}
+
 beforeAll(() => {
   ensureBuilt();
   ws = copyExample(); // removed after the file, tarball and node_modules with it
@@ -30,21 +61,17 @@ beforeAll(() => {
     mkdirSync(path.dirname(ws.path(`node_modules/${dep}`)), { recursive: true });
     symlinkSync(path.join(ROOT, 'node_modules', dep), ws.path(`node_modules/${dep}`), 'dir');
   }
-}, 60_000);
+  ws.write('use.mjs', USE);
+  ws.write('example.mjs', EXAMPLE ?? '');
+  for (const part of node(['--input-type=module', '-e', RUN_EACH, 'use.mjs', 'example.mjs']).split(/^=== /m).slice(1)) {
+    const [script = '', ...out] = part.split('\n');
+    printed.set(script, out.join('\n'));
+  }
+}, 120_000);
 
 describe("the packed package, imported as 'render'", () => {
   it('validates and plans the example campaign through the library API', () => {
-    ws.write(
-      'use.mjs',
-      `import { planSpec, validateSpec, RenderError, DEFAULT_BASE_URL } from 'render';
-const valid = validateSpec('specs/spring-launch.yaml');
-const { plan } = planSpec('specs/spring-launch.yaml', { endpoint: DEFAULT_BASE_URL });
-let code;
-try { validateSpec('specs/missing.yaml'); } catch (err) { code = err instanceof RenderError ? err.code : String(err); }
-console.log(JSON.stringify({ from: import.meta.resolve('render'), shots: valid.shots.length, plan: plan.totals, code }));
-`,
-    );
-    const result = JSON.parse(node(['use.mjs'])) as { from: string; shots: number; plan: Record<string, number>; code: string };
+    const result = JSON.parse(printedBy('use.mjs')) as { from: string; shots: number; plan: Record<string, number>; code: string };
     expect(result.from).toBe(`file://${ws.path('node_modules/render/dist/index.js')}`);
     expect(result.shots).toBe(13);
     expect(result.plan).toMatchObject({ shots: 13, toSubmit: 13, costCents: 3570, budgetCents: 6000 });
@@ -87,11 +114,8 @@ planSpec('specs/spring-launch.yaml', {});
   }, 60_000); // tsc parses the shipped declarations with node's and zod's: a few seconds of CPU
 
   it("runs the README's library example as written: plans, then applies on the mock server", () => {
-    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-    const example = /^## Use it as a library\n[\s\S]*?^```js\n([\s\S]*?)^```/m.exec(readme)?.[1];
-    expect(example).toContain("from 'render'");
-    ws.write('example.mjs', example!);
-    const out = node(['example.mjs']).split('\n');
+    expect(EXAMPLE).toContain("from 'render'");
+    const out = printedBy('example.mjs').split('\n');
     expect(out).toContain('opener create never rendered 252');
     expect(out).toContain('3570 cents to spend; 3570 of 6000 after');
     expect(out).toContain('13 done, 0 failed');

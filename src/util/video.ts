@@ -1,7 +1,7 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runFfmpeg, type VideoInfo } from './ffmpeg.js';
+import { runFfmpeg, unreadableInput, type VideoInfo } from './ffmpeg.js';
 
 /** Video operations on ffmpeg: a poster frame, and joining files end to end. */
 
@@ -13,8 +13,9 @@ export interface PosterJob {
 
 /**
  * The first frame of each video as a JPEG at most `width` pixels wide, written atomically (temp file + rename).
- * Several per ffmpeg run (ffmpeg takes about half a second to start); when a run fails, its videos are tried one by
- * one, so one unreadable file costs only its own poster. Returns the jobs that failed, with why.
+ * Several per ffmpeg run (ffmpeg takes about half a second to start); when a run fails, the video ffmpeg named as
+ * unreadable is tried alone and the others again together (each alone when it named none), so one unreadable file
+ * costs only its own poster, and two more runs. Returns the jobs that failed, with why, in the order given.
  */
 export async function extractPosters(bin: string, jobs: readonly PosterJob[], width = 480): Promise<{ job: PosterJob; error: string }[]> {
   const failed: { job: PosterJob; error: string }[] = [];
@@ -23,8 +24,18 @@ export async function extractPosters(bin: string, jobs: readonly PosterJob[], wi
     try {
       await posterRun(bin, batch, width);
     } catch (err) {
-      if (batch.length === 1) failed.push({ job: batch[0]!, error: err instanceof Error ? err.message : String(err) });
-      else for (const job of batch) failed.push(...(await extractPosters(bin, [job], width)));
+      if (batch.length === 1) {
+        failed.push({ job: batch[0]!, error: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
+      const named = unreadableInput(
+        err,
+        batch.map((j) => j.video),
+      );
+      const again = named === undefined ? batch.map((j) => [j]) : [[batch[named]!], batch.filter((_, k) => k !== named)];
+      const retried: { job: PosterJob; error: string }[] = [];
+      for (const some of again) retried.push(...(await extractPosters(bin, some, width)));
+      failed.push(...retried.sort((a, b) => batch.indexOf(a.job) - batch.indexOf(b.job)));
     }
   }
   return failed;

@@ -46,7 +46,8 @@ const POSTERS_PER_RUN = 16;
 async function posterRun(bin: string, jobs: readonly PosterJob[], width: number): Promise<void> {
   const tmp = jobs.map((j) => `${j.poster}.${process.pid}.tmp.jpg`);
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'];
-  for (const j of jobs) args.push('-i', j.video);
+  // One decoding thread per input: each gives one frame, and frame threads would only cost their start (x16).
+  for (const j of jobs) args.push('-threads', '1', '-i', j.video);
   tmp.forEach((t, k) => {
     args.push('-map', `${k}:v:0`, '-frames:v', '1', '-vf', `scale='min(${width},iw)':-2`, '-q:v', '5', t);
   });
@@ -133,7 +134,9 @@ async function encodeJoin(bin: string, inputs: readonly ConcatInput[], tmp: stri
   });
   graph.push(`${pads.join('')}concat=n=${inputs.length}:v=1:a=${audio ? 1 : 0}[v]${audio ? '[a]' : ''}`);
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'];
-  for (const i of inputs) args.push('-i', i.file);
+  // One decoding thread per input: the concat filter reads them one after another and the encoder is the slow
+  // part; every input's decoder is opened at the start, so frame threads would be started (and held) per file.
+  for (const i of inputs) args.push('-threads', '1', '-i', i.file);
   args.push('-filter_complex', graph.join(';'), '-map', '[v]');
   if (audio) args.push('-map', '[a]', '-c:a', 'aac', '-b:a', '128k');
   args.push('-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', tmp);

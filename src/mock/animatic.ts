@@ -113,19 +113,25 @@ export class Animatics {
           writeFileSync(file, frame.bytes);
           args.push('-i', file);
         } else {
-          args.push('-f', 'lavfi', '-i', `color=c=0x3a3f4b:s=${w * 4}x${h * 4}:r=1:d=1`);
+          args.push('-f', 'lavfi', '-i', `color=c=0x3a3f4b:s=${w}x${h}:r=1:d=1`);
         }
       });
-      // Upscaled 4x first, so zoompan's whole-pixel crop steps do not jitter at the small size.
-      const push = (i: number) =>
-        `[${i}:v]scale=${w * 4}:${h * 4},setsar=1,zoompan=z='1+${PUSH}*on/${frames}':d=${frames}:x='(iw-iw/zoom)*${fx}':y='(ih-ih/zoom)*${fy}':s=${w}x${h}:fps=${FPS}`;
-      const graph = end
-        ? `${push(0)}[a];${push(1)},format=yuva420p,fade=t=in:st=${(seconds * 0.2).toFixed(2)}:d=${(seconds * 0.6).toFixed(2)}:alpha=1[b];[a][b]overlay=format=auto,format=yuv420p[v]`
-        : `${push(0)},format=yuv420p[v]`;
+      // Each image is scaled once to the output size and repeated at FPS (one frame more than needed: the 2018
+      // build's fps filter drops the last one; -frames:v cuts the clip to length); the cross-fade is made there, and
+      // the push-in is one `perspective` of the result: sub-pixel exact, so it cannot jitter, and far cheaper than
+      // zoompan on a 4x upscale (whose crop moves in whole pixels).
+      const still = (i: number) => `[${i}:v]scale=${w}:${h},setsar=1,loop=loop=${frames}:size=1,settb=1/${FPS},setpts=N,fps=${FPS}`;
+      const faded = end
+        ? `${still(0)}[a];${still(1)},format=yuva420p,fade=t=in:st=${(seconds * 0.2).toFixed(2)}:d=${(seconds * 0.6).toFixed(2)}:alpha=1[b];[a][b]overlay=format=auto`
+        : still(0);
+      const graph = `${faded},format=yuv420p,${pushIn(frames, fx, fy)}[v]`;
       const out = path.join(dir, 'out.mp4');
       args.push(
         '-filter_complex',
         graph,
+        // One thread each: the mock makes two at once, and at this size threads cost more to start than they save.
+        '-filter_complex_threads',
+        '1',
         '-map',
         '[v]',
         '-frames:v',
@@ -136,6 +142,8 @@ export class Animatics {
         'veryfast',
         '-crf',
         '30',
+        '-threads',
+        '1',
         '-movflags',
         '+faststart',
         out,
@@ -146,6 +154,18 @@ export class Animatics {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * The push-in as a `perspective` filter: each frame shows the rectangle of 1/zoom of the picture that closes in on
+ * (fx, fy), zoom growing from 1 (the first frame is the whole picture) by PUSH over the clip (`on` counts from 1).
+ */
+function pushIn(frames: number, fx: number, fy: number): string {
+  const zoom = `(1+${PUSH}*(on-1)/${frames})`;
+  const [left, top] = [`(W-W/${zoom})*${fx}`, `(H-H/${zoom})*${fy}`];
+  const [right, bottom] = [`${left}+W/${zoom}`, `${top}+H/${zoom}`];
+  const corners = [left, top, right, top, left, bottom, right, bottom];
+  return `perspective=${corners.map((c, i) => `${i % 2 ? 'y' : 'x'}${i >> 1}='${c}'`).join(':')}:eval=frame`;
 }
 
 function hash(frame: Frame): string {

@@ -95,12 +95,28 @@ export async function runFfmpeg(bin: string, args: readonly string[], options: R
   if (run.code !== 0) throw new Error(`ffmpeg failed (exit ${run.code}): ${tail(run.stderr)}`);
 }
 
+const TAIL_SEPARATOR = ' | ';
+
 function tail(stderr: string): string {
   const lines = stderr
     .trim()
     .split('\n')
     .filter((l) => l.trim() !== '');
-  return lines.slice(-3).join(' | ') || 'no output';
+  return lines.slice(-3).join(TAIL_SEPARATOR) || 'no output';
+}
+
+/**
+ * Which of a run's input files ffmpeg could not open, by the error `runFfmpeg` threw: ffmpeg stops at the first
+ * one, its last line `FILE: why`. The index in `files`, or undefined when it named none.
+ */
+export function unreadableInput(err: unknown, files: readonly string[]): number | undefined {
+  const message = err instanceof Error ? err.message : String(err);
+  const last = message
+    .split(TAIL_SEPARATOR)
+    .at(-1)!
+    .replace(/^ffmpeg failed \(exit [^)]*\): /, '');
+  const k = files.findIndex((f) => last.startsWith(`${f}: `));
+  return k < 0 ? undefined : k;
 }
 
 /** What `ffmpeg -i FILE` says of a video: enough to join files and to check a duration. */
@@ -127,25 +143,28 @@ export async function probeVideo(bin: string, file: string, options: RunOptions 
 
 /**
  * Probe many videos with one ffmpeg run (ffmpeg starts in about half a second; `-i` repeated prints one `Input #N`
- * block per file). When a file cannot be read ffmpeg stops there: each is then probed alone, to name it.
+ * block per file). When a file cannot be read ffmpeg stops there: the files it did not read are then probed alone,
+ * in order, to name the first that fails.
  */
 export async function probeVideos(bin: string, files: readonly string[], options: RunOptions = {}): Promise<VideoInfo[]> {
   if (files.length === 0) return [];
   const args = ['-hide_banner', '-nostdin'];
   for (const f of files) args.push('-i', f);
   const run = await execFfmpeg(bin, args, { timeoutMs: options.timeoutMs ?? 60_000 });
-  const blocks = run.stderr.split(/^(?=Input #\d+)/m).filter((b) => b.startsWith('Input #'));
-  const infos = blocks.map((b) => parseProbe(b));
-  if (infos.length === files.length && infos.every((i) => i !== undefined)) return infos as VideoInfo[];
-  const one: VideoInfo[] = [];
-  for (const f of files) {
+  const infos: (VideoInfo | undefined)[] = files.map(() => undefined);
+  for (const block of run.stderr.split(/^(?=Input #\d+)/m)) {
+    const n = /^Input #(\d+)/.exec(block);
+    if (n && Number(n[1]) < files.length) infos[Number(n[1])] = parseProbe(block);
+  }
+  for (const [k, f] of files.entries()) {
+    if (infos[k]) continue;
     try {
-      one.push(await probeVideo(bin, f, options));
+      infos[k] = await probeVideo(bin, f, options);
     } catch (err) {
       throw new Error(`${f}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  return one;
+  return infos as VideoInfo[];
 }
 
 /** The parse of `ffmpeg -i` output; undefined when it shows no video stream with a duration. */

@@ -1,7 +1,7 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runFfmpeg, type VideoInfo } from './ffmpeg.js';
+import { runFfmpeg, unreadableInput, type VideoInfo } from './ffmpeg.js';
 
 /** Video operations on ffmpeg: a poster frame, and joining files end to end. */
 
@@ -13,8 +13,9 @@ export interface PosterJob {
 
 /**
  * The first frame of each video as a JPEG at most `width` pixels wide, written atomically (temp file + rename).
- * Several per ffmpeg run (ffmpeg takes about half a second to start); when a run fails, its videos are tried one by
- * one, so one unreadable file costs only its own poster. Returns the jobs that failed, with why.
+ * Several per ffmpeg run (ffmpeg takes about half a second to start); when a run fails, the video ffmpeg named as
+ * unreadable is tried alone and the others again together (each alone when it named none), so one unreadable file
+ * costs only its own poster, and two more runs. Returns the jobs that failed, with why, in the order given.
  */
 export async function extractPosters(bin: string, jobs: readonly PosterJob[], width = 480): Promise<{ job: PosterJob; error: string }[]> {
   const failed: { job: PosterJob; error: string }[] = [];
@@ -23,8 +24,18 @@ export async function extractPosters(bin: string, jobs: readonly PosterJob[], wi
     try {
       await posterRun(bin, batch, width);
     } catch (err) {
-      if (batch.length === 1) failed.push({ job: batch[0]!, error: err instanceof Error ? err.message : String(err) });
-      else for (const job of batch) failed.push(...(await extractPosters(bin, [job], width)));
+      if (batch.length === 1) {
+        failed.push({ job: batch[0]!, error: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
+      const named = unreadableInput(
+        err,
+        batch.map((j) => j.video),
+      );
+      const again = named === undefined ? batch.map((j) => [j]) : [[batch[named]!], batch.filter((_, k) => k !== named)];
+      const retried: { job: PosterJob; error: string }[] = [];
+      for (const some of again) retried.push(...(await extractPosters(bin, some, width)));
+      failed.push(...retried.sort((a, b) => batch.indexOf(a.job) - batch.indexOf(b.job)));
     }
   }
   return failed;
@@ -35,7 +46,8 @@ const POSTERS_PER_RUN = 16;
 async function posterRun(bin: string, jobs: readonly PosterJob[], width: number): Promise<void> {
   const tmp = jobs.map((j) => `${j.poster}.${process.pid}.tmp.jpg`);
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'];
-  for (const j of jobs) args.push('-i', j.video);
+  // One decoding thread per input: each gives one frame, and frame threads would only cost their start (x16).
+  for (const j of jobs) args.push('-threads', '1', '-i', j.video);
   tmp.forEach((t, k) => {
     args.push('-map', `${k}:v:0`, '-frames:v', '1', '-vf', `scale='min(${width},iw)':-2`, '-q:v', '5', t);
   });
@@ -122,7 +134,9 @@ async function encodeJoin(bin: string, inputs: readonly ConcatInput[], tmp: stri
   });
   graph.push(`${pads.join('')}concat=n=${inputs.length}:v=1:a=${audio ? 1 : 0}[v]${audio ? '[a]' : ''}`);
   const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'];
-  for (const i of inputs) args.push('-i', i.file);
+  // One decoding thread per input: the concat filter reads them one after another and the encoder is the slow
+  // part; every input's decoder is opened at the start, so frame threads would be started (and held) per file.
+  for (const i of inputs) args.push('-threads', '1', '-i', i.file);
   args.push('-filter_complex', graph.join(';'), '-map', '[v]');
   if (audio) args.push('-map', '[a]', '-c:a', 'aac', '-b:a', '128k');
   args.push('-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', tmp);

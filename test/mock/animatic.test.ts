@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { findFfmpeg, probeVideo } from '../../src/util/ffmpeg.js';
+import { findFfmpeg, probeVideos } from '../../src/util/ffmpeg.js';
 import { makePng } from '../helpers/images.js';
 import { makeWorkspace } from '../helpers/workspace.js';
 import { FIXTURE, i2vBody, startServer, submit, uploadImage as upload, waitForEnd } from './helpers.js';
@@ -31,25 +31,28 @@ describe('the mock server without ffmpeg', () => {
 
 describe.runIf(ffmpeg)(`the mock server's animatic (ffmpeg from ${ffmpeg?.source ?? 'nowhere'})`, () => {
   const ws = makeWorkspace();
-  const probe = (bytes: Buffer, name: string) => {
-    const file = ws.write(name, bytes);
-    return probeVideo(ffmpeg!.path, file);
-  };
+  /** Probe several outputs in one ffmpeg run (each run costs a start). */
+  const probe = (outputs: Record<string, Buffer>) =>
+    probeVideos(
+      ffmpeg!.path,
+      Object.entries(outputs).map(([name, bytes]) => ws.write(name, bytes)),
+    );
 
   it("is an H.264 MP4 of the requested duration in the start image's aspect, to the end image", async () => {
     const server = await startServer({ ffmpeg: ffmpeg!.path });
-    const image = await upload(server, makePng(640, 360, [30, 90, 200]), 'start.png');
-    const endImage = await upload(server, makePng(640, 360, [220, 120, 40]), 'end.png');
+    // Small images: the animatic's size comes from their aspect, not their size.
+    const image = await upload(server, makePng(160, 90, [30, 90, 200]), 'start.png');
+    const endImage = await upload(server, makePng(160, 90, [220, 120, 40]), 'end.png');
     const { bytes } = await render(server, i2vBody({ image, end_image: endImage, duration: 3 }));
     expect(bytes.toString('latin1', 4, 8)).toBe('ftyp');
-    const info = await probe(bytes, 'landscape.mp4');
-    expect(info).toMatchObject({ codec: 'h264', width: 320, height: 180, hasAudio: false });
-    expect(info.duration).toBeCloseTo(3, 1);
+    const portrait = await upload(server, makePng(108, 192), 'tall.png');
+    const tallBytes = (await render(server, i2vBody({ image: portrait, duration: 4 }))).bytes;
 
-    const portrait = await upload(server, makePng(432, 768), 'tall.png');
-    const tall = await probe((await render(server, i2vBody({ image: portrait, duration: 4 }))).bytes, 'portrait.mp4');
-    expect([tall.width, tall.height]).toEqual([180, 320]);
-    expect(tall.duration).toBeCloseTo(4, 1);
+    const [wide, tall] = await probe({ 'landscape.mp4': bytes, 'portrait.mp4': tallBytes });
+    expect(wide).toMatchObject({ codec: 'h264', width: 320, height: 180, hasAudio: false });
+    expect(wide!.duration).toBeCloseTo(3, 1);
+    expect([tall!.width, tall!.height]).toEqual([180, 320]);
+    expect(tall!.duration).toBeCloseTo(4, 1);
   });
 
   it('is made once per request content (cached), and another prompt gives another take', async () => {
@@ -67,10 +70,11 @@ describe.runIf(ffmpeg)(`the mock server's animatic (ffmpeg from ${ffmpeg?.source
 
   it('makes a plain frame for an image it cannot fetch (an outside URL) or read', async () => {
     const server = await startServer({ ffmpeg: ffmpeg!.path });
-    const outside = await probe((await render(server, i2vBody({ duration: 3 }))).bytes, 'outside.mp4');
-    expect([outside.width, outside.height, outside.duration]).toEqual([320, 180, 3]);
+    const outside = (await render(server, i2vBody({ duration: 3 }))).bytes;
     const broken = await upload(server, Buffer.from('not a png at all'), 'broken.png');
-    const plain = await probe((await render(server, i2vBody({ image: broken, duration: 4 }))).bytes, 'broken.mp4');
-    expect([plain.width, plain.height, plain.duration]).toEqual([320, 180, 4]);
+    const unread = (await render(server, i2vBody({ image: broken, duration: 4 }))).bytes;
+    const [fromOutside, fromBroken] = await probe({ 'outside.mp4': outside, 'broken.mp4': unread });
+    expect([fromOutside!.width, fromOutside!.height, fromOutside!.duration]).toEqual([320, 180, 3]);
+    expect([fromBroken!.width, fromBroken!.height, fromBroken!.duration]).toEqual([320, 180, 4]);
   });
 });

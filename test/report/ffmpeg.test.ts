@@ -1,7 +1,7 @@
-import { chmodSync, existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findFfmpeg, parseProbe, probeVideo, probeVideos, runFfmpeg } from '../../src/util/ffmpeg.js';
+import { findFfmpeg, parseProbe, probeVideo, probeVideos, runFfmpeg, unreadableInput } from '../../src/util/ffmpeg.js';
 import { concatVideos, extractPosters } from '../../src/util/video.js';
 import { makeWorkspace } from '../helpers/workspace.js';
 
@@ -23,6 +23,15 @@ describe('ffmpeg, located and read', () => {
     expect(parseProbe('x.png: Invalid data found when processing input')).toBeUndefined();
   });
 
+  it('tells which input ffmpeg stopped at from the error of its run, and none when it named none', () => {
+    const files = ['/v/a.mp4', '/v/b a.mp4', '/v/a.mp4.mp4'];
+    const stopped = new Error('ffmpeg failed (exit 1): /v/a.mp4.mp4: Invalid data found when processing input');
+    expect(unreadableInput(stopped, files)).toBe(2);
+    const later = new Error('ffmpeg failed (exit 1): [h264 @ 0x1] error | x | /v/b a.mp4: Invalid data found when processing input');
+    expect(unreadableInput(later, files)).toBe(1);
+    expect(unreadableInput(new Error('ffmpeg failed (exit 1): Conversion failed!'), files)).toBeUndefined();
+  });
+
   it('RENDER_FFMPEG names the binary, or `none` to go without', () => {
     expect(findFfmpeg({ RENDER_FFMPEG: 'none', PATH: process.env.PATH })).toBeUndefined();
     expect(findFfmpeg({ RENDER_FFMPEG: '/opt/ff/bin/ffmpeg' })).toEqual({ path: '/opt/ff/bin/ffmpeg', source: 'RENDER_FFMPEG' });
@@ -42,14 +51,21 @@ const ffmpeg = findFfmpeg(process.env);
 describe.runIf(ffmpeg)(`video operations on ffmpeg (${ffmpeg?.source ?? 'none found'})`, () => {
   const bin = ffmpeg!.path;
   const ws = makeWorkspace();
-  const VIDEOS = { a: ['320x180', 1], b: ['180x320', 1], c1: ['320x180', 2], c2: ['320x180', 3], c3: ['180x320', 2] } as const;
+  // As small and short as still shows each behaviour: two sizes, lengths that add up to a sum no other mix gives.
+  const VIDEOS = { a: ['160x90', 1], b: ['90x160', 1], c1: ['160x90', 1], c2: ['160x90', 2], c3: ['90x160', 1] } as const;
   const file = (name: keyof typeof VIDEOS) => ws.path(`${name}.mp4`);
+  /** ffmpeg behind a script that counts its runs. */
+  const counted = (name: string) => {
+    const script = ws.write(`${name}.sh`, `#!/bin/sh\necho run >> "$0.runs"\nexec '${bin}' "$@"\n`);
+    chmodSync(script, 0o755);
+    return { bin: script, runs: () => (existsSync(`${script}.runs`) ? readFileSync(`${script}.runs`, 'utf8').split('\n').length - 1 : 0) };
+  };
 
   // All test videos in one ffmpeg run (each run costs about half a second to start); c3 has sound.
   beforeAll(async () => {
     const args = ['-hide_banner', '-loglevel', 'error', '-y'];
     for (const [size, seconds] of Object.values(VIDEOS)) args.push('-f', 'lavfi', '-i', `testsrc=size=${size}:rate=12:duration=${seconds}`);
-    args.push('-f', 'lavfi', '-i', 'sine=duration=2');
+    args.push('-f', 'lavfi', '-i', 'sine=duration=1');
     Object.keys(VIDEOS).forEach((name, i) => {
       args.push(
         '-map',
@@ -68,12 +84,15 @@ describe.runIf(ffmpeg)(`video operations on ffmpeg (${ffmpeg?.source ?? 'none fo
   it('makes posters from first frames, several per run, and reports a file it cannot read without failing the others', async () => {
     const [a, b] = [file('a'), file('b')];
     const bad = ws.write('bad.mp4', 'not a video');
-    const failed = await extractPosters(bin, [
+    const ff = counted('posters');
+    const failed = await extractPosters(ff.bin, [
       { video: a, poster: ws.path('a.jpg') },
       { video: bad, poster: ws.path('bad.jpg') },
       { video: b, poster: ws.path('b.jpg') },
     ]);
     expect(failed.map((f) => f.job.video)).toEqual([bad]);
+    expect(failed[0]!.error).toContain(`${bad}: Invalid data found when processing input`);
+    expect(ff.runs()).toBe(3); // all three, then the one ffmpeg named alone, then the other two together
     expect(statSync(ws.path('a.jpg')).size).toBeGreaterThan(0);
     expect(statSync(ws.path('b.jpg')).size).toBeGreaterThan(0);
     expect(existsSync(ws.path('bad.jpg'))).toBe(false);
@@ -83,33 +102,35 @@ describe.runIf(ffmpeg)(`video operations on ffmpeg (${ffmpeg?.source ?? 'none fo
     const files = [file('c1'), file('c2')];
     const same = await concatVideos(
       bin,
-      files.map((file, i) => ({ file, info: { duration: i + 2, codec: 'h264', width: 320, height: 180, fps: 12, hasAudio: false } })),
+      files.map((file, i) => ({ file, info: { duration: i + 1, codec: 'h264', width: 160, height: 90, fps: 12, hasAudio: false } })),
       ws.path('same.mp4'),
     );
     expect(same.mode).toBe('copy');
-    expect((await probeVideo(bin, ws.path('same.mp4'))).duration).toBeCloseTo(5, 1);
+    expect((await probeVideo(bin, ws.path('same.mp4'))).duration).toBeCloseTo(3, 1);
 
     const mixed = [...files, file('c3')];
     const infos = await probeVideos(bin, mixed);
     expect(infos.map((i) => [i.width, i.height, i.hasAudio])).toEqual([
-      [320, 180, false],
-      [320, 180, false],
-      [180, 320, true],
+      [160, 90, false],
+      [160, 90, false],
+      [90, 160, true],
     ]);
     const joined = await concatVideos(
       bin,
       mixed.map((file, i) => ({ file, info: infos[i]! })),
       ws.path('mixed.mp4'),
     );
-    expect(joined).toEqual({ mode: 'encode', width: 320, height: 180 });
+    expect(joined).toEqual({ mode: 'encode', width: 160, height: 90 });
     const out = await probeVideo(bin, ws.path('mixed.mp4'));
-    expect(out).toMatchObject({ width: 320, height: 180, hasAudio: true });
-    expect(out.duration).toBeCloseTo(7, 1);
+    expect(out).toMatchObject({ width: 160, height: 90, hasAudio: true });
+    expect(out.duration).toBeCloseTo(4, 1);
   });
 
   it('names the file it cannot read when probing many', async () => {
     const good = file('a');
     const bad = ws.write('p-bad.mp4', 'nope');
-    await expect(probeVideos(bin, [good, bad])).rejects.toThrow(`${bad}: not a video ffmpeg can read`);
+    const ff = counted('probe');
+    await expect(probeVideos(ff.bin, [good, bad, file('b')])).rejects.toThrow(`${bad}: not a video ffmpeg can read`);
+    expect(ff.runs()).toBe(2); // all three, then the one it did not read, alone
   });
 });

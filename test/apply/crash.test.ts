@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readLockfileOnDisk, serializeLockfile } from '../../src/lock/file.js';
 import { emptyLockfile, type LockTake } from '../../src/lock/schema.js';
 import { readCurrentLock } from '../../src/lock/store.js';

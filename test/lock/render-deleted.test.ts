@@ -1,7 +1,6 @@
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RenderError } from '../../src/errors.js';
 import { readCurrentLock } from '../../src/lock/current.js';
 import { lastLockPath } from '../../src/lock/paths.js';
 import { acquireProcessLock } from '../../src/lock/process-lock.js';

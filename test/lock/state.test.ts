@@ -1,6 +1,5 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { RenderError } from '../../src/errors.js';
 import { readLockfileOnDisk, serializeLockfile } from '../../src/lock/file.js';
 import { fingerprintOf } from '../../src/lock/fingerprint.js';
 import { groupCommitWindowMs, journalPath, loadCurrentLock, LockStore } from '../../src/lock/store.js';

@@ -1,7 +1,6 @@
-import { closeSync, copyFileSync, cpSync, fstatSync, linkSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, linkSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RenderError } from '../../src/errors.js';
 import { readCurrentLock } from '../../src/lock/current.js';
 import { readLockfileOnDisk, serializeLockfile } from '../../src/lock/file.js';
 import type { JournalRecord } from '../../src/lock/records.js';

@@ -1,6 +1,5 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { RenderError } from '../../src/errors.js';
 import { createClient, type ClientOptions, type WaveSpeedClient } from '../../src/provider/index.js';
 
 /** Made-up hosts: nock answers them, and disableNetConnect makes sure nothing else ever would. */

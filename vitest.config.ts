@@ -23,5 +23,11 @@ export default defineConfig({
     // not computing, and a worker now costs one import of src/, not one per file: on this 2-core machine, run back
     // to back at load 7-10, four workers took 116 s wall and 175 s CPU, three 191 s and 183 s, five 157 s and 218 s.
     maxWorkers: 4,
+    // Worker threads, not forked processes: four processes each paid Node's start-up and faulted in their own
+    // copies of the same pages; threads in one process ran the suite on ~10 CPU-s less (of ~150 on this machine).
+    // Nothing here needs a process of its own: no test changes the working directory or the umask, and the tests
+    // that kill or signal a process spawn the binary. A thread's stack is 4 MB, a main thread's ~1 MB: see the
+    // corpus's deep-nesting cases.
+    pool: 'threads',
   },
 });

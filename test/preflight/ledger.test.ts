@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { MockServer } from '../../src/mock/index.js';
 import { createClient } from '../../src/provider/index.js';
 import { apply, expectExit, makeProject, mockServer, render, type Project } from '../apply/helpers.js';
+import { manualClock } from '../helpers/manual-clock.js';
 
 /**
  * `render ledger` (docs/SPEC.md "Commands and exit codes"): the account's billings matched to the lockfile,
@@ -125,9 +126,14 @@ describe('render ledger', () => {
   });
 
   it('--json: per take and in total, money in cents and dollars (x_cents, x_usd); unowned charges apart; as schema/ledger.schema.json says', async () => {
-    const server = await mockServer({ faults: { taskFailRate: 1, taskFailCodes: [5000] } });
+    const clock = manualClock();
+    clock.flow();
+    const server = await mockServer({ clock, faults: { taskFailRate: 1, taskFailCodes: [5000] } });
     const p = makeProject({ shots: 1 });
     expectExit(await apply(p, server), 1);
+    // The server's time stands still from here: the other job stays in flight, charged and not (yet) refunded,
+    // however long the ledger takes to run on a busy machine.
+    clock.freeze();
     const other = await submitElsewhere(server);
     const r = await ledger(p, server, ['--json']);
     expectExit(r, 0);

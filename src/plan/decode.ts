@@ -16,11 +16,17 @@ type Decode = (file: string) => Promise<void>;
  * take the upload, then fail or bill the task. sharp (libvips) decodes, with a pixel cap. sharp is an optional
  * dependency: where it is not installed, the header checks of images.ts are all there is, and the caller is told.
  */
-export async function checkImagesDecode(valid: ValidSpec, shots: readonly ExpandedShot[] = valid.shots): Promise<{ decoded: boolean }> {
-  const decode = await loadDecoder();
+export async function checkImagesDecode(
+  valid: ValidSpec,
+  shots: readonly ExpandedShot[] = valid.shots,
+  load: () => Promise<Decode | undefined> = loadDecoder,
+): Promise<{ decoded: boolean }> {
+  const files = new Set(shots.flatMap((s) => s.images.flatMap((i) => (i.local ? [i.local] : []))));
+  // Nothing to decode (an apply that only resumes, or has nothing to do): sharp is not even loaded, ~0.3 s of CPU.
+  if (files.size === 0) return { decoded: true };
+  const decode = await load();
   if (!decode) return { decoded: false };
   const problems = new Map<string, string>();
-  const files = new Set(shots.flatMap((s) => s.images.flatMap((i) => (i.local ? [i.local] : []))));
   for (const file of files) {
     try {
       await decode(file);

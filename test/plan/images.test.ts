@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, truncateSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { checkImagesDecode } from '../../src/plan/decode.js';
 import { inspectImage } from '../../src/plan/images.js';
+import { validateSpec } from '../../src/plan/plan-spec.js';
 import { issueLines, render } from '../helpers/cli.js';
 import { makeGif, makeJpeg, makePng, padPng } from '../helpers/images.js';
 import { makeWorkspace, SPEC_HEAD } from '../helpers/workspace.js';
@@ -137,5 +139,21 @@ describe('a local image within the limits is accepted', () => {
   it('an https URL is not inspected (the server fetches it)', async () => {
     const { code } = await render(['validate', oneShot('https://cdn.example.com/no-such-frame.png')]);
     expect(code).toBe(0);
+  });
+});
+
+describe('decoding the images a submit will upload (sharp)', () => {
+  it('loads no decoder when there is nothing to decode: an apply that only resumes, or has nothing to do', async () => {
+    ws.write('img/ok.png', png);
+    const valid = validateSpec(oneShot('img/ok.png'));
+    const loads: string[] = [];
+    const load = async () => {
+      loads.push('sharp');
+      return async () => {};
+    };
+    expect(await checkImagesDecode(valid, [], load)).toEqual({ decoded: true });
+    expect(loads).toEqual([]);
+    expect(await checkImagesDecode(valid, valid.shots, load)).toEqual({ decoded: true });
+    expect(loads).toEqual(['sharp']);
   });
 });

@@ -46,12 +46,23 @@ function campaign() {
 
 const predictionOf = (spec: string, shot: string) => readCurrentLock(spec, 't').endpoints[EP]?.shots[shot]?.takes[0]?.prediction_id;
 
+/** A campaign whose apply holds the process lock and has its store open, for the length of `body`. */
+async function withHeldStore(groupCommitMs: number, body: (held: { spec: string; dir: string; store: LockStore }) => Promise<void>): Promise<void> {
+  const { spec, dir } = campaign();
+  const lock = acquireProcessLock(dir, 't');
+  const store = new LockStore(spec, 't', { hold: lock.hold, groupCommitMs });
+  try {
+    await body({ spec, dir, store });
+  } finally {
+    await store.close();
+    lock.release();
+  }
+}
+
 describe('.render/ deleted while an apply runs', () => {
   it('the next intent makes the process lock and the journal again, and the copy with the journal holds every record', async () => {
-    const { spec, dir } = campaign();
-    const lock = acquireProcessLock(dir, 't');
-    const store = new LockStore(spec, 't', { hold: lock.hold, groupCommitMs: 60_000 }); // no timer does it for the test
-    try {
+    // A group commit of a minute: no timer does it for the test.
+    await withHeldStore(60_000, async ({ spec, dir, store }) => {
       await store.record(intent('a'));
       await store.record(submitted('a', 'p-a'));
       rmSync(dir, { recursive: true, force: true });
@@ -66,17 +77,11 @@ describe('.render/ deleted while an apply runs', () => {
       rmSync(path.join(path.dirname(spec), 't.lock.json'));
       copyFileSync(lastLockPath(spec, 't'), path.join(path.dirname(spec), 't.lock.json'));
       expect([predictionOf(spec, 'a'), predictionOf(spec, 'b')]).toEqual(['p-a', 'p-b']);
-    } finally {
-      await store.close();
-      lock.release();
-    }
+    });
   });
 
   it("the store's watch makes them again with no intent to come", async () => {
-    const { spec, dir } = campaign();
-    const lock = acquireProcessLock(dir, 't');
-    const store = new LockStore(spec, 't', { hold: lock.hold, groupCommitMs: 50 });
-    try {
+    await withHeldStore(50, async ({ spec, dir, store }) => {
       await store.record(intent('a'));
       rmSync(dir, { recursive: true, force: true });
       for (let waited = 0; !(existsSync(journalPath(spec, 't')) && readdirSync(dir).some((f) => f.startsWith('t.apply.'))); waited += 10) {
@@ -84,10 +89,7 @@ describe('.render/ deleted while an apply runs', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
       expect(() => acquireProcessLock(dir, 't')).toThrow(/another render apply is running on this spec/);
-    } finally {
-      await store.close();
-      lock.release();
-    }
+    });
   });
 
   it('a .render/ replaced by a file stops the next intent with an error that says what to do, not an internal error', async () => {

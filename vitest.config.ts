@@ -26,8 +26,9 @@ export default defineConfig({
     // Worker threads, not forked processes: four processes each paid Node's start-up and faulted in their own
     // copies of the same pages; threads in one process ran the suite on ~10 CPU-s less (of ~150 on this machine).
     // Nothing here needs a process of its own: no test changes the working directory or the umask, and the tests
-    // that kill or signal a process spawn the binary. A thread's stack is 4 MB, a main thread's ~1 MB: see the
-    // corpus's deep-nesting cases.
+    // that kill or signal a process spawn the binary, through the launcher (test/helpers/launcher.ts: a spawn from
+    // this one large process costs ~0.15 CPU-s in page faults). A thread's stack is 4 MB, a main thread's ~1 MB: see
+    // the corpus's deep-nesting cases.
     pool: 'threads',
   },
 });

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -10,6 +9,7 @@ import { getLockSchemas, type Lockfile, type LockShot, type LockTake } from '../
 import { startMockServer, type MockServer, type MockServerOptions } from '../../src/mock/index.js';
 import { CLI, ROOT } from '../helpers/build.js';
 import { stripDir } from '../helpers/cli.js';
+import { launch, type Launched } from '../helpers/launcher.js';
 
 /**
  * End-to-end helpers for `render apply` against a mock server started in the test process on 127.0.0.1, port 0.
@@ -192,7 +192,7 @@ export interface Running {
 }
 
 export interface Spawned extends Running {
-  child: ChildProcess;
+  child: Launched;
   kill(): Promise<RunResult>;
 }
 
@@ -293,7 +293,7 @@ export function startRender(args: readonly string[], o: RunOptions): Running {
   };
 }
 
-const live = new Set<ChildProcess>();
+const live = new Set<Launched>();
 
 /**
  * Start `render ARGS` as the built binary (dist/cli/main.js) in a child process, in `o.cwd`. Only for what needs
@@ -301,7 +301,7 @@ const live = new Set<ChildProcess>();
  */
 export function spawnRender(args: readonly string[], o: RunOptions): Spawned {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...(process.env.HOME ? { HOME: process.env.HOME } : {}), ...runEnv(o) };
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: o.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = launch(process.execPath, [CLI, ...args], { cwd: o.cwd, env });
   live.add(child);
   onTestFinished(() => {
     if (live.has(child)) child.kill('SIGKILL');
@@ -316,6 +316,12 @@ export function spawnRender(args: readonly string[], o: RunOptions): Spawned {
       live.delete(child);
       c.finish();
       resolve({ code, signal, stdout: c.stdout, stderr: c.stderr });
+    });
+    child.on('error', (err: Error) => {
+      clearTimeout(timer);
+      live.delete(child);
+      c.finish();
+      resolve({ code: null, signal: null, stdout: c.stdout, stderr: `${c.stderr}could not start: ${err.message}\n` });
     });
   });
   return {

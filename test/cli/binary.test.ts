@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI as BIN, ensureBuilt, ROOT } from '../helpers/build.js';
 import { render, stripDir } from '../helpers/cli.js';
+import { launchOutput } from '../helpers/launcher.js';
 import { copyExample, makeWorkspace } from '../helpers/workspace.js';
 
 /**
@@ -19,17 +19,13 @@ interface Run {
 }
 
 /** Run the binary with no WaveSpeed settings from the environment of whoever runs the tests. */
-function run(args: string[], cwd = ROOT, extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+async function run(args: string[], cwd = ROOT, extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extraEnv };
   delete env.WAVESPEED_API_KEY;
   delete env.WAVESPEED_BASE_URL;
   delete env.RENDER_DEBUG;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+  const r = await launchOutput(process.execPath, [BIN, ...args], { cwd, env });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** A command run twice with a code cache of its own: the first run makes it, the second runs from it. */

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ROOT } from '../helpers/build.js';
+import { launchChecked } from '../helpers/launcher.js';
 import { copyExample } from '../helpers/workspace.js';
 
 /**
@@ -69,16 +69,15 @@ const HEAVY_STEPS: string[][] = [
 
 let steps: Step[];
 
-beforeAll(() => {
+beforeAll(async () => {
   ensureBuilt();
   const ws = copyExample();
   const dir = mkdtempSync(path.join(tmpdir(), 'render-lazy-'));
   try {
     const log = path.join(dir, 'loads.log');
-    const out = execFileSync(process.execPath, ['--import', HOOK, '--input-type=module', '-e', PROBE], {
+    const out = await launchChecked(process.execPath, ['--import', HOOK, '--input-type=module', '-e', PROBE], {
       cwd: ws.dir,
       env: { ...process.env, RENDER_LOAD_LOG: log, RENDER_RUN: RUN, RENDER_STEPS: JSON.stringify([...LIGHT, ...HEAVY_STEPS]) },
-      encoding: 'utf8',
     });
     steps = JSON.parse(out) as Step[];
   } finally {

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { launch, launchChecked } from '../helpers/launcher.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ensureBuilt } from '../helpers/build.js';
@@ -35,8 +35,9 @@ describe('SIGTERM', () => {
     const spec = ws.spec(
       `version: 1\nname: bomb\nbudget: { max_usd: 10 }\nvars:\n  l: [${l}]\nshots:\n  - id: a-{{i}}\n    matrix: { i: [${m}] }\n    image: img/ok.png\n    prompt: "${each}"\n`,
     );
-    const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    const child = spawn(process.execPath, [CLI, 'validate', spec], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ticks = Number((await launchChecked('getconf', ['CLK_TCK'])).trim()) || 100;
+    const child = launch(process.execPath, [CLI, 'validate', spec]);
+    await new Promise((started) => child.once('spawn', started));
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,7 +1,8 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { ensureBuilt, makeProject, mockServer, render, waitUntil } from '../apply/helpers.js';
 import { CLI } from '../helpers/build.js';
+import { launch, launchChecked, launchOutput } from '../helpers/launcher.js';
 
 /**
  * `render apply` on a terminal, as a person sees it (docs/SPEC.md "On a terminal"): the binary runs in a real
@@ -18,47 +19,54 @@ let sessions = 0;
 class Terminal {
   readonly name = `t${++sessions}`;
 
-  constructor(command: string, cwd: string, env: Record<string, string> = {}) {
+  /** A new tmux session running `command` in `cwd`, closed when the test ends. */
+  static async open(command: string, cwd: string, env: Record<string, string> = {}): Promise<Terminal> {
+    const t = new Terminal();
     // CI and NO_COLOR are unset: a person's terminal, where bars are drawn and colour is on.
     const vars = Object.entries({ RENDER_FFMPEG: 'none', ...env }).map(([k, v]) => `${k}=${shellQuote(v)}`);
     // Once it has printed its exit code, the pane wakes whoever waits on the channel named after the session.
-    const line = `env -u CI -u NO_COLOR ${vars.join(' ')} ${command}; echo "[exit $?]"; tmux -L ${SOCKET} wait-for -S ${this.name}; sleep 3600`;
-    tmux('new-session', '-d', '-s', this.name, '-x', '220', '-y', '50', '-c', cwd, line);
-    onTestFinished(() => {
-      tmux('kill-session', '-t', this.name);
+    const line = `env -u CI -u NO_COLOR ${vars.join(' ')} ${command}; echo "[exit $?]"; tmux -L ${SOCKET} wait-for -S ${t.name}; sleep 3600`;
+    await tmux('new-session', '-d', '-s', t.name, '-x', '220', '-y', '50', '-c', cwd, line);
+    onTestFinished(async () => {
+      await tmux('kill-session', '-t', t.name);
     });
+    return t;
   }
 
   /** The whole screen and its scrollback, wrapped lines joined; with colour codes when `colour`. */
-  screen(colour = false): string {
+  screen(colour = false): Promise<string> {
     return tmux('capture-pane', '-p', '-J', '-S', '-500', ...(colour ? ['-e'] : []), '-t', this.name);
   }
 
-  keys(...keys: string[]): void {
-    tmux('send-keys', '-t', this.name, ...keys);
+  async keys(...keys: string[]): Promise<void> {
+    await tmux('send-keys', '-t', this.name, ...keys);
   }
 
   async waitFor(what: string | RegExp, timeoutMs = 60_000): Promise<string> {
     const found = (s: string) => (typeof what === 'string' ? s.includes(what) : lines(s).some((l) => what.test(l)));
     // Each look at the screen is a tmux process: every 100 ms, not the 5 ms of a look at memory.
-    await waitUntil(() => found(this.screen()), `the screen to show ${String(what)}`, timeoutMs, 100).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- screen:\n${this.screen()}`);
-    });
-    return this.screen();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = await this.screen();
+      if (found(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for the screen to show ${String(what)}\n--- screen:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   /** The screen once the command has ended and printed "[exit N]": one `tmux wait-for` meanwhile, no polling. */
   async exited(timeoutMs = 60_000): Promise<string> {
-    const waiter = spawn('tmux', ['-L', SOCKET, 'wait-for', this.name], { stdio: 'ignore' });
+    const waiter = launch('tmux', ['-L', SOCKET, 'wait-for', this.name]);
     const timer = setTimeout(() => waiter.kill(), timeoutMs);
-    const code = await new Promise((resolve) => waiter.on('close', resolve)).finally(() => clearTimeout(timer));
-    if (code !== 0) throw new Error(`waited ${timeoutMs} ms for the command to end\n--- screen:\n${this.screen()}`);
+    const { code } = await waiter.closed.finally(() => clearTimeout(timer));
+    if (code !== 0) throw new Error(`waited ${timeoutMs} ms for the command to end\n--- screen:\n${await this.screen()}`);
     return this.waitFor(EXIT); // on the screen by now: the pane printed it before it signalled
   }
 }
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+/** One tmux command, started by the launcher (test/helpers/launcher.ts), not by this worker. */
+function tmux(...args: string[]): Promise<string> {
+  return launchChecked('tmux', ['-L', SOCKET, ...args]);
 }
 
 function shellQuote(v: string): string {
@@ -78,14 +86,14 @@ const EXIT = /^\[exit \d+\]$/;
 describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_000 }, () => {
   beforeAll(() => {
     ensureBuilt();
-    return () => {
-      spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+    return async () => {
+      await launchOutput('tmux', ['-L', SOCKET, 'kill-server']);
     };
   });
 
   it('shows the plan, then the question naming the endpoint (play money on --mock), and no bar before "yes"', async () => {
     const p = makeProject({ shots: 2 });
-    const t = new Terminal(`node ${CLI} apply spec.yaml --mock --poll-interval 50ms`, p.dir);
+    const t = await Terminal.open(`node ${CLI} apply spec.yaml --mock --poll-interval 50ms`, p.dir);
     const screen = await t.waitFor('Type "yes" to go on:');
     expect(lines(screen).at(-1)).toMatch(
       /^Apply this plan on the local mock server: 2 shots for \$2\.52 \(play money, nothing is charged\)\? Type "yes" to go on: $/,
@@ -93,7 +101,7 @@ describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_00
     expect(indexOf(screen, /^ {2}after apply /)).toBeLessThan(indexOf(screen, QUESTION));
     expect(hasBar(screen)).toBe(false);
 
-    t.keys('yes', 'Enter');
+    await t.keys('yes', 'Enter');
     const done = await t.exited();
     expect(done).toContain('[exit 0]');
     const l = lines(done);
@@ -110,21 +118,21 @@ describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_00
   it('names a real endpoint and says the money is real', async () => {
     const server = await mockServer();
     const p = makeProject({ shots: 1 });
-    const t = new Terminal(`node ${CLI} apply spec.yaml`, p.dir, { WAVESPEED_BASE_URL: server.url, WAVESPEED_API_KEY: server.apiKey });
+    const t = await Terminal.open(`node ${CLI} apply spec.yaml`, p.dir, { WAVESPEED_BASE_URL: server.url, WAVESPEED_API_KEY: server.apiKey });
     const screen = await t.waitFor('Type "yes" to go on:');
     expect(lines(screen).at(-1)).toBe(
       `Apply this plan on ${server.url}: 1 shot for $1.26 (real money, charged to the WaveSpeedAI account of WAVESPEED_API_KEY)? Type "yes" to go on: `,
     );
-    t.keys('no', 'Enter');
+    await t.keys('no', 'Enter');
     expect(await t.exited()).toContain('[exit 1]');
     expect(server.stats().submissions).toBe(0);
   });
 
   it('answering "no" leaves "Cancelled" on the screen, never a bar, and exits 1', async () => {
     const p = makeProject({ shots: 1 });
-    const t = new Terminal(`node ${CLI} apply spec.yaml --mock`, p.dir);
+    const t = await Terminal.open(`node ${CLI} apply spec.yaml --mock`, p.dir);
     await t.waitFor('Type "yes" to go on:');
-    t.keys('no', 'Enter');
+    await t.keys('no', 'Enter');
     const screen = await t.exited();
     expect(screen).toContain('[exit 1]');
     const l = lines(screen);
@@ -138,7 +146,7 @@ describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_00
     // The first apply only makes the state; it runs in-process.
     const first = await render(['apply', p.spec, '--mock', '--yes', '--poll-interval', '50ms'], { cwd: p.dir, env: { RENDER_FFMPEG: 'none' } });
     expect(first.code, first.stderr).toBe(0);
-    const t = new Terminal(`node ${CLI} apply spec.yaml --mock`, p.dir);
+    const t = await Terminal.open(`node ${CLI} apply spec.yaml --mock`, p.dir);
     const screen = await t.exited();
     expect(screen).toContain('[exit 0]');
     expect(lines(screen).at(-2)).toBe('Nothing to do: every shot is rendered and intact ($0.00).');
@@ -150,7 +158,7 @@ describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_00
     const server = await mockServer({ faults: { taskFailRate: 1, taskFailCodes: [5000] } });
     const p = makeProject({ shots: 2 });
     const env = { WAVESPEED_BASE_URL: server.url, WAVESPEED_API_KEY: server.apiKey };
-    const t = new Terminal(`node ${CLI} apply spec.yaml --yes --poll-interval 50ms`, p.dir, env);
+    const t = await Terminal.open(`node ${CLI} apply spec.yaml --yes --poll-interval 50ms`, p.dir, env);
     const screen = await t.exited();
     expect(screen).toContain('[exit 1]');
     const failed = indexOf(screen, /^\[\d\/2\] FAILED shot-0\d: /);
@@ -166,10 +174,10 @@ describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_00
     const server = await mockServer({ completeAfterMs: 1500, processingAfterMs: 30 });
     const p = makeProject({ shots: 4, concurrency: 1 });
     const env = { WAVESPEED_BASE_URL: server.url, WAVESPEED_API_KEY: server.apiKey };
-    const t = new Terminal(`node ${CLI} apply spec.yaml --yes --poll-interval 50ms`, p.dir, env);
+    const t = await Terminal.open(`node ${CLI} apply spec.yaml --yes --poll-interval 50ms`, p.dir, env);
     await t.waitFor(BAR);
     await waitUntil(() => server.stats().submissions >= 1, 'the first submit');
-    t.keys('C-c');
+    await t.keys('C-c');
     const screen = await t.exited();
     expect(screen).toContain('[exit 1]');
     const stopping = indexOf(screen, /^stopping: no new submits/);
@@ -183,11 +191,11 @@ describe.skipIf(!HAS_TMUX)('render apply on a terminal (tmux)', { timeout: 90_00
 
   it('colours the plan and the summary on a terminal, and not with --no-color', async () => {
     const p = makeProject({ shots: 1 });
-    const t = new Terminal(`node ${CLI} plan spec.yaml --mock`, p.dir);
+    const t = await Terminal.open(`node ${CLI} plan spec.yaml --mock`, p.dir);
     expect(await t.exited()).toContain('[exit 0]');
-    expect(t.screen(true)).toMatch(new RegExp(`${ESC}\\[32m(${ESC}\\[\\d+m)*create`));
-    const plain = new Terminal(`node ${CLI} plan spec.yaml --mock --no-color`, p.dir);
+    expect(await t.screen(true)).toMatch(new RegExp(`${ESC}\\[32m(${ESC}\\[\\d+m)*create`));
+    const plain = await Terminal.open(`node ${CLI} plan spec.yaml --mock --no-color`, p.dir);
     expect(await plain.exited()).toContain('[exit 0]');
-    expect(plain.screen(true)).not.toContain(`${ESC}[3`);
+    expect(await plain.screen(true)).not.toContain(`${ESC}[3`);
   });
 });

@@ -1,14 +1,14 @@
-import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { CLI as BIN, ensureBuilt } from '../helpers/build.js';
 import { render } from '../helpers/cli.js';
+import { launch } from '../helpers/launcher.js';
 
 describe('render mock (the built binary: Ctrl-C is a real SIGINT)', () => {
   beforeAll(ensureBuilt, 180_000);
 
   it('prints where it listens and how to point render at it, serves the API, and stops cleanly on Ctrl-C', async () => {
-    const child = spawn(process.execPath, [BIN, 'mock', '--port', '0', '--seed', '7', '--api-key', 'k-123'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = launch(process.execPath, [BIN, 'mock', '--port', '0', '--seed', '7', '--api-key', 'k-123']);
     onTestFinished(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });

@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, ensureBuilt } from '../helpers/build.js';
+import { launchOutput } from '../helpers/launcher.js';
 import { copyCase, loadCases, matches, platformHas, snapshot, unblockFifos, type CorpusCase } from './harness.js';
 import { startTripwire, type Tripwire } from './tripwire.js';
 
@@ -30,14 +30,10 @@ afterAll(async () => {
   await wire.close();
 });
 
-function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env = { PATH: process.env.PATH, WAVESPEED_API_KEY: SENTINEL_KEY, WAVESPEED_BASE_URL: wire.url };
-    execFile(process.execPath, [CLI, ...args], { cwd, env, timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+async function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { PATH: process.env.PATH, WAVESPEED_API_KEY: SENTINEL_KEY, WAVESPEED_BASE_URL: wire.url };
+  const r = await launchOutput(process.execPath, [CLI, ...args], { cwd, env, timeoutMs: 20_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('the built binary on the corpus', () => {

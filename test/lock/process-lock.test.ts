@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { launch } from '../helpers/launcher.js';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -100,12 +100,14 @@ describe('the process lock', () => {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
       say('end');
       release();`;
-    const children = Array.from({ length: 8 }, () => spawn(process.execPath, ['--input-type=module', '-e', child], { stdio: ['pipe', 'pipe', 'inherit'] }));
-    const exits = children.map(
-      (p) => new Promise<void>((resolve, reject) => p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`child exited ${code}`))))),
-    );
+    const children = Array.from({ length: 8 }, () => launch(process.execPath, ['--input-type=module', '-e', child], { stdin: true }));
+    const exits = children.map((p) => {
+      let stderr = '';
+      p.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+      return p.closed.then(({ code }) => (code === 0 ? undefined : Promise.reject(new Error(`child exited ${code}\n${stderr}`))));
+    });
     await Promise.all(children.map((p, i) => Promise.race([new Promise((ready) => p.stdout.once('data', ready)), exits[i]])));
-    for (const p of children) p.stdin.end('go\n');
+    for (const p of children) p.stdin!.end('go\n');
     await Promise.all(exits);
     const events = readFileSync(log, 'utf8')
       .trim()

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ROOT } from '../helpers/build.js';
+import { launchChecked } from '../helpers/launcher.js';
 import { copyExample, type Workspace } from '../helpers/workspace.js';
 
 /**
@@ -16,7 +16,7 @@ import { copyExample, type Workspace } from '../helpers/workspace.js';
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
 
 let ws: Workspace;
-const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: ws.dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+const node = (args: string[]) => launchChecked(process.execPath, args, { cwd: ws.dir, env: { ...process.env, NO_COLOR: '1' } });
 
 /** A user's script: validates and plans the example campaign through the library API. */
 const USE = `import { planSpec, validateSpec, RenderError, DEFAULT_BASE_URL } from 'render';
@@ -49,21 +49,21 @@ function printedBy(script: string): string {
   return out;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   ensureBuilt();
   ws = copyExample(); // removed after the file, tarball and node_modules with it
-  const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', ws.dir], { cwd: ROOT, encoding: 'utf8' });
+  const out = await launchChecked('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', ws.dir], { cwd: ROOT });
   const [{ filename }] = JSON.parse(out) as [{ filename: string }];
   const installed = ws.path('node_modules/render');
   mkdirSync(installed, { recursive: true });
-  execFileSync('tar', ['-xzf', ws.path(filename), '-C', installed, '--strip-components=1']);
+  await launchChecked('tar', ['-xzf', ws.path(filename), '-C', installed, '--strip-components=1']);
   for (const dep of [...Object.keys(pkg.dependencies), '@types/node']) {
     mkdirSync(path.dirname(ws.path(`node_modules/${dep}`)), { recursive: true });
     symlinkSync(path.join(ROOT, 'node_modules', dep), ws.path(`node_modules/${dep}`), 'dir');
   }
   ws.write('use.mjs', USE);
   ws.write('example.mjs', EXAMPLE ?? '');
-  for (const part of node(['--input-type=module', '-e', RUN_EACH, 'use.mjs', 'example.mjs']).split(/^=== /m).slice(1)) {
+  for (const part of (await node(['--input-type=module', '-e', RUN_EACH, 'use.mjs', 'example.mjs'])).split(/^=== /m).slice(1)) {
     const [script = '', ...out] = part.split('\n');
     printed.set(script, out.join('\n'));
   }
@@ -78,7 +78,7 @@ describe("the packed package, imported as 'render'", () => {
     expect(result.code).toBe('FILE_NOT_FOUND');
   });
 
-  it('ships declarations that type-check a caller, and reject a wrong call', () => {
+  it('ships declarations that type-check a caller, and reject a wrong call', async () => {
     ws.write(
       'use.ts',
       `import { applySpec, createClient, planSpec, startMockServer, type ApplyOutcome, type Plan } from 'render';
@@ -110,7 +110,7 @@ planSpec('specs/spring-launch.yaml', {});
       '--skipLibCheck',
       'use.ts',
     ];
-    expect(node([tsc, ...args])).toBe('');
+    expect(await node([tsc, ...args])).toBe('');
   }, 60_000); // tsc parses the shipped declarations with node's and zod's: a few seconds of CPU
 
   it("runs the README's library example as written: plans, then applies on the mock server", () => {
@@ -121,7 +121,7 @@ planSpec('specs/spring-launch.yaml', {});
     expect(out).toContain('13 done, 0 failed');
   }, 60_000);
 
-  it('runs its binary from the package', () => {
-    expect(node(['node_modules/render/dist/cli/main.js', '--version'])).toBe(`render ${pkg.version}\n`);
+  it('runs its binary from the package', async () => {
+    expect(await node(['node_modules/render/dist/cli/main.js', '--version'])).toBe(`render ${pkg.version}\n`);
   });
 });

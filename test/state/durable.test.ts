@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { applyRecord } from '../../src/lock/reducer.js';
 import { emptyLockfile, type Lockfile } from '../../src/lock/schema.js';
 import { LockStore } from '../../src/lock/store.js';
 import { tmpDir } from './fakes.js';
+import { launchChecked } from '../helpers/launcher.js';
 
 /** The lockfile, the journal's records and the one reducer, the store, and the process lock (docs/ARCHITECTURE.md "State"). */
 
@@ -224,9 +224,9 @@ describe('the process lock', () => {
     expect(() => acquireProcessLock(dir, 't')).toThrow(/another render apply is running on this spec \(pid \d+/);
   });
 
-  it('is taken from a process that died, whose file is removed', () => {
+  it('is taken from a process that died, whose file is removed', async () => {
     const dir = tmpDir();
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    const dead = await launchChecked(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
     const stale = path.join(dir, `t.apply.${dead}.bbbb.json`);
     writeFileSync(stale, JSON.stringify({ pid: Number(dead), host: hostname(), started_at: AT }));
     const { release } = acquireProcessLock(dir, 't');

@@ -9,7 +9,7 @@ import { getLockSchemas, type Lockfile, type LockShot, type LockTake } from '../
 import { startMockServer, type MockServer, type MockServerOptions } from '../../src/mock/index.js';
 import { CLI, ROOT } from '../helpers/build.js';
 import { stripDir } from '../helpers/cli.js';
-import { launch, type Launched } from '../helpers/launcher.js';
+import { launch, type Launched, type RunResult } from '../helpers/launcher.js';
 
 /**
  * End-to-end helpers for `render apply` against a mock server started in the test process on 127.0.0.1, port 0.
@@ -160,12 +160,7 @@ export function makeProject(o: ProjectOptions = {}): Project {
 // ---------------------------------------------------------------------------------------------------------
 // Running the CLI
 
-export interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+export type { RunResult } from '../helpers/launcher.js';
 
 export interface RunOptions {
   /**

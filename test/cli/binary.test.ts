@@ -25,7 +25,7 @@ async function run(args: string[], cwd = ROOT, extraEnv: NodeJS.ProcessEnv = {})
   delete env.WAVESPEED_BASE_URL;
   delete env.RENDER_DEBUG;
   const r = await launchOutput(process.execPath, [BIN, ...args], { cwd, env });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** A command run twice with a code cache of its own: the first run makes it, the second runs from it. */

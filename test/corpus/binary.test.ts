@@ -33,7 +33,7 @@ afterAll(async () => {
 async function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = { PATH: process.env.PATH, WAVESPEED_API_KEY: SENTINEL_KEY, WAVESPEED_BASE_URL: wire.url };
   const r = await launchOutput(process.execPath, [CLI, ...args], { cwd, env, timeoutMs: 20_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe('the built binary on the corpus', () => {

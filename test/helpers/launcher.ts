@@ -136,15 +136,16 @@ export function launch(file: string, args: readonly string[], o: LaunchOptions =
   return p;
 }
 
-export interface Ran {
-  status: number | null;
+/** How a process ended, and what it printed (also what an in-process run of the CLI gives: test/apply/helpers.ts). */
+export interface RunResult {
+  code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
 /** Runs `file args` to its end (as spawnSync does, without blocking the worker), with `input` on its stdin. */
-export async function launchOutput(file: string, args: readonly string[], o: LaunchOptions & { input?: string; timeoutMs?: number } = {}): Promise<Ran> {
+export async function launchOutput(file: string, args: readonly string[], o: LaunchOptions & { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   const p = launch(file, args, { ...o, stdin: o.input !== undefined });
   const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => p.kill('SIGKILL'), o.timeoutMs);
   let stdout = '';
@@ -154,14 +155,14 @@ export async function launchOutput(file: string, args: readonly string[], o: Lau
   if (o.input !== undefined) p.stdin!.end(o.input);
   const failed = new Promise<never>((_, reject) => p.once('error', reject));
   const { code, signal } = await Promise.race([p.closed, failed]).finally(() => clearTimeout(timer));
-  return { status: code, signal, stdout, stderr };
+  return { code, signal, stdout, stderr };
 }
 
 /** Runs `file args` and returns its stdout; throws (with its stderr) unless it exits 0, as execFileSync does. */
 export async function launchChecked(file: string, args: readonly string[], o: LaunchOptions & { input?: string } = {}): Promise<string> {
   const r = await launchOutput(file, args, o);
-  if (r.status !== 0) {
-    const how = r.signal ? `was killed by ${r.signal}` : `exited ${r.status}`;
+  if (r.code !== 0) {
+    const how = r.signal ? `was killed by ${r.signal}` : `exited ${r.code}`;
     throw new Error(`${[file, ...args].join(' ')} ${how}\n${r.stderr}${r.stdout}`);
   }
   return r.stdout;

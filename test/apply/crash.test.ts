@@ -91,6 +91,7 @@ describe('SIGKILL at any moment, then apply again', () => {
       killedAt.push(point.name);
       if (p.lockFiles().length === 0) {
         // Killed on its way out, after it released its lock (the summary comes after): its work was done.
+        await checkAfterKill(p, server, killed, `${point.name} (after the release)`);
         const { plan } = await planJson(p, server);
         expect(
           plan.shots.map((s) => s.action).filter((a) => a !== 'unchanged'),

@@ -16,6 +16,7 @@ process.on('message', (m) => {
       child = spawn(m.file, m.args, { cwd: m.cwd, env: m.env, stdio: [m.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     } catch (err) {
       send({ t: 'error', id: m.id, message: err.message, code: err.code });
+      send({ t: 'close', id: m.id, code: null, signal: null });
       return;
     }
     live.set(m.id, child);
@@ -30,7 +31,12 @@ process.on('message', (m) => {
     });
   } else if (m.t === 'stdin') live.get(m.id)?.stdin?.write(m.data);
   else if (m.t === 'stdin-end') live.get(m.id)?.stdin?.end();
-  else if (m.t === 'kill') live.get(m.id)?.kill(m.signal);
+  else if (m.t === 'kill') {
+    // Not before the spawn succeeded: Node signals a handle whose spawn failed (ENOENT, bad cwd) as pid 0, which
+    // is this whole process group, vitest included.
+    const child = live.get(m.id);
+    if (child?.pid !== undefined) child.kill(m.signal);
+  }
 });
 
 // The test worker is gone (its run ended, or it was killed): nothing it started may outlive it.

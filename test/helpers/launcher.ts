@@ -63,17 +63,12 @@ export class Launched extends EventEmitter {
     this.closed = new Promise((resolve) => this.once('close', (code, signal) => resolve({ code, signal })));
   }
 
-  /** Sends `signal` at once when the pid is known (as ChildProcess.kill does); through the launcher before that. */
+  /**
+   * Sends `signal` through the launcher, which signals its ChildProcess handle: never a pid the launcher already
+   * reaped (and the system may have given to another process), never before the spawn succeeded.
+   */
   kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
-    if (this.ended) return false;
-    if (this.pid !== undefined) {
-      try {
-        process.kill(this.pid, signal);
-        return true;
-      } catch {
-        return false;
-      }
-    }
+    if (this.ended || !this.channel.connected) return false;
     this.channel.send({ t: 'kill', id: this.id, signal });
     return true;
   }
@@ -87,7 +82,7 @@ export class Launched extends EventEmitter {
     else if (m.t === 'error') {
       const err = Object.assign(new Error(m.message), { code: m.code });
       this.emit('error', err);
-    } else {
+    } else if (!this.ended) {
       this.ended = true;
       this.exitCode = m.code;
       this.signalCode = m.signal;
@@ -109,20 +104,31 @@ function channel(): ChildProcess {
   child.on('message', (m: FromLauncher) => {
     const p = running.get(m.id);
     if (!p) return;
-    // A process that could not start (ENOENT...) ends with its error; one that started, with close.
-    if (m.t === 'close' || (m.t === 'error' && p.pid === undefined)) {
+    // Every process ends with close, also one that could not start (ENOENT...: error, then close -2, as spawn does).
+    if (m.t === 'close') {
       running.delete(m.id);
-      if (running.size === 0) child.unref(); // the worker may end while the launcher waits for the next test
+      if (running.size === 0) unref(child); // the worker may end while the launcher waits for the next test
     }
     p.receive(m);
   });
   child.on('exit', () => {
-    for (const [id, p] of running) p.receive({ t: 'error', id, message: 'the launcher process exited' });
     if (launcher === child) launcher = undefined;
+    const lost = [...running];
+    running.clear();
+    for (const [id, p] of lost) {
+      if (p.listenerCount('error') > 0) p.receive({ t: 'error', id, message: 'the launcher process exited' });
+      p.receive({ t: 'close', id, code: null, signal: null });
+    }
   });
-  child.unref();
+  unref(child);
   launcher = child;
   return child;
+}
+
+/** The process handle and the IPC channel: ChildProcess.unref() alone leaves the channel holding the event loop. */
+function unref(child: ChildProcess): void {
+  child.unref();
+  child.channel?.unref();
 }
 
 /** `spawn(file, args)` from the launcher's process. */
@@ -132,6 +138,7 @@ export function launch(file: string, args: readonly string[], o: LaunchOptions =
   const p = new Launched(id, ch, o.stdin === true);
   running.set(id, p);
   ch.ref();
+  ch.channel?.ref();
   ch.send({ t: 'spawn', id, file, args, cwd: o.cwd ?? process.cwd(), env: o.env ?? process.env, stdin: o.stdin === true });
   return p;
 }

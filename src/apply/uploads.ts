@@ -58,7 +58,8 @@ export class Uploader {
   }
 
   private async upload(image: { path: string; sha256: string }, signal?: AbortSignal): Promise<string> {
-    const result = await this.client.upload(image.path, { signal });
+    // The planned content's hash: a file changed since the plan is refused, never uploaded under that hash.
+    const result = await this.client.upload(image.path, { signal, sha256: image.sha256 });
     // Not awaited: an upload costs nothing, and the submit's intent (which carries the URL) is appended after it
     // and made durable with it, one fsync fewer before the first submit (docs/ARCHITECTURE.md "Polling").
     this.store.note({

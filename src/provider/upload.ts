@@ -1,14 +1,21 @@
 import { openAsBlob } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { makeError, type ErrorContext } from './map-error.js';
 import { contextFor, requestWithRetry, type Transport } from './transport.js';
+import { sha256Hex } from '../util/canonical-json.js';
 import { UploadDataSchema } from './wire.js';
 
 export interface UploadOptions {
   signal?: AbortSignal;
   /** The part's Content-Type; guessed from the extension when absent. */
   contentType?: string;
+  /**
+   * The sha256 the plan took of the file. The file is then read once, checked against it and those very bytes sent:
+   * a file changed after the plan is refused (PLAN_STALE) rather than uploaded under the planned content's name,
+   * which would pay for a render of bytes the lockfile does not record (docs/ARCHITECTURE.md "Rule 6").
+   */
+  sha256?: string;
 }
 
 export interface UploadResult {
@@ -56,15 +63,20 @@ export async function uploadFile(t: Transport, filePath: string, opts: UploadOpt
   const ctx = contextFor(t, { op: `upload ${basename(filePath)}` });
   await checkReadable(filePath, ctx);
   const type = opts.contentType ?? contentTypeFor(filePath);
+  const unreadable = (err: unknown) => Promise.reject(makeError('FILE_UNREADABLE', `${ctx.op}: cannot read ${filePath}`, ctx, { cause: err }));
+  const checked = opts.sha256 === undefined ? undefined : await readFile(filePath).catch(unreadable);
+  if (checked && sha256Hex(checked) !== opts.sha256) {
+    throw makeError('PLAN_STALE', `${ctx.op}: ${filePath} changed after this run planned it; nothing was uploaded or submitted for it`, ctx, {
+      hint: 'run `render apply` again: it plans the image as it is now',
+    });
+  }
   const data = await requestWithRetry(t, {
     op: ctx.op,
     method: 'POST',
     url: `${t.baseUrl}${UPLOAD_PATH}`,
     signal: opts.signal,
     body: async () => {
-      const blob = await openAsBlob(filePath, { type }).catch((err: unknown) =>
-        Promise.reject(makeError('FILE_UNREADABLE', `${ctx.op}: cannot read ${filePath}`, ctx, { cause: err })),
-      );
+      const blob = checked ? new Blob([checked], { type }) : await openAsBlob(filePath, { type }).catch(unreadable);
       const form = new FormData();
       form.set('file', blob, basename(filePath));
       return form;

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -19,6 +19,8 @@ import {
   shotsOf,
   takesOf,
   currentOf,
+  FAST,
+  startRender,
 } from './helpers.js';
 
 describe('editing the spec', () => {
@@ -194,5 +196,31 @@ describe('a deleted output file', () => {
     const other = await mockServer();
     const { plan } = await planJson(p, other);
     for (const s of plan.shots) expect(s).toMatchObject({ action: 'create', reason: `rendered only on ${first.url}, never on ${other.url}` });
+  });
+});
+
+describe('an image changed while the apply runs', () => {
+  it('is refused at its upload (nothing paid for bytes the plan did not hash); the next apply plans and renders the new image', async () => {
+    // One shot at a time, each taking 2 s on the server: shot-02's upload comes well after shot-01's submit.
+    const server = await mockServer({ completeAfterMs: 2000 });
+    const p = makeProject({ shots: 2, concurrency: 1 });
+    const run = startRender(['apply', p.spec, ...FAST], { cwd: p.dir, server });
+    await run.waitForStderr(/^submitted shot-01/);
+    const image = p.abs(p.shots[1]!.image);
+    copyFileSync(p.abs('assets/tokyo-night.jpg'), image); // re-exported under the same name, mid-run
+    const first = await run.done;
+    expectExit(first, 1);
+    expect(first.stderr).toMatch(/FAILED shot-02: .*studio\.jpg changed after this run planned it; nothing was uploaded or submitted for it/);
+    expect(server.stats().submissions).toBe(1);
+
+    const { plan } = await planJson(p, server);
+    expect(actions(plan)).toEqual({ 'shot-01': 'unchanged', 'shot-02': 'create' });
+    expectExit(await apply(p, server), 0);
+    const stats = server.stats();
+    expect(stats.submissions).toBe(2);
+    expect(stats.duplicateSubmissions).toBe(0);
+    // What was rendered, and recorded, is the image as it is now.
+    expect(currentOf(readLock(p), 'shot-02')!.request.image).toBe(`sha256:${sha256File(image)}`);
+    expectVerifiedOutputs(p);
   });
 });

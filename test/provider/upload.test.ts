@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,30 @@ describe('upload', () => {
     expect(seen).toMatch(/Content-Disposition: form-data; name="file"; filename="frame.png"/);
     expect(seen).toMatch(/Content-Type: image\/png/);
     expect(seen).toContain('PNG-PIXELS!');
+  });
+
+  test('with the planned sha256: sends exactly the bytes that hash to it, and refuses a file changed since (PLAN_STALE), sending nothing', async () => {
+    const file = join(dir, 'frame.png');
+    await writeFile(file, 'PNG-PIXELS!');
+    const planned = createHash('sha256').update('PNG-PIXELS!').digest('hex');
+    const { client } = makeClient();
+    let seen = '';
+    const scope = nock(BASE)
+      .post(UPLOAD, (body) => {
+        seen = bodyText(body);
+        return true;
+      })
+      .reply(200, envelope(uploaded));
+    await client.upload(file, { sha256: planned });
+    scope.done();
+    expect(seen).toContain('PNG-PIXELS!');
+
+    await writeFile(file, 'OTHER-PIXELS');
+    const unused = nock(BASE).post(UPLOAD).reply(200, envelope(uploaded));
+    const err = await rejectionOf(client.upload(file, { sha256: planned }));
+    expect(err).toMatchObject({ code: 'PLAN_STALE' });
+    expect(err.message).toContain(`${file} changed after this run planned it`);
+    expect(unused.isDone(), 'nothing was sent').toBe(false);
   });
 
   test('an explicit content type wins over the extension', async () => {

@@ -30,7 +30,7 @@ export class Uploader {
   ) {}
 
   /** The URL standing for a local image with this content. */
-  urlFor(image: { path: string; sha256: string }, signal?: AbortSignal): Promise<string> {
+  urlFor(image: { path: string; sha256: string; bytes: number }, signal?: AbortSignal): Promise<string> {
     const known = this.store.lock.endpoints[this.endpoint]?.uploads[image.sha256];
     const fresh = known && this.now() - Date.parse(known.uploaded_at) < UPLOAD_REUSE_MS && this.alive(known.url);
     if (known && fresh) {
@@ -57,9 +57,9 @@ export class Uploader {
     }
   }
 
-  private async upload(image: { path: string; sha256: string }, signal?: AbortSignal): Promise<string> {
-    // The planned content's hash: a file changed since the plan is refused, never uploaded under that hash.
-    const result = await this.client.upload(image.path, { signal, sha256: image.sha256 });
+  private async upload(image: { path: string; sha256: string; bytes: number }, signal?: AbortSignal): Promise<string> {
+    // The planned content: a file changed since the plan is refused, never uploaded under that hash.
+    const result = await this.client.upload(image.path, { signal, planned: { sha256: image.sha256, bytes: image.bytes } });
     // Not awaited: an upload costs nothing, and the submit's intent (which carries the URL) is appended after it
     // and made durable with it, one fsync fewer before the first submit (docs/ARCHITECTURE.md "Polling").
     this.store.note({

@@ -11,11 +11,12 @@ export interface UploadOptions {
   /** The part's Content-Type; guessed from the extension when absent. */
   contentType?: string;
   /**
-   * The sha256 the plan took of the file. The file is then read once, checked against it and those very bytes sent:
-   * a file changed after the plan is refused (PLAN_STALE) rather than uploaded under the planned content's name,
-   * which would pay for a render of bytes the lockfile does not record (docs/ARCHITECTURE.md "Rule 6").
+   * What the plan took of the file: its size and sha256. The file is then read once, checked against them and those
+   * very bytes sent: a file changed after the plan is refused (PLAN_STALE, a size that differs before reading)
+   * rather than uploaded under the planned content's name, which would pay for a render of bytes the lockfile does
+   * not record (docs/ARCHITECTURE.md "Rule 6").
    */
-  sha256?: string;
+  planned?: { sha256: string; bytes: number };
 }
 
 export interface UploadResult {
@@ -42,10 +43,12 @@ function contentTypeFor(filePath: string): string {
   return CONTENT_TYPES[extname(filePath).toLowerCase()] ?? 'application/octet-stream';
 }
 
-async function checkReadable(filePath: string, ctx: ErrorContext): Promise<void> {
+/** The file's size; FILE_NOT_FOUND or FILE_UNREADABLE when it is not a file that can be read. */
+async function checkReadable(filePath: string, ctx: ErrorContext): Promise<number> {
   try {
     const info = await stat(filePath);
     if (!info.isFile()) throw new Error('not a regular file');
+    return info.size;
   } catch (err) {
     const missing = (err as { code?: unknown }).code === 'ENOENT';
     throw makeError(missing ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE', `${ctx.op}: cannot read ${filePath}`, ctx, {
@@ -61,15 +64,17 @@ async function checkReadable(filePath: string, ctx: ErrorContext): Promise<void>
  */
 export async function uploadFile(t: Transport, filePath: string, opts: UploadOptions = {}): Promise<UploadResult> {
   const ctx = contextFor(t, { op: `upload ${basename(filePath)}` });
-  await checkReadable(filePath, ctx);
+  const size = await checkReadable(filePath, ctx);
   const type = opts.contentType ?? contentTypeFor(filePath);
   const unreadable = (err: unknown) => Promise.reject(makeError('FILE_UNREADABLE', `${ctx.op}: cannot read ${filePath}`, ctx, { cause: err }));
-  const checked = opts.sha256 === undefined ? undefined : await readFile(filePath).catch(unreadable);
-  if (checked && sha256Hex(checked) !== opts.sha256) {
-    throw makeError('PLAN_STALE', `${ctx.op}: ${filePath} changed after this run planned it; nothing was uploaded or submitted for it`, ctx, {
-      hint: 'run `render apply` again: it plans the image as it is now',
+  const { planned } = opts;
+  const changed = () =>
+    makeError('PLAN_STALE', `${ctx.op}: ${filePath} changed after this run planned it; nothing was uploaded or submitted for it`, ctx, {
+      hint: 'run `render apply` again (with a saved plan, make a new one): it plans the image as it is now',
     });
-  }
+  if (planned && size !== planned.bytes) throw changed();
+  const checked = planned ? await readFile(filePath).catch(unreadable) : undefined;
+  if (planned && sha256Hex(checked!) !== planned.sha256) throw changed();
   const data = await requestWithRetry(t, {
     op: ctx.op,
     method: 'POST',

@@ -44,10 +44,10 @@ describe('upload', () => {
     expect(seen).toContain('PNG-PIXELS!');
   });
 
-  test('with the planned sha256: sends exactly the bytes that hash to it, and refuses a file changed since (PLAN_STALE), sending nothing', async () => {
+  test('with the planned size and sha256: sends exactly those bytes, and refuses a file changed since (PLAN_STALE), sending nothing', async () => {
     const file = join(dir, 'frame.png');
     await writeFile(file, 'PNG-PIXELS!');
-    const planned = createHash('sha256').update('PNG-PIXELS!').digest('hex');
+    const planned = { sha256: createHash('sha256').update('PNG-PIXELS!').digest('hex'), bytes: 11 };
     const { client } = makeClient();
     let seen = '';
     const scope = nock(BASE)
@@ -56,15 +56,18 @@ describe('upload', () => {
         return true;
       })
       .reply(200, envelope(uploaded));
-    await client.upload(file, { sha256: planned });
+    await client.upload(file, { planned });
     scope.done();
     expect(seen).toContain('PNG-PIXELS!');
 
-    await writeFile(file, 'OTHER-PIXELS');
+    await writeFile(file, 'OTHER-PIXEL'); // the same size: only the hash tells
     const unused = nock(BASE).post(UPLOAD).reply(200, envelope(uploaded));
-    const err = await rejectionOf(client.upload(file, { sha256: planned }));
+    const err = await rejectionOf(client.upload(file, { planned }));
     expect(err).toMatchObject({ code: 'PLAN_STALE' });
     expect(err.message).toContain(`${file} changed after this run planned it`);
+    expect(unused.isDone(), 'nothing was sent').toBe(false);
+    await writeFile(file, 'A-MUCH-LARGER-FILE'); // refused by its size, before it is read
+    expect(await rejectionOf(client.upload(file, { planned }))).toMatchObject({ code: 'PLAN_STALE' });
     expect(unused.isDone(), 'nothing was sent').toBe(false);
   });
 
